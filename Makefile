@@ -1,0 +1,32 @@
+# The two commands of the README: `make demo` and `make test`.
+# Both create .venv when it is missing and install what they need into it.
+SHELL := /bin/bash
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+# durable-rules supports CPython 3.11 and 3.12: take the first such interpreter found.
+PYTHON ?= $(shell for p in python3.12 python3.11 python3; do \
+	command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(0 if (3,11) <= sys.version_info[:2] <= (3,12) else 1)' 2>/dev/null && { echo $$p; break; }; done)
+
+.PHONY: demo test install clean bench
+
+$(BIN)/python:
+	@if [ -z "$(PYTHON)" ]; then echo "syncdoctor needs CPython 3.11 or 3.12 (durable-rules does not build on other versions)" >&2; exit 2; fi
+	$(PYTHON) -m venv $(VENV)
+
+$(STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet --upgrade pip setuptools wheel
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/syncdoctor diagnose --facts docs/examples/acme.yaml --user jdoe@acme.example
+	$(BIN)/syncdoctor explain MANAGED_NOT_ASSIGNED --facts docs/examples/acme.yaml --user asmith@acme.example
+
+test: $(STAMP)
+	$(BIN)/python -m pytest -q
+
+clean:
+	rm -rf $(VENV) build *.egg-info

@@ -1,0 +1,42 @@
+from __future__ import annotations
+
+from typing import Iterable
+
+from ..findings import Finding, Severity
+from ..model import Rule, Ruleset
+from .base import Check
+
+
+class VersionNotBumped(Check):
+    id = "version-not-bumped"
+    title = "A rule's logic changed but its version did not"
+
+    def check(self, rule: Rule, ruleset: Ruleset) -> Iterable[Finding]:
+        if not ruleset.lock:
+            return
+        entry = ruleset.lock.get(rule.id)
+        if entry is None:
+            yield Finding(rule.span, "lock-stale", f"rule {rule.id} is not in the lock file: run `syncdoctor rules lock`",
+                          Severity.WARNING)
+            return
+        if entry["sha256"] == rule.logic_hash:
+            if entry["version"] != rule.version:
+                yield Finding(rule.span, "lock-stale",
+                              f"rule {rule.id} is version {rule.version} but the lock records {entry['version']}: "
+                              "run `syncdoctor rules lock`", Severity.WARNING)
+            return
+        if entry["version"] == rule.version:
+            yield self.finding(rule.span, f"the logic of rule {rule.id} changed since it was locked at version "
+                                          f"{rule.version}: bump `version` to {rule.version + 1}, then run `syncdoctor rules lock`")
+        elif rule.version < entry["version"]:
+            yield self.finding(rule.span, f"rule {rule.id} went back from version {entry['version']} to {rule.version}")
+        else:
+            yield Finding(rule.span, "lock-stale", f"rule {rule.id} changed and was bumped to version {rule.version}: "
+                                                    "run `syncdoctor rules lock` to record it", Severity.WARNING)
+
+    def finalize(self, ruleset: Ruleset) -> Iterable[Finding]:
+        ids = {r.id for r in ruleset.rules}
+        for rule_id, entry in sorted(ruleset.lock.items()):
+            if rule_id not in ids:
+                yield Finding(entry["span"], "lock-stale", f"the lock lists rule {rule_id}, which no longer exists: "
+                                                           "run `syncdoctor rules lock`", Severity.WARNING)

@@ -1,0 +1,58 @@
+from __future__ import annotations
+
+import re
+from typing import Iterable
+
+from ..findings import Finding, Span
+from ..model import Rule, Ruleset
+from ..schemas import suggest
+from .base import Check
+
+PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
+NAME = re.compile(r"^([a-z][a-z0-9_]*)\.([a-z][a-z0-9_]*)$")
+
+
+def placeholders(text: str) -> list[str]:
+    return PLACEHOLDER.findall(text)
+
+
+def bound_aliases(rule: Rule) -> dict[str, str]:
+    """Aliases bound (positively) in every branch of the rule: alias -> fact name."""
+    common: dict[str, str] | None = None
+    for branch in rule.branches():
+        here = {p.alias: p.fact for p in branch if not p.negated}
+        common = here if common is None else {a: f for a, f in common.items() if here.get(a) == f}
+    return common or {}
+
+
+class TemplateNames(Check):
+    id = "unknown-template-name"
+    title = "Messages and derived values may only name facts the rule matched"
+
+    def check(self, rule: Rule, ruleset: Ruleset) -> Iterable[Finding]:
+        aliases = bound_aliases(rule)
+        texts: list[tuple[str, Span]] = []
+        if rule.conclude:
+            texts += [(rule.conclude.message, rule.conclude.span), (rule.conclude.detail, rule.conclude.span)]
+            texts += [(r, rule.conclude.span) for r in rule.conclude.remedies]
+        if rule.derive:
+            for _, v in rule.derive.set:
+                if isinstance(v, str):
+                    texts.append((v, rule.derive.span))
+                elif isinstance(v, tuple):
+                    texts.append(("{" + f"{v[1]}.{v[2]}" + "}", rule.derive.span))
+        for text, span in texts:
+            for name in placeholders(text):
+                m = NAME.match(name.strip())
+                if not m:
+                    yield self.finding(span, f"{{{name}}} is not a fact name: write {{alias.field}}, like {{user.username}}")
+                    continue
+                alias, fld = m.groups()
+                fact = aliases.get(alias)
+                if fact is None:
+                    yield self.finding(span, f"{{{name}}} names {alias!r}, which this rule does not match in every case"
+                                             f"{suggest(alias, aliases)}")
+                    continue
+                fdef = ruleset.vocabulary.facts.get(fact)
+                if fdef is not None and fld not in fdef.fields:
+                    yield self.finding(span, f"{{{name}}}: fact {fact!r} has no field {fld!r}{suggest(fld, fdef.fields)}")

@@ -1,0 +1,319 @@
+"""Run diagnoses on durable-rules: one session per diagnosis, stratified, traced, deleted after.
+
+The engine is compiled once per ruleset and reused for many diagnoses. durable-rules' C core is
+not thread-safe, so every call into it holds one lock. Each diagnosis gets a fresh session id;
+its state is deleted afterwards (a start rule has always fired, so deletion is safe).
+"""
+from __future__ import annotations
+
+import itertools
+import re
+import threading
+from dataclasses import dataclass, field
+from typing import Any
+
+from durable.engine import Host, MessageNotHandledException, MessageObservedException
+
+from .compile import Branch, CompiledRuleset, compile_ruleset, engine_alias, engine_field
+from .facts import Fact, FactSet
+from .graph import kind_graph, producers, sccs
+from .model import KIND_ORDER, Ruleset
+from .status import FIRED, UNDETERMINED, Evaluator, RuleStatus
+
+_HOST_LOCK = threading.RLock()
+_HOST: Host | None = None
+_PLACEHOLDER = re.compile(r"\{([a-z][a-z0-9_]*)\.([a-z][a-z0-9_]*)\}")
+
+
+class EngineError(Exception):
+    """An internal failure: a rule's action raised, or the two evaluators disagree."""
+
+
+def _host() -> Host:
+    global _HOST
+    if _HOST is None:
+        _HOST = Host()
+    return _HOST
+
+
+@dataclass
+class Firing:
+    id: str
+    rule: str
+    rule_version: int
+    branch: int
+    matched: dict[str, str]  # alias -> fact id
+    produced: str | None = None  # derived fact id, or None for a conclusion
+    new: bool = True  # False when the derived fact already existed (another path)
+    code: str | None = None
+    parents: list[str] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"id": self.id, "rule": self.rule, "rule_version": self.rule_version,
+                               "branch": self.branch, "matched": dict(sorted(self.matched.items())),
+                               "parents": self.parents}
+        if self.code:
+            out["concluded"] = self.code
+        else:
+            out["derived"] = self.produced
+            out["new"] = self.new
+        return out
+
+
+class _Session:
+    def __init__(self, sid: str, factset: FactSet):
+        self.sid = sid
+        self.facts: dict[str, Fact] = {f.fid: f for f in factset.facts}
+        self.order: list[str] = [f.fid for f in factset.facts]
+        self.firings: list[Firing] = []
+        self.derived_keys: dict[tuple, str] = {}
+        self.derived_by: dict[str, str] = {}  # fact id -> firing id
+        self.errors: list[str] = []
+        self.new_facts: list[Fact] = []
+
+
+def render(template: str, binding: dict[str, Fact]) -> str:
+    def sub(m: re.Match) -> str:
+        fact = binding.get(m.group(1))
+        if fact is None or m.group(2) not in fact.values:
+            return "(unknown)"
+        value = fact.values[m.group(2)]
+        return str(value).lower() if isinstance(value, bool) else str(value)
+    return _PLACEHOLDER.sub(sub, template)
+
+
+def engine_fact(fact: Fact, sid: str) -> dict[str, Any]:
+    out: dict[str, Any] = {"sid": sid, "t": fact.kind, "_fid": fact.fid}
+    for k, v in fact.values.items():
+        out[engine_field(k)] = v
+    return out
+
+
+@dataclass
+class Diagnosis:
+    factset: FactSet
+    firings: list[Firing]
+    facts: dict[str, Fact]
+    statuses: dict[str, RuleStatus]
+    compiled: CompiledRuleset
+
+    def verdicts(self) -> list[dict[str, Any]]:
+        rs = self.compiled.ruleset
+        by_rule: dict[str, list[Firing]] = {}
+        for f in self.firings:
+            if f.code:
+                by_rule.setdefault(f.rule, []).append(f)
+        out = []
+        for rule_id, firings in by_rule.items():
+            rule = rs.rule(rule_id)
+            assert rule is not None and rule.conclude is not None
+            first = {a: self.facts[fid] for a, fid in firings[0].matched.items()}
+            details: list[str] = []
+            if rule.conclude.detail:
+                for f in firings:
+                    text = render(rule.conclude.detail, {a: self.facts[fid] for a, fid in f.matched.items()})
+                    if text not in details:
+                        details.append(text)
+            verdict = {
+                "code": rule.conclude.code,
+                "kind": rule.conclude.kind,
+                "rule": rule.id,
+                "rule_version": rule.version,
+                "rule_status": rule.status,
+                "message": " ".join(render(rule.conclude.message, first).split()),
+                "details": details,
+                "remedies": [render(r, first) for r in rule.conclude.remedies],
+                "citations": [self._citation(c) for c in rule.citations],
+                "evidence": [f.id for f in firings],
+            }
+            out.append(verdict)
+        out.sort(key=lambda v: (KIND_ORDER.index(v["kind"]), v["code"]))
+        return out
+
+    def _citation(self, c: Any) -> dict[str, Any]:
+        article = self.compiled.ruleset.articles.get(c.article)
+        section = article.section(c.section) if article else None
+        return {"article": c.article, "section": c.section,
+                "section_title": section.title if section else "",
+                "url": article.url if article else ""}
+
+    def undetermined(self) -> list[dict[str, Any]]:
+        rs = self.compiled.ruleset
+        out = []
+        for rule in rs.active_rules:
+            st = self.statuses[rule.id]
+            if st.status == UNDETERMINED and rule.conclude is not None:
+                out.append({"rule": rule.id, "code": rule.conclude.code, "kind": rule.conclude.kind,
+                            "missing": list(st.missing)})
+        out.sort(key=lambda v: (KIND_ORDER.index(v["kind"]), v["code"]))
+        return out
+
+    def used_fact_ids(self) -> list[str]:
+        used: list[str] = []
+        for f in self.firings:
+            for fid in list(f.matched.values()) + ([f.produced] if f.produced else []):
+                if fid not in used:
+                    used.append(fid)
+        return sorted(used, key=_fid_order)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "user": self.factset.user_ref,
+            "business_unit": self.factset.business_unit_ref,
+            "verdicts": self.verdicts(),
+            "undetermined": self.undetermined(),
+            "rule_status": {rid: st.status for rid, st in sorted(self.statuses.items())},
+            "trace": [f.to_json() for f in self.firings],
+            "facts": [self.facts[fid].to_json() for fid in self.used_fact_ids()],
+        }
+
+
+def _fid_order(fid: str) -> tuple:
+    m = re.match(r"([a-z]+)(\d+)$", fid)
+    return (m.group(1), int(m.group(2))) if m else (fid, 0)
+
+
+class Engine:
+    """A compiled ruleset on durable-rules; ``diagnose`` is safe to call many times."""
+
+    _sids = itertools.count(1)
+
+    def __init__(self, ruleset: Ruleset, *, check_agreement: bool = True):
+        self.ruleset = ruleset
+        self.check_agreement = check_agreement
+        self._sessions: dict[str, _Session] = {}
+        self.compiled = compile_ruleset(ruleset, self._action)
+        self._producers = {k: [r.id for r in v] for k, v in producers(ruleset).items()}
+        # dependencies first, so a kind is decided only after what it is derived from
+        edges = kind_graph(ruleset)
+        order = [k for comp in sccs(sorted(set(ruleset.vocabulary.facts) | set(edges)), edges) for k in comp]
+        self._kind_order = [k for k in order if k in self._producers]
+        with _HOST_LOCK:
+            _host().register_rulesets(self.compiled.definition)  # type: ignore[attr-defined]
+
+    # -- the action run by durable-rules for every firing --------------------------------
+    def _action(self, branch: Branch):
+        rule = branch.rule
+        aliases = [p.alias for p in branch.patterns if not p.negated]
+
+        def action(c: Any) -> None:
+            session = self._sessions.get(c.s.sid)
+            if session is None:
+                return
+            try:
+                matched = {a: c._m[engine_alias(a)]["_fid"] for a in aliases}
+                firing = Firing(f"r{len(session.firings) + 1}", rule.id, rule.version, branch.index, matched)
+                firing.parents = sorted({session.derived_by[fid] for fid in matched.values() if fid in session.derived_by},
+                                        key=_fid_order)
+                session.firings.append(firing)
+                if rule.conclude is not None:
+                    firing.code = rule.conclude.code
+                    return
+                assert rule.derive is not None
+                binding = {a: session.facts[fid] for a, fid in matched.items()}
+                values: dict[str, Any] = {}
+                for name, spec in rule.derive.set:
+                    if isinstance(spec, tuple):
+                        src = binding[spec[1]].values
+                        if spec[2] in src:
+                            values[name] = src[spec[2]]
+                    elif isinstance(spec, str):
+                        values[name] = render(spec, binding)
+                    else:
+                        values[name] = spec
+                fdef = self.ruleset.vocabulary.facts[rule.derive.fact]
+                key = (rule.derive.fact,) + tuple(values.get(k) for k in fdef.key)
+                existing = session.derived_keys.get(key)
+                if existing is not None:
+                    firing.produced, firing.new = existing, False
+                    return
+                fid = f"d{len(session.new_facts) + 1}"
+                fact = Fact(fid, rule.derive.fact, values, {"source": "derived", "rule": rule.id,
+                                                            "rule_version": rule.version, "firing": firing.id})
+                session.facts[fid] = fact
+                session.order.append(fid)
+                session.new_facts.append(fact)
+                session.derived_keys[key] = fid
+                session.derived_by[fid] = firing.id
+                firing.produced = fid
+                c.assert_fact(engine_fact(fact, session.sid))
+            except Exception as exc:  # surfaced by diagnose(): never swallowed
+                session.errors.append(f"rule {rule.id} (branch {branch.index}): {type(exc).__name__}: {exc}")
+
+        return action
+
+    # -- diagnose --------------------------------------------------------------------------
+    def diagnose(self, factset: FactSet) -> Diagnosis:
+        with _HOST_LOCK:
+            sid = f"s{next(self._sids)}"
+            session = _Session(sid, factset)
+            self._sessions[sid] = session
+            host = _host()
+            name = self.compiled.name
+            evaluator = Evaluator(self.compiled, factset.facts, factset.known_lists, factset.list_paths)
+            try:
+                batch = [engine_fact(f, sid) for f in factset.facts]
+                batch += [{"sid": sid, "t": "__known", "list": n} for n in sorted(factset.known_lists)]
+                batch.append({"sid": sid, "t": "__stratum", "n": 0})
+                self._assert_all(host, name, batch)
+                for stratum in range(1, self.compiled.max_stratum + 1):
+                    for f in session.new_facts:
+                        evaluator.add_fact(f)
+                    session.new_facts = []
+                    markers = self._complete_kinds(evaluator, stratum)
+                    markers.append({"sid": sid, "t": "__stratum", "n": stratum})
+                    self._assert_all(host, name, [dict(m, sid=sid) for m in markers])
+                for f in session.new_facts:
+                    evaluator.add_fact(f)
+                self._complete_kinds(evaluator, self.compiled.max_stratum + 1)
+                if session.errors:
+                    raise EngineError("; ".join(session.errors))
+                statuses = {r.id: evaluator.rule_status(r.id) for r in self.ruleset.active_rules}
+                if self.check_agreement:
+                    self._agree(session, statuses)
+            finally:
+                try:
+                    host.delete_state(name, sid)
+                finally:
+                    self._sessions.pop(sid, None)
+            return Diagnosis(factset, session.firings, session.facts, statuses, self.compiled)
+
+    def _assert_all(self, host: Host, name: str, facts: list[dict]) -> None:
+        for fact in facts:
+            try:
+                host.assert_fact(name, fact)
+            except MessageObservedException:
+                continue  # an identical input fact twice: one is enough
+            except MessageNotHandledException:
+                continue
+
+    def _complete_kinds(self, evaluator: Evaluator, stratum: int) -> list[dict]:
+        """Before stratum k, decide which derived kinds are complete (every producer decided)."""
+        markers = []
+        for kind in self._kind_order:
+            rule_ids = self._producers[kind]
+            if self.compiled.strata.get(rule_ids[0], 0) >= stratum or kind in evaluator.derived_missing:
+                continue
+            missing: set[str] = set()
+            for rid in rule_ids:
+                st = evaluator.rule_status(rid)
+                if st.status == UNDETERMINED:
+                    missing |= set(st.missing)
+            evaluator.set_derived_status(kind, frozenset(missing) if missing else None)
+            if not missing:
+                markers.append({"t": "__known", "list": kind})
+        return markers
+
+    def _agree(self, session: _Session, statuses: dict[str, RuleStatus]) -> None:
+        fired: dict[str, set[tuple]] = {}
+        for f in session.firings:
+            fired.setdefault(f"{f.rule}#{f.branch}", set()).add(tuple(sorted(f.matched.items())))
+        for rid, st in statuses.items():
+            for b in st.branches:
+                key = f"{rid}#{b.branch.index}"
+                expected = {tuple(sorted(m.items())) for m in b.matches}
+                got = fired.get(key, set())
+                if expected != got:
+                    raise EngineError(
+                        f"internal error: durable-rules and the status evaluator disagree on rule {rid} "
+                        f"(branch {b.branch.index}): engine fired {sorted(got)}, evaluator found {sorted(expected)}")

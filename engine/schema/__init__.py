@@ -1,0 +1,1 @@
+"""JSON Schemas (draft 2020-12) for every file syncdoctor reads; data only."""

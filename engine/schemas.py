@@ -1,0 +1,98 @@
+"""Structure checks: JSON Schema errors turned into findings a non-programmer can read."""
+from __future__ import annotations
+
+import difflib
+import json
+from functools import lru_cache
+from importlib import resources
+from typing import Any
+
+from jsonschema import Draft202012Validator
+from jsonschema.exceptions import ValidationError
+
+from .findings import Finding, Span
+from .loader import json_path, locate
+
+SCHEMAS = ("rule", "vocabulary", "articles", "ruleset", "lock", "snapshot", "answers", "cases")
+
+
+def schema_text(name: str) -> str:
+    return resources.files("syncdoctor.engine.schema").joinpath(f"{name}.schema.json").read_text("utf-8")
+
+
+@lru_cache(maxsize=None)
+def validator(name: str) -> Draft202012Validator:
+    schema = json.loads(schema_text(name))
+    Draft202012Validator.check_schema(schema)
+    return Draft202012Validator(schema)
+
+
+def suggest(word: str, choices: Any) -> str:
+    """' (did you mean X?)' or ''."""
+    close = difflib.get_close_matches(str(word), [str(c) for c in choices], n=1, cutoff=0.6)
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+def _message(error: ValidationError) -> str:
+    where = json_path(error.absolute_path)
+    schema = error.schema if isinstance(error.schema, dict) else {}
+    kw = error.validator
+    if kw == "additionalProperties" and isinstance(error.instance, dict):
+        allowed = list(schema.get("properties", {}))
+        extras = sorted(k for k in error.instance if k not in allowed)
+        parts = [f"unknown key {k!r}{suggest(k, allowed)}" for k in extras]
+        return f"{where}: " + "; ".join(parts) if parts else f"{where}: {error.message}"
+    if kw == "required":
+        missing = error.message.split("'")[1] if "'" in error.message else error.message
+        return f"{where}: missing required key {missing!r}"
+    if kw == "enum":
+        options = ", ".join(repr(v) if v is not None else "null" for v in error.validator_value)
+        return f"{where}: {error.instance!r} is not one of {options}{suggest(error.instance, [v for v in error.validator_value if v is not None])}"
+    if kw == "type":
+        wanted = error.validator_value
+        wanted = " or ".join(wanted) if isinstance(wanted, list) else wanted
+        found = _TYPE_WORDS.get(type(error.instance).__name__, type(error.instance).__name__)
+        hint = ""
+        if isinstance(error.instance, dict) and "string" in str(wanted) and len(error.instance) == 1:
+            hint = " (text containing ': ' must be put in quotes)"
+        return f"{where}: must be {wanted}, found {found} {_short(error.instance)}{hint}"
+    if schema.get("x-message"):
+        return f"{where}: {schema['x-message']} (found {_short(error.instance)})"
+    if kw == "const":
+        return f"{where}: must be {error.validator_value!r}, found {_short(error.instance)}"
+    return f"{where}: {error.message if len(error.message) < 200 else error.message[:200] + '…'}"
+
+
+_TYPE_WORDS = {"LocatedDict": "a mapping", "dict": "a mapping", "LocatedList": "a list", "list": "a list",
+               "str": "text", "int": "a number", "float": "a number", "bool": "true/false", "NoneType": "nothing (null)"}
+
+
+def _short(value: Any) -> str:
+    text = json.dumps(value, default=str)
+    return text if len(text) <= 60 else text[:57] + "…"
+
+
+def _leaf_errors(error: ValidationError) -> list[ValidationError]:
+    """For oneOf/anyOf, the most useful error: an x-message on the branch, or the best child."""
+    if error.validator in ("oneOf", "anyOf") and not (isinstance(error.schema, dict) and error.schema.get("x-message")):
+        if error.context:
+            # Prefer children from the branch that got deepest into the instance.
+            best = max(error.context, key=lambda e: (len(e.absolute_path), -len(e.schema_path)))
+            return _leaf_errors(best)
+    return [error]
+
+
+def check(name: str, data: Any, file: str) -> list[Finding]:
+    """All schema findings for ``data``, each located at its file:line:col."""
+    findings: list[Finding] = []
+    seen: set[tuple] = set()
+    for error in validator(name).iter_errors(data):
+        for leaf in _leaf_errors(error):
+            span = locate(data, leaf.absolute_path, Span(file))
+            message = _message(leaf)
+            key = (span, message)
+            if key in seen:
+                continue
+            seen.add(key)
+            findings.append(Finding(span, "schema", message))
+    return findings

@@ -1,0 +1,240 @@
+"""Three-valued evaluation of the compiled conditions: fired, not applicable, undetermined.
+
+This is a second, small evaluator of exactly the branches the compiler gave durable-rules.
+Run over the facts of a finished session (inputs and everything derived), it must find the
+same matches durable-rules fired; where it finds none, it says whether a condition is known
+false (not applicable) or depends on unknown facts (undetermined, with the paths that would
+decide it). Unknown is never false: an absent value, an absent list, or a derived fact whose
+producing rules are undetermined all make a condition unknown.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Iterable
+
+from .compile import Branch, CompiledRuleset
+from .facts import Fact
+from .model import AnyOf, Condition, Pattern
+
+T, F, U = "true", "false", "unknown"
+
+FIRED, NOT_APPLICABLE, UNDETERMINED = "fired", "not_applicable", "undetermined"
+
+
+@dataclass(frozen=True)
+class Truth:
+    value: str
+    missing: frozenset[str] = frozenset()
+
+
+TRUE = Truth(T)
+FALSE = Truth(F)
+
+
+def t_and(a: Truth, b: Truth) -> Truth:
+    if a.value == F or b.value == F:
+        return FALSE
+    if a.value == U or b.value == U:
+        return Truth(U, a.missing | b.missing)
+    return TRUE
+
+
+def t_or(items: Iterable[Truth]) -> Truth:
+    missing: set[str] = set()
+    unknown = False
+    for t in items:
+        if t.value == T:
+            return TRUE
+        if t.value == U:
+            unknown = True
+            missing |= t.missing
+    return Truth(U, frozenset(missing)) if unknown else FALSE
+
+
+def t_not(a: Truth) -> Truth:
+    return {T: FALSE, F: TRUE}.get(a.value) or a
+
+
+class _Unknown:
+    """A fact that may exist but is not in the data (the list it belongs to is incomplete)."""
+
+    def __init__(self, missing: frozenset[str]):
+        self.missing = missing
+
+
+@dataclass
+class BranchStatus:
+    branch: Branch
+    status: str
+    matches: list[dict[str, str]] = field(default_factory=list)  # alias -> fid
+    missing: frozenset[str] = frozenset()
+
+
+@dataclass
+class RuleStatus:
+    rule_id: str
+    status: str
+    missing: tuple[str, ...] = ()
+    branches: list[BranchStatus] = field(default_factory=list)
+
+
+class Evaluator:
+    def __init__(self, compiled: CompiledRuleset, facts: list[Fact], known_lists: set[str],
+                 list_paths: dict[str, str]):
+        self.compiled = compiled
+        self.vocab = compiled.ruleset.vocabulary
+        self.by_kind: dict[str, list[Fact]] = {}
+        for f in facts:
+            self.by_kind.setdefault(f.kind, []).append(f)
+        self.known_lists = known_lists
+        self.list_paths = list_paths
+        self.derived_missing: dict[str, frozenset[str] | None] = {}  # kind -> None when complete
+        self._index: dict[tuple[str, str], dict[Any, list[Fact]]] = {}
+
+    def add_fact(self, fact: Fact) -> None:
+        self.by_kind.setdefault(fact.kind, []).append(fact)
+        self._index = {k: v for k, v in self._index.items() if k[0] != fact.kind}
+
+    # -- completeness ------------------------------------------------------------------
+    def list_missing(self, kind: str) -> frozenset[str]:
+        """Paths whose absence makes the facts of ``kind`` possibly incomplete (empty: complete)."""
+        fdef = self.vocab.facts[kind]
+        if fdef.origin == "derived":
+            missing = self.derived_missing.get(kind)
+            return missing or frozenset()
+        out = {self.list_paths.get(name, name) for name in fdef.complete_when if name not in self.known_lists}
+        return frozenset(out)
+
+    def kind_complete(self, kind: str, own: frozenset[str] = frozenset()) -> bool:
+        if kind in own:
+            return True
+        return not self.list_missing(kind)
+
+    def set_derived_status(self, kind: str, missing: frozenset[str] | None) -> None:
+        self.derived_missing[kind] = missing
+
+    # -- evaluation ----------------------------------------------------------------------
+    def _candidates(self, p: Pattern, binding: dict[str, Any], own: frozenset[str]) -> list[Any]:
+        facts = self.by_kind.get(p.fact, [])
+        fdef = self.vocab.facts[p.fact]
+        # Use an index for a join on an always-known field whose other side is known.
+        for c in p.conditions:
+            if isinstance(c, Condition) and c.op == "same_as" and fdef.fields[c.field].always_known:
+                other = binding.get(c.value[0])
+                if isinstance(other, Fact) and c.value[1] in other.values:
+                    idx = self._index.get((p.fact, c.field))
+                    if idx is None:
+                        idx = {}
+                        for f in facts:
+                            idx.setdefault(f.values.get(c.field), []).append(f)
+                        self._index[(p.fact, c.field)] = idx
+                    facts = idx.get(other.values[c.value[1]], [])
+                    break
+        out: list[Any] = list(facts)
+        if p.fact not in own:
+            missing = self.list_missing(p.fact)
+            if missing:
+                out.append(_Unknown(missing))
+        return out
+
+    def _cond(self, c: Condition | AnyOf, fact: Fact, binding: dict[str, Any]) -> Truth:
+        if isinstance(c, AnyOf):
+            return t_or(self._cond(x, fact, binding) for x in c.conditions)
+        present = c.field in fact.values
+        if c.op == "is_unknown":
+            return TRUE if not present else FALSE
+        if c.op == "is_known":
+            return TRUE if present else FALSE
+        if not present:
+            return Truth(U, frozenset({fact.path_of(c.field)}))
+        v = fact.values[c.field]
+        if c.op == "same_as":
+            other = binding.get(c.value[0])
+            if isinstance(other, _Unknown):
+                return Truth(U, other.missing)
+            if other is None or c.value[1] not in other.values:
+                return Truth(U, frozenset({other.path_of(c.value[1])})) if other is not None else Truth(U)
+            return TRUE if _same(v, other.values[c.value[1]]) else FALSE
+        if c.op == "equals":
+            return TRUE if _same(v, c.value) else FALSE
+        if c.op == "not_equals":
+            return FALSE if _same(v, c.value) else TRUE
+        if c.op == "one_of":
+            return TRUE if any(_same(v, x) for x in c.value) else FALSE
+        if not isinstance(v, (int, float)) or isinstance(v, bool):
+            return FALSE
+        ok = {"less_than": v < c.value, "at_most": v <= c.value, "greater_than": v > c.value,
+              "at_least": v >= c.value}[c.op]
+        return TRUE if ok else FALSE
+
+    def _pattern_truth(self, p: Pattern, cand: Any, binding: dict[str, Any]) -> Truth:
+        if isinstance(cand, _Unknown):
+            return Truth(U, cand.missing)
+        result = TRUE
+        for c in p.conditions:
+            result = t_and(result, self._cond(c, cand, binding))
+            if result.value == F:
+                return FALSE
+        return result
+
+    def evaluate_branch(self, branch: Branch) -> BranchStatus:
+        own = frozenset()
+        if branch.rule.derive is not None:
+            own = self._components().get(branch.rule.derive.fact, frozenset())
+        bindings: list[tuple[dict[str, Any], Truth]] = [({}, TRUE)]
+        for p in branch.patterns:
+            nxt: list[tuple[dict[str, Any], Truth]] = []
+            for binding, truth in bindings:
+                cands = self._candidates(p, binding, own)
+                if p.negated:
+                    exists = t_or(self._pattern_truth(p, c, binding) for c in cands)
+                    t = t_and(truth, t_not(exists))
+                    if t.value != F:
+                        nxt.append((binding, t))
+                else:
+                    for cand in cands:
+                        t = t_and(truth, self._pattern_truth(p, cand, binding))
+                        if t.value != F:
+                            nb = dict(binding)
+                            nb[p.alias] = cand
+                            nxt.append((nb, t))
+            bindings = nxt
+            if not bindings:
+                break
+        matches = [{a: f.fid for a, f in b.items()} for b, t in bindings if t.value == T]
+        if matches:
+            return BranchStatus(branch, FIRED, matches)
+        if bindings:
+            missing: set[str] = set()
+            for _, t in bindings:
+                missing |= t.missing
+            return BranchStatus(branch, UNDETERMINED, [], frozenset(missing))
+        return BranchStatus(branch, NOT_APPLICABLE)
+
+    def _components(self) -> dict[str, frozenset[str]]:
+        comp = getattr(self.compiled, "_components", None)
+        if comp is None:
+            from .graph import component_of
+            comp = component_of(self.compiled.ruleset)
+            self.compiled._components = comp  # type: ignore[attr-defined]
+        return comp
+
+    def rule_status(self, rule_id: str) -> RuleStatus:
+        parts = [self.evaluate_branch(b) for b in self.compiled.branches_of(rule_id)]
+        if any(p.status == FIRED for p in parts):
+            status = FIRED
+        elif any(p.status == UNDETERMINED for p in parts):
+            status = UNDETERMINED
+        else:
+            status = NOT_APPLICABLE
+        missing = sorted(set().union(*(p.missing for p in parts))) if status == UNDETERMINED else []
+        return RuleStatus(rule_id, status, tuple(missing), parts)
+
+
+def _same(a: Any, b: Any) -> bool:
+    """Exact equality: booleans are not numbers, numbers are not text."""
+    if isinstance(a, bool) or isinstance(b, bool):
+        return isinstance(a, bool) and isinstance(b, bool) and a == b
+    if isinstance(a, (int, float)) and isinstance(b, (int, float)):
+        return a == b
+    return type(a) is type(b) and a == b

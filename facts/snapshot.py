@@ -1,0 +1,293 @@
+"""The facts snapshot (docs/snapshot.md): load, validate, normalise, and turn into engine facts.
+
+Unknown is not false: an absent key or null stays absent in the facts (except a user's
+`role_id: null`, which means "no role", and a role's `parent_id: null`, "top of the
+hierarchy"). A list that is present is complete, and only then is its `__known` marker set.
+"""
+from __future__ import annotations
+
+import difflib
+import hashlib
+import json
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from syncdoctor.engine import schemas
+from syncdoctor.engine.facts import Fact, FactSet
+from syncdoctor.engine.findings import Finding, FindingError, Span
+from syncdoctor.engine.loader import SNAPSHOT_LIMIT, json_path, locate, parse_json, parse_yaml, read_text
+
+from .ids import to18
+
+SYMPTOMS = ("in-recycle-bin", "not-syncing", "cannot-delete", "restrict-access", "disable-sync")
+
+
+def _ts(value: Any) -> datetime | None:
+    if not isinstance(value, str):
+        return None
+    try:
+        return datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+
+
+def _minutes(now: datetime | None, then: datetime | None) -> int | None:
+    if now is None or then is None:
+        return None
+    return int((now - then).total_seconds() // 60)
+
+
+@dataclass
+class Snapshot:
+    file: str
+    data: dict[str, Any]
+    sha256: str
+    org_facts: list[Fact] = field(default_factory=list)
+    org_known: set[str] = field(default_factory=set)
+
+    # -- lookups ----------------------------------------------------------------------------
+    @property
+    def users(self) -> list[dict[str, Any]]:
+        return list(((self.data.get("salesforce") or {}).get("users")) or [])
+
+    @property
+    def business_units(self) -> list[dict[str, Any]]:
+        return list(self.data.get("business_units") or [])
+
+    def find_user(self, query: str) -> int | None:
+        q = query.strip()
+        for i, u in enumerate(self.users):
+            if u.get("username") == q or u.get("email") == q:
+                return i
+            if len(q) in (15, 18) and q.isalnum() and u["id"][:15] == q[:15]:
+                return i
+        lowered = q.lower()
+        matches = [i for i, u in enumerate(self.users)
+                   if (u.get("username") or "").lower() == lowered or (u.get("email") or "").lower() == lowered]
+        return matches[0] if len(matches) == 1 else None
+
+    def user_suggestions(self, query: str) -> list[str]:
+        names = [u.get("username") or u["id"] for u in self.users]
+        return difflib.get_close_matches(query, names, n=3, cutoff=0.5)
+
+    def find_business_unit(self, query: str) -> int | None:
+        for i, bu in enumerate(self.business_units):
+            if bu["id"][:15] == query[:15] and len(query) in (15, 18) or bu.get("name") == query:
+                return i
+        return None
+
+    def business_unit_suggestions(self, query: str) -> list[str]:
+        names = [bu["id"] for bu in self.business_units] + [bu.get("name") or "" for bu in self.business_units]
+        return difflib.get_close_matches(query, [n for n in names if n], n=3, cutoff=0.5)
+
+    # -- facts --------------------------------------------------------------------------------
+    def factset(self, user_index: int, bu_index: int, symptom: str | None) -> FactSet:
+        counter = [0]
+        facts: list[Fact] = []
+
+        def add(kind: str, values: dict[str, Any], path: str, field_paths: dict[str, str], source: str = "snapshot") -> None:
+            counter[0] += 1
+            prov = {"source": source, "path": path}
+            if source == "snapshot":
+                prov["file"] = self.file
+                if self.data.get("collected_at"):
+                    prov["collected_at"] = self.data["collected_at"]
+            facts.append(Fact(f"f{counter[0]}", kind, {k: v for k, v in values.items() if v is not None}, prov, field_paths))
+
+        now = _ts(self.data.get("collected_at"))
+        add("context", {"symptom": symptom or "none"}, "--symptom", {}, "command line")
+
+        u = self.users[user_index]
+        up = f"salesforce.users[{user_index}]"
+        has_role: bool | None = None
+        if "role_id" in u:
+            has_role = u["role_id"] is not None
+        user_values = {
+            "id": to18(u["id"]), "username": u.get("username"), "email": u.get("email"),
+            "is_active": u.get("is_active"), "profile": u.get("profile"), "has_role": has_role,
+            "role_id": to18(u["role_id"]) if u.get("role_id") else None,
+            "modified_minutes_ago": _minutes(now, _ts(u.get("last_modified_at"))),
+        }
+        add("user", user_values, up, {
+            "id": f"{up}.id", "username": f"{up}.username", "email": f"{up}.email", "is_active": f"{up}.is_active",
+            "profile": f"{up}.profile", "has_role": f"{up}.role_id", "role_id": f"{up}.role_id",
+            "modified_minutes_ago": f"{up}.last_modified_at" if now else "collected_at",
+        })
+
+        bu = self.business_units[bu_index]
+        bp = f"business_units[{bu_index}]"
+        sync = bu.get("user_sync") or {}
+        add("business_unit", {
+            "id": to18(bu["id"]), "name": bu.get("name"), "sync_enabled": sync.get("enabled"), "mode": sync.get("mode"),
+            "move_to_recycle_bin_without_profile": sync.get("move_to_recycle_bin_without_profile"),
+            "changed_minutes_ago": _minutes(now, _ts(sync.get("last_change_at"))),
+        }, bp, {
+            "id": f"{bp}.id", "name": f"{bp}.name", "sync_enabled": f"{bp}.user_sync.enabled", "mode": f"{bp}.user_sync.mode",
+            "move_to_recycle_bin_without_profile": f"{bp}.user_sync.move_to_recycle_bin_without_profile",
+            "changed_minutes_ago": f"{bp}.user_sync.last_change_at" if now else "collected_at",
+        })
+
+        known = set(self.org_known)
+        list_paths = {
+            "profile_roles": f"{bp}.user_sync.profile_roles",
+            "user_groups": f"{bp}.user_groups",
+            "public_groups": "salesforce.public_groups",
+            "roles": "salesforce.roles",
+            "ae_users": "account_engagement.users",
+        }
+        table = sync.get("profile_roles")
+        if isinstance(table, dict):
+            known.add("profile_roles")
+            for profile, role in table.items():
+                p = f"{bp}.user_sync.profile_roles.{profile}"
+                add("profile_mapping", {"profile": profile, "role": role}, p, {"profile": p, "role": p})
+        groups = bu.get("user_groups") or {}
+        if isinstance(groups.get("marketing"), list) and isinstance(groups.get("sales"), list):
+            known.add("user_groups")
+        elif groups.get("marketing") is not None or groups.get("sales") is not None:
+            missing = "sales" if groups.get("sales") is None else "marketing"
+            list_paths["user_groups"] = f"{bp}.user_groups.{missing}"
+        for group in ("marketing", "sales"):
+            for j, m in enumerate(groups.get(group) or []):
+                p = f"{bp}.user_groups.{group}[{j}]"
+                add("assignment", {"group": group, "type": m["type"], "target": to18(m["id"])}, p, {})
+
+        ae = ((self.data.get("account_engagement") or {}).get("users"))
+        if isinstance(ae, list):
+            known.add("ae_users")
+            bu15 = bu["id"][:15]
+            for j, a in enumerate(ae):
+                if not a.get("business_unit_id") or a["business_unit_id"][:15] != bu15:
+                    continue
+                p = f"account_engagement.users[{j}]"
+                add("ae_user", {
+                    "ae_id": None if a.get("id") is None else str(a["id"]), "email": a.get("email"),
+                    "salesforce_id": to18(a["salesforce_id"]) if a.get("salesforce_id") else None,
+                    "role": a.get("role"), "in_recycle_bin": a.get("in_recycle_bin"),
+                }, p, {})
+        all_facts = facts + self.org_facts
+        return FactSet(all_facts, known, list_paths,
+                       user_label=u.get("username") or u["id"], business_unit_label=bu.get("name") or bu["id"],
+                       user_ref={"id": u["id"], "username": u.get("username"), "email": u.get("email")},
+                       business_unit_ref={"id": bu["id"], "name": bu.get("name")})
+
+
+def _org_facts(snap: Snapshot) -> None:
+    """Roles and public groups are the same for every diagnosis: build them once."""
+    sf = snap.data.get("salesforce") or {}
+    facts: list[Fact] = []
+
+    def add(kind: str, values: dict[str, Any], path: str, field_paths: dict[str, str]) -> None:
+        prov = {"source": "snapshot", "file": snap.file, "path": path}
+        if snap.data.get("collected_at"):
+            prov["collected_at"] = snap.data["collected_at"]
+        facts.append(Fact(f"o{len(facts) + 1}", kind, {k: v for k, v in values.items() if v is not None}, prov, field_paths))
+
+    roles = sf.get("roles")
+    if isinstance(roles, list):
+        snap.org_known.add("roles")
+        for i, r in enumerate(roles):
+            p = f"salesforce.roles[{i}]"
+            is_top = None
+            if "parent_id" in r:
+                is_top = r["parent_id"] is None
+            add("role", {"role_id": to18(r["id"]), "name": r.get("name"), "is_top": is_top,
+                         "parent_id": to18(r["parent_id"]) if r.get("parent_id") else None,
+                         "portal_type": r.get("portal_type")},
+                p, {"role_id": f"{p}.id", "name": f"{p}.name", "is_top": f"{p}.parent_id",
+                    "parent_id": f"{p}.parent_id", "portal_type": f"{p}.portal_type"})
+    groups = sf.get("public_groups")
+    if isinstance(groups, list) and all(isinstance(g.get("members"), list) for g in groups):
+        snap.org_known.add("public_groups")
+    for i, g in enumerate(groups or []):
+        for j, m in enumerate(g.get("members") or []):
+            p = f"salesforce.public_groups[{i}].members[{j}]"
+            add("group_member", {"group_id": to18(g["id"]), "group_name": g.get("name"),
+                                 "member_type": m["type"], "member_id": to18(m["id"])},
+                p, {"group_name": f"salesforce.public_groups[{i}].name"})
+    snap.org_facts = facts
+
+
+def _semantic_findings(data: dict[str, Any], file: str) -> list[Finding]:
+    """What the schema cannot say: duplicate ids, dangling references, hierarchy cycles."""
+    out: list[Finding] = []
+
+    def dupes(items: list[Any], path: list[Any], what: str) -> None:
+        seen: dict[str, int] = {}
+        for i, item in enumerate(items or []):
+            key = item["id"][:15] if isinstance(item, dict) and isinstance(item.get("id"), str) else None
+            if key is None:
+                continue
+            if key in seen:
+                out.append(Finding(locate(data, path + [i, "id"], Span(file)), "duplicate-id",
+                                   f"{json_path(path + [i, 'id'])}: {what} {item['id']} also appears at {json_path(path + [seen[key]])}"))
+            else:
+                seen[key] = i
+
+    sf = data.get("salesforce") or {}
+    dupes(data.get("business_units") or [], ["business_units"], "business unit")
+    dupes(sf.get("users") or [], ["salesforce", "users"], "user")
+    dupes(sf.get("roles") or [], ["salesforce", "roles"], "role")
+    dupes(sf.get("public_groups") or [], ["salesforce", "public_groups"], "public group")
+
+    roles = sf.get("roles")
+    if isinstance(roles, list):
+        parent = {r["id"][:15]: (r.get("parent_id") or "")[:15] for r in roles}
+        for i, r in enumerate(roles):
+            pid = r.get("parent_id")
+            if pid and pid[:15] not in parent:
+                out.append(Finding(locate(data, ["salesforce", "roles", i, "parent_id"], Span(file)), "dangling-reference",
+                                   f"salesforce.roles[{i}].parent_id: role {pid} is not in salesforce.roles"))
+        for i, r in enumerate(roles):
+            start = r["id"][:15]
+            node, steps = parent.get(start), 0
+            while node and steps <= len(parent):
+                if node == start:
+                    out.append(Finding(locate(data, ["salesforce", "roles", i], Span(file)), "role-cycle",
+                                       f"salesforce.roles[{i}]: role {r['id']} is its own ancestor (the role hierarchy has a cycle)"))
+                    break
+                node, steps = parent.get(node), steps + 1
+        for i, u in enumerate(sf.get("users") or []):
+            rid = u.get("role_id")
+            if rid and rid[:15] not in parent:
+                out.append(Finding(locate(data, ["salesforce", "users", i, "role_id"], Span(file)), "dangling-reference",
+                                   f"salesforce.users[{i}].role_id: role {rid} is not in salesforce.roles"))
+    groups = sf.get("public_groups")
+    if isinstance(groups, list):
+        ids = {g["id"][:15] for g in groups}
+        for i, g in enumerate(groups):
+            for j, m in enumerate(g.get("members") or []):
+                if m["type"] == "public_group" and m["id"][:15] not in ids:
+                    out.append(Finding(locate(data, ["salesforce", "public_groups", i, "members", j], Span(file)),
+                                       "dangling-reference",
+                                       f"salesforce.public_groups[{i}].members[{j}]: public group {m['id']} is not in salesforce.public_groups"))
+    return out
+
+
+def parse_snapshot(text: str, file: str, *, fmt: str | None = None) -> Snapshot:
+    kind = fmt or ("json" if file.lower().endswith(".json") else "yaml")
+    data = parse_json(text, file) if kind == "json" else parse_yaml(text, file)
+    findings = schemas.check("snapshot", data, file)
+    if not findings:
+        findings = _semantic_findings(data, file)
+    if findings:
+        raise FindingError(findings)
+    canonical = json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    snap = Snapshot(file, _plain(data), hashlib.sha256(canonical.encode()).hexdigest())
+    _org_facts(snap)
+    return snap
+
+
+def load_snapshot(path: Path | str) -> Snapshot:
+    p = Path(path)
+    return parse_snapshot(read_text(p, SNAPSHOT_LIMIT), str(p))
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    return value
