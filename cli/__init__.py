@@ -1,0 +1,1 @@
+"""syncdoctor's command line: a tree of small typer apps."""

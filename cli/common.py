@@ -1,0 +1,82 @@
+"""Options and helpers shared by the command modules."""
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+from enum import Enum
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+from rich.console import Console
+
+from syncdoctor.engine.findings import Finding
+
+EXIT_OK, EXIT_CAUSE, EXIT_USAGE, EXIT_COLLECT, EXIT_INTERNAL = 0, 1, 2, 3, 4
+
+EXIT_CODES_HELP = ("Exit codes: 0 ran (no cause found), 1 at least one cause found, 2 bad input or usage, "
+                   "3 collection failed, 4 internal error.")
+
+RulesOption = Annotated[Optional[Path], typer.Option("--rules", help="Rules directory (default: the rules shipped with syncdoctor).",
+                                                     file_okay=False)]
+
+
+class Symptom(str, Enum):
+    in_recycle_bin = "in-recycle-bin"
+    not_syncing = "not-syncing"
+    cannot_delete = "cannot-delete"
+    restrict_access = "restrict-access"
+    disable_sync = "disable-sync"
+
+
+class Format(str, Enum):
+    text = "text"
+    json = "json"
+    markdown = "markdown"
+    html = "html"
+
+
+def err_console() -> Console:
+    return Console(stderr=True, highlight=False, soft_wrap=True)
+
+
+def color_wanted(stream: object = None) -> bool:
+    if os.environ.get("NO_COLOR"):
+        return False
+    stream = stream or sys.stdout
+    return bool(getattr(stream, "isatty", lambda: False)())
+
+
+def fail(message: str, code: int = EXIT_USAGE) -> "typer.Exit":
+    err_console().print(f"[bold red]error:[/bold red] {message}", markup=True, highlight=False)
+    return typer.Exit(code)
+
+
+def report_findings(findings: list[Finding]) -> None:
+    console = err_console()
+    for f in sorted(findings, key=Finding.sort_key):
+        console.print(str(f), markup=False, highlight=False)
+
+
+def write_output(text: str, out: Path | None) -> None:
+    """stdout, or a file written atomically (temp file + rename): a failed run never leaves a
+    truncated file behind."""
+    if out is None:
+        sys.stdout.write(text)
+        sys.stdout.flush()
+        return
+    parent = out.parent if str(out.parent) else Path(".")
+    if not parent.is_dir():
+        raise fail(f"cannot write {out}: the folder {parent} does not exist")
+    fd, tmp = tempfile.mkstemp(prefix=f".{out.name}.", dir=parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+        os.replace(tmp, out)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise

@@ -1,0 +1,193 @@
+"""`syncdoctor explain`: why a verdict fired (a proof tree), or why it did not (--why-not)."""
+from __future__ import annotations
+
+import io
+from pathlib import Path
+from typing import Annotated, Any, Optional
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+from rich.tree import Tree
+
+from syncdoctor.engine.facts import Fact
+from syncdoctor.engine.model import Condition, Rule
+from syncdoctor.engine.run import Diagnosis, Engine
+from syncdoctor.engine.status import FIRED, T, F, Evaluator
+
+from . import service
+from .common import EXIT_OK, RulesOption, Symptom, color_wanted, fail, write_output
+
+MARK = {T: "✓", F: "✗", "unknown": "?"}
+
+
+def _rel(path: str) -> str:
+    try:
+        return str(Path(path).resolve().relative_to(Path.cwd()))
+    except ValueError:
+        return path
+
+
+def _values(fact: Fact) -> str:
+    return ", ".join(f"{k}={v!r}" if isinstance(v, str) else f"{k}={str(v).lower() if isinstance(v, bool) else v}"
+                     for k, v in fact.values.items())
+
+
+def _origin(fact: Fact) -> str:
+    p = fact.provenance
+    if p.get("source") == "derived":
+        return f"derived by rule {p['rule']} v{p['rule_version']}"
+    if p.get("source") == "snapshot":
+        return f"snapshot {p.get('file')} at {p.get('path')}" + (f", collected {p['collected_at']}" if p.get("collected_at") else "")
+    if p.get("source") == "engineer":
+        return f"stated by the engineer ({p.get('path')})"
+    return f"{p.get('source')} {p.get('path', '')}".strip()
+
+
+def _rule_line(rule: Rule, eng: Engine) -> str:
+    cites = "; ".join(f"KB {c.article} · {(eng.ruleset.articles[c.article].section(c.section) or c).title if c.article in eng.ruleset.articles else c.section}"
+                      for c in rule.citations)
+    return f"rule [bold]{rule.id}[/bold] v{rule.version} ({escape(_rel(rule.span.file))}:{rule.span.line}) cites {escape(cites)}"
+
+
+def _firing_tree(tree: Tree, firing_id: str, d: Diagnosis, eng: Engine, depth: int = 0) -> None:
+    firing = next(f for f in d.firings if f.id == firing_id)
+    rule = eng.ruleset.rule(firing.rule)
+    assert rule is not None
+    node = tree.add(_rule_line(rule, eng))
+    for alias, fid in firing.matched.items():
+        fact = d.facts[fid]
+        label = f"{alias}: [italic]{fact.kind}[/italic] {escape(_values(fact))}  ← {escape(_origin(fact))}"
+        child = node.add(label)
+        if fact.provenance.get("source") == "derived" and depth < 60:
+            _firing_tree(child, fact.provenance["firing"], d, eng, depth + 1)
+    branch = rule.branches()[firing.branch]
+    for p in branch:
+        if p.negated:
+            node.add(f"and no [italic]{p.fact}[/italic] matched (that list is complete for this diagnosis)")
+
+
+def _why_not(console: Console, rule: Rule, d: Diagnosis, eng: Engine) -> None:
+    status = d.statuses[rule.id]
+    console.print(f"{rule.id} did not fire: {status.status.replace('_', ' ')}"
+                  + (f"; unknown: {', '.join(status.missing)}" if status.missing else ""))
+    ev = Evaluator(eng.compiled, list(d.facts.values()), d.factset.known_lists, d.factset.list_paths)
+    ev.derived_missing = {}
+    for kind in eng.compiled.derived_kinds:
+        prods = [r for r in eng.ruleset.active_rules if r.derive and r.derive.fact == kind]
+        missing = set().union(*(set(d.statuses[r.id].missing) for r in prods))
+        ev.set_derived_status(kind, frozenset(missing) if missing else None)
+    for b in eng.compiled.branches_of(rule.id):
+        if len(rule.branches()) > 1:
+            console.print(f"  alternative {b.index + 1}:")
+        binding: dict[str, Any] = {}
+        rows = []
+        for p in b.patterns:
+            cands = ev._candidates(p, binding, frozenset())
+            best, best_truths = None, []
+            for cand in cands:
+                if not isinstance(cand, Fact):
+                    continue
+                truths = [(c, ev._cond(c, cand, binding)) for c in p.conditions]
+                score = (sum(t.value == T for _, t in truths), -sum(t.value == F for _, t in truths))
+                if best is None or score > best[0]:
+                    best, best_truths = (score, cand), truths
+            if p.negated:
+                matching = [c for c in cands if isinstance(c, Fact) and all(ev._cond(x, c, binding).value == T for x in p.conditions)]
+                unknown = [c for c in cands if not isinstance(c, Fact)]
+                if matching:
+                    rows.append((F, f"no {p.fact} {_describe(p.conditions)}", f"found {matching[0].fid}: {_values(matching[0])}"))
+                elif unknown:
+                    rows.append(("unknown", f"no {p.fact} {_describe(p.conditions)}", "unknown: " + ", ".join(sorted(unknown[0].missing))))
+                else:
+                    rows.append((T, f"no {p.fact} {_describe(p.conditions)}", "none found"))
+                continue
+            if best is None:
+                unknown = [c for c in cands if not isinstance(c, Fact)]
+                found = ("unknown: " + ", ".join(sorted(unknown[0].missing))) if unknown else "no such fact"
+                rows.append(("unknown" if unknown else F, f"a {p.fact} {_describe(p.conditions)}", found))
+                continue
+            fact = best[1]
+            binding[p.alias] = fact
+            if not p.conditions:
+                rows.append((T, f"a {p.fact}", f"{fact.fid}"))
+            for c, t in best_truths:
+                found = fact.values.get(c.field, "unknown") if isinstance(c, Condition) else "-"
+                if isinstance(c, Condition) and c.field not in fact.values:
+                    found = f"unknown ({fact.path_of(c.field)})"
+                rows.append((t.value, f"{p.alias}.{c.field if isinstance(c, Condition) else '(any of)'} {_wanted(c)}", f"found {found}"))
+        held = sum(r[0] == T for r in rows)
+        console.print(f"  {held} of {len(rows)} conditions hold")
+        order = {T: 0, "unknown": 1, F: 2}
+        for truth, wanted, found in sorted(rows, key=lambda r: order[r[0]]):
+            console.print(f"    {MARK[truth]} {escape(wanted)} — {escape(str(found))}")
+
+
+def _wanted(c: Any) -> str:
+    if not isinstance(c, Condition):
+        return "(one of several conditions)"
+    if c.op == "same_as":
+        return f"same as {c.value[0]}.{c.value[1]}"
+    if c.op == "one_of":
+        return "one of " + ", ".join(map(str, c.value))
+    if c.op in ("is_unknown", "is_known"):
+        return c.op.replace("_", " ")
+    return f"{c.op.replace('_', ' ')} {str(c.value).lower() if isinstance(c.value, bool) else c.value}"
+
+
+def _describe(conds: Any) -> str:
+    parts = [f"{c.field} {_wanted(c)}" for c in conds if isinstance(c, Condition)]
+    return ("where " + " and ".join(parts)) if parts else ""
+
+
+def explain(
+    target: Annotated[str, typer.Argument(help="A conclusion code (MANAGED_NOT_ASSIGNED) or a rule id.")],
+    facts: Annotated[Path, typer.Option("--facts", help="Facts snapshot file.", dir_okay=False)],
+    user: Annotated[str, typer.Option("--user", help="The Salesforce user: username, email or id.")],
+    symptom: Annotated[Optional[Symptom], typer.Option("--symptom", help="The symptom, as given to diagnose.")] = None,
+    business_unit: Annotated[Optional[str], typer.Option("--business-unit", help="Only this business unit.")] = None,
+    why_not: Annotated[bool, typer.Option("--why-not", help="Explain why the rule did not fire.")] = False,
+    rules: RulesOption = None,
+) -> None:
+    """Explain a verdict as a proof tree down to the input facts, or why it did not fire.
+
+    Example:
+
+        syncdoctor explain DELETE_MANAGED_STILL_ASSIGNED --facts org.yaml --user jdoe@acme.example --symptom cannot-delete
+    """
+    eng = service.engine(rules)
+    rule = eng.ruleset.by_code(target) or eng.ruleset.rule(target)
+    if rule is None:
+        known = [r.conclude.code for r in eng.ruleset.rules if r.conclude] + [r.id for r in eng.ruleset.rules]
+        from syncdoctor.engine.schemas import suggest
+        raise fail(f"{target!r} is neither a conclusion code nor a rule id{suggest(target, known)}")
+    snapshot = service.load(facts)
+    try:
+        sel = service.select(snapshot, user, False, business_unit)
+    except service.UsageProblem as exc:
+        raise fail(str(exc)) from None
+    diagnoses = service.run(eng, snapshot, sel, symptom.value if symptom else None)
+    buf = io.StringIO()
+    color = color_wanted()
+    console = Console(file=buf, force_terminal=color, no_color=not color, width=160, highlight=False)
+    for d in diagnoses:
+        console.print(f"[bold]{escape(d.factset.user_label)}[/bold] · business unit {escape(d.factset.business_unit_label)}")
+        firings = [f for f in d.firings if f.rule == rule.id]
+        if d.statuses[rule.id].status == FIRED and not why_not:
+            head = rule.conclude.code if rule.conclude else f"derived {rule.derive.fact}"  # type: ignore[union-attr]
+            verdict = next((v for v in d.verdicts() if v["rule"] == rule.id), None)
+            tree = Tree(f"[bold]{head}[/bold]" + (f" ({verdict['kind']}): {escape(verdict['message'])}" if verdict else ""))
+            for f in firings:
+                _firing_tree(tree, f.id, d, eng)
+            console.print(tree)
+        elif d.statuses[rule.id].status == FIRED:
+            console.print(f"{rule.id} fired here ({len(firings)} match(es)); run without --why-not for its proof")
+        elif why_not:
+            _why_not(console, rule, d, eng)
+        else:
+            st = d.statuses[rule.id]
+            console.print(f"{rule.id} did not fire ({st.status.replace('_', ' ')})"
+                          + (f"; it needs: {', '.join(st.missing)}" if st.missing else "") + ". Add --why-not for each condition.")
+        console.print()
+    write_output(buf.getvalue(), None)
+    raise typer.Exit(EXIT_OK)

@@ -1,0 +1,81 @@
+"""One self-contained HTML file: no scripts or styles fetched from anywhere."""
+from __future__ import annotations
+
+from html import escape
+from typing import Any
+
+from .summary import bu_label, summary, user_label
+
+_STYLE = """
+body{font-family:system-ui,sans-serif;margin:2em;max-width:70em;color:#222}
+.verdict{border-left:4px solid #888;padding:.3em .8em;margin:.8em 0}
+.cause{border-color:#c0392b}.wait{border-color:#e1a100}.remedy{border-color:#16a085}
+.advice{border-color:#2c6fbb}.answer{border-color:#27ae60}.info{border-color:#aaa}
+details{margin-left:1.2em}summary{cursor:pointer}code{background:#f3f3f3;padding:0 .2em}
+table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:.2em .6em}
+"""
+
+
+def _fact_line(f: dict[str, Any]) -> str:
+    values = ", ".join(f"{k}={v}" for k, v in f["values"].items())
+    prov = f["provenance"]
+    where = prov.get("path", "")
+    src = prov.get("source", "")
+    if src == "derived":
+        origin = f"derived by rule {prov.get('rule')} v{prov.get('rule_version')} ({prov.get('firing')})"
+    else:
+        origin = f"{src} {prov.get('file', '')} {where}".strip()
+    return f"<span class='fact' data-fact='{escape(f['id'])}'><b>{escape(f['kind'])}</b> {escape(values)} <i>[{escape(origin)}]</i></span>"
+
+
+def _proof(firing_id: str, result: dict[str, Any], depth: int = 0) -> str:
+    firings = {f["id"]: f for f in result["trace"]}
+    facts = {f["id"]: f for f in result["facts"]}
+    firing = firings[firing_id]
+    parts = [f"<details class='proof'><summary>rule <code>{escape(firing['rule'])}</code> v{firing['rule_version']} "
+             f"({escape(firing['id'])})</summary><ul>"]
+    for alias, fid in firing["matched"].items():
+        fact = facts.get(fid)
+        if fact is None:
+            continue
+        parts.append(f"<li>{escape(alias)}: {_fact_line(fact)}")
+        if fact["provenance"].get("source") == "derived" and depth < 50:
+            parts.append(_proof(fact["provenance"]["firing"], result, depth + 1))
+        parts.append("</li>")
+    parts.append("</ul></details>")
+    return "".join(parts)
+
+
+def render_html(doc: dict[str, Any], **_: Any) -> str:
+    rs = doc["ruleset"]
+    out = ["<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'><title>syncdoctor diagnosis</title>",
+           f"<style>{_STYLE}</style></head><body>", "<h1>syncdoctor diagnosis</h1>",
+           f"<p>Ruleset <code>{escape(rs['name'])}</code> version {escape(rs['version'])}, sha256 <code>{escape(rs['sha256'])}</code>. "
+           f"Snapshot <code>{escape(doc['snapshot']['file'])}</code>, sha256 <code>{escape(doc['snapshot']['sha256'])}</code>.</p>",
+           "<h2>Summary</h2><table id='summary'><tr><th>business unit</th><th>code</th><th>users</th></tr>"]
+    out += [f"<tr><td>{escape(bu)}</td><td><code>{code}</code></td><td>{n}</td></tr>" for bu, code, n in summary(doc)]
+    out.append("</table>")
+    for r in doc["results"]:
+        out.append(f"<section class='result'><h2>{escape(user_label(r))} · {escape(bu_label(r))}</h2>")
+        if not r["verdicts"]:
+            out.append("<p>No conclusion.</p>")
+        for v in r["verdicts"]:
+            out.append(f"<div class='verdict {escape(v['kind'])}' data-code='{escape(v['code'])}'><h3>{escape(v['kind'].upper())} "
+                       f"<code>{escape(v['code'])}</code></h3><p>{escape(v['message'])}</p>")
+            if v.get("details"):
+                out.append("<ul>" + "".join(f"<li>{escape(d)}</li>" for d in v["details"]) + "</ul>")
+            if v["remedies"]:
+                out.append("<ol>" + "".join(f"<li>{escape(s)}</li>" for s in v["remedies"]) + "</ol>")
+            for c in v["citations"]:
+                out.append(f"<p>Source: <a href='{escape(c['url'])}'>KB {escape(c['article'])} · {escape(c['section_title'])}</a></p>")
+            out.append("<div class='proofs'><b>Proof</b>")
+            for fid in v["evidence"]:
+                out.append(_proof(fid, r))
+            out.append("</div></div>")
+        if r["undetermined"]:
+            out.append("<p>Could not decide:</p><ul>")
+            out += [f"<li><code>{escape(u['code'])}</code> needs {escape(', '.join(u['missing']))}</li>" for u in r["undetermined"]]
+            out.append("</ul>")
+        out.append("</section>")
+    out.append("</body></html>\n")
+    return "\n".join(out)

@@ -1,0 +1,89 @@
+"""The root `syncdoctor` app. Results go to stdout, diagnostics to stderr; a user's mistake is
+a message and an exit code, never a traceback."""
+from __future__ import annotations
+
+import sys
+
+# Checked before anything imports durable-rules' C extension.
+if sys.version_info[:2] not in ((3, 11), (3, 12)):  # pragma: no cover
+    sys.stderr.write(f"syncdoctor runs on CPython 3.11 or 3.12 only, not {sys.version_info[0]}.{sys.version_info[1]}\n")
+    raise SystemExit(2)
+
+from typing import Annotated  # noqa: E402
+
+import typer  # noqa: E402
+
+from syncdoctor.engine.findings import FindingError  # noqa: E402
+from syncdoctor.engine.run import EngineError  # noqa: E402
+
+from . import audit, rules_cmd  # noqa: E402
+from .common import EXIT_CODES_HELP, EXIT_INTERNAL, EXIT_USAGE, err_console, report_findings  # noqa: E402
+from .diagnose import diagnose  # noqa: E402
+from .explain import explain  # noqa: E402
+from .service import TOOL_VERSION  # noqa: E402
+
+app = typer.Typer(
+    name="syncdoctor",
+    help=("Troubleshoot Account Engagement (Pardot) User Sync from the facts of an org, with the cause, "
+          "the remedy and the Knowledge article section each comes from.\n\n"
+          "Example: syncdoctor diagnose --facts org.yaml --user jdoe@acme.example --symptom not-syncing\n\n"
+          + EXIT_CODES_HELP),
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"syncdoctor {TOOL_VERSION}")
+        raise typer.Exit()
+
+
+@app.callback()
+def root(version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
+                                                help="Show the version and exit.")] = False) -> None:
+    """syncdoctor"""
+
+
+app.command("diagnose")(diagnose)
+app.command("explain")(explain)
+app.command("replay")(audit.replay)
+app.add_typer(rules_cmd.app, name="rules")
+app.add_typer(audit.app, name="audit")
+
+
+def run() -> None:
+    """Console entry point: turn expected failures into messages and exit codes."""
+    debug = "--debug" in sys.argv
+    if debug:
+        sys.argv.remove("--debug")
+    try:
+        app(standalone_mode=False)
+    except typer.Exit as exc:
+        raise SystemExit(exc.exit_code) from None
+    except FindingError as exc:
+        report_findings(exc.findings)
+        raise SystemExit(EXIT_USAGE) from None
+    except EngineError as exc:
+        err_console().print(f"internal error: {exc}", markup=False)
+        raise SystemExit(EXIT_INTERNAL) from None
+    except KeyboardInterrupt:
+        raise SystemExit(130) from None
+    except SystemExit:
+        raise
+    except Exception as exc:  # click usage errors and the unexpected
+        import click
+        if isinstance(exc, click.exceptions.ClickException):
+            exc.show()
+            raise SystemExit(exc.exit_code) from None
+        if isinstance(exc, click.exceptions.Abort):
+            raise SystemExit(130) from None
+        if debug:
+            raise
+        err_console().print(f"internal error: {type(exc).__name__}: {exc} (run with --debug for details)", markup=False)
+        raise SystemExit(EXIT_INTERNAL) from None
+
+
+if __name__ == "__main__":
+    run()

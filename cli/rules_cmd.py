@@ -1,0 +1,203 @@
+"""`syncdoctor rules …`: tools for knowledge-base authors."""
+from __future__ import annotations
+
+import difflib
+import json
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+import yaml
+
+from syncdoctor.engine.findings import Finding, Severity
+from syncdoctor.engine.ruleset import default_rules_dir, load_ruleset, require_ruleset
+from syncdoctor.engine.run import Engine
+
+from . import scenarios
+from .common import EXIT_OK, EXIT_USAGE, err_console, fail, report_findings, write_output
+from .knowledge_docs import catalogue, graph, plain_conditions
+
+app = typer.Typer(help="Validate, test, document and compare the rules.", no_args_is_help=True)
+
+DirArg = Annotated[Optional[Path], typer.Argument(help="Rules directory (default: the shipped rules).")]
+
+
+def _dir(d: Optional[Path]) -> Path:
+    return d if d is not None else default_rules_dir()
+
+
+@app.command("validate")
+def validate(directory: DirArg = None,
+             fmt: Annotated[str, typer.Option("--format", help="text or json")] = "text") -> None:
+    """Check every rule file: structure (schema) and meaning (facts, citations, versions…).
+
+    Prints `file:line:col  ID  message` for each finding. Exit 0 clean, 1 errors, 2 usage.
+
+    Example:
+
+        syncdoctor rules validate rules/
+    """
+    if fmt not in ("text", "json"):
+        raise fail(f"--format must be text or json, not {fmt!r}")
+    ruleset, findings = load_ruleset(_dir(directory))
+    errors = [f for f in findings if f.severity is Severity.ERROR]
+    if fmt == "json":
+        write_output(json.dumps({"findings": [f.to_json() for f in findings], "errors": len(errors)},
+                                sort_keys=True, indent=2) + "\n", None)
+    else:
+        for f in findings:
+            typer.echo(str(f))
+        if not errors:
+            n = len(ruleset.rules) if ruleset else 0
+            typer.echo(f"ok: {n} rules, {len(findings)} warnings")
+        else:
+            typer.echo(f"{len(errors)} errors, {len(findings) - len(errors)} warnings")
+    raise typer.Exit(1 if errors else EXIT_OK)
+
+
+@app.command("lock")
+def lock(directory: DirArg = None) -> None:
+    """Record each rule's version and logic hash in the lock file.
+
+    Example:
+
+        syncdoctor rules lock rules/
+    """
+    root = _dir(directory)
+    ruleset, findings = load_ruleset(root, run_checks=False)
+    if ruleset is None:
+        report_findings(findings)
+        raise typer.Exit(1)
+    errors = [f for f in _recheck(ruleset) if f.id == "version-not-bumped"]
+    if errors:
+        report_findings(errors)
+        raise typer.Exit(1)
+    entries = {r.id: {"version": r.version, "sha256": r.logic_hash} for r in sorted(ruleset.rules, key=lambda r: r.id)}
+    text = ("# yaml-language-server: $schema=../engine/schema/lock.schema.json\n"
+            "# Written by `syncdoctor rules lock`: each rule's version and the hash of its logic.\n"
+            + yaml.safe_dump({"rules": entries}, sort_keys=True))
+    write_output(text, root / "rules.lock")
+    typer.echo(f"locked {len(entries)} rules")
+
+
+def _recheck(ruleset):
+    from syncdoctor.engine.checks.lock import VersionNotBumped
+    c = VersionNotBumped()
+    return [f for r in ruleset.rules for f in c.check(r, ruleset)]
+
+
+@app.command("test")
+def test(directory: DirArg = None,
+         junit: Annotated[Optional[Path], typer.Option("--junit", help="Write a JUnit XML report.", dir_okay=False)] = None,
+         verbose: Annotated[bool, typer.Option("--verbose", "-v", help="List passing cases too.")] = False) -> None:
+    """Run the scenario cases next to the rules, with rule and article-section coverage.
+
+    Example:
+
+        syncdoctor rules test rules/ --junit cases.xml
+    """
+    root = _dir(directory)
+    ruleset = require_ruleset(root)
+    eng = Engine(ruleset)
+    files = scenarios.case_files(root, ruleset.case_paths)
+    results, findings = scenarios.run_cases(eng, files)
+    report_findings(findings)
+    for r in results:
+        if not r.passed:
+            typer.echo(f"FAIL {r.file}:{r.line}  {r.name}")
+            for p in r.problems:
+                typer.echo(f"     {p}")
+        elif verbose:
+            typer.echo(f"ok   {r.name}")
+    rules_gap, sections_gap = scenarios.coverage(eng, results)
+    for rid in rules_gap:
+        typer.echo(f"UNCOVERED rule {rid}: no case makes it fire")
+    for s in sections_gap:
+        typer.echo(f"UNCOVERED section {s}: no rule cites it")
+    if junit:
+        write_output(scenarios.junit(results), junit)
+    passed = sum(r.passed for r in results)
+    typer.echo(f"{passed} passed, {len(results) - passed} failed")
+    fired = len(ruleset.active_rules) - len(rules_gap)
+    typer.echo(f"coverage: {fired}/{len(ruleset.active_rules)} rules fired by a case; "
+               f"{'every' if not sections_gap else 'not every'} cited article section is covered")
+    ok = passed == len(results) and not findings and not rules_gap and not sections_gap and results
+    raise typer.Exit(EXIT_OK if ok else 1)
+
+
+@app.command("docs")
+def docs(directory: DirArg = None,
+         out: Annotated[Optional[Path], typer.Option("--out", help="Write to this file.", dir_okay=False)] = None) -> None:
+    """Write the Markdown catalogue of every rule, in plain words, with citations.
+
+    Example:
+
+        syncdoctor rules docs --out docs/knowledge.md
+    """
+    write_output(catalogue(require_ruleset(_dir(directory))), out)
+
+
+@app.command("list")
+def list_rules(directory: DirArg = None) -> None:
+    """List the rules: id, version, status, what each concludes or derives.
+
+    Example:
+
+        syncdoctor rules list
+    """
+    rs = require_ruleset(_dir(directory))
+    for r in rs.rules:
+        what = f"concludes {r.conclude.code}" if r.conclude else f"derives {r.derive.fact}"  # type: ignore[union-attr]
+        typer.echo(f"{r.id:45} v{r.version:<3} {r.status:10} {what}")
+
+
+@app.command("show")
+def show(rule_id: Annotated[str, typer.Argument(help="A rule id or conclusion code.")], directory: DirArg = None) -> None:
+    """Show one rule: where it is written, its conditions, citations and the cases that cover it.
+
+    Example:
+
+        syncdoctor rules show managed-not-assigned
+    """
+    root = _dir(directory)
+    rs = require_ruleset(root)
+    rule = rs.rule(rule_id) or rs.by_code(rule_id)
+    if rule is None:
+        close = difflib.get_close_matches(rule_id, [r.id for r in rs.rules], n=1)
+        raise fail(f"no rule {rule_id!r}" + (f" (did you mean {close[0]!r}?)" if close else ""))
+    typer.echo(f"{rule.id} v{rule.version} ({rule.status}) — {rule.title}")
+    typer.echo(f"  written at {rule.span}")
+    typer.echo("  when:")
+    for c in plain_conditions(rule):
+        typer.echo(f"    - {c}")
+    if rule.conclude:
+        typer.echo(f"  concludes {rule.conclude.code} ({rule.conclude.kind})")
+    else:
+        typer.echo(f"  derives {rule.derive.fact}")  # type: ignore[union-attr]
+    for c in rule.citations:
+        art = rs.articles.get(c.article)
+        sec = art.section(c.section) if art else None
+        typer.echo(f"  cites KB {c.article} · {sec.title if sec else c.section}")
+    eng = Engine(rs)
+    results, _ = scenarios.run_cases(eng, scenarios.case_files(root, rs.case_paths))
+    covering = [r for r in results if rule.id in r.fired_rules]
+    typer.echo(f"  covered by {len(covering)} case(s):")
+    for r in covering:
+        typer.echo(f"    - {r.name} ({Path(r.file).name}:{r.line})")
+
+
+@app.command("graph")
+def graph_cmd(directory: DirArg = None,
+              fmt: Annotated[str, typer.Option("--format", help="mermaid or dot")] = "mermaid") -> None:
+    """Which rules consume and produce which facts, as Mermaid or Graphviz DOT.
+
+    Example:
+
+        syncdoctor rules graph --format dot | dot -Tsvg > rules.svg
+    """
+    if fmt not in ("mermaid", "dot"):
+        raise fail(f"--format must be mermaid or dot, not {fmt!r}")
+    write_output(graph(require_ruleset(_dir(directory)), fmt), None)
+
+
+__all__ = ["app", "Finding", "EXIT_USAGE", "err_console"]

@@ -1,0 +1,96 @@
+"""What the commands share: loading rules and snapshots, running diagnoses, building results.
+Kept apart from the typer apps so tests and the scenario runner use the same path."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Callable, Iterable
+
+from syncdoctor.engine.findings import Finding, FindingError, Span
+from syncdoctor.engine.model import Ruleset
+from syncdoctor.engine.ruleset import require_ruleset
+from syncdoctor.engine.run import Diagnosis, Engine
+from syncdoctor.facts.snapshot import Snapshot, load_snapshot
+
+TOOL_VERSION = "0.1.0"
+
+
+class UsageProblem(Exception):
+    """Bad input that is not a file problem: an unknown user or business unit, say."""
+
+
+@lru_cache(maxsize=8)
+def _engine_for(root: str) -> Engine:
+    return Engine(require_ruleset(root or None))
+
+
+def engine(rules_dir: Path | None) -> Engine:
+    return _engine_for(str(rules_dir) if rules_dir else "")
+
+
+def ruleset_info(ruleset: Ruleset) -> dict[str, Any]:
+    return {"name": ruleset.name, "version": ruleset.version, "sha256": ruleset.sha256,
+            "files": dict(sorted(ruleset.file_hashes.items()))}
+
+
+@dataclass
+class Selection:
+    users: list[int]
+    business_units: list[int]
+
+
+def select(snapshot: Snapshot, user: str | None, all_users: bool, business_unit: str | None) -> Selection:
+    if business_unit:
+        b = snapshot.find_business_unit(business_unit)
+        if b is None:
+            close = snapshot.business_unit_suggestions(business_unit)
+            hint = f"; closest: {', '.join(close)}" if close else ""
+            raise UsageProblem(f"business unit {business_unit!r} is not in {snapshot.file}{hint}")
+        bus = [b]
+    else:
+        bus = list(range(len(snapshot.business_units)))
+    if not bus:
+        raise UsageProblem(f"{snapshot.file} lists no business units (business_units is absent or empty)")
+    if all_users:
+        return Selection(list(range(len(snapshot.users))), bus)
+    if not user:
+        raise UsageProblem("say which user: --user USERNAME|EMAIL|ID, or --all")
+    u = snapshot.find_user(user)
+    if u is None:
+        close = snapshot.user_suggestions(user)
+        hint = f"; closest: {', '.join(close)}" if close else ""
+        raise UsageProblem(f"user {user!r} is not in {snapshot.file}{hint}")
+    return Selection([u], bus)
+
+
+def run(eng: Engine, snapshot: Snapshot, sel: Selection, symptom: str | None,
+        progress: Callable[[int], None] | None = None) -> list[Diagnosis]:
+    out = []
+    for ui in sel.users:
+        for bi in sel.business_units:
+            out.append(eng.diagnose(snapshot.factset(ui, bi, symptom)))
+        if progress:
+            progress(1)
+    return out
+
+
+def result_document(eng: Engine, snapshot: Snapshot, diagnoses: Iterable[Diagnosis], symptom: str | None) -> dict[str, Any]:
+    return {
+        "tool": {"name": "syncdoctor", "version": TOOL_VERSION},
+        "ruleset": ruleset_info(eng.ruleset),
+        "snapshot": {"file": snapshot.file, "sha256": snapshot.sha256, "collected_at": snapshot.data.get("collected_at")},
+        "symptom": symptom,
+        "results": [d.to_json() for d in diagnoses],
+    }
+
+
+def load(path: Path) -> Snapshot:
+    return load_snapshot(path)
+
+
+def has_cause(doc: dict[str, Any]) -> bool:
+    return any(v["kind"] == "cause" for r in doc["results"] for v in r["verdicts"])
+
+
+__all__ = ["Finding", "FindingError", "Span", "UsageProblem", "engine", "select", "run", "result_document", "load"]
