@@ -192,7 +192,10 @@ class Evaluator:
                     if t.value != F:
                         nxt.append((binding, t))
                 else:
+                    used = {id(f) for f in binding.values()}
                     for cand in cands:
+                        if id(cand) in used:
+                            continue  # durable-rules never binds one fact to two patterns of a rule
                         t = t_and(truth, self._pattern_truth(p, cand, binding))
                         if t.value != F:
                             nb = dict(binding)

@@ -39,6 +39,9 @@ class ConditionVocabulary(Check):
                 for c in flat_conditions(p.conditions):
                     yield from self._condition(c, p, fdef.fields, bound, ruleset)
                 if not p.negated:
+                    if fdef.cardinality == "one" and any(q.fact == p.fact for q in bound.values()):
+                        yield self.finding(p.span, f"there is only one {p.fact!r} fact, and a rule matches each fact once: "
+                                                   "put these conditions under the first `fact: " + p.fact + "`", "single-fact-twice")
                     if p.alias in bound:
                         yield self.finding(p.span, f"two facts in this rule are called {p.alias!r}: give one of them a different `as:` name",
                                            "duplicate-alias")
