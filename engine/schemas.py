@@ -74,10 +74,11 @@ def _short(value: Any) -> str:
 
 def _leaf_errors(error: ValidationError) -> list[ValidationError]:
     """For oneOf/anyOf, the most useful error: an x-message on the branch, or the best child."""
-    if error.validator in ("oneOf", "anyOf") and not (isinstance(error.schema, dict) and error.schema.get("x-message")):
-        if error.context:
-            # Prefer children from the branch that got deepest into the instance.
-            best = max(error.context, key=lambda e: (len(e.absolute_path), -len(e.schema_path)))
+    if error.validator in ("oneOf", "anyOf") and error.context:
+        # Prefer the branch that got deepest into the instance: it is what the author meant.
+        best = max(error.context, key=lambda e: (len(e.absolute_path), -len(e.schema_path)))
+        has_message = isinstance(error.schema, dict) and error.schema.get("x-message")
+        if not has_message or len(best.absolute_path) > len(error.absolute_path):
             return _leaf_errors(best)
     return [error]
 

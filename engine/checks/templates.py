@@ -4,6 +4,7 @@ import re
 from typing import Iterable
 
 from ..findings import Finding, Span
+from ..loader import locate
 from ..model import Rule, Ruleset
 from ..schemas import suggest
 from .base import Check
@@ -33,8 +34,10 @@ class TemplateNames(Check):
         aliases = bound_aliases(rule)
         texts: list[tuple[str, Span]] = []
         if rule.conclude:
-            texts += [(rule.conclude.message, rule.conclude.span), (rule.conclude.detail, rule.conclude.span)]
-            texts += [(r, rule.conclude.span) for r in rule.conclude.remedies]
+            def at(*path: object) -> Span:
+                return locate(rule.raw, ["then", "conclude", *path], rule.conclude.span) if rule.raw else rule.conclude.span
+            texts += [(rule.conclude.message, at("message")), (rule.conclude.detail, at("detail"))]
+            texts += [(r, at("remedies", i)) for i, r in enumerate(rule.conclude.remedies)]
         if rule.derive:
             for _, v in rule.derive.set:
                 if isinstance(v, str):

@@ -1,0 +1,35 @@
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from hypothesis import settings
+
+from syncdoctor.engine.ruleset import default_rules_dir, require_ruleset
+from syncdoctor.engine.run import Engine
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLE = ROOT / "docs" / "examples" / "acme.yaml"
+
+settings.register_profile("ci", max_examples=40, deadline=None)
+settings.register_profile("thorough", max_examples=1000, deadline=None)
+settings.load_profile("ci")
+
+
+@pytest.fixture(scope="session")
+def ruleset():
+    return require_ruleset()
+
+
+@pytest.fixture(scope="session")
+def engine(ruleset):
+    return Engine(ruleset)
+
+
+@pytest.fixture
+def rules_copy(tmp_path: Path) -> Path:
+    """A private copy of the shipped rules that a test may break."""
+    dst = tmp_path / "rules"
+    shutil.copytree(default_rules_dir(), dst, ignore=shutil.ignore_patterns("__pycache__"))
+    return dst

@@ -1,0 +1,62 @@
+"""Bad input gets a located finding, never a traceback."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from syncdoctor.engine.findings import FindingError
+from syncdoctor.engine.loader import load_file
+
+
+def _load(tmp_path: Path, text: str | bytes, name: str = "r.yaml"):
+    p = tmp_path / name
+    p.write_bytes(text if isinstance(text, bytes) else text.encode())
+    with pytest.raises(FindingError) as exc:
+        load_file(p)
+    (finding,) = exc.value.findings
+    return finding
+
+
+@pytest.mark.parametrize("text,finding_id,line,col", [
+    ("id: a\nwhen:\n\t- fact: user\n", "yaml-syntax", 3, 1),
+    ("id: a\nid: b\n", "duplicate-key", 2, 1),
+    ("id: !!python/object:os.system x\n", "yaml-tag", 1, 5),
+    ("a: &x [1, 2]\nb: *x\n", "yaml-alias", 2, 4),
+    ("a: [1, 2\n", "yaml-syntax", 2, 1),
+    ("<<: {a: 1}\n", "yaml-tag", 1, 1),
+])
+def test_bad_yaml_is_located(tmp_path, text, finding_id, line, col):
+    f = _load(tmp_path, text)
+    assert (f.id, f.span.line, f.span.col) == (finding_id, line, col)
+    assert str(f).startswith(f"{tmp_path / 'r.yaml'}:{line}:{col}  {finding_id}")
+
+
+def test_alias_bomb_is_refused_quickly(tmp_path):
+    bomb = "a: &a [x, x, x, x, x, x, x, x, x]\n" + "".join(
+        f"{c}: &{c} [*{p}, *{p}, *{p}, *{p}, *{p}, *{p}, *{p}, *{p}, *{p}]\n" for p, c in zip("abcdefgh", "bcdefghi"))
+    assert _load(tmp_path, bomb).id == "yaml-alias"
+
+
+def test_binary_and_non_utf8_and_size(tmp_path):
+    assert _load(tmp_path, b"\x00\x01binary").id == "binary-file"
+    f = _load(tmp_path, b"id: a\nname: \xff\xfe\n")
+    assert (f.id, f.span.line) == ("not-utf8", 2)
+    assert _load(tmp_path, "x: " + "a" * 1_100_000).id == "file-too-large"
+
+
+def test_missing_file_and_directory(tmp_path):
+    with pytest.raises(FindingError) as exc:
+        load_file(tmp_path / "nope.yaml")
+    assert exc.value.findings[0].id == "file-not-found"
+    with pytest.raises(FindingError) as exc:
+        load_file(tmp_path)
+    assert exc.value.findings[0].id == "not-a-file"
+
+
+def test_good_yaml_keeps_locations(tmp_path):
+    p = tmp_path / "ok.yaml"
+    p.write_text("a:\n  b: [1, 2]\n")
+    data = load_file(p)
+    assert data == {"a": {"b": [1, 2]}}
+    assert data["a"].key_spans["b"].line == 2
