@@ -26,7 +26,11 @@ def _engine_for(root: str) -> Engine:
 
 
 def engine(rules_dir: Path | None) -> Engine:
-    return _engine_for(str(rules_dir) if rules_dir else "")
+    try:
+        return _engine_for(str(rules_dir) if rules_dir else "")
+    except FindingError as exc:
+        _bad_input(exc)
+        raise
 
 
 def ruleset_info(ruleset: Ruleset) -> dict[str, Any]:
@@ -86,7 +90,20 @@ def result_document(eng: Engine, snapshot: Snapshot, diagnoses: Iterable[Diagnos
 
 
 def load(path: Path) -> Snapshot:
-    return load_snapshot(path)
+    try:
+        return load_snapshot(path)
+    except FindingError as exc:
+        _bad_input(exc)
+        raise
+
+
+def _bad_input(exc: FindingError) -> None:
+    """Report located findings on stderr and exit 2: a user's mistake is never a traceback."""
+    import typer
+
+    from .common import EXIT_USAGE, report_findings
+    report_findings(exc.findings)
+    raise typer.Exit(EXIT_USAGE) from None
 
 
 def has_cause(doc: dict[str, Any]) -> bool:

@@ -185,6 +185,11 @@ class Evaluator:
         for p in branch.patterns:
             nxt: list[tuple[dict[str, Any], Truth]] = []
             for binding, truth in bindings:
+                # A join needs the joined value: if it is unknown, so is the pattern (the compiled
+                # rule requires it with `$ex`), even when there is nothing to join with.
+                truth = t_and(truth, self._join_guard(p, binding))
+                if truth.value == F:
+                    continue
                 cands = self._candidates(p, binding, own)
                 if p.negated:
                     exists = t_or(self._pattern_truth(p, c, binding) for c in cands)
@@ -213,6 +218,17 @@ class Evaluator:
                 missing |= t.missing
             return BranchStatus(branch, UNDETERMINED, [], frozenset(missing))
         return BranchStatus(branch, NOT_APPLICABLE)
+
+    def _join_guard(self, p: Pattern, binding: dict[str, Any]) -> Truth:
+        result = TRUE
+        for c in p.conditions:
+            if isinstance(c, Condition) and c.op == "same_as":
+                other = binding.get(c.value[0])
+                if isinstance(other, _Unknown):
+                    result = t_and(result, Truth(U, other.missing))
+                elif isinstance(other, Fact) and c.value[1] not in other.values:
+                    result = t_and(result, Truth(U, frozenset({other.path_of(c.value[1])})))
+        return result
 
     def _components(self) -> dict[str, frozenset[str]]:
         comp = getattr(self.compiled, "_components", None)

@@ -14,7 +14,8 @@ EXAMPLE = ROOT / "docs" / "examples" / "acme.yaml"
 
 settings.register_profile("ci", max_examples=40, deadline=None)
 settings.register_profile("thorough", max_examples=1000, deadline=None)
-settings.load_profile("ci")
+import os
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 
 @pytest.fixture(scope="session")

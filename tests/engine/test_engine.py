@@ -180,3 +180,13 @@ def test_engine_and_status_evaluator_agree(engine, data, symptom):
     fired = {r for r, s in d.statuses.items() if s.status == "fired"}
     assert fired == {f.rule for f in d.firings}
     assert not codes(doc) & {u["code"] for u in doc["undetermined"]}
+
+
+def test_regression_empty_table_and_unknown_profile(engine):
+    """Found by the thorough hypothesis profile: an empty (complete) profile table and an
+    unknown profile must leave the legacy cause undetermined in both evaluators."""
+    data = {"snapshot_version": 1, "collected_at": "2026-11-28T10:00:00Z",
+            "business_units": [{"id": "0Uv5e000000BU01AAA", "user_sync": {"enabled": True, "mode": "legacy", "profile_roles": {}}}],
+            "salesforce": {"users": [{"id": "0055e000000U001AAA", "username": "u@x.example", "profile": None, "role_id": None}]}}
+    _, doc = diagnose(engine, data, "u@x.example", 0)
+    assert "LEGACY_PROFILE_NOT_SYNCED" in {u["code"] for u in doc["undetermined"]}

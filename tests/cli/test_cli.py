@@ -1,0 +1,145 @@
+"""The CLI as support engineers and auditors use it: exit codes, outputs, files."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from syncdoctor.cli.main import app
+from tests.conftest import EXAMPLE, ROOT
+
+runner = CliRunner()
+
+
+def run(*args: str):
+    return runner.invoke(app, list(args), catch_exceptions=False)
+
+
+def test_diagnose_text_and_exit_code_for_a_cause():
+    r = run("diagnose", "--facts", str(EXAMPLE), "--user", "asmith@acme.example", "--business-unit", "0Uv5e0000000001CAA")
+    assert r.exit_code == 1
+    assert "MANAGED_NOT_ASSIGNED" in r.stdout and "KB 000384042" in r.stdout
+
+
+def test_diagnose_exit_zero_without_a_cause():
+    r = run("diagnose", "--facts", str(EXAMPLE), "--user", "jdoe@acme.example", "--business-unit", "Acme North America")
+    assert r.exit_code == 0
+    assert "No problem found" in r.stdout
+
+
+def test_unknown_user_names_closest_match():
+    r = run("diagnose", "--facts", str(EXAMPLE), "--user", "jdoe@acme.exampel")
+    assert r.exit_code == 2
+    assert "jdoe@acme.example" in r.stderr and "not in" in r.stderr
+
+
+def test_unknown_business_unit():
+    r = run("diagnose", "--facts", str(EXAMPLE), "--user", "jdoe@acme.example", "--business-unit", "Acme Nort America")
+    assert r.exit_code == 2 and "Acme North America" in r.stderr
+
+
+def test_json_output_contract():
+    r = run("diagnose", "--facts", str(EXAMPLE), "--user", "bwong@acme.example", "--format", "json")
+    doc = json.loads(r.stdout)
+    assert set(doc["ruleset"]) >= {"name", "version", "sha256"}
+    res = doc["results"][0]
+    assert set(res) >= {"user", "business_unit", "verdicts", "undetermined"}
+    v = res["verdicts"][0]
+    assert set(v) >= {"code", "kind", "rule", "rule_version", "message", "remedies", "citations", "evidence"}
+    assert v["citations"][0]["article"] == "000384042"
+
+
+def test_bad_snapshot_is_located(tmp_path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("snapshot_version: 1\nbusiness_units:\n  - id: 0Uv5e0000000001CAA\n    user_sync: {mode: legasy}\n")
+    r = run("diagnose", "--facts", str(bad), "--user", "x")
+    assert r.exit_code == 2
+    assert f"{bad}:4:" in r.stderr and "legacy" in r.stderr
+
+
+def test_out_into_missing_directory_and_no_truncation(tmp_path):
+    r = run("diagnose", "--facts", str(EXAMPLE), "--user", "jdoe@acme.example", "--out", str(tmp_path / "no" / "x.txt"))
+    assert r.exit_code == 2 and "does not exist" in r.stderr
+    keep = tmp_path / "keep.txt"
+    keep.write_text("precious")
+    r = run("diagnose", "--facts", str(EXAMPLE), "--user", "nobody", "--out", str(keep))
+    assert r.exit_code == 2 and keep.read_text() == "precious"
+
+
+@pytest.mark.parametrize("fmt", ["markdown", "html"])
+def test_other_formats(tmp_path, fmt):
+    out = tmp_path / f"r.{fmt}"
+    r = run("diagnose", "--facts", str(EXAMPLE), "--all", "--format", fmt, "--out", str(out))
+    assert r.exit_code == 1
+    text = out.read_text()
+    assert "MANAGED_NOT_ASSIGNED" in text
+    if fmt == "html":
+        assert "<details class='proof'>" in text and "http://" not in text.replace("http://www.w3.org", "")
+
+
+def test_all_with_summary_and_only_problems():
+    r = run("diagnose", "--facts", str(EXAMPLE), "--all", "--only-problems")
+    assert "Summary" in r.stdout
+    assert "jdoe@acme.example · business unit Acme North America" not in r.stdout
+
+
+def test_explain_proof_tree_and_why_not():
+    r = run("explain", "DELETE_MANAGED_STILL_ASSIGNED", "--facts", str(EXAMPLE), "--user", "jdoe@acme.example",
+            "--symptom", "cannot-delete", "--business-unit", "0Uv5e0000000001CAA")
+    assert r.exit_code == 0
+    assert "group-reach-nested" in r.stdout and "salesforce.public_groups[0].members[0]" in r.stdout
+    r = run("explain", "MANAGED_NOT_ASSIGNED", "--facts", str(EXAMPLE), "--user", "jdoe@acme.example",
+            "--business-unit", "0Uv5e0000000001CAA", "--why-not")
+    assert "conditions hold" in r.stdout and "✗ no assigned" in r.stdout
+
+
+def test_explain_unknown_code():
+    r = run("explain", "MANAGED_NOT_ASIGNED", "--facts", str(EXAMPLE), "--user", "jdoe@acme.example")
+    assert r.exit_code == 2 and "MANAGED_NOT_ASSIGNED" in r.stderr
+
+
+def test_audit_verify_and_replay(tmp_path):
+    audit = tmp_path / "audit.json"
+    run("diagnose", "--facts", str(EXAMPLE), "--user", "asmith@acme.example", "--audit", str(audit))
+    assert run("audit", "verify", str(audit)).exit_code == 0
+    r = run("replay", str(audit))
+    assert r.exit_code == 0 and "same verdicts" in r.stdout
+    record = json.loads(audit.read_text())
+    record["results"][0]["verdicts"] = []
+    audit.write_text(json.dumps(record))
+    r = run("audit", "verify", str(audit))
+    assert r.exit_code == 1 and "ALTERED" in r.stdout
+
+
+def test_rules_validate_json_and_exit(rules_copy):
+    r = run("rules", "validate", str(rules_copy), "--format", "json")
+    assert r.exit_code == 0 and json.loads(r.stdout)["errors"] == 0
+    (rules_copy / "conclude" / "user-inactive.yaml").write_text("id: [\n")
+    r = run("rules", "validate", str(rules_copy))
+    assert r.exit_code == 1 and "user-inactive.yaml:2:1  yaml-syntax" in r.stdout
+
+
+def test_rules_test_list_show_graph():
+    r = run("rules", "test")
+    assert r.exit_code == 0 and "0 failed" in r.stdout and "27/27 rules" in r.stdout
+    assert "managed-not-assigned" in run("rules", "list").stdout
+    r = run("rules", "show", "MANAGED_NOT_ASSIGNED")
+    assert "managed-not-assigned.yaml:2:1" in r.stdout and "covered by" in r.stdout
+    assert run("rules", "graph", "--format", "dot").stdout.startswith("digraph")
+    assert run("rules", "graph").stdout.startswith("flowchart LR")
+
+
+def test_knowledge_doc_is_current():
+    r = run("rules", "docs")
+    assert r.stdout == (ROOT / "docs" / "knowledge.md").read_text(), "run `syncdoctor rules docs --out docs/knowledge.md`"
+
+
+@pytest.mark.parametrize("cmd", [["--help"], ["diagnose", "--help"], ["explain", "--help"], ["rules", "validate", "--help"],
+                                 ["rules", "test", "--help"], ["rules", "docs", "--help"], ["audit", "verify", "--help"],
+                                 ["replay", "--help"], ["rules", "lock", "--help"], ["rules", "show", "--help"],
+                                 ["rules", "list", "--help"], ["rules", "graph", "--help"]])
+def test_every_help_shows_an_example(cmd):
+    r = run(*cmd)
+    assert r.exit_code == 0 and "syncdoctor " in r.stdout and "Example" in r.stdout
