@@ -59,7 +59,9 @@ def run() -> None:
     if debug:
         sys.argv.remove("--debug")
     try:
-        app(standalone_mode=False)
+        # With standalone_mode=False click returns the exit code of typer.Exit instead of exiting.
+        code = app(standalone_mode=False)
+        raise SystemExit(code if isinstance(code, int) else 0)
     except typer.Exit as exc:
         raise SystemExit(exc.exit_code) from None
     except FindingError as exc:

@@ -143,3 +143,16 @@ def test_knowledge_doc_is_current():
 def test_every_help_shows_an_example(cmd):
     r = run(*cmd)
     assert r.exit_code == 0 and "syncdoctor " in r.stdout and "Example" in r.stdout
+
+
+def test_console_script_exit_codes():
+    import subprocess
+    import sys
+    base = [sys.executable, "-m", "syncdoctor.cli.main", "diagnose", "--facts", str(EXAMPLE)]
+    assert subprocess.run(base + ["--user", "asmith@acme.example"], capture_output=True).returncode == 1
+    assert subprocess.run(base + ["--user", "jdoe@acme.example", "--business-unit", "0Uv5e0000000001CAA"], capture_output=True).returncode == 0
+    r = subprocess.run(base + ["--user", "nobody@x"], capture_output=True, text=True)
+    assert r.returncode == 2 and "Traceback" not in r.stderr
+    r = subprocess.run([sys.executable, "-m", "syncdoctor.cli.main", "diagnose", "--facts", str(ROOT / "README.md"), "--user", "x"],
+                       capture_output=True, text=True)
+    assert r.returncode == 2 and "Traceback" not in r.stderr and "README.md" in r.stderr
