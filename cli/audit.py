@@ -9,7 +9,6 @@ from typing import Annotated, Any
 
 import typer
 
-from syncdoctor.engine.findings import FindingError
 from syncdoctor.engine.loader import SNAPSHOT_LIMIT, parse_json, read_text
 from syncdoctor.facts.snapshot import Snapshot, parse_snapshot
 
@@ -121,5 +120,3 @@ def replay(record: Annotated[Path, typer.Argument(help="An audit record.", dir_o
         raise typer.Exit(1)
     typer.echo("same verdicts")
 
-
-__all__ = ["app", "audit_record", "replay", "FindingError"]

@@ -72,11 +72,7 @@ def _why_not(console: Console, rule: Rule, d: Diagnosis, eng: Engine) -> None:
     console.print(f"{rule.id} did not fire: {status.status.replace('_', ' ')}"
                   + (f"; unknown: {', '.join(status.missing)}" if status.missing else ""))
     ev = Evaluator(eng.compiled, list(d.facts.values()), d.factset.known_lists, d.factset.list_paths)
-    ev.derived_missing = {}
-    for kind in eng.compiled.derived_kinds:
-        prods = [r for r in eng.ruleset.active_rules if r.derive and r.derive.fact == kind]
-        missing = set().union(*(set(d.statuses[r.id].missing) for r in prods))
-        ev.set_derived_status(kind, frozenset(missing) if missing else None)
+    ev.derived_missing = dict(d.derived_missing)
     for b in eng.compiled.branches_of(rule.id):
         if len(rule.branches()) > 1:
             console.print(f"  alternative {b.index + 1}:")

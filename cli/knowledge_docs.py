@@ -4,8 +4,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from syncdoctor.engine.graph import consumed, producers
-from syncdoctor.engine.model import AnyOf, Condition, Group, Pattern, Rule, Ruleset
+from syncdoctor.engine.graph import consumed
+from syncdoctor.engine.model import AnyOf, Pattern, Rule, Ruleset
 
 
 def _cond(c: Any) -> str:
@@ -65,7 +65,6 @@ def catalogue(ruleset: Ruleset) -> str:
 
 
 def graph(ruleset: Ruleset, fmt: str) -> str:
-    prods = producers(ruleset)
     edges: list[tuple[str, str, str]] = []
     for r in ruleset.active_rules:
         for kind, neg in consumed(r):
@@ -74,7 +73,6 @@ def graph(ruleset: Ruleset, fmt: str) -> str:
             edges.append((f"rule:{r.id}", f"fact:{r.derive.fact}", ""))
         else:
             edges.append((f"rule:{r.id}", f"code:{r.conclude.code}", ""))  # type: ignore[union-attr]
-    del prods
     nodes = sorted({n for e in edges for n in e[:2]})
     ids = {n: f"n{i}" for i, n in enumerate(nodes)}
     if fmt == "dot":
@@ -93,5 +91,3 @@ def graph(ruleset: Ruleset, fmt: str) -> str:
         out.append(f"  {ids[a]} -.->|not| {ids[b]}" if label else f"  {ids[a]} --> {ids[b]}")
     return "\n".join(out) + "\n"
 
-
-__all__ = ["catalogue", "graph", "plain_conditions", "Condition", "Group"]

@@ -3,24 +3,20 @@ a message and an exit code, never a traceback."""
 from __future__ import annotations
 
 import sys
+from typing import Annotated
 
-# Checked before anything imports durable-rules' C extension.
-if sys.version_info[:2] not in ((3, 11), (3, 12)):  # pragma: no cover
-    sys.stderr.write(f"syncdoctor runs on CPython 3.11 or 3.12 only, not {sys.version_info[0]}.{sys.version_info[1]}\n")
-    raise SystemExit(2)
+# Importing syncdoctor.engine first checks the Python version (one line, exit 2) before
+# anything loads durable-rules' C extension.
+from syncdoctor.engine.findings import FindingError
+from syncdoctor.engine.run import EngineError
 
-from typing import Annotated  # noqa: E402
+import typer
 
-import typer  # noqa: E402
-
-from syncdoctor.engine.findings import FindingError  # noqa: E402
-from syncdoctor.engine.run import EngineError  # noqa: E402
-
-from . import audit, rules_cmd  # noqa: E402
-from .common import EXIT_CODES_HELP, EXIT_INTERNAL, EXIT_USAGE, err_console, report_findings  # noqa: E402
-from .diagnose import diagnose  # noqa: E402
-from .explain import explain  # noqa: E402
-from .service import TOOL_VERSION  # noqa: E402
+from . import audit, rules_cmd
+from .common import EXIT_CODES_HELP, EXIT_INTERNAL, EXIT_USAGE, err_console, report_findings
+from .diagnose import diagnose
+from .explain import explain
+from .service import TOOL_VERSION
 
 app = typer.Typer(
     name="syncdoctor",

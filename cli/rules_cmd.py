@@ -9,12 +9,12 @@ from typing import Annotated, Optional
 import typer
 import yaml
 
-from syncdoctor.engine.findings import Finding, Severity
+from syncdoctor.engine.findings import Severity
 from syncdoctor.engine.ruleset import default_rules_dir, load_ruleset, require_ruleset
 from syncdoctor.engine.run import Engine
 
 from . import scenarios
-from .common import EXIT_OK, EXIT_USAGE, err_console, fail, report_findings, write_output
+from .common import EXIT_OK, fail, report_findings, write_output
 from .knowledge_docs import catalogue, graph, plain_conditions
 
 app = typer.Typer(help="Validate, test, document and compare the rules.", no_args_is_help=True)
@@ -199,5 +199,3 @@ def graph_cmd(directory: DirArg = None,
         raise fail(f"--format must be mermaid or dot, not {fmt!r}")
     write_output(graph(require_ruleset(_dir(directory)), fmt), None)
 
-
-__all__ = ["app", "Finding", "EXIT_USAGE", "err_console"]

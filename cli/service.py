@@ -7,7 +7,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Callable, Iterable
 
-from syncdoctor.engine.findings import Finding, FindingError, Span
+from syncdoctor.engine.findings import FindingError
 from syncdoctor.engine.model import Ruleset
 from syncdoctor.engine.ruleset import require_ruleset
 from syncdoctor.engine.run import Diagnosis, Engine
@@ -109,5 +109,3 @@ def _bad_input(exc: FindingError) -> None:
 def has_cause(doc: dict[str, Any]) -> bool:
     return any(v["kind"] == "cause" for r in doc["results"] for v in r["verdicts"])
 
-
-__all__ = ["Finding", "FindingError", "Span", "UsageProblem", "engine", "select", "run", "result_document", "load"]

@@ -17,10 +17,10 @@ that is safe with missing data is emitted:
 from __future__ import annotations
 
 import itertools
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
-from .graph import producers, strata
+from .graph import component_of, producers, strata
 from .model import AnyOf, Condition, Pattern, Rule, Ruleset
 
 RESERVED = {"id": "id_", "sid": "sid_", "t": "t_", "_fid": "_fid_"}
@@ -45,7 +45,6 @@ class Branch:
     patterns: tuple[Pattern, ...]
     stratum: int
     guards: tuple[str, ...]  # list / derived-kind names whose __known marker a negation needs
-    durable: dict = field(compare=False, hash=False, default_factory=dict)
 
 
 @dataclass
@@ -56,6 +55,8 @@ class CompiledRuleset:
     strata: dict[str, int]
     max_stratum: int
     derived_kinds: set[str]
+    components: dict[str, frozenset[str]]  # derived kind -> the kinds it is mutually recursive with
+    definition: dict[str, dict]  # what is registered with durable-rules
 
     def branches_of(self, rule_id: str) -> list[Branch]:
         return [b for b in self.branches if b.rule.id == rule_id]
@@ -143,11 +144,9 @@ def compile_ruleset(ruleset: Ruleset, action_factory: Any) -> CompiledRuleset:
                 out.append({key: conds[0] if len(conds) == 1 else {"$and": conds}})
             branch = Branch(rule, i, branch_name, tuple(patterns), stratum, tuple(guards))
             definition[branch_name] = {"all": out, "run": action_factory(branch), "pri": 1 + stratum}
-            object.__setattr__(branch, "durable", definition[branch_name])
             branches.append(branch)
-    compiled = CompiledRuleset(ruleset, name, branches, rule_strata, max(rule_strata.values(), default=0), derived)
-    compiled.definition = {name: definition}  # type: ignore[attr-defined]
-    return compiled
+    return CompiledRuleset(ruleset, name, branches, rule_strata, max(rule_strata.values(), default=0), derived,
+                           component_of(ruleset), {name: definition})
 
 
 def _noop(c: Any) -> None:

@@ -155,7 +155,7 @@ def parse_yaml(text: str, file: str) -> Any:
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         problem = exc.problem or exc.context or "invalid YAML"
-        if "\t" in text and "tab" in str(problem).lower() or "found character '\\t'" in str(exc):
+        if "'\\t'" in str(problem) or "tab" in str(problem).lower():
             problem = "a tab character: YAML indentation must use spaces"
         span = _span(file, mark) if mark else Span(file)
         raise FindingError([Finding(span, "yaml-syntax", f"not valid YAML: {problem}")]) from None
@@ -208,8 +208,6 @@ def locate(root: Any, path: Iterable[Any], fallback: Span) -> Span:
                 break
         else:
             break
-        if getattr(node, "span", None) is not None and not isinstance(node, (LocatedDict, LocatedList)):
-            best = node.span
     return best
 
 

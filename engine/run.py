@@ -18,7 +18,7 @@ from .compile import Branch, CompiledRuleset, compile_ruleset, engine_alias, eng
 from .facts import Fact, FactSet
 from .graph import kind_graph, producers, sccs
 from .model import KIND_ORDER, Ruleset
-from .status import FIRED, UNDETERMINED, Evaluator, RuleStatus
+from .status import UNDETERMINED, Evaluator, RuleStatus
 
 _HOST_LOCK = threading.RLock()
 _HOST: Host | None = None
@@ -96,6 +96,7 @@ class Diagnosis:
     facts: dict[str, Fact]
     statuses: dict[str, RuleStatus]
     compiled: CompiledRuleset
+    derived_missing: dict[str, frozenset[str] | None]  # derived kind -> None when complete
 
     def verdicts(self) -> list[dict[str, Any]]:
         rs = self.compiled.ruleset
@@ -189,7 +190,7 @@ class Engine:
         order = [k for comp in sccs(sorted(set(ruleset.vocabulary.facts) | set(edges)), edges) for k in comp]
         self._kind_order = [k for k in order if k in self._producers]
         with _HOST_LOCK:
-            _host().register_rulesets(self.compiled.definition)  # type: ignore[attr-defined]
+            _host().register_rulesets(self.compiled.definition)
 
     # -- the action run by durable-rules for every firing --------------------------------
     def _action(self, branch: Branch):
@@ -276,7 +277,8 @@ class Engine:
                     host.delete_state(name, sid)
                 finally:
                     self._sessions.pop(sid, None)
-            return Diagnosis(factset, session.firings, session.facts, statuses, self.compiled)
+            return Diagnosis(factset, session.firings, session.facts, statuses, self.compiled,
+                             dict(evaluator.derived_missing))
 
     def _assert_all(self, host: Host, name: str, facts: list[dict]) -> None:
         for fact in facts:

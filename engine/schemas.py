@@ -13,9 +13,6 @@ from jsonschema.exceptions import ValidationError
 from .findings import Finding, Span
 from .loader import json_path, locate
 
-SCHEMAS = ("rule", "vocabulary", "articles", "ruleset", "lock", "snapshot", "answers", "cases")
-
-
 def schema_text(name: str) -> str:
     return resources.files("syncdoctor.engine.schema").joinpath(f"{name}.schema.json").read_text("utf-8")
 

@@ -90,6 +90,7 @@ class Evaluator:
         self.list_paths = list_paths
         self.derived_missing: dict[str, frozenset[str] | None] = {}  # kind -> None when complete
         self._index: dict[tuple[str, str], dict[Any, list[Fact]]] = {}
+        self._statuses: dict[str, RuleStatus] = {}
 
     def add_fact(self, fact: Fact) -> None:
         self.by_kind.setdefault(fact.kind, []).append(fact)
@@ -104,11 +105,6 @@ class Evaluator:
             return missing or frozenset()
         out = {self.list_paths.get(name, name) for name in fdef.complete_when if name not in self.known_lists}
         return frozenset(out)
-
-    def kind_complete(self, kind: str, own: frozenset[str] = frozenset()) -> bool:
-        if kind in own:
-            return True
-        return not self.list_missing(kind)
 
     def set_derived_status(self, kind: str, missing: frozenset[str] | None) -> None:
         self.derived_missing[kind] = missing
@@ -180,7 +176,7 @@ class Evaluator:
     def evaluate_branch(self, branch: Branch) -> BranchStatus:
         own = frozenset()
         if branch.rule.derive is not None:
-            own = self._components().get(branch.rule.derive.fact, frozenset())
+            own = self.compiled.components.get(branch.rule.derive.fact, frozenset())
         bindings: list[tuple[dict[str, Any], Truth]] = [({}, TRUE)]
         for p in branch.patterns:
             nxt: list[tuple[dict[str, Any], Truth]] = []
@@ -230,15 +226,16 @@ class Evaluator:
                     result = t_and(result, Truth(U, frozenset({other.path_of(c.value[1])})))
         return result
 
-    def _components(self) -> dict[str, frozenset[str]]:
-        comp = getattr(self.compiled, "_components", None)
-        if comp is None:
-            from .graph import component_of
-            comp = component_of(self.compiled.ruleset)
-            self.compiled._components = comp  # type: ignore[attr-defined]
-        return comp
-
     def rule_status(self, rule_id: str) -> RuleStatus:
+        """Status of a rule over the facts so far. Cached: call it for a rule only once every
+        fact it can match is present (the engine does so stratum by stratum)."""
+        cached = self._statuses.get(rule_id)
+        if cached is not None:
+            return cached
+        self._statuses[rule_id] = status = self._rule_status(rule_id)
+        return status
+
+    def _rule_status(self, rule_id: str) -> RuleStatus:
         parts = [self.evaluate_branch(b) for b in self.compiled.branches_of(rule_id)]
         if any(p.status == FIRED for p in parts):
             status = FIRED

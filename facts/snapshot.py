@@ -50,11 +50,11 @@ class Snapshot:
     # -- lookups ----------------------------------------------------------------------------
     @property
     def users(self) -> list[dict[str, Any]]:
-        return list(((self.data.get("salesforce") or {}).get("users")) or [])
+        return ((self.data.get("salesforce") or {}).get("users")) or []
 
     @property
     def business_units(self) -> list[dict[str, Any]]:
-        return list(self.data.get("business_units") or [])
+        return self.data.get("business_units") or []
 
     def find_user(self, query: str) -> int | None:
         q = query.strip()

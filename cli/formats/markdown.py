@@ -7,7 +7,7 @@ from .summary import bu_label, summary, user_label
 
 def render_markdown(doc: dict[str, Any], **_: Any) -> str:
     rs = doc["ruleset"]
-    lines = [f"# syncdoctor diagnosis", "", f"Ruleset `{rs['name']}` {rs['version']} (sha256 `{rs['sha256'][:16]}…`), "
+    lines = ["# syncdoctor diagnosis", "", f"Ruleset `{rs['name']}` {rs['version']} (sha256 `{rs['sha256'][:16]}…`), "
              f"snapshot `{doc['snapshot']['file']}` (sha256 `{doc['snapshot']['sha256'][:16]}…`).", ""]
     rows = summary(doc)
     if rows:

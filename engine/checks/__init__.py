@@ -6,8 +6,6 @@ write a class in a new module and list it in ``ALL_CHECKS``.
 """
 from __future__ import annotations
 
-from typing import Iterable
-
 from ..findings import Finding
 from ..model import Ruleset
 from .base import Check
@@ -34,4 +32,4 @@ def run_checks(ruleset: Ruleset) -> list[Finding]:
     return findings
 
 
-__all__ = ["ALL_CHECKS", "Check", "run_checks", "Iterable"]
+__all__ = ["ALL_CHECKS", "Check", "run_checks"]

@@ -6,7 +6,6 @@ import subprocess
 import sys
 from copy import deepcopy
 
-import pytest
 import yaml
 from durable.engine import Host
 from hypothesis import given, strategies as st

@@ -32,6 +32,10 @@ def test_bad_yaml_is_located(tmp_path, text, finding_id, line, col):
     assert str(f).startswith(f"{tmp_path / 'r.yaml'}:{line}:{col}  {finding_id}")
 
 
+def test_tab_is_named_in_plain_words(tmp_path):
+    assert "tab character" in _load(tmp_path, "id: a\nwhen:\n\t- fact: user\n").message
+
+
 def test_alias_bomb_is_refused_quickly(tmp_path):
     bomb = "a: &a [x, x, x, x, x, x, x, x, x]\n" + "".join(
         f"{c}: &{c} [*{p}, *{p}, *{p}, *{p}, *{p}, *{p}, *{p}, *{p}, *{p}]\n" for p, c in zip("abcdefgh", "bcdefghi"))
