@@ -7,14 +7,17 @@ from typing import Annotated, Optional
 import typer
 from rich.progress import Progress
 
-from . import service
+from syncdoctor.facts.collect import CollectRequest
+from syncdoctor.facts.http import HttpPolicy, Secrets
+
+from . import org, service
 from .common import (EXIT_CAUSE, EXIT_CODES_HELP, EXIT_OK, Format, RulesOption, Symptom, color_wanted,
                      err_console, fail, write_output)
 from .formats import render
 
 
 def diagnose(
-    facts: Annotated[Path, typer.Option("--facts", help="Facts snapshot file (YAML or JSON).", dir_okay=False)],
+    facts: Annotated[Optional[Path], typer.Option("--facts", help="Facts snapshot file (YAML or JSON).", dir_okay=False)] = None,
     user: Annotated[Optional[str], typer.Option("--user", help="The Salesforce user: username, email or id.")] = None,
     all_users: Annotated[bool, typer.Option("--all", help="Diagnose every user of the snapshot.")] = False,
     symptom: Annotated[Optional[Symptom], typer.Option("--symptom", help="What the customer reports.")] = None,
@@ -23,6 +26,17 @@ def diagnose(
     out: Annotated[Optional[Path], typer.Option("--out", help="Write the report to this file instead of stdout.", dir_okay=False)] = None,
     only_problems: Annotated[bool, typer.Option("--only-problems", help="With --all: keep only users with a cause.")] = False,
     audit: Annotated[Optional[Path], typer.Option("--audit", help="Also write an audit record (JSON) to this file.", dir_okay=False)] = None,
+    ask: org.Ask = False,
+    answers: org.Answers = None,
+    from_org: Annotated[bool, typer.Option("--org", help="Read the facts from a live org instead of --facts (login options below).",
+                                           rich_help_panel="Login")] = False,
+    save_facts: Annotated[Optional[Path], typer.Option("--save-facts", help="With --org: also write the collected snapshot here.",
+                                                       dir_okay=False, rich_help_panel="Login")] = None,
+    target_org: org.TargetOrg = None, username: org.Username = None, password: org.Password = None,
+    security_token: org.SecurityToken = None, session_id: org.SessionId = None, instance_url: org.InstanceUrl = None,
+    consumer_key: org.ConsumerKey = None, private_key_file: org.PrivateKeyFile = None, sandbox: org.Sandbox = False,
+    login_url: org.LoginUrl = None, ae_api_url: org.AeApiUrl = None, timeout: org.Timeout = 30.0,
+    retries: org.Retries = 3, backoff: org.Backoff = 0.5,
     rules: RulesOption = None,
 ) -> None:
     """Diagnose why a user does or does not sync, with the cause, the remedy and the article section.
@@ -30,23 +44,40 @@ def diagnose(
     Example:
 
         syncdoctor diagnose --facts org.yaml --user jdoe@acme.example --symptom not-syncing
+
+        syncdoctor diagnose --org --target-org acme --user jdoe@acme.example --ask
     """
     if user and all_users:
         raise fail("give either --user or --all, not both")
+    if (facts is None) == (not from_org):
+        raise fail("give either --facts FILE or --org (with login options), not both" if facts else
+                   "say where the facts come from: --facts FILE, or --org with login options")
     eng = service.engine(rules)
-    snapshot = service.load(facts)
-    try:
-        sel = service.select(snapshot, user, all_users, business_unit)
-    except service.UsageProblem as exc:
-        raise fail(str(exc)) from None
-    sym = symptom.value if symptom else None
-    if all_users and len(sel.users) > 200:
-        with Progress(console=err_console(), transient=True) as progress:
-            task = progress.add_task("diagnosing", total=len(sel.users))
-            diagnoses = service.run(eng, snapshot, sel, sym, lambda n: progress.advance(task, n))
+    secrets = Secrets()
+    resolve_users = None
+    if from_org:
+        if not (user or all_users):
+            raise fail("say which user: --user USERNAME|EMAIL|ID, or --all")
+        opts = org.auth_options(target_org, username, password, security_token, session_id, instance_url,
+                                consumer_key, private_key_file, sandbox, login_url)
+        req = CollectRequest(opts, [business_unit] if business_unit else [], None if all_users else user, ae_api_url,
+                             HttpPolicy(timeout, retries, backoff))
+        collection = org.run_collection(req, secrets)
+        org.report_collection(collection, eng.ruleset)
+        data, source_name = collection.data, f"org ({collection.auth_method} login)"
+        if save_facts is not None:
+            write_output(snapshot_text(data, save_facts), save_facts)
     else:
-        diagnoses = service.run(eng, snapshot, sel, sym)
+        assert facts is not None
+        loaded = service.load(facts)
+        data, source_name = loaded.data, loaded.file
+    sym = symptom.value if symptom else None
+    runner = _with_progress if all_users else service.run
+    snapshot, diagnoses, questions = org.consult_and_diagnose(
+        eng, data, source_name, user=user, all_users=all_users, business_unit=business_unit, symptom=sym,
+        answers=answers, ask=ask, resolve_users=resolve_users, run=runner)
     doc = service.result_document(eng, snapshot, diagnoses, sym)
+    doc["questions"] = [q.to_json(snapshot.data) for q in questions]
     if audit is not None:
         from .audit import audit_record
         write_output(service_json(audit_record(doc, snapshot)), audit)
@@ -56,7 +87,25 @@ def diagnose(
     if fmt is Format.text and all_users:
         options["show_summary"] = True
     write_output(render(fmt.value, doc, **options), out)
+    org.report_questions(questions, snapshot.data)
     raise typer.Exit(EXIT_CAUSE if service.has_cause(doc) else EXIT_OK)
+
+
+def _with_progress(eng, snapshot, sel, sym):  # type: ignore[no-untyped-def]
+    if len(sel.users) <= 200:
+        return service.run(eng, snapshot, sel, sym)
+    with Progress(console=err_console(), transient=True) as progress:
+        task = progress.add_task("diagnosing", total=len(sel.users))
+        return service.run(eng, snapshot, sel, sym, lambda n: progress.advance(task, n))
+
+
+def snapshot_text(data: dict, path: Path) -> str:
+    """A snapshot as JSON or YAML, chosen by the file's extension."""
+    import json
+    if path.suffix.lower() == ".json":
+        return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+    import yaml
+    return yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=120)
 
 
 def service_json(doc: dict) -> str:

@@ -33,14 +33,25 @@ def _values(fact: Fact) -> str:
                      for k, v in fact.values.items())
 
 
+def _source_words(origin: dict[str, Any]) -> str:
+    at = f" at {origin['at']}" if origin.get("at") else ""
+    if origin.get("source") == "engineer":
+        return f"stated by the engineer ({origin.get('via', 'answer')}{at})"
+    where = {"salesforce": "Salesforce", "account_engagement": "Account Engagement"}.get(origin.get("source", ""), origin.get("source", ""))
+    return f"read from {where} ({origin.get('via', '')}{at})"
+
+
 def _origin(fact: Fact) -> str:
     p = fact.provenance
     if p.get("source") == "derived":
         return f"derived by rule {p['rule']} v{p['rule_version']}"
     if p.get("source") == "snapshot":
-        return f"snapshot {p.get('file')} at {p.get('path')}" + (f", collected {p['collected_at']}" if p.get("collected_at") else "")
-    if p.get("source") == "engineer":
-        return f"stated by the engineer ({p.get('path')})"
+        text = f"snapshot {p.get('file')} at {p.get('path')}" + (f", collected {p['collected_at']}" if p.get("collected_at") else "")
+        if p.get("origin"):
+            text += f"; {_source_words(p['origin'])}"
+        for name, origin in (p.get("field_origins") or {}).items():
+            text += f"; {name} {_source_words(origin)}"
+        return text
     return f"{p.get('source')} {p.get('path', '')}".strip()
 
 

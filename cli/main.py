@@ -12,7 +12,7 @@ from syncdoctor.engine.run import EngineError
 
 import typer
 
-from . import audit, rules_cmd
+from . import audit, facts_cmd, rules_cmd
 from .common import EXIT_CODES_HELP, EXIT_INTERNAL, EXIT_USAGE, err_console, report_findings
 from .diagnose import diagnose
 from .explain import explain
@@ -47,19 +47,17 @@ app.command("explain")(explain)
 app.command("replay")(audit.replay)
 app.add_typer(rules_cmd.app, name="rules")
 app.add_typer(audit.app, name="audit")
+app.add_typer(facts_cmd.app, name="facts")
 
 
 def run() -> None:
-    """Console entry point: turn expected failures into messages and exit codes."""
+    """Console entry point. Click (vendored by typer) handles usage errors itself (message, exit 2);
+    expected failures become messages and exit codes here, never a traceback."""
     debug = "--debug" in sys.argv
     if debug:
         sys.argv.remove("--debug")
     try:
-        # With standalone_mode=False click returns the exit code of typer.Exit instead of exiting.
-        code = app(standalone_mode=False)
-        raise SystemExit(code if isinstance(code, int) else 0)
-    except typer.Exit as exc:
-        raise SystemExit(exc.exit_code) from None
+        app()
     except FindingError as exc:
         report_findings(exc.findings)
         raise SystemExit(EXIT_USAGE) from None
@@ -68,18 +66,10 @@ def run() -> None:
         raise SystemExit(EXIT_INTERNAL) from None
     except KeyboardInterrupt:
         raise SystemExit(130) from None
-    except SystemExit:
-        raise
-    except Exception as exc:  # click usage errors and the unexpected
-        import click
-        if isinstance(exc, click.exceptions.ClickException):
-            exc.show()
-            raise SystemExit(exc.exit_code) from None
-        if isinstance(exc, click.exceptions.Abort):
-            raise SystemExit(130) from None
+    except Exception as exc:
         if debug:
             raise
-        err_console().print(f"internal error: {type(exc).__name__}: {exc} (run with --debug for details)", markup=False)
+        err_console().print(f"internal error: {type(exc).__name__} (run with --debug for details)", markup=False)
         raise SystemExit(EXIT_INTERNAL) from None
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Callable, Iterable
+from typing import Any, Callable, Iterable, TypeVar
 
 from syncdoctor.engine.findings import FindingError
 from syncdoctor.engine.model import Ruleset
@@ -14,6 +14,7 @@ from syncdoctor.engine.run import Diagnosis, Engine
 from syncdoctor.facts.snapshot import Snapshot, load_snapshot
 
 TOOL_VERSION = "0.1.0"
+T = TypeVar("T")
 
 
 class UsageProblem(Exception):
@@ -92,6 +93,15 @@ def result_document(eng: Engine, snapshot: Snapshot, diagnoses: Iterable[Diagnos
 def load(path: Path) -> Snapshot:
     try:
         return load_snapshot(path)
+    except FindingError as exc:
+        _bad_input(exc)
+        raise
+
+
+def guarded(fn: Callable[[], T]) -> T:
+    """Run `fn`; located findings (bad input) are reported and exit 2."""
+    try:
+        return fn()
     except FindingError as exc:
         _bad_input(exc)
         raise

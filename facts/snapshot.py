@@ -47,6 +47,36 @@ class Snapshot:
     org_facts: list[Fact] = field(default_factory=list)
     org_known: set[str] = field(default_factory=set)
 
+    # -- provenance ---------------------------------------------------------------------------
+    def origin(self, path: str) -> dict[str, Any] | None:
+        """Where the value at `path` came from, from the snapshot's `sources` (longest prefix)."""
+        sources = self.data.get("sources")
+        if not sources:
+            return None
+        p = path
+        while p:
+            if p in sources:
+                return sources[p]
+            cut = max(p.rfind("."), p.rfind("["))
+            if cut <= 0:
+                return None
+            p = p[:cut]
+        return None
+
+    def provenance(self, path: str, field_paths: dict[str, str]) -> dict[str, Any]:
+        prov: dict[str, Any] = {"source": "snapshot", "file": self.file, "path": path}
+        if self.data.get("collected_at"):
+            prov["collected_at"] = self.data["collected_at"]
+        if not self.data.get("sources"):
+            return prov
+        base = self.origin(path)
+        if base:
+            prov["origin"] = base
+        fields = {name: o for name, fp in sorted(field_paths.items()) if (o := self.origin(fp)) and o != base}
+        if fields:
+            prov["field_origins"] = fields
+        return prov
+
     # -- lookups ----------------------------------------------------------------------------
     @property
     def users(self) -> list[dict[str, Any]]:
@@ -89,11 +119,7 @@ class Snapshot:
 
         def add(kind: str, values: dict[str, Any], path: str, field_paths: dict[str, str], source: str = "snapshot") -> None:
             counter[0] += 1
-            prov = {"source": source, "path": path}
-            if source == "snapshot":
-                prov["file"] = self.file
-                if self.data.get("collected_at"):
-                    prov["collected_at"] = self.data["collected_at"]
+            prov = self.provenance(path, field_paths) if source == "snapshot" else {"source": source, "path": path}
             facts.append(Fact(f"f{counter[0]}", kind, {k: v for k, v in values.items() if v is not None}, prov, field_paths))
 
         now = _ts(self.data.get("collected_at"))
@@ -154,10 +180,14 @@ class Snapshot:
                 p = f"{bp}.user_groups.{group}[{j}]"
                 add("assignment", {"group": group, "type": m["type"], "target": to18(m["id"])}, p, {})
 
-        ae = ((self.data.get("account_engagement") or {}).get("users"))
+        ae_part = self.data.get("account_engagement") or {}
+        ae = ae_part.get("users")
+        covered = ae_part.get("collected_business_units")
+        bu15 = bu["id"][:15]
+        if isinstance(covered, list) and bu15 not in {c[:15] for c in covered}:
+            ae = None  # collected for other business units only: unknown for this one
         if isinstance(ae, list):
             known.add("ae_users")
-            bu15 = bu["id"][:15]
             for j, a in enumerate(ae):
                 if not a.get("business_unit_id") or a["business_unit_id"][:15] != bu15:
                     continue
@@ -180,9 +210,7 @@ def _org_facts(snap: Snapshot) -> None:
     facts: list[Fact] = []
 
     def add(kind: str, values: dict[str, Any], path: str, field_paths: dict[str, str]) -> None:
-        prov = {"source": "snapshot", "file": snap.file, "path": path}
-        if snap.data.get("collected_at"):
-            prov["collected_at"] = snap.data["collected_at"]
+        prov = snap.provenance(path, field_paths)
         facts.append(Fact(f"o{len(facts) + 1}", kind, {k: v for k, v in values.items() if v is not None}, prov, field_paths))
 
     roles = sf.get("roles")
@@ -269,6 +297,11 @@ def _semantic_findings(data: dict[str, Any], file: str) -> list[Finding]:
 def parse_snapshot(text: str, file: str, *, fmt: str | None = None) -> Snapshot:
     kind = fmt or ("json" if file.lower().endswith(".json") else "yaml")
     data = parse_json(text, file) if kind == "json" else parse_yaml(text, file)
+    return build_snapshot(data, file)
+
+
+def build_snapshot(data: Any, file: str) -> Snapshot:
+    """Validate a parsed (or collected, or answered) snapshot and build its org facts."""
     findings = schemas.check("snapshot", data, file)
     if not findings:
         findings = _semantic_findings(data, file)

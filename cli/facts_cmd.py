@@ -1,0 +1,66 @@
+"""`syncdoctor facts`: collect a facts snapshot from a live org."""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from syncdoctor.facts import consult
+from syncdoctor.facts.collect import CollectRequest
+from syncdoctor.facts.http import HttpPolicy, Secrets
+from syncdoctor.facts.snapshot import build_snapshot
+
+from . import org, service
+from .common import EXIT_OK, RulesOption, err_console, write_output
+from .diagnose import snapshot_text
+
+app = typer.Typer(help="Collect facts from a live org into a snapshot file.", no_args_is_help=True)
+
+
+@app.command("collect")
+def collect_cmd(
+    out: Annotated[Path, typer.Option("--out", help="Snapshot file to write (.yaml or .json), atomically.", dir_okay=False)],
+    business_unit: Annotated[Optional[list[str]], typer.Option("--business-unit", help="Only this business unit (repeatable; default: all).")] = None,
+    ask: org.Ask = False,
+    answers: org.Answers = None,
+    target_org: org.TargetOrg = None, username: org.Username = None, password: org.Password = None,
+    security_token: org.SecurityToken = None, session_id: org.SessionId = None, instance_url: org.InstanceUrl = None,
+    consumer_key: org.ConsumerKey = None, private_key_file: org.PrivateKeyFile = None, sandbox: org.Sandbox = False,
+    login_url: org.LoginUrl = None, ae_api_url: org.AeApiUrl = None, timeout: org.Timeout = 30.0,
+    retries: org.Retries = 3, backoff: org.Backoff = 0.5,
+    rules: RulesOption = None,
+) -> None:
+    """Read users, roles, public groups, business units and Account Engagement users from an org
+    and write a facts snapshot. What no API exposes is asked (--ask) or read (--answers).
+
+    Example:
+
+        syncdoctor facts collect --target-org acme --out acme.yaml --answers acme-answers.yaml
+
+    Exit codes: 0 written (parts that could not be read are listed and stay unknown), 2 bad
+    input, 3 collection failed (nothing written).
+    """
+    parent = out.parent if str(out.parent) else Path(".")
+    if not parent.is_dir():
+        raise org.fail(f"cannot write {out}: the folder {parent} does not exist")
+    eng = service.engine(rules)
+    secrets = Secrets()
+    opts = org.auth_options(target_org, username, password, security_token, session_id, instance_url,
+                            consumer_key, private_key_file, sandbox, login_url)
+    req = CollectRequest(opts, list(business_unit or []), None, ae_api_url, HttpPolicy(timeout, retries, backoff))
+    collection = org.run_collection(req, secrets)
+    data = collection.data
+    if answers is not None:
+        doc, afile = service.guarded(lambda: consult.load_answers(answers))
+        data = service.guarded(lambda: consult.apply_answers(data, doc, f"answers file {afile}", file=afile))
+    if ask:
+        questions = consult.open_questions(data, eng.ruleset)
+        given = consult.ask(questions, data, org.prompter())
+        if given["business_units"]:
+            data = service.guarded(lambda: consult.apply_answers(data, given, "asked interactively"))
+    service.guarded(lambda: build_snapshot(data, str(out)))  # what is written must read back
+    write_output(snapshot_text(data, out), out)
+    org.report_collection(collection, eng.ruleset)
+    err_console().print(f"wrote {out}", markup=False, highlight=False)
+    raise typer.Exit(EXIT_OK)

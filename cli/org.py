@@ -1,0 +1,160 @@
+"""Reading a live org from the CLI: the login options shared by `facts collect` and
+`diagnose --org`, the consultation loop, and the collection report on stderr."""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated, Any, Callable, Optional
+
+import typer
+
+from syncdoctor.engine.model import Ruleset
+from syncdoctor.engine.run import Diagnosis, Engine
+from syncdoctor.facts import consult
+from syncdoctor.facts.auth import AuthOptions, CollectError
+from syncdoctor.facts.collect import Collection, CollectRequest, collect
+from syncdoctor.facts.http import HttpPolicy, Secrets
+from syncdoctor.facts.snapshot import Snapshot, build_snapshot
+
+from . import service
+from .common import EXIT_COLLECT, err_console, fail
+
+__all__ = ["fail"]
+
+TargetOrg = Annotated[Optional[str], typer.Option("--target-org", help="Use the Salesforce CLI's login for this alias (`sf org display`).", rich_help_panel="Login")]
+Username = Annotated[Optional[str], typer.Option("--username", envvar="SYNCDOCTOR_USERNAME", help="Salesforce username (password or JWT login).", rich_help_panel="Login")]
+Password = Annotated[Optional[str], typer.Option("--password", envvar="SYNCDOCTOR_PASSWORD", show_default=False,
+                                                 help="Password; better from SYNCDOCTOR_PASSWORD or the prompt (asked without echo).", rich_help_panel="Login")]
+SecurityToken = Annotated[Optional[str], typer.Option("--security-token", envvar="SYNCDOCTOR_SECURITY_TOKEN", show_default=False,
+                                                      help="Security token for password login (empty when the IP is trusted).", rich_help_panel="Login")]
+SessionId = Annotated[Optional[str], typer.Option("--session-id", envvar="SYNCDOCTOR_SESSION_ID", show_default=False,
+                                                  help="An access token (with --instance-url).", rich_help_panel="Login")]
+InstanceUrl = Annotated[Optional[str], typer.Option("--instance-url", help="The org's URL, https://yourdomain.my.salesforce.com (overrides the login's).", rich_help_panel="Login")]
+ConsumerKey = Annotated[Optional[str], typer.Option("--consumer-key", envvar="SYNCDOCTOR_CONSUMER_KEY", help="Connected app consumer key (JWT bearer login).", rich_help_panel="Login")]
+PrivateKeyFile = Annotated[Optional[Path], typer.Option("--private-key-file", help="Private key for JWT bearer login.", dir_okay=False, rich_help_panel="Login")]
+Sandbox = Annotated[bool, typer.Option("--sandbox", help="A sandbox: log in at test.salesforce.com, read AE at pi.demo.pardot.com.", rich_help_panel="Login")]
+LoginUrl = Annotated[Optional[str], typer.Option("--login-url", help="Log in here instead of login/test.salesforce.com (My Domain, a proxy).", rich_help_panel="Login")]
+AeApiUrl = Annotated[Optional[str], typer.Option("--ae-api-url", help="Account Engagement API host (default pi.pardot.com, pi.demo.pardot.com for sandboxes).", rich_help_panel="Login")]
+Timeout = Annotated[float, typer.Option("--timeout", help="Seconds to wait for each HTTP answer.", min=0.1, rich_help_panel="Login")]
+Retries = Annotated[int, typer.Option("--retries", help="Retries of a call that failed for a reason retrying can fix.", min=0, max=10, rich_help_panel="Login")]
+Backoff = Annotated[float, typer.Option("--backoff", help="First retry delay in seconds (doubles each time).", min=0, hidden=True)]
+Ask = Annotated[bool, typer.Option("--ask", help="Ask the engineer, interactively, for facts no API exposes (only those that decide something).")]
+Answers = Annotated[Optional[Path], typer.Option("--answers", help="Answers to those questions, from a YAML file (docs/collecting.md).", dir_okay=False)]
+
+
+def auth_options(target_org: str | None, username: str | None, password: str | None, security_token: str | None,
+                 session_id: str | None, instance_url: str | None, consumer_key: str | None,
+                 private_key_file: Path | None, sandbox: bool, login_url: str | None) -> AuthOptions:
+    opts = AuthOptions(target_org=target_org, username=username, password=password, security_token=security_token,
+                       session_id=session_id, instance_url=instance_url, consumer_key=consumer_key,
+                       private_key_file=str(private_key_file) if private_key_file else None, sandbox=sandbox,
+                       login_url=login_url)
+    if username and not (target_org or session_id or consumer_key or private_key_file) and password is None:
+        if not sys.stdin.isatty():
+            raise fail("password login needs a password: --password, SYNCDOCTOR_PASSWORD, or run on a terminal to be asked")
+        opts.password = typer.prompt("Salesforce password", hide_input=True, err=True)
+        if security_token is None:
+            opts.security_token = typer.prompt("Security token (blank if your IP is trusted)", hide_input=True, err=True,
+                                               default="", show_default=False)
+    return opts
+
+
+def run_collection(req: CollectRequest, secrets: Secrets) -> Collection:
+    try:
+        return collect(req, secrets)
+    except CollectError as exc:
+        raise fail(f"collection failed: {secrets.redact(str(exc))}", EXIT_COLLECT) from None
+
+
+def report_collection(col: Collection, ruleset: Ruleset) -> None:
+    console = err_console()
+    for line in col.report_lines():
+        console.print(line, markup=False)
+    for path, reason in sorted(col.missing.items()):
+        console.print(f"[yellow]unknown:[/yellow] {path}: {reason}", highlight=False)
+        codes = affected_codes(ruleset, path)
+        if codes:
+            console.print(f"  diagnoses that need it stay undetermined: {', '.join(codes)}", markup=False)
+
+
+def affected_codes(ruleset: Ruleset, path: str) -> list[str]:
+    """Conclusion codes that (through derivations) read the list at `path`."""
+    lists = [name for name, ld in ruleset.vocabulary.lists.items()
+             if path.startswith(ld.source.replace("[]", "")) or ld.source.replace("[]", "").startswith(path)]
+    kinds = {name for name, fd in ruleset.vocabulary.facts.items() if set(fd.complete_when) & set(lists)}
+    if path == "salesforce.users":
+        kinds.add("user")
+    codes: list[str] = []
+    changed = True
+    while changed:
+        changed = False
+        for rule in ruleset.active_rules:
+            if not any(p.fact in kinds for b in rule.branches() for p in b):
+                continue
+            if rule.derive and rule.derive.fact not in kinds:
+                kinds.add(rule.derive.fact)
+                changed = True
+            if rule.conclude and rule.conclude.code not in codes:
+                codes.append(rule.conclude.code)
+    return sorted(codes)
+
+
+def prompter() -> consult.Prompter:
+    console = err_console()
+    return consult.Prompter(
+        echo=lambda text: console.print(text, markup=False, highlight=False),
+        choose=_choose,
+        text=lambda label: typer.prompt(label, default="", show_default=False, err=True),
+    )
+
+
+def _choose(label: str, choices: list[str]) -> str:
+    """A choice, not free text: asked again until the answer is one of the choices (or a unique prefix)."""
+    while True:
+        raw = typer.prompt(f"{label} ({' / '.join(choices)})", err=True).strip().lower()
+        picked = [c for c in choices if c.lower() == raw] or [c for c in choices if c.lower().startswith(raw) and raw]
+        if len(picked) == 1:
+            return picked[0]
+        err_console().print(f"  one of: {', '.join(choices)}", markup=False)
+
+
+def consult_and_diagnose(eng: Engine, data: dict[str, Any], file: str, *, user: str | None, all_users: bool,
+                         business_unit: str | None, symptom: str | None, answers: Path | None, ask: bool,
+                         resolve_users: consult.Resolver | None = None,
+                         run: Callable[..., list[Diagnosis]] = service.run) -> tuple[Snapshot, list[Diagnosis], list[consult.Question]]:
+    """Diagnose; while --ask and some question would decide an undetermined verdict, ask it,
+    apply the answer and diagnose again. Returns the questions still open."""
+    if answers is not None:
+        doc, afile = service.guarded(lambda: consult.load_answers(answers))
+        data = service.guarded(lambda: consult.apply_answers(data, doc, f"answers file {afile}", file=afile, resolve_users=resolve_users))
+    asked: set[tuple[int, str]] = set()
+    while True:
+        snapshot = service.guarded(lambda: build_snapshot(data, file))
+        try:
+            sel = service.select(snapshot, user, all_users, business_unit)
+        except service.UsageProblem as exc:
+            raise fail(str(exc)) from None
+        diagnoses = run(eng, snapshot, sel, symptom)
+        questions = consult.questions_for([d.undetermined() for d in diagnoses], eng.ruleset)
+        pending = [q for q in questions if q.key not in asked]
+        if not ask or not pending:
+            return snapshot, diagnoses, [q for q in questions if q.key not in asked or not ask]
+        given = consult.ask(pending, data, prompter(), resolve_users)
+        asked |= {q.key for q in pending}
+        if not given["business_units"]:
+            return snapshot, diagnoses, pending
+        data = service.guarded(lambda: consult.apply_answers(data, given, "asked interactively", resolve_users=resolve_users))
+
+
+def report_questions(questions: list[consult.Question], data: dict[str, Any]) -> None:
+    if not questions:
+        return
+    console = err_console()
+    console.print("Questions that would decide what is still undetermined "
+                  "(answer with --ask, or in a file given to --answers; see docs/collecting.md):", markup=False)
+    for q in questions:
+        j = q.to_json(data)
+        console.print(f"  {j['answers_path']}: {j['question']}", markup=False)
+        for why in q.reasons:
+            console.print(f"      needed by {why}", markup=False)
+

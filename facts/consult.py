@@ -1,0 +1,321 @@
+"""The consultation: facts no API exposes (the mode, the profile→role table, the legacy
+recycle-bin setting, the BU's Marketing Users / Sales Users assignments…) are asked of the
+engineer, but only those that decide something. The engine's undetermined list drives the
+questions; each says which rule and article section needs it.
+
+Answers come from a YAML file (`--answers`, schema engine/schema/answers.schema.json) or
+from prompts (`--ask`); both become the same answer document and are applied by the same
+code, recording each answered path in the snapshot's `sources` as stated by the engineer."""
+from __future__ import annotations
+
+import copy
+import re
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any, Callable
+
+from syncdoctor.engine import schemas
+from syncdoctor.engine.findings import Finding, FindingError, Span
+from syncdoctor.engine.loader import RULE_FILE_LIMIT, locate, parse_yaml, read_text
+from syncdoctor.engine.model import Ruleset
+
+TOPICS: dict[str, tuple[str, str]] = {
+    # topic: (snapshot path below business_units[i], question)
+    "sync_enabled": ("user_sync.enabled", "Is User Sync enabled for this business unit?"),
+    "mode": ("user_sync.mode", "Which User Sync mode does this business unit use?"),
+    "profile_roles": ("user_sync.profile_roles",
+                      "Which profiles are checked in \"Map Salesforce Profiles to Account Engagement Roles\", "
+                      "and to which role does each map?"),
+    "move_to_recycle_bin_without_profile": ("user_sync.move_to_recycle_bin_without_profile",
+                                            "Is \"Move Pardot user to the recycle bin when they no longer have an "
+                                            "assigned profile\" turned on?"),
+    "last_change": ("user_sync.last_change_at",
+                    "When did anyone last change User Sync settings or user assignments for this business unit?"),
+    "user_groups": ("user_groups", "Who is assigned to the Marketing Users and Sales Users groups "
+                                   "(Business Unit Setup > Manage Users)?"),
+}
+_PATH = re.compile(r"^business_units\[(\d+)\]\.(" + "|".join(re.escape(p) for p, _ in TOPICS.values()) + r")(?:[.\[].*)?$")
+_TOPIC_OF = {p: t for t, (p, _) in TOPICS.items()}
+ASSIGNMENT_TYPES = ("user", "public_group", "role", "role_and_subordinates", "role_and_internal_subordinates")
+
+
+@dataclass
+class Question:
+    bu_index: int
+    topic: str
+    reasons: list[str] = field(default_factory=list)  # "rule X (CODE), KB 000384042 · Section"
+
+    @property
+    def key(self) -> tuple[int, str]:
+        return (self.bu_index, self.topic)
+
+    def to_json(self, data: dict[str, Any]) -> dict[str, Any]:
+        bu = (data.get("business_units") or [])[self.bu_index]
+        return {"business_unit": bu["id"], "business_unit_name": bu.get("name"), "topic": self.topic,
+                "question": TOPICS[self.topic][1], "answers_path": f"business_units.{bu['id']}.{_answer_key(self.topic)}",
+                "why": list(self.reasons)}
+
+
+def _answer_key(topic: str) -> str:
+    return "last_change_minutes_ago" if topic == "last_change" else topic
+
+
+def questions_for(undetermined: list[list[dict[str, Any]]], ruleset: Ruleset) -> list[Question]:
+    """The questions whose answers would decide something still undetermined, in a stable order.
+    `undetermined` holds each diagnosis's undetermined list (Diagnosis.undetermined())."""
+    found: dict[tuple[int, str], Question] = {}
+    for entries in undetermined:
+        for u in entries:
+            for path in u["missing"]:
+                m = _PATH.match(path)
+                if not m:
+                    continue
+                q = found.setdefault((int(m.group(1)), _TOPIC_OF[m.group(2)]), Question(int(m.group(1)), _TOPIC_OF[m.group(2)]))
+                rule = ruleset.rule(u["rule"])
+                cites = "; ".join(f"KB {c.article} · {_section_title(ruleset, c.article, c.section)}" for c in rule.citations) if rule else ""
+                reason = f"rule {u['rule']} ({u['code']}, {u['kind']})" + (f", {cites}" if cites else "")
+                if reason not in q.reasons:
+                    q.reasons.append(reason)
+    order = list(TOPICS)
+    return sorted(found.values(), key=lambda q: (q.bu_index, order.index(q.topic)))
+
+
+# What each topic feeds: (fact kind, field or None for any) - for questions asked without a diagnosis.
+TOPIC_FACTS = {"sync_enabled": ("business_unit", "sync_enabled"), "mode": ("business_unit", "mode"),
+               "profile_roles": ("profile_mapping", None),
+               "move_to_recycle_bin_without_profile": ("business_unit", "move_to_recycle_bin_without_profile"),
+               "last_change": ("business_unit", "changed_minutes_ago"), "user_groups": ("assignment", None)}
+
+
+def open_questions(data: dict[str, Any], ruleset: Ruleset) -> list[Question]:
+    """Every unknown topic of every business unit, for a collection without a diagnosis; the
+    reasons are the rules that read the fact. A known mode skips the other mode's settings."""
+    out = []
+    for i, bu in enumerate(data.get("business_units") or []):
+        sync = bu.get("user_sync") or {}
+        for topic, (path, _) in TOPICS.items():
+            head, _, leaf = path.partition(".")
+            value = (sync.get(leaf) if head == "user_sync" else bu.get(head))
+            if value is not None:
+                continue
+            if topic == "user_groups" and sync.get("mode") == "legacy":
+                continue
+            if topic == "move_to_recycle_bin_without_profile" and sync.get("mode") == "managed":
+                continue
+            q = Question(i, topic)
+            kind, fld = TOPIC_FACTS[topic]
+            for rule in ruleset.active_rules:
+                if any(p.fact == kind and (fld is None or any(getattr(c, "field", None) == fld for c in p.conditions))
+                       for b in rule.branches() for p in b):
+                    cites = "; ".join(f"KB {c.article} · {_section_title(ruleset, c.article, c.section)}" for c in rule.citations)
+                    q.reasons.append(f"rule {rule.id}" + (f", {cites}" if cites else ""))
+            if q.reasons:
+                out.append(q)
+    return out
+
+
+def _section_title(ruleset: Ruleset, article: str, section: str) -> str:
+    a = ruleset.articles.get(article)
+    s = a.section(section) if a else None
+    return s.title if s else section
+
+
+# -- the answers file ------------------------------------------------------------------------------
+def load_answers(path: Path) -> tuple[dict[str, Any], str]:
+    text = read_text(path, RULE_FILE_LIMIT)
+    data = parse_yaml(text, str(path))
+    findings = schemas.check("answers", data, str(path))
+    if findings:
+        raise FindingError(findings)
+    return data, str(path)
+
+
+# -- applying answers ------------------------------------------------------------------------------
+Resolver = Callable[[list[str]], list[dict[str, Any]]]  # usernames -> user records (collect mode)
+
+
+def apply_answers(data: dict[str, Any], answers: dict[str, Any], via: str, *, file: str = "",
+                  resolve_users: Resolver | None = None) -> dict[str, Any]:
+    """A copy of the snapshot data with the answers set, each answered path recorded in `sources`
+    as stated by the engineer. Unknown business units or names are located findings."""
+    out = copy.deepcopy(data)
+    findings: list[Finding] = []
+    at = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    sources = out.setdefault("sources", {})
+    reasons = out.get("unknown_reasons") or {}
+    bus = out.get("business_units") or []
+
+    def stated(path: str) -> None:
+        sources[path] = {"source": "engineer", "via": via, "at": at}
+        reasons.pop(path, None)
+
+    for key, given in (answers.get("business_units") or {}).items():
+        where = ["business_units", key]
+        idx = next((i for i, bu in enumerate(bus) if bu["id"][:15] == str(key)[:15] and len(str(key)) in (15, 18)
+                    or bu.get("name") == key), None)
+        if idx is None:
+            known = ", ".join(f"{bu['id']} ({bu.get('name')})" for bu in bus) or "none"
+            findings.append(Finding(locate(answers, where, Span(file)), "unknown-business-unit",
+                                    f"business_units.{key}: no such business unit in the snapshot; it has: {known}"))
+            continue
+        bu = bus[idx]
+        base = f"business_units[{idx}]"
+        sync = bu.get("user_sync") or {}
+        bu["user_sync"] = sync
+        if "sync_enabled" in given:
+            sync["enabled"] = bool(given["sync_enabled"])
+            stated(f"{base}.user_sync.enabled")
+        for name in ("mode", "move_to_recycle_bin_without_profile"):
+            if name in given:
+                sync[name] = given[name]
+                stated(f"{base}.user_sync.{name}")
+        if "profile_roles" in given:
+            sync["profile_roles"] = dict(given["profile_roles"])
+            stated(f"{base}.user_sync.profile_roles")
+        if "last_change_at" in given or "last_change_minutes_ago" in given:
+            if "last_change_at" in given:
+                sync["last_change_at"] = given["last_change_at"]
+            else:
+                now = _parse_ts(out.get("collected_at")) or datetime.now(timezone.utc)
+                sync["last_change_at"] = (now - timedelta(minutes=int(given["last_change_minutes_ago"]))).strftime("%Y-%m-%dT%H:%M:%SZ")
+            stated(f"{base}.user_sync.last_change_at")
+        if "user_groups" in given:
+            groups: dict[str, list[dict[str, str]]] = {}
+            for group in ("marketing", "sales"):
+                groups[group] = []
+                for j, entry in enumerate(given["user_groups"][group]):
+                    target = _resolve(out, entry, resolve_users)
+                    if target is None:
+                        findings.append(Finding(locate(answers, where + ["user_groups", group, j], Span(file)), "unknown-name",
+                                                f"business_units.{key}.user_groups.{group}[{j}]: no {entry['type'].replace('_', ' ')} "
+                                                f"named {entry.get('name')!r} in the snapshot; give its id instead"))
+                        continue
+                    groups[group].append({"type": entry["type"], "id": target})
+            bu["user_groups"] = groups
+            stated(f"{base}.user_groups")
+    if findings:
+        raise FindingError(findings)
+    if reasons:
+        out["unknown_reasons"] = reasons
+    else:
+        out.pop("unknown_reasons", None)
+    return out
+
+
+def _parse_ts(value: Any) -> datetime | None:
+    try:
+        return datetime.fromisoformat(str(value).replace("Z", "+00:00")) if value else None
+    except ValueError:
+        return None
+
+
+def _resolve(data: dict[str, Any], entry: dict[str, Any], resolve_users: Resolver | None) -> str | None:
+    if entry.get("id"):
+        return str(entry["id"])
+    name = str(entry["name"])
+    sf = data.get("salesforce") or {}
+    if entry["type"] == "user":
+        lowered = name.lower()
+        for u in sf.get("users") or []:
+            if (u.get("username") or "").lower() == lowered or (u.get("email") or "").lower() == lowered:
+                return str(u["id"])
+        if resolve_users is not None:
+            for u in resolve_users([name]):
+                if (u.get("username") or "").lower() == lowered:
+                    return str(u["id"])
+        return None
+    pool = sf.get("public_groups") if entry["type"] == "public_group" else sf.get("roles")
+    matches = [x for x in pool or [] if x.get("name") == name]
+    return str(matches[0]["id"]) if len(matches) == 1 else None
+
+
+# -- asking ----------------------------------------------------------------------------------------
+@dataclass
+class Prompter:
+    """Questions on stderr, answers from the terminal (click's prompt; also drives CliRunner input)."""
+
+    echo: Callable[[str], None]
+    choose: Callable[[str, list[str]], str]
+    text: Callable[[str], str]
+
+
+UNKNOWN = "don't know"
+
+
+def ask(questions: list[Question], data: dict[str, Any], p: Prompter, resolve_users: Resolver | None = None) -> dict[str, Any]:
+    """Ask each question; return an answers document (same shape as an --answers file)."""
+    answers: dict[str, Any] = {"answers_version": 1, "business_units": {}}
+    for q in questions:
+        bu = (data.get("business_units") or [])[q.bu_index]
+        p.echo(f"\nBusiness unit {bu.get('name') or bu['id']} ({bu['id']})")
+        p.echo(f"? {TOPICS[q.topic][1]}")
+        for reason in q.reasons:
+            p.echo(f"  asked because {reason}")
+        value = _ask_one(q.topic, data, p, resolve_users)
+        if value is not None:
+            answers["business_units"].setdefault(bu["id"], {})[_answer_key(q.topic)] = value
+    return answers
+
+
+def _yes_no(p: Prompter, label: str) -> bool | None:
+    choice = p.choose(label, ["yes", "no", UNKNOWN])
+    return None if choice == UNKNOWN else choice == "yes"
+
+
+def _ask_one(topic: str, data: dict[str, Any], p: Prompter, resolve_users: Resolver | None) -> Any:
+    if topic in ("sync_enabled", "move_to_recycle_bin_without_profile"):
+        return _yes_no(p, "answer")
+    if topic == "mode":
+        p.echo("  legacy  = enabled, but not opted into Salesforce-managed users (profile-based)")
+        p.echo("  managed = user management transferred to Salesforce (Marketing Users / Sales Users groups)")
+        choice = p.choose("mode", ["legacy", "managed", UNKNOWN])
+        return None if choice == UNKNOWN else choice
+    if topic == "last_change":
+        while True:
+            raw = p.text("minutes ago (blank if you don't know)").strip()
+            if not raw:
+                return None
+            if raw.isdigit():
+                return int(raw)
+            p.echo("  a whole number of minutes, please")
+    if topic == "profile_roles":
+        profiles = sorted({u["profile"] for u in (data.get("salesforce") or {}).get("users") or [] if u.get("profile")})
+        for i, name in enumerate(profiles, 1):
+            p.echo(f"  {i}. {name}")
+        while True:
+            raw = p.text("numbers of the checked profiles, comma-separated ('none' if none is checked, blank if you don't know)").strip()
+            if not raw:
+                return None
+            if raw.lower() == "none":
+                return {}
+            picks = [x.strip() for x in raw.split(",") if x.strip()]
+            if all(x.isdigit() and 1 <= int(x) <= len(profiles) for x in picks):
+                break
+            p.echo(f"  numbers between 1 and {len(profiles)}, please")
+        table = {}
+        for x in picks:
+            name = profiles[int(x) - 1]
+            table[name] = p.choose(f"Account Engagement role for {name}", ["Administrator", "Marketing", "Sales", "Sales Manager"])
+        return table
+    if topic == "user_groups":
+        groups: dict[str, list[dict[str, str]]] = {}
+        for group in ("marketing", "sales"):
+            label = "Marketing Users" if group == "marketing" else "Sales Users"
+            entries: list[dict[str, str]] = []
+            while True:
+                kind = p.choose(f"add an assignment to {label}", list(ASSIGNMENT_TYPES) + ["done", UNKNOWN])
+                if kind == UNKNOWN:
+                    return None
+                if kind == "done":
+                    break
+                while True:
+                    name = p.text(f"{kind.replace('_', ' ')}: name or id (username for a user)").strip()
+                    entry = {"type": kind, "id": name} if re.fullmatch(r"[a-zA-Z0-9]{15}([a-zA-Z0-9]{3})?", name) else {"type": kind, "name": name}
+                    if "id" in entry or _resolve(data, entry, resolve_users) is not None:
+                        entries.append(entry)
+                        break
+                    p.echo(f"  no {kind.replace('_', ' ')} named {name!r} in the collected facts; try again (or give its id)")
+            groups[group] = entries
+        return groups
+    raise ValueError(topic)  # pragma: no cover - TOPICS is closed

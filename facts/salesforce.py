@@ -1,0 +1,207 @@
+"""Salesforce facts through simple-salesforce: SOQL (every page followed by `query_all_iter`)
+and the Tooling API for business units. One query per object, never one per user: an org of
+N users costs about N/2000 pages.
+
+Values from the command line reach SOQL only through `format_soql`."""
+from __future__ import annotations
+
+import json
+import time
+from datetime import datetime, timezone
+from dataclasses import dataclass, field
+from typing import Any, Callable, Iterator
+
+import requests
+from simple_salesforce import format_soql
+from simple_salesforce.exceptions import (SalesforceError, SalesforceExpiredSession, SalesforceMalformedRequest,
+                                          SalesforceRefusedRequest, SalesforceResourceNotFound)
+
+from .auth import Connection
+from .http import HttpPolicy, Secrets
+from .ids import to18
+
+USER_FIELDS = "Id, Username, Email, IsActive, Profile.Name, UserRoleId, LastModifiedDate"
+QUERIES = {
+    "org": "SELECT Id, Name, IsSandbox FROM Organization",
+    "users": f"SELECT {USER_FIELDS} FROM User ORDER BY Id",
+    "roles": "SELECT Id, Name, ParentRoleId, PortalType FROM UserRole ORDER BY Id",
+    "groups": ("SELECT Id, Name, DeveloperName, Type, RelatedId FROM Group "
+               "WHERE Type IN ('Regular', 'Role', 'RoleAndSubordinates', 'RoleAndSubordinatesInternal') ORDER BY Id"),
+    "members": "SELECT GroupId, UserOrGroupId FROM GroupMember WHERE Group.Type = 'Regular' ORDER BY GroupId, UserOrGroupId",
+    "business_units": "SELECT Id, PardotTenantName FROM PardotTenant ORDER BY Id",
+}
+ROLE_GROUP_TYPES = {"Role": "role", "RoleAndSubordinates": "role_and_subordinates",
+                    "RoleAndSubordinatesInternal": "role_and_internal_subordinates"}
+
+
+class PartFailed(Exception):
+    """One part of the org could not be read; it becomes unknown, with this reason."""
+
+
+@dataclass
+class Source:
+    """Where a part of the snapshot came from (recorded in the snapshot's `sources`)."""
+    source: str
+    via: str
+    at: str
+
+    def to_json(self) -> dict[str, str]:
+        return {"source": self.source, "via": self.via, "at": self.at}
+
+
+@dataclass
+class SalesforceReader:
+    conn: Connection
+    policy: HttpPolicy
+    secrets: Secrets
+    sleep: Callable[[float], None] = time.sleep
+    warnings: list[str] = field(default_factory=list)
+
+    # -- one query, retried where retrying can help -------------------------------------------
+    def records(self, soql: str, tooling: bool = False) -> list[dict[str, Any]]:
+        delays = self.policy.delays()
+        relogged = False
+        for attempt in range(len(delays) + 1):
+            try:
+                return list(self._pages(soql, tooling))
+            except SalesforceExpiredSession:
+                if self.conn.refresh is None or relogged:
+                    raise PartFailed("the session expired and this login method cannot log in again "
+                                     "(run `sf org login` again, or use --target-org or a password login)") from None
+                self.conn.refresh()
+                self.secrets.add(self.conn.access_token)
+                relogged = True
+            except SalesforceRefusedRequest as exc:
+                code, message = _error(exc)
+                if code == "REQUEST_LIMIT_EXCEEDED" and "concurrent" in message.lower() and attempt < len(delays):
+                    self.sleep(delays[attempt])
+                    continue
+                if code == "REQUEST_LIMIT_EXCEEDED":
+                    raise PartFailed(f"Salesforce's API request limit is exhausted ({message}); try again when it resets") from None
+                raise PartFailed(f"Salesforce refused the query ({code or 'HTTP 403'}: {message}); "
+                                 "the collecting user lacks a permission (docs/collecting.md lists them)") from None
+            except (SalesforceMalformedRequest, SalesforceResourceNotFound) as exc:
+                code, message = _error(exc)
+                raise PartFailed(f"Salesforce rejected the query ({code}: {message})") from None
+            except SalesforceError as exc:
+                # 5xx, timeouts and resets were already retried by the transport (facts/http.py).
+                code, message = _error(exc)
+                raise PartFailed(f"Salesforce answered HTTP {getattr(exc, 'status', '?')} ({code or message or 'no detail'}) "
+                                 f"after {len(delays) + 1} attempts") from None
+            except (requests.exceptions.JSONDecodeError, json.JSONDecodeError):
+                raise PartFailed("Salesforce answered with something that is not JSON (a proxy or an outage page?)") from None
+            except requests.RequestException as exc:
+                raise PartFailed(f"Salesforce did not answer ({_network(exc)}) after {len(delays) + 1} attempts") from None
+            except (KeyError, TypeError, ValueError) as exc:
+                raise PartFailed(f"Salesforce's answer is not shaped like a query result ({type(exc).__name__})") from None
+        raise PartFailed("gave up after retries")  # pragma: no cover - the loop returns or raises
+
+    def _pages(self, soql: str, tooling: bool) -> Iterator[dict[str, Any]]:
+        if not tooling:
+            yield from self.conn.sf.query_all_iter(soql)
+            return
+        result = self.conn.sf.restful("tooling/query/", params={"q": soql})
+        while True:
+            yield from result["records"]
+            if result.get("done", True) or not result.get("nextRecordsUrl"):
+                return
+            path = result["nextRecordsUrl"].split("/tooling/", 1)[1]
+            result = self.conn.sf.restful(f"tooling/{path}")
+
+    # -- the objects ---------------------------------------------------------------------------
+    def org(self) -> dict[str, Any]:
+        rows = self.records(QUERIES["org"])
+        if not rows:
+            raise PartFailed("the Organization query returned nothing")
+        r = rows[0]
+        return {"id": r.get("Id"), "name": r.get("Name"), "is_sandbox": r.get("IsSandbox")}
+
+    def users(self, who: str | None = None) -> list[dict[str, Any]]:
+        if who is None:
+            rows = self.records(QUERIES["users"])
+        else:
+            clause = "Username = {} OR Email = {}"
+            values: list[str] = [who, who]
+            if len(who) in (15, 18) and who.isalnum():
+                clause += " OR Id = {}"
+                values.append(who)
+            rows = self.records(format_soql(f"SELECT {USER_FIELDS} FROM User WHERE {clause} ORDER BY Id", *values))
+        return [_user(r) for r in rows]
+
+    def users_named(self, names: list[str]) -> list[dict[str, Any]]:
+        """Users named in assignments (by username), in one query."""
+        if not names:
+            return []
+        return [_user(r) for r in self.records(format_soql(f"SELECT {USER_FIELDS} FROM User WHERE Username IN {{}} ORDER BY Id", names))]
+
+    def roles(self) -> list[dict[str, Any]]:
+        return [{"id": r["Id"], "name": r.get("Name"), "parent_id": r.get("ParentRoleId"),
+                 "portal_type": r.get("PortalType")} for r in self.records(QUERIES["roles"])]
+
+    def public_groups(self) -> tuple[list[dict[str, Any]], dict[str, str]]:
+        """Public groups with their direct members. A member syncdoctor cannot represent (a
+        territory, "All Internal Users", a queue) makes that group's member list unknown rather
+        than silently shorter; the reasons come back keyed by group id."""
+        groups = self.records(QUERIES["groups"])
+        members = self.records(QUERIES["members"])
+        by_id = {g["Id"][:15]: g for g in groups}
+        public = [g for g in groups if g.get("Type") == "Regular"]
+        listed: dict[str, list[dict[str, str]]] = {g["Id"][:15]: [] for g in public}
+        unknown: dict[str, str] = {}
+        for m in members:
+            gid, mid = m["GroupId"][:15], m["UserOrGroupId"]
+            if gid not in listed:
+                continue
+            if mid.startswith("005"):
+                listed[gid].append({"type": "user", "id": mid})
+                continue
+            target = by_id.get(mid[:15])
+            if target is not None and target.get("Type") == "Regular":
+                listed[gid].append({"type": "public_group", "id": target["Id"]})
+            elif target is not None and target.get("Type") in ROLE_GROUP_TYPES and target.get("RelatedId"):
+                listed[gid].append({"type": ROLE_GROUP_TYPES[target["Type"]], "id": target["RelatedId"]})
+            else:
+                unknown[gid] = f"member {mid} is a kind syncdoctor cannot represent (not a user, public group or role group)"
+        out = []
+        for g in public:
+            gid = g["Id"][:15]
+            entry: dict[str, Any] = {"id": g["Id"], "name": g.get("Name") or g.get("DeveloperName")}
+            entry["members"] = None if gid in unknown else sorted(listed[gid], key=lambda x: (x["type"], to18(x["id"])))
+            out.append(entry)
+        return out, {to18(g["Id"]): unknown[g["Id"][:15]] for g in public if g["Id"][:15] in unknown}
+
+    def business_units(self) -> list[dict[str, Any]]:
+        return [{"id": r["Id"], "name": r.get("PardotTenantName")} for r in self.records(QUERIES["business_units"], tooling=True)]
+
+
+def _user(r: dict[str, Any]) -> dict[str, Any]:
+    profile = r.get("Profile")
+    return {"id": r["Id"], "username": r.get("Username"), "email": r.get("Email"), "is_active": r.get("IsActive"),
+            "profile": profile.get("Name") if isinstance(profile, dict) else None, "role_id": r.get("UserRoleId"),
+            "last_modified_at": _iso(r.get("LastModifiedDate"))}
+
+
+def _iso(value: Any) -> str | None:
+    """Salesforce's `2026-11-20T12:00:00.000+0000` as the snapshot's RFC 3339."""
+    if not isinstance(value, str):
+        return None
+    try:
+        stamp = datetime.strptime(value, "%Y-%m-%dT%H:%M:%S.%f%z")
+        return stamp.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    except ValueError:
+        return value
+
+
+def _error(exc: SalesforceError) -> tuple[str, str]:
+    content = getattr(exc, "content", None)
+    if isinstance(content, list) and content and isinstance(content[0], dict):
+        return str(content[0].get("errorCode") or ""), str(content[0].get("message") or "")
+    return "", ""
+
+
+def _network(exc: Exception) -> str:
+    if isinstance(exc, requests.Timeout):
+        return "timed out"
+    if isinstance(exc, requests.exceptions.RetryError):
+        return "server errors on every retry"
+    return "connection failed"
