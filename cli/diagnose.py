@@ -65,6 +65,7 @@ def diagnose(
         collection = org.run_collection(req, secrets)
         org.report_collection(collection, eng.ruleset)
         data, source_name = collection.data, f"org ({collection.auth_method} login)"
+        resolve_users = collection.resolve_users
         if save_facts is not None:
             write_output(snapshot_text(data, save_facts), save_facts)
     else:

@@ -11,13 +11,13 @@ import typer
 from syncdoctor.engine.model import Ruleset
 from syncdoctor.engine.run import Diagnosis, Engine
 from syncdoctor.facts import consult
-from syncdoctor.facts.auth import AuthOptions, CollectError
+from syncdoctor.facts.auth import AuthOptions, CollectError, NotInOrg
 from syncdoctor.facts.collect import Collection, CollectRequest, collect
 from syncdoctor.facts.http import HttpPolicy, Secrets
 from syncdoctor.facts.snapshot import Snapshot, build_snapshot
 
 from . import service
-from .common import EXIT_COLLECT, err_console, fail
+from .common import EXIT_COLLECT, EXIT_USAGE, err_console, fail
 
 __all__ = ["fail"]
 
@@ -62,6 +62,8 @@ def auth_options(target_org: str | None, username: str | None, password: str | N
 def run_collection(req: CollectRequest, secrets: Secrets) -> Collection:
     try:
         return collect(req, secrets)
+    except NotInOrg as exc:
+        raise fail(secrets.redact(str(exc)), EXIT_USAGE) from None
     except CollectError as exc:
         raise fail(f"collection failed: {secrets.redact(str(exc))}", EXIT_COLLECT) from None
 

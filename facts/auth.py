@@ -29,6 +29,10 @@ class CollectError(Exception):
     """A collection that cannot go on (login refused, nothing reachable). Exit 3."""
 
 
+class NotInOrg(CollectError):
+    """The user or business unit asked for is not in the org: the engineer's input. Exit 2."""
+
+
 @dataclass
 class AuthOptions:
     target_org: str | None = None

@@ -11,7 +11,7 @@ from datetime import datetime, timezone
 from typing import Any, Callable
 
 from .account_engagement import AccountEngagementReader, ae_base_url
-from .auth import AuthOptions, CollectError, connect
+from .auth import AuthOptions, CollectError, NotInOrg, connect
 from .http import CallLog, HttpPolicy, Secrets
 from .ids import to18
 from .salesforce import QUERIES, PartFailed, SalesforceReader, Source
@@ -34,6 +34,7 @@ class Collection:
     log: CallLog
     missing: dict[str, str]  # snapshot path -> reason
     auth_method: str
+    resolve_users: Callable[[list[str]], list[dict[str, Any]]] | None = None  # usernames named in answers
 
     def report_lines(self) -> list[str]:
         lines = [f"{len(self.log.calls)} API calls: "
@@ -76,7 +77,7 @@ def collect(req: CollectRequest, secrets: Secrets, sleep: Callable[[float], None
     user_via = QUERIES["users"] if req.user is None else "SOQL: User WHERE Username/Email/Id = the --user value"
     users = part("salesforce.users", user_via, lambda: sf.users(req.user))
     if req.user is not None and users == []:
-        raise CollectError(f"no Salesforce user has the username, email or id {req.user!r}")
+        raise NotInOrg(f"no Salesforce user has the username, email or id {req.user!r}")
     roles = part("salesforce.roles", QUERIES["roles"], sf.roles)
     groups_and_unknown = part("salesforce.public_groups", f"{QUERIES['groups']}; {QUERIES['members']}", sf.public_groups)
     groups = None
@@ -110,7 +111,7 @@ def collect(req: CollectRequest, secrets: Secrets, sleep: Callable[[float], None
     data["sources"] = sources
     if missing:
         data["unknown_reasons"] = dict(missing)
-    return Collection(data, log, missing, conn.method)
+    return Collection(data, log, missing, conn.method, sf.users_named)
 
 
 def _select_business_units(tenants: list[dict[str, Any]] | None, wanted: list[str],
@@ -125,6 +126,6 @@ def _select_business_units(tenants: list[dict[str, Any]] | None, wanted: list[st
         match = next((t for t in tenants if t["id"][:15] == w[:15] or t.get("name") == w), None)
         if match is None:
             names = ", ".join(f"{t['id']} ({t.get('name')})" for t in tenants) or "none"
-            raise CollectError(f"business unit {w!r} is not in this org; its business units: {names}")
+            raise NotInOrg(f"business unit {w!r} is not in this org; its business units: {names}")
         out.append(match)
     return out

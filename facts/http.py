@@ -15,8 +15,10 @@ import requests
 from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
 
-# What retrying can help with at the transport level. 403 REQUEST_LIMIT_EXCEEDED and AE's
-# error 66 need the body to decide, so they are retried by the collectors, not here.
+# What retrying can help with at the transport level, for GETs only: a login POST answered
+# with a SOAP fault (HTTP 500, INVALID_LOGIN) must never be retried (account lockout).
+# 403 REQUEST_LIMIT_EXCEEDED and AE's error 66 need the body to decide, so the collectors
+# retry those, not the transport.
 RETRY_STATUSES = (500, 502, 503, 504)
 
 
@@ -52,7 +54,7 @@ class CollectorSession(requests.Session):
         self.login_base = login_url.rstrip("/") if login_url else None
         retry = Retry(total=policy.retries, connect=policy.retries, read=policy.retries,
                       status=policy.retries, backoff_factor=policy.backoff, backoff_max=30,
-                      status_forcelist=RETRY_STATUSES, allowed_methods=frozenset({"GET", "POST"}),
+                      status_forcelist=RETRY_STATUSES, allowed_methods=frozenset({"GET"}),
                       raise_on_status=False, respect_retry_after_header=True)
         adapter = HTTPAdapter(max_retries=retry)
         self.mount("https://", adapter)

@@ -1,0 +1,43 @@
+"""A local TLS server that speaks Salesforce and Account Engagement (tests/facts/fake_salesforce.py),
+trusted through REQUESTS_CA_BUNDLE exactly as an engineer behind a TLS-inspecting proxy would."""
+from __future__ import annotations
+
+import re
+import ssl
+
+import pytest
+import trustme
+from pytest_httpserver import HTTPServer
+
+from tests.facts.fake_salesforce import FakeOrg
+
+
+@pytest.fixture(scope="session")
+def ca() -> trustme.CA:
+    return trustme.CA()
+
+
+@pytest.fixture(scope="session")
+def tls_server(ca):
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    ca.issue_cert("127.0.0.1", "localhost").configure_cert(context)
+    server = HTTPServer(host="127.0.0.1", port=0, ssl_context=context, threaded=True)
+    server.start()
+    yield server
+    server.clear()
+    if server.is_running():
+        server.stop()
+
+
+@pytest.fixture
+def fake_org(tls_server, ca, tmp_path, monkeypatch) -> FakeOrg:
+    base = f"https://127.0.0.1:{tls_server.port}"
+    org = FakeOrg(base)
+    tls_server.clear()
+    tls_server.expect_request(re.compile(".*")).respond_with_handler(org)
+    bundle = tmp_path / "ca.pem"
+    ca.cert_pem.write_to_path(str(bundle))
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(bundle))
+    for name in ("SYNCDOCTOR_PASSWORD", "SYNCDOCTOR_SECURITY_TOKEN", "SYNCDOCTOR_SESSION_ID", "SYNCDOCTOR_USERNAME"):
+        monkeypatch.delenv(name, raising=False)
+    return org
