@@ -54,11 +54,16 @@ def collect_cmd(
     if answers is not None:
         doc, afile = service.guarded(lambda: consult.load_answers(answers))
         data = service.guarded(lambda: consult.apply_answers(data, doc, f"answers file {afile}", file=afile))
-    if ask:
-        questions = consult.open_questions(data, eng.ruleset)
-        given = consult.ask(questions, data, org.prompter())
+    asked: set[tuple[int, str]] = set()
+    while ask:  # one question at a time: the mode decides which settings are asked next
+        pending = [q for q in consult.open_questions(data, eng.ruleset) if q.key not in asked]
+        if not pending:
+            break
+        asked.add(pending[0].key)
+        given = consult.ask(pending[:1], data, org.prompter(), collection.resolve_users)
         if given["business_units"]:
-            data = service.guarded(lambda: consult.apply_answers(data, given, "asked interactively"))
+            data = service.guarded(lambda: consult.apply_answers(data, given, "asked interactively",
+                                                                 resolve_users=collection.resolve_users))
     service.guarded(lambda: build_snapshot(data, str(out)))  # what is written must read back
     write_output(snapshot_text(data, out), out)
     org.report_collection(collection, eng.ruleset)

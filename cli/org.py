@@ -124,8 +124,9 @@ def consult_and_diagnose(eng: Engine, data: dict[str, Any], file: str, *, user: 
                          business_unit: str | None, symptom: str | None, answers: Path | None, ask: bool,
                          resolve_users: consult.Resolver | None = None,
                          run: Callable[..., list[Diagnosis]] = service.run) -> tuple[Snapshot, list[Diagnosis], list[consult.Question]]:
-    """Diagnose; while --ask and some question would decide an undetermined verdict, ask it,
-    apply the answer and diagnose again. Returns the questions still open."""
+    """Diagnose; while --ask and some question would decide an undetermined verdict, ask the
+    first one (the mode before the settings that only one mode reads), apply the answer and
+    diagnose again. Returns the questions still open."""
     if answers is not None:
         doc, afile = service.guarded(lambda: consult.load_answers(answers))
         data = service.guarded(lambda: consult.apply_answers(data, doc, f"answers file {afile}", file=afile, resolve_users=resolve_users))
@@ -140,12 +141,11 @@ def consult_and_diagnose(eng: Engine, data: dict[str, Any], file: str, *, user: 
         questions = consult.questions_for([d.undetermined() for d in diagnoses], eng.ruleset)
         pending = [q for q in questions if q.key not in asked]
         if not ask or not pending:
-            return snapshot, diagnoses, [q for q in questions if q.key not in asked or not ask]
-        given = consult.ask(pending, data, prompter(), resolve_users)
-        asked |= {q.key for q in pending}
-        if not given["business_units"]:
             return snapshot, diagnoses, pending
-        data = service.guarded(lambda: consult.apply_answers(data, given, "asked interactively", resolve_users=resolve_users))
+        given = consult.ask(pending[:1], data, prompter(), resolve_users)
+        asked.add(pending[0].key)
+        if given["business_units"]:
+            data = service.guarded(lambda: consult.apply_answers(data, given, "asked interactively", resolve_users=resolve_users))
 
 
 def report_questions(questions: list[consult.Question], data: dict[str, Any]) -> None:

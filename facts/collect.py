@@ -78,6 +78,7 @@ def collect(req: CollectRequest, secrets: Secrets, sleep: Callable[[float], None
     users = part("salesforce.users", user_via, lambda: sf.users(req.user))
     if req.user is not None and users == []:
         raise NotInOrg(f"no Salesforce user has the username, email or id {req.user!r}")
+    profiles = part("salesforce.profiles", QUERIES["profiles"], sf.profiles)
     roles = part("salesforce.roles", QUERIES["roles"], sf.roles)
     groups_and_unknown = part("salesforce.public_groups", f"{QUERIES['groups']}; {QUERIES['members']}", sf.public_groups)
     groups = None
@@ -86,7 +87,7 @@ def collect(req: CollectRequest, secrets: Secrets, sleep: Callable[[float], None
         for i, g in enumerate(groups):
             if to18(g["id"]) in unknown_members:
                 missing[f"salesforce.public_groups[{i}].members"] = unknown_members[to18(g["id"])]
-    data["salesforce"] = {"users": users, "roles": roles, "public_groups": groups}
+    data["salesforce"] = {"users": users, "profiles": profiles, "roles": roles, "public_groups": groups}
 
     sandbox = req.auth.sandbox or bool(org and org.get("is_sandbox"))
     base = ae_base_url(req.ae_api_url, sandbox)
@@ -111,7 +112,13 @@ def collect(req: CollectRequest, secrets: Secrets, sleep: Callable[[float], None
     data["sources"] = sources
     if missing:
         data["unknown_reasons"] = dict(missing)
-    return Collection(data, log, missing, conn.method, sf.users_named)
+
+    def resolve_users(names: list[str]) -> list[dict[str, Any]]:
+        try:
+            return sf.users_named(names)
+        except PartFailed:
+            return []  # the name then stays unresolved and is reported as such
+    return Collection(data, log, missing, conn.method, resolve_users)
 
 
 def _select_business_units(tenants: list[dict[str, Any]] | None, wanted: list[str],

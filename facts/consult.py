@@ -280,7 +280,8 @@ def _ask_one(topic: str, data: dict[str, Any], p: Prompter, resolve_users: Resol
                 return int(raw)
             p.echo("  a whole number of minutes, please")
     if topic == "profile_roles":
-        profiles = sorted({u["profile"] for u in (data.get("salesforce") or {}).get("users") or [] if u.get("profile")})
+        sf = data.get("salesforce") or {}
+        profiles = sorted(set(sf.get("profiles") or []) | {u["profile"] for u in sf.get("users") or [] if u.get("profile")})
         for i, name in enumerate(profiles, 1):
             p.echo(f"  {i}. {name}")
         while True:

@@ -24,6 +24,7 @@ USER_FIELDS = "Id, Username, Email, IsActive, Profile.Name, UserRoleId, LastModi
 QUERIES = {
     "org": "SELECT Id, Name, IsSandbox FROM Organization",
     "users": f"SELECT {USER_FIELDS} FROM User ORDER BY Id",
+    "profiles": "SELECT Name FROM Profile ORDER BY Name",
     "roles": "SELECT Id, Name, ParentRoleId, PortalType FROM UserRole ORDER BY Id",
     "groups": ("SELECT Id, Name, DeveloperName, Type, RelatedId FROM Group "
                "WHERE Type IN ('Regular', 'Role', 'RoleAndSubordinates', 'RoleAndSubordinatesInternal') ORDER BY Id"),
@@ -133,6 +134,9 @@ class SalesforceReader:
         if not names:
             return []
         return [_user(r) for r in self.records(format_soql(f"SELECT {USER_FIELDS} FROM User WHERE Username IN {{}} ORDER BY Id", names))]
+
+    def profiles(self) -> list[str]:
+        return [r["Name"] for r in self.records(QUERIES["profiles"]) if r.get("Name")]
 
     def roles(self) -> list[dict[str, Any]]:
         return [{"id": r["Id"], "name": r.get("Name"), "parent_id": r.get("ParentRoleId"),

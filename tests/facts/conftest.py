@@ -2,6 +2,7 @@
 trusted through REQUESTS_CA_BUNDLE exactly as an engineer behind a TLS-inspecting proxy would."""
 from __future__ import annotations
 
+import logging
 import re
 import ssl
 
@@ -10,6 +11,9 @@ import trustme
 from pytest_httpserver import HTTPServer
 
 from tests.facts.fake_salesforce import FakeOrg
+
+# The server thread logs each request through werkzeug; keep that out of the captured stderr.
+logging.getLogger("werkzeug").setLevel(logging.ERROR)
 
 
 @pytest.fixture(scope="session")

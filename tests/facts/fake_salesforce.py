@@ -198,6 +198,9 @@ class FakeOrg:
                 names = [_unescape(x) for x in re.findall(r"'((?:[^'\\]|\\.)*)'", where.group(1))]
                 users = [u for u in users if u["Username"] in names]
             return [{"attributes": {"type": "User"}, **u} for u in users]
+        if name == "Profile":
+            names = sorted({u["Profile"]["Name"] for u in self.model.users} | {"Chatter Free User"})
+            return [{"attributes": {"type": "Profile"}, "Name": n} for n in names]
         if name == "UserRole":
             return [{"attributes": {"type": "UserRole"}, **r} for r in self.model.roles]
         if name == "Group":

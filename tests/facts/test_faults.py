@@ -1,0 +1,167 @@
+"""Failures lose nothing and invent nothing: each injected fault is retried where retrying can
+help, explained where it cannot, and a part that cannot be read becomes unknown (with its
+reason), never an empty list."""
+from __future__ import annotations
+
+import json
+import os
+import stat
+import sys
+
+import pytest
+import yaml
+from typer.testing import CliRunner
+
+from syncdoctor.cli.main import app
+from syncdoctor.facts.snapshot import load_snapshot
+from tests.facts.fake_salesforce import BU_LEGACY, BU_MANAGED, N_USERS, PASSWORD, TOKEN
+from tests.facts.test_collect import login
+
+runner = CliRunner()
+
+
+def collect(org, tmp_path, *extra: str, name: str = "org.yaml"):
+    out = tmp_path / name
+    r = runner.invoke(app, ["facts", "collect", "--out", str(out), *login(org), *extra], catch_exceptions=False)
+    data = yaml.safe_load(out.read_text()) if out.exists() else None
+    return r, data
+
+
+def test_expired_session_logs_in_again(fake_org, tmp_path):
+    fake_org.fault("expire", where="FROM+UserRole")
+    r, data = collect(fake_org, tmp_path)
+    assert r.exit_code == 0, r.stderr
+    assert fake_org.logins == 2 and len(data["salesforce"]["roles"]) == 9
+
+
+@pytest.mark.parametrize("status", ["500", "503"])
+def test_server_errors_are_retried(fake_org, tmp_path, status):
+    fake_org.fault(status, where="FROM+UserRole", times=2)
+    r, data = collect(fake_org, tmp_path)
+    assert r.exit_code == 0, r.stderr
+    assert len(data["salesforce"]["roles"]) == 9
+    assert sum("FROM+UserRole" in p for _, p in fake_org.requests) == 3
+
+
+def test_concurrency_limit_is_retried_but_daily_limit_is_not(fake_org, tmp_path):
+    fake_org.fault("limit", where="FROM+UserRole", times=2)
+    fake_org.fault("daily-limit", where="FROM+Group+", times=1)
+    r, data = collect(fake_org, tmp_path)
+    assert r.exit_code == 0, r.stderr
+    assert len(data["salesforce"]["roles"]) == 9
+    assert data["salesforce"]["public_groups"] is None  # unknown, not empty
+    assert "request limit is exhausted" in data["unknown_reasons"]["salesforce.public_groups"]
+    assert sum("FROM+Group+" in p for _, p in fake_org.requests) == 1
+    assert "MANAGED_NOT_ASSIGNED" in r.stderr  # which diagnoses it affects
+
+
+def test_a_page_failing_midway_makes_the_part_unknown(fake_org, tmp_path):
+    fake_org.fault("500", where="query/01g000002-", after=1, times=10)
+    r, data = collect(fake_org, tmp_path)
+    assert r.exit_code == 0, r.stderr
+    assert data["salesforce"]["users"] is None
+    assert "HTTP 500" in data["unknown_reasons"]["salesforce.users"]
+    assert data["salesforce"]["roles"]  # the other parts are kept
+
+
+def test_slow_answers_time_out_and_are_retried(fake_org, tmp_path):
+    fake_org.delay = 1.5
+    fake_org.fault("slow", where="FROM+UserRole", times=1)
+    r, data = collect(fake_org, tmp_path)
+    assert r.exit_code == 0, r.stderr
+    assert len(data["salesforce"]["roles"]) == 9
+
+
+def test_malformed_json_is_reported(fake_org, tmp_path):
+    fake_org.fault("badjson", where="FROM+UserRole", times=1)
+    r, data = collect(fake_org, tmp_path)
+    assert r.exit_code == 0, r.stderr
+    assert data["salesforce"]["roles"] is None
+    assert "not JSON" in data["unknown_reasons"]["salesforce.roles"]
+
+
+def test_tooling_forbidden_keeps_named_business_units(fake_org, tmp_path):
+    fake_org.fault("forbidden", where="tooling/query", times=1)
+    r, data = collect(fake_org, tmp_path, "--business-unit", BU_MANAGED)
+    assert r.exit_code == 0, r.stderr
+    assert data["business_units"] == [{"id": BU_MANAGED}]
+    assert "lacks a permission" in data["unknown_reasons"]["business_units"]
+    fake_org.fault("forbidden", where="tooling/query", times=1)
+    r, _ = collect(fake_org, tmp_path, name="none.yaml")
+    assert r.exit_code == 3 and "no business unit" in r.stderr
+    assert not (tmp_path / "none.yaml").exists()
+
+
+@pytest.mark.parametrize("code,words", [(184, "not synced to that business unit"), (201, "demo host"), (122, "daily API limit")])
+def test_account_engagement_errors_are_explained(fake_org, tmp_path, code, words):
+    fake_org.fault(f"ae{code}", where="/api/v5/", times=1)
+    r, data = collect(fake_org, tmp_path)
+    assert r.exit_code == 0, r.stderr
+    assert data["account_engagement"]["collected_business_units"] == [BU_LEGACY]
+    assert words in data["unknown_reasons"]["account_engagement.users"]
+    # The managed BU's AE users are unknown; the legacy BU's are known.
+    snap = load_snapshot(tmp_path / "org.yaml")
+    user = snap.find_user("user4@fake.example")
+    known = {bu["id"]: snap.factset(user, i, None).known_lists for i, bu in enumerate(snap.business_units)}
+    assert "ae_users" not in known[BU_MANAGED] and "ae_users" in known[BU_LEGACY]
+
+
+def test_account_engagement_concurrency_is_retried(fake_org, tmp_path):
+    fake_org.fault("ae66", where="/api/v5/", times=2)
+    r, data = collect(fake_org, tmp_path)
+    assert r.exit_code == 0, r.stderr
+    assert data["account_engagement"]["collected_business_units"] == [BU_MANAGED, BU_LEGACY]
+    assert "unknown_reasons" not in data
+
+
+def test_wrong_password_is_exit_3_and_never_retried(fake_org, tmp_path):
+    out = tmp_path / "org.yaml"
+    out.write_text("previous snapshot\n")
+    r = runner.invoke(app, ["facts", "collect", "--out", str(out), "--username", "admin@fake.example",
+                            "--password", "wrong-password-123", "--security-token", TOKEN,
+                            "--login-url", fake_org.base_url, "--backoff", "0.01"], catch_exceptions=False)
+    assert r.exit_code == 3 and "INVALID_LOGIN" in r.stderr
+    assert sum("/services/Soap/" in p for _, p in fake_org.requests) == 1
+    assert out.read_text() == "previous snapshot\n"  # nothing lost
+    assert "wrong-password-123" not in r.stderr + r.stdout
+
+
+def test_session_id_login_cannot_relogin_and_says_so(fake_org, tmp_path):
+    out = tmp_path / "org.yaml"
+    fake_org.fault("expire", where="FROM+UserRole")
+    r = runner.invoke(app, ["facts", "collect", "--out", str(out), "--session-id", fake_org.token,
+                            "--instance-url", fake_org.base_url, "--ae-api-url", fake_org.base_url, "--backoff", "0.01"],
+                      catch_exceptions=False)
+    assert r.exit_code == 0, r.stderr
+    data = yaml.safe_load(out.read_text())
+    assert data["salesforce"]["roles"] is None and "cannot log in again" in data["unknown_reasons"]["salesforce.roles"]
+
+
+def test_target_org_uses_the_salesforce_cli(fake_org, tmp_path, monkeypatch):
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    sf = bin_dir / "sf"
+    result = {"status": 0, "result": {"accessToken": fake_org.token, "instanceUrl": fake_org.base_url, "alias": "fake"}}
+    sf.write_text(f"#!{sys.executable}\nimport json, sys\nassert sys.argv[1:] == ['org', 'display', '--target-org', 'fake', '--json']\n"
+                  f"print(json.dumps({result!r}))\n")
+    sf.chmod(sf.stat().st_mode | stat.S_IEXEC)
+    monkeypatch.setenv("PATH", f"{bin_dir}{os.pathsep}{os.environ['PATH']}")
+    out = tmp_path / "org.yaml"
+    r = runner.invoke(app, ["facts", "collect", "--out", str(out), "--target-org", "fake", "--ae-api-url", fake_org.base_url],
+                      catch_exceptions=False)
+    assert r.exit_code == 0, r.stderr
+    assert len(yaml.safe_load(out.read_text())["salesforce"]["users"]) == N_USERS + 1
+
+
+def test_jwt_bearer_login(fake_org, tmp_path):
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    pem = tmp_path / "server.key"
+    pem.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()))
+    out = tmp_path / "org.json"
+    r = runner.invoke(app, ["facts", "collect", "--out", str(out), "--username", "admin@fake.example", "--consumer-key", "3MVG9key",
+                            "--private-key-file", str(pem), "--login-url", fake_org.base_url, "--ae-api-url", fake_org.base_url],
+                      catch_exceptions=False)
+    assert r.exit_code == 0, r.stderr
+    assert fake_org.logins == 1 and json.loads(out.read_text())["snapshot_version"] == 1
