@@ -12,7 +12,7 @@ from syncdoctor.engine.run import EngineError
 
 import typer
 
-from . import audit, facts_cmd, rules_cmd
+from . import audit, dev, facts_cmd, rules_cmd
 from .common import EXIT_CODES_HELP, EXIT_INTERNAL, EXIT_USAGE, err_console, report_findings
 from .diagnose import diagnose
 from .explain import explain
@@ -48,6 +48,7 @@ app.command("replay")(audit.replay)
 app.add_typer(rules_cmd.app, name="rules")
 app.add_typer(audit.app, name="audit")
 app.add_typer(facts_cmd.app, name="facts")
+app.add_typer(dev.app, name="dev")
 
 
 def run() -> None:

@@ -26,9 +26,40 @@ class Fact:
                 "provenance": self.provenance}
 
 
+MISSING = object()  # index key of facts that lack the field
+
+
+class FactPool:
+    """Facts shared by many diagnoses (an org's roles and group members, a business unit's
+    AE users and assignments), built once and indexed by field on first use. The engine
+    asserts into a diagnosis only the pool facts that can join with what is already there
+    (see Engine._demanded), so a diagnosis costs what the user's neighbourhood costs, not
+    what the org costs."""
+
+    def __init__(self, facts: list[Fact]):
+        self.facts = facts
+        self.by_kind: dict[str, list[Fact]] = {}
+        for f in facts:
+            self.by_kind.setdefault(f.kind, []).append(f)
+        self._index: dict[tuple[str, str], dict[Any, list[Fact]]] = {}
+
+    def of_kind(self, kind: str) -> list[Fact]:
+        return self.by_kind.get(kind, [])
+
+    def lookup(self, kind: str, name: str, value: Any) -> list[Fact]:
+        idx = self._index.get((kind, name))
+        if idx is None:
+            idx = {}
+            for f in self.by_kind.get(kind, []):
+                idx.setdefault(f.values.get(name, MISSING), []).append(f)
+            self._index[(kind, name)] = idx
+        return idx.get(value, [])
+
+
 @dataclass
 class FactSet:
-    """The input of one diagnosis: facts of one (user, business unit) pair."""
+    """The input of one diagnosis: facts of one (user, business unit) pair, plus the shared
+    pool they may join with (None: every fact is in ``facts``)."""
 
     facts: list[Fact]
     known_lists: set[str]
@@ -37,3 +68,4 @@ class FactSet:
     business_unit_label: str = ""
     user_ref: dict[str, Any] = field(default_factory=dict)
     business_unit_ref: dict[str, Any] = field(default_factory=dict)
+    pool: FactPool | None = None

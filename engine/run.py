@@ -15,9 +15,9 @@ from typing import Any
 from durable.engine import Host, MessageNotHandledException, MessageObservedException
 
 from .compile import Branch, CompiledRuleset, compile_ruleset, engine_alias, engine_field
-from .facts import Fact, FactSet
+from .facts import MISSING, Fact, FactSet
 from .graph import kind_graph, producers, sccs
-from .model import KIND_ORDER, Ruleset
+from .model import KIND_ORDER, Condition, Ruleset
 from .status import UNDETERMINED, Evaluator, RuleStatus
 
 _HOST_LOCK = threading.RLock()
@@ -60,6 +60,26 @@ class Firing:
         return out
 
 
+def _demand_plan(compiled: CompiledRuleset) -> tuple[list[str], dict[str, list[tuple[str, str, str, bool]]]]:
+    """Which pool kinds every diagnosis needs whole (some pattern over them has no equality
+    join), and for the others, which arriving (kind, field) values demand which pool facts:
+    trigger kind -> [(pool kind, its field, trigger field, also facts lacking the field)]."""
+    vocab = compiled.ruleset.vocabulary
+    eager: set[str] = set()
+    triggers: dict[str, set[tuple[str, str, str, bool]]] = {}
+    for branch in compiled.branches:
+        kinds = {p.alias: p.fact for p in branch.patterns}
+        for p in branch.patterns:
+            joins = [c for c in p.conditions if isinstance(c, Condition) and c.op == "same_as"]
+            if not joins:
+                eager.add(p.fact)
+            for c in joins:
+                alias, other = c.value
+                known = vocab.facts[p.fact].fields[c.field].always_known
+                triggers.setdefault(kinds[alias], set()).add((p.fact, c.field, other, not known))
+    return sorted(eager), {k: sorted(v) for k, v in triggers.items()}
+
+
 class _Session:
     def __init__(self, sid: str, factset: FactSet):
         self.sid = sid
@@ -70,6 +90,11 @@ class _Session:
         self.derived_by: dict[str, str] = {}  # fact id -> firing id
         self.errors: list[str] = []
         self.new_facts: list[Fact] = []
+        self.pool = factset.pool
+
+    def add_input(self, fact: Fact) -> None:
+        self.facts[fact.fid] = fact
+        self.order.append(fact.fid)
 
 
 def render(template: str, binding: dict[str, Fact]) -> str:
@@ -189,6 +214,7 @@ class Engine:
         edges = kind_graph(ruleset)
         order = [k for comp in sccs(sorted(set(ruleset.vocabulary.facts) | set(edges)), edges) for k in comp]
         self._kind_order = [k for k in order if k in self._producers]
+        self._eager, self._triggers = _demand_plan(self.compiled)
         with _HOST_LOCK:
             _host().register_rulesets(self.compiled.definition)
 
@@ -237,6 +263,8 @@ class Engine:
                 session.derived_keys[key] = fid
                 session.derived_by[fid] = firing.id
                 firing.produced = fid
+                for extra in self._demanded(session, [fact]):
+                    c.assert_fact(engine_fact(extra, session.sid))
                 c.assert_fact(engine_fact(fact, session.sid))
             except Exception as exc:  # surfaced by diagnose(): never swallowed
                 session.errors.append(f"rule {rule.id} (branch {branch.index}): {type(exc).__name__}: {exc}")
@@ -251,9 +279,17 @@ class Engine:
             self._sessions[sid] = session
             host = _host()
             name = self.compiled.name
-            evaluator = Evaluator(self.compiled, factset.facts, factset.known_lists, factset.list_paths)
+            initial = list(factset.facts)
+            if factset.pool is not None:
+                eager = [f for kind in self._eager for f in factset.pool.of_kind(kind)]
+                for f in eager:
+                    session.add_input(f)
+                initial += eager
+                initial += self._demanded(session, initial)
+                session.new_facts = []
+            evaluator = Evaluator(self.compiled, initial, factset.known_lists, factset.list_paths)
             try:
-                batch = [engine_fact(f, sid) for f in factset.facts]
+                batch = [engine_fact(f, sid) for f in initial]
                 batch += [{"sid": sid, "t": "__known", "list": n} for n in sorted(factset.known_lists)]
                 batch.append({"sid": sid, "t": "__stratum", "n": 0})
                 self._assert_all(host, name, batch)
@@ -279,6 +315,32 @@ class Engine:
                     self._sessions.pop(sid, None)
             return Diagnosis(factset, session.firings, session.facts, statuses, self.compiled,
                              dict(evaluator.derived_missing))
+
+    def _demanded(self, session: _Session, arriving: list[Fact]) -> list[Fact]:
+        """Pool facts that can join with the arriving facts (and, transitively, with those),
+        not yet in the session. Added to the session before the arriving facts are asserted,
+        so that a rule (negated patterns included) always sees every fact it could join with."""
+        pool = session.pool
+        if pool is None:
+            return []
+        out: list[Fact] = []
+        stack = list(arriving)
+        while stack:
+            f = stack.pop()
+            for kind, name, other, also_missing in self._triggers.get(f.kind, ()):
+                value = f.values.get(other)
+                if value is None:
+                    continue  # an unknown join value joins nothing (both engines guard it)
+                found = pool.lookup(kind, name, value)
+                if also_missing:
+                    found = found + pool.lookup(kind, name, MISSING)
+                for g in found:
+                    if g.fid not in session.facts:
+                        session.add_input(g)
+                        session.new_facts.append(g)
+                        out.append(g)
+                        stack.append(g)
+        return out
 
     def _assert_all(self, host: Host, name: str, facts: list[dict]) -> None:
         for fact in facts:

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from syncdoctor.engine import schemas
-from syncdoctor.engine.facts import Fact, FactSet
+from syncdoctor.engine.facts import Fact, FactPool, FactSet
 from syncdoctor.engine.findings import Finding, FindingError, Span
 from syncdoctor.engine.loader import SNAPSHOT_LIMIT, json_path, locate, parse_json, parse_yaml, read_text
 
@@ -46,6 +46,9 @@ class Snapshot:
     sha256: str
     org_facts: list[Fact] = field(default_factory=list)
     org_known: set[str] = field(default_factory=set)
+    _bu_cache: dict[int, tuple[FactPool, frozenset[str], dict[str, str]]] = field(default_factory=dict, repr=False)
+    _ae_index: dict[str, list[int]] | None = field(default=None, repr=False)
+    _pool_counter: int = 0
 
     # -- provenance ---------------------------------------------------------------------------
     def origin(self, path: str) -> dict[str, Any] | None:
@@ -155,6 +158,28 @@ class Snapshot:
             "changed_minutes_ago": f"{bp}.user_sync.last_change_at" if now else "collected_at",
         })
 
+        pool, known, list_paths = self._business_unit_part(bu_index)
+        return FactSet(facts, set(known), dict(list_paths),
+                       user_label=u.get("username") or u["id"], business_unit_label=bu.get("name") or bu["id"],
+                       user_ref={"id": u["id"], "username": u.get("username"), "email": u.get("email")},
+                       business_unit_ref={"id": bu["id"], "name": bu.get("name")}, pool=pool)
+
+    def _business_unit_part(self, bu_index: int) -> tuple[FactPool, frozenset[str], dict[str, str]]:
+        """The facts every diagnosis in one business unit shares (org facts, the profile table,
+        the assignments, the BU's AE users), built once per business unit."""
+        cached = self._bu_cache.get(bu_index)
+        if cached is not None:
+            return cached
+        facts: list[Fact] = []
+
+        def add(kind: str, values: dict[str, Any], path: str, field_paths: dict[str, str]) -> None:
+            self._pool_counter += 1
+            facts.append(Fact(f"b{self._pool_counter}", kind, {k: v for k, v in values.items() if v is not None},
+                              self.provenance(path, field_paths), field_paths))
+
+        bu = self.business_units[bu_index]
+        bp = f"business_units[{bu_index}]"
+        sync = bu.get("user_sync") or {}
         known = set(self.org_known)
         list_paths = {
             "profile_roles": f"{bp}.user_sync.profile_roles",
@@ -188,20 +213,24 @@ class Snapshot:
             ae = None  # collected for other business units only: unknown for this one
         if isinstance(ae, list):
             known.add("ae_users")
-            for j, a in enumerate(ae):
-                if not a.get("business_unit_id") or a["business_unit_id"][:15] != bu15:
-                    continue
-                p = f"account_engagement.users[{j}]"
+            for j in self._ae_by_bu().get(bu15, []):
+                a = ae[j]
                 add("ae_user", {
                     "ae_id": None if a.get("id") is None else str(a["id"]), "email": a.get("email"),
                     "salesforce_id": to18(a["salesforce_id"]) if a.get("salesforce_id") else None,
                     "role": a.get("role"), "in_recycle_bin": a.get("in_recycle_bin"),
-                }, p, {})
-        all_facts = facts + self.org_facts
-        return FactSet(all_facts, known, list_paths,
-                       user_label=u.get("username") or u["id"], business_unit_label=bu.get("name") or bu["id"],
-                       user_ref={"id": u["id"], "username": u.get("username"), "email": u.get("email")},
-                       business_unit_ref={"id": bu["id"], "name": bu.get("name")})
+                }, f"account_engagement.users[{j}]", {})
+        part = (FactPool(facts + self.org_facts), frozenset(known), list_paths)
+        self._bu_cache[bu_index] = part
+        return part
+
+    def _ae_by_bu(self) -> dict[str, list[int]]:
+        if self._ae_index is None:
+            self._ae_index = {}
+            for j, a in enumerate(((self.data.get("account_engagement") or {}).get("users")) or []):
+                if a.get("business_unit_id"):
+                    self._ae_index.setdefault(a["business_unit_id"][:15], []).append(j)
+        return self._ae_index
 
 
 def _org_facts(snap: Snapshot) -> None:
