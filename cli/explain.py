@@ -82,7 +82,7 @@ def _why_not(console: Console, rule: Rule, d: Diagnosis, eng: Engine) -> None:
     status = d.statuses[rule.id]
     console.print(f"{rule.id} did not fire: {status.status.replace('_', ' ')}"
                   + (f"; unknown: {', '.join(status.missing)}" if status.missing else ""))
-    ev = Evaluator(eng.compiled, list(d.facts.values()), d.factset.known_lists, d.factset.list_paths)
+    ev = Evaluator(eng.compiled, list(d.facts.values()), d.factset.known_lists, d.factset.list_paths, d.factset.pool)
     ev.derived_missing = dict(d.derived_missing)
     for b in eng.compiled.branches_of(rule.id):
         if len(rule.branches()) > 1:

@@ -287,7 +287,7 @@ class Engine:
                 initial += eager
                 initial += self._demanded(session, initial)
                 session.new_facts = []
-            evaluator = Evaluator(self.compiled, initial, factset.known_lists, factset.list_paths)
+            evaluator = Evaluator(self.compiled, initial, factset.known_lists, factset.list_paths, factset.pool)
             try:
                 batch = [engine_fact(f, sid) for f in initial]
                 batch += [{"sid": sid, "t": "__known", "list": n} for n in sorted(factset.known_lists)]

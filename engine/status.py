@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any, Iterable
 
 from .compile import Branch, CompiledRuleset
-from .facts import Fact
+from .facts import MISSING, Fact, FactPool
 from .model import AnyOf, Condition, Pattern
 
 T, F, U = "true", "false", "unknown"
@@ -80,8 +80,11 @@ class RuleStatus:
 
 class Evaluator:
     def __init__(self, compiled: CompiledRuleset, facts: list[Fact], known_lists: set[str],
-                 list_paths: dict[str, str]):
+                 list_paths: dict[str, str], pool: FactPool | None = None):
         self.compiled = compiled
+        # The shared pool the engine drew facts from: a pattern with no usable join value (no
+        # join, or joined to an unknown) must see every pool fact, as if all were asserted.
+        self.pool = pool
         self.vocab = compiled.ruleset.vocabulary
         self.by_kind: dict[str, list[Fact]] = {}
         for f in facts:
@@ -111,27 +114,37 @@ class Evaluator:
 
     # -- evaluation ----------------------------------------------------------------------
     def _candidates(self, p: Pattern, binding: dict[str, Any], own: frozenset[str]) -> list[Any]:
-        facts = self.by_kind.get(p.fact, [])
         fdef = self.vocab.facts[p.fact]
-        # Use an index for a join on an always-known field whose other side is known.
+        facts: list[Fact] | None = None
+        # A join whose other side is a known value: the facts with that value (the engine has
+        # demanded every pool fact with it), plus, for a field that may be unknown, those lacking it.
         for c in p.conditions:
-            if isinstance(c, Condition) and c.op == "same_as" and fdef.fields[c.field].always_known:
+            if isinstance(c, Condition) and c.op == "same_as":
                 other = binding.get(c.value[0])
                 if isinstance(other, Fact) and c.value[1] in other.values:
-                    idx = self._index.get((p.fact, c.field))
-                    if idx is None:
-                        idx = {}
-                        for f in facts:
-                            idx.setdefault(f.values.get(c.field), []).append(f)
-                        self._index[(p.fact, c.field)] = idx
-                    facts = idx.get(other.values[c.value[1]], [])
+                    value = other.values[c.value[1]]
+                    facts = self._lookup(p.fact, c.field, value)
+                    if not fdef.fields[c.field].always_known:
+                        facts = facts + self._lookup(p.fact, c.field, MISSING)
                     break
+        if facts is None:
+            pooled = self.pool.of_kind(p.fact) if self.pool is not None else []
+            facts = pooled or self.by_kind.get(p.fact, [])
         out: list[Any] = list(facts)
         if p.fact not in own:
             missing = self.list_missing(p.fact)
             if missing:
                 out.append(_Unknown(missing))
         return out
+
+    def _lookup(self, kind: str, name: str, value: Any) -> list[Fact]:
+        idx = self._index.get((kind, name))
+        if idx is None:
+            idx = {}
+            for f in self.by_kind.get(kind, []):
+                idx.setdefault(f.values.get(name, MISSING), []).append(f)
+            self._index[(kind, name)] = idx
+        return idx.get(value, [])
 
     def _cond(self, c: Condition | AnyOf, fact: Fact, binding: dict[str, Any]) -> Truth:
         if isinstance(c, AnyOf):

@@ -189,3 +189,18 @@ def test_regression_empty_table_and_unknown_profile(engine):
             "salesforce": {"users": [{"id": "0055e000000U001AAA", "username": "u@x.example", "profile": None, "role_id": None}]}}
     _, doc = diagnose(engine, data, "u@x.example", 0)
     assert "LEGACY_PROFILE_NOT_SYNCED" in {u["code"] for u in doc["undetermined"]}
+
+
+@given(snapshots(), st.sampled_from([None, "cannot-delete", "not-syncing"]))
+def test_demand_driven_pool_equals_asserting_every_fact(engine, data, symptom):
+    """A diagnosis asserts only the pool facts that can join with its own (Engine._demanded).
+    It must conclude exactly what asserting every org and business-unit fact concludes:
+    same verdicts, same undetermined rules with the same missing facts, same rule statuses."""
+    from dataclasses import replace
+    snap = parse_snapshot(json.dumps(data), "test.json", fmt="json")
+    pruned = snap.factset(0, 0, symptom)
+    whole = replace(pruned, facts=pruned.facts + list(pruned.pool.facts), pool=None)
+    a, b = engine.diagnose(pruned), engine.diagnose(whole)
+    assert a.verdicts() == b.verdicts()
+    assert a.undetermined() == b.undetermined()
+    assert {r: s.status for r, s in a.statuses.items()} == {r: s.status for r, s in b.statuses.items()}
