@@ -201,6 +201,8 @@ def test_demand_driven_pool_equals_asserting_every_fact(engine, data, symptom):
     pruned = snap.factset(0, 0, symptom)
     whole = replace(pruned, facts=pruned.facts + list(pruned.pool.facts), pool=None)
     a, b = engine.diagnose(pruned), engine.diagnose(whole)
-    assert a.verdicts() == b.verdicts()
+    # Firing ids (evidence) and the order of details follow assertion order, which differs.
+    same = lambda d: [dict(v, evidence=len(v["evidence"]), details=sorted(v["details"])) for v in d.verdicts()]  # noqa: E731
+    assert same(a) == same(b)
     assert a.undetermined() == b.undetermined()
     assert {r: s.status for r, s in a.statuses.items()} == {r: s.status for r, s in b.statuses.items()}
