@@ -1,12 +1,13 @@
 """Options and helpers shared by the command modules."""
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 import tempfile
 from enum import Enum
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated, Iterator, Optional, TextIO
 
 import typer
 from rich.console import Console
@@ -59,11 +60,12 @@ def report_findings(findings: list[Finding]) -> None:
         console.print(str(f), markup=False, highlight=False)
 
 
-def write_output(text: str, out: Path | None) -> None:
-    """stdout, or a file written atomically (temp file + rename): a failed run never leaves a
-    truncated file behind."""
+@contextlib.contextmanager
+def open_output(out: Path | None) -> Iterator[TextIO]:
+    """stdout, or a file written atomically: the stream goes to a temporary file in the same
+    folder, renamed over `out` only when the block completes."""
     if out is None:
-        sys.stdout.write(text)
+        yield sys.stdout
         sys.stdout.flush()
         return
     parent = out.parent if str(out.parent) else Path(".")
@@ -72,7 +74,8 @@ def write_output(text: str, out: Path | None) -> None:
     fd, tmp = tempfile.mkstemp(prefix=f".{out.name}.", dir=parent)
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
+            yield fh
+        os.chmod(tmp, 0o666 & ~_umask())
         os.replace(tmp, out)
     except BaseException:
         try:
@@ -80,3 +83,16 @@ def write_output(text: str, out: Path | None) -> None:
         except OSError:
             pass
         raise
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def write_output(text: str, out: Path | None) -> None:
+    """stdout, or a file written atomically (temp file + rename): a failed run never leaves a
+    truncated file behind."""
+    with open_output(out) as sink:
+        sink.write(text)

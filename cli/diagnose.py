@@ -12,7 +12,7 @@ from syncdoctor.facts.http import HttpPolicy, Secrets
 
 from . import org, service
 from .common import (EXIT_CAUSE, EXIT_CODES_HELP, EXIT_OK, Format, RulesOption, Symptom, color_wanted,
-                     err_console, fail, write_output)
+                     err_console, fail, open_output, write_output)
 from .formats import render
 
 
@@ -37,6 +37,8 @@ def diagnose(
     consumer_key: org.ConsumerKey = None, private_key_file: org.PrivateKeyFile = None, sandbox: org.Sandbox = False,
     login_url: org.LoginUrl = None, ae_api_url: org.AeApiUrl = None, timeout: org.Timeout = 30.0,
     retries: org.Retries = 3, backoff: org.Backoff = 0.5,
+    jobs: Annotated[int, typer.Option("--jobs", min=1, max=64,
+                                      help="With --all --format json: diagnose in this many worker processes.")] = 1,
     rules: RulesOption = None,
 ) -> None:
     """Diagnose why a user does or does not sync, with the cause, the remedy and the article section.
@@ -52,7 +54,12 @@ def diagnose(
     if (facts is None) == (not from_org):
         raise fail("give either --facts FILE or --org (with login options), not both" if facts else
                    "say where the facts come from: --facts FILE, or --org with login options")
-    eng = service.engine(rules)
+    # A whole-org JSON scan streams its results (memory flat in the number of users) and may
+    # use worker processes; everything else builds the document in memory.
+    streaming = all_users and fmt is Format.json and audit is None and not ask
+    if jobs > 1 and not streaming:
+        raise fail("--jobs works with --all --format json (without --ask or --audit)")
+    ruleset = service.ruleset(rules)
     secrets = Secrets()
     resolve_users = None
     if from_org:
@@ -63,7 +70,7 @@ def diagnose(
         req = CollectRequest(opts, [business_unit] if business_unit else [], None if all_users else user, ae_api_url,
                              HttpPolicy(timeout, retries, backoff))
         collection = org.run_collection(req, secrets)
-        org.report_collection(collection, eng.ruleset)
+        org.report_collection(collection, ruleset)
         data, source_name = collection.data, f"org ({collection.auth_method} login)"
         resolve_users = collection.resolve_users
         if save_facts is not None:
@@ -73,6 +80,9 @@ def diagnose(
         loaded = service.load(facts)
         data, source_name = loaded.data, loaded.file
     sym = symptom.value if symptom else None
+    if streaming:
+        _stream(ruleset, rules, data, source_name, business_unit, sym, answers, resolve_users, out, only_problems, jobs)
+    eng = service.engine(rules)
     runner = _with_progress if all_users else service.run
     snapshot, diagnoses, questions = org.consult_and_diagnose(
         eng, data, source_name, user=user, all_users=all_users, business_unit=business_unit, symptom=sym,
@@ -90,6 +100,36 @@ def diagnose(
     write_output(render(fmt.value, doc, **options), out)
     org.report_questions(questions, snapshot.data)
     raise typer.Exit(EXIT_CAUSE if service.has_cause(doc) else EXIT_OK)
+
+
+def _stream(ruleset, rules, data, source_name, business_unit, sym, answers, resolve_users, out, only_problems, jobs):  # type: ignore[no-untyped-def]
+    from syncdoctor.facts import consult
+    from syncdoctor.facts.snapshot import build_snapshot
+
+    from . import bulk
+    if answers is not None:
+        doc, afile = service.guarded(lambda: consult.load_answers(answers))
+        data = service.guarded(lambda: consult.apply_answers(data, doc, f"answers file {afile}", file=afile,
+                                                             resolve_users=resolve_users))
+    snapshot = service.guarded(lambda: build_snapshot(data, source_name))
+    try:
+        sel = service.select(snapshot, None, True, business_unit)
+    except service.UsageProblem as exc:
+        raise fail(str(exc)) from None
+    header = service.result_document(ruleset, snapshot, [], sym)
+    del header["results"]
+    with Progress(console=err_console(), transient=True, disable=len(sel.users) <= 200) as progress:
+        task = progress.add_task("diagnosing", total=len(sel.users))
+        rows = bulk.results(ruleset, rules, snapshot, sel, sym, jobs, lambda n: progress.advance(task, n))
+        questions: list[consult.Question] = []
+
+        def trailer(undetermined: list[list[dict]]) -> dict:
+            questions.extend(consult.questions_for(undetermined, ruleset))
+            return {"questions": [q.to_json(snapshot.data) for q in questions]}
+        with open_output(out) as sink:
+            cause = bulk.write_stream(sink, header, rows, only_problems, trailer)
+    org.report_questions(questions, snapshot.data)
+    raise typer.Exit(EXIT_CAUSE if cause else EXIT_OK)
 
 
 def _with_progress(eng, snapshot, sel, sym):  # type: ignore[no-untyped-def]

@@ -22,8 +22,18 @@ class UsageProblem(Exception):
 
 
 @lru_cache(maxsize=8)
+def _ruleset_for(root: str) -> Ruleset:
+    return require_ruleset(root or None)
+
+
+@lru_cache(maxsize=8)
 def _engine_for(root: str) -> Engine:
-    return Engine(require_ruleset(root or None))
+    return Engine(_ruleset_for(root))
+
+
+def ruleset(rules_dir: Path | None) -> Ruleset:
+    """The validated ruleset, without starting durable-rules (worker processes start it)."""
+    return guarded(lambda: _ruleset_for(str(rules_dir) if rules_dir else ""))
 
 
 def engine(rules_dir: Path | None) -> Engine:
@@ -80,10 +90,11 @@ def run(eng: Engine, snapshot: Snapshot, sel: Selection, symptom: str | None,
     return out
 
 
-def result_document(eng: Engine, snapshot: Snapshot, diagnoses: Iterable[Diagnosis], symptom: str | None) -> dict[str, Any]:
+def result_document(eng: Engine | Ruleset, snapshot: Snapshot, diagnoses: Iterable[Diagnosis], symptom: str | None) -> dict[str, Any]:
+    rs = eng.ruleset if isinstance(eng, Engine) else eng
     return {
         "tool": {"name": "syncdoctor", "version": TOOL_VERSION},
-        "ruleset": ruleset_info(eng.ruleset),
+        "ruleset": ruleset_info(rs),
         "snapshot": {"file": snapshot.file, "sha256": snapshot.sha256, "collected_at": snapshot.data.get("collected_at")},
         "symptom": symptom,
         "results": [d.to_json() for d in diagnoses],

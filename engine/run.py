@@ -343,6 +343,15 @@ class Engine:
         return out
 
     def _assert_all(self, host: Host, name: str, facts: list[dict]) -> None:
+        """One batch (one JSON encoding, one call into the C core); should the batch hold a fact
+        durable-rules has already seen, fall back to one call per fact so that the others count."""
+        if not facts:
+            return
+        try:
+            host.assert_facts(name, facts)
+            return
+        except (MessageObservedException, MessageNotHandledException):
+            pass
         for fact in facts:
             try:
                 host.assert_fact(name, fact)

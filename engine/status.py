@@ -94,6 +94,7 @@ class Evaluator:
         self.derived_missing: dict[str, frozenset[str] | None] = {}  # kind -> None when complete
         self._index: dict[tuple[str, str], dict[Any, list[Fact]]] = {}
         self._statuses: dict[str, RuleStatus] = {}
+        self._missing_cache: dict[str, frozenset[str]] = {}
 
     def add_fact(self, fact: Fact) -> None:
         self.by_kind.setdefault(fact.kind, []).append(fact)
@@ -102,6 +103,12 @@ class Evaluator:
     # -- completeness ------------------------------------------------------------------
     def list_missing(self, kind: str) -> frozenset[str]:
         """Paths whose absence makes the facts of ``kind`` possibly incomplete (empty: complete)."""
+        cached = self._missing_cache.get(kind)
+        if cached is None:
+            cached = self._missing_cache[kind] = self._list_missing(kind)
+        return cached
+
+    def _list_missing(self, kind: str) -> frozenset[str]:
         fdef = self.vocab.facts[kind]
         if fdef.origin == "derived":
             missing = self.derived_missing.get(kind)
@@ -111,6 +118,7 @@ class Evaluator:
 
     def set_derived_status(self, kind: str, missing: frozenset[str] | None) -> None:
         self.derived_missing[kind] = missing
+        self._missing_cache.pop(kind, None)
 
     # -- evaluation ----------------------------------------------------------------------
     def _candidates(self, p: Pattern, binding: dict[str, Any], own: frozenset[str]) -> list[Any]:
