@@ -29,5 +29,9 @@ demo: $(STAMP)
 test: $(STAMP)
 	$(BIN)/python -m pytest -q
 
+# The benchmark (docs/performance.md): 1k, 10k and 100k users, about half an hour on 2 CPUs.
+bench: $(STAMP)
+	$(BIN)/python benchmarks/run.py
+
 clean:
 	rm -rf $(VENV) build *.egg-info

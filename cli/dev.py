@@ -18,8 +18,9 @@ def generate_org(
     users: Annotated[int, typer.Option("--users", min=1, max=2_000_000, help="How many Salesforce users.")],
     out: Annotated[Path, typer.Option("--out", help="Snapshot to write: .json or .yaml.", dir_okay=False)],
     seed: Annotated[int, typer.Option("--seed", help="Same seed and size, same snapshot.")] = 1,
+    depth: Annotated[int, typer.Option("--depth", min=4, max=500, help="Depth of the role hierarchy's spine.")] = 10,
 ) -> None:
-    """Write a valid synthetic snapshot of realistic shape (roles 10 deep, groups nested 5 deep
+    """Write a valid synthetic snapshot of realistic shape (roles --depth deep, groups nested 5 deep
     with a cycle, assignments of every type, inactive users, recycle-bin AE users, unknowns).
 
     Example:
@@ -29,4 +30,4 @@ def generate_org(
     if out.suffix.lower() not in (".json", ".yaml", ".yml"):
         raise fail(f"{out}: the extension says the format: .json, .yaml or .yml")
     from .diagnose import snapshot_text
-    write_output(snapshot_text(generate(users, seed), out), out)
+    write_output(snapshot_text(generate(users, seed, depth), out), out)

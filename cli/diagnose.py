@@ -7,9 +7,6 @@ from typing import Annotated, Optional
 import typer
 from rich.progress import Progress
 
-from syncdoctor.facts.collect import CollectRequest
-from syncdoctor.facts.http import HttpPolicy, Secrets
-
 from . import org, service
 from .common import (EXIT_CAUSE, EXIT_CODES_HELP, EXIT_OK, Format, RulesOption, Symptom, color_wanted,
                      err_console, fail, open_output, write_output)
@@ -60,9 +57,12 @@ def diagnose(
     if jobs > 1 and not streaming:
         raise fail("--jobs works with --all --format json (without --ask or --audit)")
     ruleset = service.ruleset(rules)
-    secrets = Secrets()
     resolve_users = None
+    loaded = None
     if from_org:
+        from syncdoctor.facts.collect import CollectRequest
+        from syncdoctor.facts.http import HttpPolicy, Secrets
+        secrets = Secrets()
         if not (user or all_users):
             raise fail("say which user: --user USERNAME|EMAIL|ID, or --all")
         opts = org.auth_options(target_org, username, password, security_token, session_id, instance_url,
@@ -81,12 +81,13 @@ def diagnose(
         data, source_name = loaded.data, loaded.file
     sym = symptom.value if symptom else None
     if streaming:
-        _stream(ruleset, rules, data, source_name, business_unit, sym, answers, resolve_users, out, only_problems, jobs)
+        _stream(ruleset, rules, data, source_name, business_unit, sym, answers, resolve_users, out, only_problems, jobs,
+                None if from_org else loaded)
     eng = service.engine(rules)
     runner = _with_progress if all_users else service.run
     snapshot, diagnoses, questions = org.consult_and_diagnose(
         eng, data, source_name, user=user, all_users=all_users, business_unit=business_unit, symptom=sym,
-        answers=answers, ask=ask, resolve_users=resolve_users, run=runner)
+        answers=answers, ask=ask, resolve_users=resolve_users, run=runner, loaded=None if from_org else loaded)
     doc = service.result_document(eng, snapshot, diagnoses, sym)
     doc["questions"] = [q.to_json(snapshot.data) for q in questions]
     if audit is not None:
@@ -102,7 +103,8 @@ def diagnose(
     raise typer.Exit(EXIT_CAUSE if service.has_cause(doc) else EXIT_OK)
 
 
-def _stream(ruleset, rules, data, source_name, business_unit, sym, answers, resolve_users, out, only_problems, jobs):  # type: ignore[no-untyped-def]
+def _stream(ruleset, rules, data, source_name, business_unit, sym, answers, resolve_users, out, only_problems, jobs,  # type: ignore[no-untyped-def]
+            loaded):
     from syncdoctor.facts import consult
     from syncdoctor.facts.snapshot import build_snapshot
 
@@ -111,7 +113,7 @@ def _stream(ruleset, rules, data, source_name, business_unit, sym, answers, reso
         doc, afile = service.guarded(lambda: consult.load_answers(answers))
         data = service.guarded(lambda: consult.apply_answers(data, doc, f"answers file {afile}", file=afile,
                                                              resolve_users=resolve_users))
-    snapshot = service.guarded(lambda: build_snapshot(data, source_name))
+    snapshot = loaded if loaded is not None and answers is None else service.guarded(lambda: build_snapshot(data, source_name))
     try:
         sel = service.select(snapshot, None, True, business_unit)
     except service.UsageProblem as exc:
@@ -146,7 +148,13 @@ def snapshot_text(data: dict, path: Path) -> str:
     if path.suffix.lower() == ".json":
         return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
     import yaml
-    return yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=120)
+
+    class NoAliases(yaml.SafeDumper):
+        """syncdoctor refuses anchors and aliases in what it reads: never write any."""
+
+        def ignore_aliases(self, data: object) -> bool:
+            return True
+    return yaml.dump(data, Dumper=NoAliases, sort_keys=False, allow_unicode=True, width=120)
 
 
 def service_json(doc: dict) -> str:

@@ -7,8 +7,6 @@ from typing import Annotated, Optional
 import typer
 
 from syncdoctor.facts import consult
-from syncdoctor.facts.collect import CollectRequest
-from syncdoctor.facts.http import HttpPolicy, Secrets
 from syncdoctor.facts.snapshot import build_snapshot
 
 from . import org, service
@@ -44,6 +42,8 @@ def collect_cmd(
     parent = out.parent if str(out.parent) else Path(".")
     if not parent.is_dir():
         raise org.fail(f"cannot write {out}: the folder {parent} does not exist")
+    from syncdoctor.facts.collect import CollectRequest
+    from syncdoctor.facts.http import HttpPolicy, Secrets
     eng = service.engine(rules)
     secrets = Secrets()
     opts = org.auth_options(target_org, username, password, security_token, session_id, instance_url,

@@ -4,17 +4,19 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated, Any, Callable, Optional
+from typing import TYPE_CHECKING, Annotated, Any, Callable, Optional
 
 import typer
 
 from syncdoctor.engine.model import Ruleset
 from syncdoctor.engine.run import Diagnosis, Engine
 from syncdoctor.facts import consult
-from syncdoctor.facts.auth import AuthOptions, CollectError, NotInOrg
-from syncdoctor.facts.collect import Collection, CollectRequest, collect
-from syncdoctor.facts.http import HttpPolicy, Secrets
 from syncdoctor.facts.snapshot import Snapshot, build_snapshot
+
+if TYPE_CHECKING:  # the collectors (simple-salesforce, requests) load only when an org is read
+    from syncdoctor.facts.auth import AuthOptions
+    from syncdoctor.facts.collect import Collection, CollectRequest
+    from syncdoctor.facts.http import Secrets
 
 from . import service
 from .common import EXIT_COLLECT, EXIT_USAGE, err_console, fail
@@ -45,6 +47,7 @@ Answers = Annotated[Optional[Path], typer.Option("--answers", help="Answers to t
 def auth_options(target_org: str | None, username: str | None, password: str | None, security_token: str | None,
                  session_id: str | None, instance_url: str | None, consumer_key: str | None,
                  private_key_file: Path | None, sandbox: bool, login_url: str | None) -> AuthOptions:
+    from syncdoctor.facts.auth import AuthOptions
     opts = AuthOptions(target_org=target_org, username=username, password=password, security_token=security_token,
                        session_id=session_id, instance_url=instance_url, consumer_key=consumer_key,
                        private_key_file=str(private_key_file) if private_key_file else None, sandbox=sandbox,
@@ -60,6 +63,8 @@ def auth_options(target_org: str | None, username: str | None, password: str | N
 
 
 def run_collection(req: CollectRequest, secrets: Secrets) -> Collection:
+    from syncdoctor.facts.auth import CollectError, NotInOrg
+    from syncdoctor.facts.collect import collect
     try:
         return collect(req, secrets)
     except NotInOrg as exc:
@@ -123,7 +128,8 @@ def _choose(label: str, choices: list[str]) -> str:
 def consult_and_diagnose(eng: Engine, data: dict[str, Any], file: str, *, user: str | None, all_users: bool,
                          business_unit: str | None, symptom: str | None, answers: Path | None, ask: bool,
                          resolve_users: consult.Resolver | None = None,
-                         run: Callable[..., list[Diagnosis]] = service.run) -> tuple[Snapshot, list[Diagnosis], list[consult.Question]]:
+                         run: Callable[..., list[Diagnosis]] = service.run,
+                         loaded: Snapshot | None = None) -> tuple[Snapshot, list[Diagnosis], list[consult.Question]]:
     """Diagnose; while --ask and some question would decide an undetermined verdict, ask the
     first one (the mode before the settings that only one mode reads), apply the answer and
     diagnose again. Returns the questions still open."""
@@ -132,7 +138,10 @@ def consult_and_diagnose(eng: Engine, data: dict[str, Any], file: str, *, user: 
         data = service.guarded(lambda: consult.apply_answers(data, doc, f"answers file {afile}", file=afile, resolve_users=resolve_users))
     asked: set[tuple[int, str]] = set()
     while True:
-        snapshot = service.guarded(lambda: build_snapshot(data, file))
+        if loaded is not None and answers is None and not asked:
+            snapshot = loaded  # already validated: not twice
+        else:
+            snapshot = service.guarded(lambda: build_snapshot(data, file))
         try:
             sel = service.select(snapshot, user, all_users, business_unit)
         except service.UsageProblem as exc:

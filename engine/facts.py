@@ -42,6 +42,12 @@ class FactPool:
         for f in facts:
             self.by_kind.setdefault(f.kind, []).append(f)
         self._index: dict[tuple[str, str], dict[Any, list[Fact]]] = {}
+        self._ids: dict[str, Fact] | None = None
+
+    def by_id(self, fid: str) -> Fact:
+        if self._ids is None:
+            self._ids = {f.fid: f for f in self.facts}
+        return self._ids[fid]
 
     def of_kind(self, kind: str) -> list[Fact]:
         return self.by_kind.get(kind, [])

@@ -17,7 +17,7 @@ from durable.engine import Host, MessageNotHandledException, MessageObservedExce
 from .compile import Branch, CompiledRuleset, compile_ruleset, engine_alias, engine_field
 from .facts import MISSING, Fact, FactSet
 from .graph import kind_graph, producers, sccs
-from .model import KIND_ORDER, Condition, Ruleset
+from .model import KIND_ORDER, Condition, Rule, Ruleset
 from .status import UNDETERMINED, Evaluator, RuleStatus
 
 _HOST_LOCK = threading.RLock()
@@ -58,6 +58,23 @@ class Firing:
             out["derived"] = self.produced
             out["new"] = self.new
         return out
+
+
+def derived_values(ruleset: Ruleset, rule: Rule, binding: dict[str, Fact]) -> tuple[dict[str, Any], tuple]:
+    """The values a derivation rule sets for one match, and the key that deduplicates them."""
+    assert rule.derive is not None
+    values: dict[str, Any] = {}
+    for name, spec in rule.derive.set:
+        if isinstance(spec, tuple):
+            src = binding[spec[1]].values
+            if spec[2] in src:
+                values[name] = src[spec[2]]
+        elif isinstance(spec, str):
+            values[name] = render(spec, binding)
+        else:
+            values[name] = spec
+    fdef = ruleset.vocabulary.facts[rule.derive.fact]
+    return values, (rule.derive.fact,) + tuple(values.get(k) for k in fdef.key)
 
 
 def _demand_plan(compiled: CompiledRuleset) -> tuple[list[str], dict[str, list[tuple[str, str, str, bool]]]]:
@@ -238,18 +255,7 @@ class Engine:
                     return
                 assert rule.derive is not None
                 binding = {a: session.facts[fid] for a, fid in matched.items()}
-                values: dict[str, Any] = {}
-                for name, spec in rule.derive.set:
-                    if isinstance(spec, tuple):
-                        src = binding[spec[1]].values
-                        if spec[2] in src:
-                            values[name] = src[spec[2]]
-                    elif isinstance(spec, str):
-                        values[name] = render(spec, binding)
-                    else:
-                        values[name] = spec
-                fdef = self.ruleset.vocabulary.facts[rule.derive.fact]
-                key = (rule.derive.fact,) + tuple(values.get(k) for k in fdef.key)
+                values, key = derived_values(self.ruleset, rule, binding)
                 existing = session.derived_keys.get(key)
                 if existing is not None:
                     firing.produced, firing.new = existing, False

@@ -146,6 +146,9 @@ class Evaluator:
         return out
 
     def _lookup(self, kind: str, name: str, value: Any) -> list[Fact]:
+        if self.pool is not None and kind in self.pool.by_kind:
+            # Exactly the facts the engine demanded for this value (Engine._demanded).
+            return self.pool.lookup(kind, name, value)
         idx = self._index.get((kind, name))
         if idx is None:
             idx = {}

@@ -18,8 +18,10 @@ def _id(prefix: str, n: int, suffix: str = "AAA") -> str:
     return f"{prefix}{n:012d}{suffix}"
 
 
-def generate(users: int, seed: int = 1) -> dict[str, Any]:
+def generate(users: int, seed: int = 1, depth: int = DEPTH) -> dict[str, Any]:
+    """`depth`: length of the role spine; a quarter of the users sit at its bottom."""
     rnd = random.Random(seed)
+    DEPTH = max(4, depth)  # noqa: N806 - the spine length, as the module constant by default
     n_roles = max(DEPTH * 3, users // 40)
     roles: list[dict[str, Any]] = []
     # A spine 10 deep so that the hierarchy is at least that deep, then a random tree below the spine.
@@ -43,7 +45,8 @@ def generate(users: int, seed: int = 1) -> dict[str, Any]:
         uid = _id("005", i + 1)
         u: dict[str, Any] = {"id": uid, "username": f"user{i + 1}@synthetic.example", "email": f"user{i + 1}@synthetic.example",
                              "is_active": rnd.random() > 0.03, "profile": rnd.choice(PROFILES),
-                             "role_id": rnd.choice(roles)["id"] if rnd.random() < 0.85 else None,
+                             "role_id": (roles[DEPTH - 1]["id"] if rnd.random() < 0.25 else rnd.choice(roles)["id"])
+                             if rnd.random() < 0.85 else None,
                              "last_modified_at": f"2026-11-{rnd.randint(1, 27):02d}T{rnd.randint(0, 23):02d}:00:00Z"}
         if rnd.random() < 0.01:
             del u["profile"]

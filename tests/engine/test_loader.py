@@ -64,3 +64,40 @@ def test_good_yaml_keeps_locations(tmp_path):
     data = load_file(p)
     assert data == {"a": {"b": [1, 2]}}
     assert data["a"].key_spans["b"].line == 2
+
+
+def test_every_schema_is_a_valid_2020_12_schema():
+    import json
+    from importlib import resources
+
+    from jsonschema import Draft202012Validator
+    names = [p.name for p in resources.files("syncdoctor.engine.schema").iterdir() if p.name.endswith(".schema.json")]
+    assert len(names) >= 8
+    for name in names:
+        Draft202012Validator.check_schema(json.loads(resources.files("syncdoctor.engine.schema").joinpath(name).read_text()))
+
+
+def test_fast_and_reference_validators_agree():
+    """jsonschema-rs answers yes/no; jsonschema explains. They must agree on valid and invalid."""
+    import copy
+    import json
+
+    from syncdoctor.engine import schemas
+    from syncdoctor.facts.synthetic import generate
+    good = generate(40, seed=2)
+    bad = []
+    for path, value in [(("business_units", 0, "user_sync", "mode"), "legasy"), (("salesforce", "users", 3, "id"), "005-bad"),
+                        (("salesforce", "roles", 0, "parent_id"), 7), (("snapshot_version",), 2),
+                        (("salesforce", "public_groups", 0, "members", 0, "type"), "queue"),
+                        (("collected_at",), "yesterday"), (("account_engagement", "users", 0, "in_recycle_bin"), "yes")]:
+        doc = copy.deepcopy(good)
+        node = doc
+        for key in path[:-1]:
+            node = node[key]
+        node[path[-1]] = value
+        bad.append(doc)
+    for doc in [good, *bad]:
+        fast = schemas.fast_validator("snapshot").is_valid(json.loads(json.dumps(doc)))
+        reference = schemas.validator("snapshot").is_valid(doc)
+        assert fast == reference
+    assert all(schemas.check("snapshot", doc, "x.json") for doc in bad)

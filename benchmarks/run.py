@@ -1,0 +1,193 @@
+"""syncdoctor's benchmark: one run on one machine, written as a table to docs/performance.md.
+
+    .venv/bin/python benchmarks/run.py                 # 1k, 10k, 100k users (about an hour)
+    .venv/bin/python benchmarks/run.py --sizes 1000 10000
+    .venv/bin/python benchmarks/run.py --smoke --out /tmp/perf.md   # what CI runs (1k users)
+
+Measures, on synthetic orgs from `syncdoctor dev generate-org`:
+- single-user CLI latency, process start to output (median of several runs);
+- `diagnose --all --format json` end to end: users/s and peak RSS (the whole process tree,
+  sampled from /proc), with 1 and 2 worker processes;
+- in one process on the same workload: the engine alone, and the reference (the same rules by
+  plain Python chaining on the status evaluator, no durable-rules), and their ratio;
+- cost against the depth of the role hierarchy.
+Machines are noisy: every figure is a median, and ratios matter more than absolutes."""
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+CLI = [sys.executable, "-m", "syncdoctor.cli.main"]
+
+
+def tree_rss_kb(pid: int) -> int:
+    """Resident memory of a process and all its descendants, from /proc."""
+    children: dict[int, list[int]] = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat") as fh:
+                    ppid = int(fh.read().rsplit(")", 1)[1].split()[1])
+                children.setdefault(ppid, []).append(int(entry))
+            except (OSError, ValueError, IndexError):
+                continue
+    total, stack = 0, [pid]
+    while stack:
+        p = stack.pop()
+        try:
+            with open(f"/proc/{p}/status") as fh:
+                for line in fh:
+                    if line.startswith("VmRSS:"):
+                        total += int(line.split()[1])
+        except OSError:
+            pass
+        stack.extend(children.get(p, []))
+    return total
+
+
+def timed(cmd: list[str]) -> tuple[float, int, int]:
+    """Wall seconds, peak RSS (KB) of the process tree, exit code."""
+    peak = [0]
+    start = time.perf_counter()
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=ROOT)
+    done = threading.Event()
+
+    def sample() -> None:
+        while not done.is_set():
+            peak[0] = max(peak[0], tree_rss_kb(proc.pid))
+            done.wait(0.05)
+    t = threading.Thread(target=sample, daemon=True)
+    t.start()
+    code = proc.wait()
+    wall = time.perf_counter() - start
+    done.set()
+    t.join()
+    return wall, peak[0], code
+
+
+def generate(users: int, path: Path, depth: int = 10) -> None:
+    subprocess.run(CLI + ["dev", "generate-org", "--users", str(users), "--seed", "1", "--depth", str(depth),
+                          "--out", str(path)], check=True, cwd=ROOT)
+
+
+def in_process(path: Path, limit: int) -> tuple[float, float, int]:
+    """Diagnoses/s of the engine alone and of the reference, over the first `limit` users."""
+    from syncdoctor.engine.reference import reference_diagnose
+    from syncdoctor.engine.ruleset import require_ruleset
+    from syncdoctor.engine.run import Engine
+    from syncdoctor.facts.snapshot import load_snapshot
+    snap = load_snapshot(path)
+    eng = Engine(require_ruleset())
+    pairs = [(u, b) for u in range(min(limit, len(snap.users))) for b in range(len(snap.business_units))]
+    factsets = [snap.factset(u, b, None) for u, b in pairs]
+    t0 = time.perf_counter()
+    for fs in factsets:
+        eng.diagnose(fs)
+    t1 = time.perf_counter()
+    for fs in factsets:
+        reference_diagnose(eng, fs)
+    t2 = time.perf_counter()
+    return len(pairs) / (t1 - t0), len(pairs) / (t2 - t1), len(pairs)
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000, 100000])
+    ap.add_argument("--repeats", type=int, default=5, help="runs per latency figure (median)")
+    ap.add_argument("--smoke", action="store_true", help="CI: 1k users, few repeats, no depth sweep")
+    ap.add_argument("--out", type=Path, default=ROOT / "docs" / "performance.md")
+    args = ap.parse_args()
+    if args.smoke:
+        args.sizes, args.repeats = [1000], 2
+    work = Path(tempfile.mkdtemp(prefix="syncdoctor-bench-"))
+    rows: list[str] = []
+    latency: list[str] = []
+    depth_rows: list[str] = []
+
+    example = ROOT / "docs" / "examples" / "acme.yaml"
+    runs = [timed(CLI + ["diagnose", "--facts", str(example), "--user", "asmith@acme.example", "--format", "json"])[0]
+            for _ in range(args.repeats)]
+    latency.append(f"| example snapshot (docs/examples/acme.yaml) | {statistics.median(runs):.2f} s |")
+
+    for n in args.sizes:
+        org = work / f"org-{n}.json"
+        generate(n, org)
+        runs = [timed(CLI + ["diagnose", "--facts", str(org), "--user", "user1@synthetic.example", "--format", "json"])[0]
+                for _ in range(args.repeats)]
+        latency.append(f"| {n:,}-user snapshot | {statistics.median(runs):.2f} s |")
+        for jobs in (1, 2):
+            reps = 1 if n >= 100000 else min(3, args.repeats)
+            results = [timed(CLI + ["diagnose", "--facts", str(org), "--all", "--format", "json", "--jobs", str(jobs),
+                                    "--out", str(work / "result.json")]) for _ in range(reps)]
+            wall = statistics.median(r[0] for r in results)
+            peak = max(r[1] for r in results)
+            rows.append(f"| {n:,} | {jobs} | {wall:.1f} s | {n / wall:,.0f} | {peak / 1024:,.0f} MB |")
+        limit = min(n, 2000)
+        engine_rate, reference_rate, count = in_process(org, limit)
+        rows.append(f"| {n:,} (in process, {count:,} diagnoses) | engine alone | | {engine_rate / 2:,.0f} "
+                    f"| reference {reference_rate / 2:,.0f} users/s · engine/reference = {engine_rate / reference_rate:.2f} |")
+
+    if not args.smoke:
+        for depth in (5, 10, 20, 40, 80):
+            org = work / f"depth-{depth}.json"
+            generate(1000, org, depth)
+            engine_rate, reference_rate, count = in_process(org, 1000)
+            depth_rows.append(f"| {depth} | {1e3 / engine_rate:.2f} ms | {1e3 / reference_rate:.2f} ms |")
+
+    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
+                if line.startswith("model name")), platform.processor() or "unknown CPU")
+    mem = next((line.split()[1] for line in Path("/proc/meminfo").read_text().splitlines() if line.startswith("MemTotal")), "0")
+    command = "benchmarks/run.py " + " ".join(sys.argv[1:])
+    text = "\n".join([
+        "# Performance",
+        "",
+        f"Measured {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC on {os.cpu_count()} CPUs ({cpu}), "
+        f"{int(mem) // 1024:,} MB RAM, Python {platform.python_version()}. Command: `.venv/bin/python {command.strip()}` "
+        "(`make bench`). Synthetic orgs from `syncdoctor dev generate-org --seed 1` (two business units: every user is "
+        "diagnosed twice).",
+        "",
+        "## Single-user diagnosis, process start to output (median)",
+        "",
+        "| snapshot | wall |",
+        "|---|---|",
+        *latency,
+        "",
+        "## Whole-org scan: `diagnose --all --format json --jobs N` (full trace kept in the output)",
+        "",
+        "| users | jobs | wall (median) | users/s | peak RSS (process tree) |",
+        "|---|---|---|---|---|",
+        *rows,
+        "",
+        *(["## Cost against role hierarchy depth (1,000 users, per diagnosis)", "",
+           "| spine depth | engine | reference |", "|---|---|---|", *depth_rows, ""] if depth_rows else []),
+    ])
+    write_between_markers(args.out, text)
+    print(text)
+    return 0
+
+
+START, END = "<!-- benchmark tables: written by benchmarks/run.py -->", "<!-- end of benchmark tables -->"
+
+
+def write_between_markers(path: Path, tables: str) -> None:
+    """Replace the tables between the markers; the hand-written analysis around them stays."""
+    old = path.read_text() if path.exists() else ""
+    block = f"{START}\n{tables}\n{END}"
+    if START in old and END in old:
+        new = old[: old.index(START)] + block + old[old.index(END) + len(END):]
+    else:
+        new = block + "\n" + old
+    path.write_text(new if new.endswith("\n") else new + "\n")
+
+if __name__ == "__main__":
+    sys.exit(main())
