@@ -14,7 +14,7 @@ from syncdoctor.engine.ruleset import default_rules_dir, load_ruleset, require_r
 from syncdoctor.engine.run import Engine
 
 from . import scenarios
-from .common import EXIT_OK, fail, report_findings, write_output
+from .common import EXIT_OK, EXIT_USAGE, fail, report_findings, write_output
 from .knowledge_docs import catalogue, graph, plain_conditions
 
 app = typer.Typer(help="Validate, test, document and compare the rules.", no_args_is_help=True)
@@ -184,6 +184,35 @@ def show(rule_id: Annotated[str, typer.Argument(help="A rule id or conclusion co
     typer.echo(f"  covered by {len(covering)} case(s):")
     for r in covering:
         typer.echo(f"    - {r.name} ({Path(r.file).name}:{r.line})")
+
+
+@app.command("diff")
+def diff(old: Annotated[Path, typer.Argument(help="The rules directory before the change.", file_okay=False)],
+         new: Annotated[Path, typer.Argument(help="The rules directory after the change.", file_okay=False)],
+         fmt: Annotated[str, typer.Option("--format", help="text or json.")] = "text",
+         exit_code: Annotated[bool, typer.Option("--exit-code", help="Exit 1 when anything differs (like git diff).")] = False) -> None:
+    """Rules added, removed and changed (and whether each changed rule's version was bumped),
+    and the verdict changes this causes across the new rules' scenario cases.
+
+    Example:
+
+        syncdoctor rules diff ../rules-v1/ rules/
+    """
+    from . import rules_diff
+    if fmt not in ("text", "json"):
+        raise fail(f"--format is text or json, not {fmt!r}")
+    rulesets = []
+    for root in (old, new):
+        ruleset, findings = load_ruleset(root, lock_is_advice=True)
+        if ruleset is None:
+            report_findings(findings)
+            raise typer.Exit(EXIT_USAGE)
+        rulesets.append(ruleset)
+    doc = rules_diff.diff_document(rulesets[0], rulesets[1], new)
+    typer.echo((rules_diff.render_json if fmt == "json" else rules_diff.render_text)(doc), nl=False)
+    r = doc["rules"]
+    differs = bool(r["added"] or r["removed"] or r["changed"] or doc["verdict_changes"])
+    raise typer.Exit(1 if exit_code and differs else EXIT_OK)
 
 
 @app.command("graph")

@@ -46,7 +46,13 @@ class _Collector:
         return None if found else data
 
 
-def load_ruleset(directory: Path | str | None = None, *, run_checks: bool = True) -> tuple[Ruleset | None, list[Finding]]:
+LOCK_CODES = ("version-not-bumped", "lock-stale")
+
+
+def load_ruleset(directory: Path | str | None = None, *, run_checks: bool = True,
+                 lock_is_advice: bool = False) -> tuple[Ruleset | None, list[Finding]]:
+    """The ruleset, or None when any finding is an error. With `lock_is_advice` (rules diff),
+    a lock that disagrees with the rules is not an error: comparing is how one finds out."""
     root = Path(directory) if directory is not None else default_rules_dir()
     col = _Collector()
     if not root.exists():
@@ -125,7 +131,7 @@ def load_ruleset(directory: Path | str | None = None, *, run_checks: bool = True
         from .checks import run_checks as _run
         col.findings.extend(_run(ruleset))
     findings = sorted(set(col.findings), key=Finding.sort_key)
-    if any(f.severity is Severity.ERROR for f in findings):
+    if any(f.severity is Severity.ERROR and not (lock_is_advice and f.id in LOCK_CODES) for f in findings):
         return None, findings
     return ruleset, findings
 
