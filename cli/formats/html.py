@@ -25,6 +25,10 @@ def _fact_line(f: dict[str, Any]) -> str:
         origin = f"derived by rule {prov.get('rule')} v{prov.get('rule_version')} ({prov.get('firing')})"
     else:
         origin = f"{src} {prov.get('file', '')} {where}".strip()
+        for name, o in [("", prov.get("origin"))] + list((prov.get("field_origins") or {}).items()):
+            if o:
+                who = "stated by the engineer" if o.get("source") == "engineer" else f"read from {o.get('source')}"
+                origin += f"; {name + ' ' if name else ''}{who} ({o.get('via', '')}, {o.get('at', '')})"
     return f"<span class='fact' data-fact='{escape(f['id'])}'><b>{escape(f['kind'])}</b> {escape(values)} <i>[{escape(origin)}]</i></span>"
 
 
