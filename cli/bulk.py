@@ -3,13 +3,17 @@ they are produced, one compact JSON object per line inside `results`, so memory 
 with the number of users; `--jobs N` diagnoses in N worker processes (durable-rules holds the
 GIL, so processes, not threads).
 
-Workers are forked before this process ever creates a durable-rules host: each worker builds
-its own engine. The output is the same bytes whatever N is (results keep the users' order)."""
+Each forked worker builds its own engine on its own durable-rules host (engine/run.py resets
+the host after a fork). The output is the same bytes whatever N is (results keep the users'
+order)."""
 from __future__ import annotations
 
 import json
 import multiprocessing
-from pathlib import Path
+import signal
+from collections import deque
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from typing import Any, Callable, Iterator, TextIO
 
 from syncdoctor.engine.model import Ruleset
@@ -45,24 +49,61 @@ def _diagnose_user(eng: Engine, snapshot: Snapshot, ui: int, bus: list[int], sym
     return rows
 
 
-def results(ruleset: Ruleset, rules_dir: Path | None, snapshot: Snapshot, sel: service.Selection, symptom: str | None,
+class WorkerCrashed(Exception):
+    """A worker process died (durable-rules' C core aborting, say) on one (user, business unit)."""
+
+    def __init__(self, user_index: int, bu_index: int, signal_name: str):
+        super().__init__(f"user {user_index}, business unit {bu_index}: {signal_name}")
+        self.user_index, self.bu_index, self.signal_name = user_index, bu_index, signal_name
+
+
+def results(ruleset: Ruleset, snapshot: Snapshot, sel: service.Selection, symptom: str | None,
             jobs: int, progress: Callable[[int], None] | None = None) -> Iterator[tuple[str, bool, list[list[dict[str, Any]]]]]:
-    """(result as compact JSON, has a cause, undetermined lists), in user order."""
-    if jobs <= 1:
-        eng = service.engine(rules_dir)
-        for ui in sel.users:
-            yield from _diagnose_user(eng, snapshot, ui, sel.business_units, symptom)
-            if progress:
-                progress(1)
-        return
+    """(result as compact JSON, has a cause, undetermined lists), in user order, computed in
+    `jobs` worker processes so that a crash of the C core cannot take the whole scan with it
+    unexplained: the chunk that broke a worker is re-run one (user, BU) per process to name
+    the input that crashes (WorkerCrashed)."""
     _worker.clear()
     _worker.update(ruleset=ruleset, snapshot=snapshot, users=sel.users, business_units=sel.business_units, symptom=symptom)
     tasks = [(i, min(i + CHUNK, len(sel.users))) for i in range(0, len(sel.users), CHUNK)]
-    with multiprocessing.get_context("fork").Pool(jobs) as pool:
-        for (start, stop), rows in zip(tasks, pool.imap(_work, tasks)):
+    context = multiprocessing.get_context("fork")
+    window = max(2, 2 * jobs)  # tasks in flight: bounds the results waiting to be written
+    executor = ProcessPoolExecutor(jobs, mp_context=context)
+    try:
+        pending: deque[tuple[tuple[int, int], Future]] = deque()
+        next_task = 0
+        while pending or next_task < len(tasks):
+            while next_task < len(tasks) and len(pending) < window:
+                pending.append((tasks[next_task], executor.submit(_work, tasks[next_task])))
+                next_task += 1
+            task, future = pending.popleft()
+            try:
+                rows = future.result()
+            except BrokenProcessPool:
+                executor.shutdown(wait=False, cancel_futures=True)
+                _isolate(task, context)
+                raise WorkerCrashed(-1, -1, "a worker died, but no single input crashes alone") from None
             yield from rows
             if progress:
-                progress(stop - start)
+                progress(task[1] - task[0])
+    finally:
+        executor.shutdown(wait=True, cancel_futures=True)
+
+
+def _isolate(task: tuple[int, int], context: Any) -> None:
+    """Re-run each (user, BU) of a chunk in its own process; raise for the first that dies."""
+    for pos in range(*task):
+        for bi in _worker["business_units"]:
+            proc = context.Process(target=_one, args=(pos, bi))
+            proc.start()
+            proc.join()
+            if proc.exitcode and proc.exitcode < 0:
+                raise WorkerCrashed(_worker["users"][pos], bi, signal.Signals(-proc.exitcode).name)
+
+
+def _one(pos: int, bi: int) -> None:
+    eng = Engine(_worker["ruleset"])
+    eng.diagnose(_worker["snapshot"].factset(_worker["users"][pos], bi, _worker["symptom"]))
 
 
 def write_stream(sink: TextIO, header: dict[str, Any], rows: Iterator[tuple[str, bool, list[list[dict[str, Any]]]]],

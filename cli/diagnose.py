@@ -1,6 +1,8 @@
 """`syncdoctor diagnose`: the support engineer's main command."""
 from __future__ import annotations
 
+import json
+import os
 from pathlib import Path
 from typing import Annotated, Optional
 
@@ -8,7 +10,7 @@ import typer
 from rich.progress import Progress
 
 from . import org, service
-from .common import (EXIT_CAUSE, EXIT_CODES_HELP, EXIT_OK, Format, RulesOption, Symptom, color_wanted,
+from .common import (EXIT_CAUSE, EXIT_CODES_HELP, EXIT_INTERNAL, EXIT_OK, Format, RulesOption, Symptom, color_wanted,
                      err_console, fail, open_output, write_output)
 from .formats import render
 
@@ -35,7 +37,7 @@ def diagnose(
     login_url: org.LoginUrl = None, ae_api_url: org.AeApiUrl = None, timeout: org.Timeout = 30.0,
     retries: org.Retries = 3, backoff: org.Backoff = 0.5,
     jobs: Annotated[int, typer.Option("--jobs", min=1, max=64,
-                                      help="With --all --format json: diagnose in this many worker processes.")] = 1,
+                                      help="With --all: diagnose in this many worker processes.")] = 1,
     rules: RulesOption = None,
 ) -> None:
     """Diagnose why a user does or does not sync, with the cause, the remedy and the article section.
@@ -51,11 +53,11 @@ def diagnose(
     if (facts is None) == (not from_org):
         raise fail("give either --facts FILE or --org (with login options), not both" if facts else
                    "say where the facts come from: --facts FILE, or --org with login options")
-    # A whole-org JSON scan streams its results (memory flat in the number of users) and may
-    # use worker processes; everything else builds the document in memory.
-    streaming = all_users and fmt is Format.json and audit is None and not ask
-    if jobs > 1 and not streaming:
-        raise fail("--jobs works with --all --format json (without --ask or --audit)")
+    # A whole-org scan runs in worker processes (a crash names its input); as JSON without an
+    # audit record it is streamed (memory flat in the number of users).
+    scan = all_users and not ask
+    if jobs > 1 and not scan:
+        raise fail("--jobs works with --all (without --ask)")
     ruleset = service.ruleset(rules)
     resolve_users = None
     loaded = None
@@ -80,9 +82,9 @@ def diagnose(
         loaded = service.load(facts)
         data, source_name = loaded.data, loaded.file
     sym = symptom.value if symptom else None
-    if streaming:
-        _stream(ruleset, rules, data, source_name, business_unit, sym, answers, resolve_users, out, only_problems, jobs,
-                None if from_org else loaded)
+    if scan:
+        _scan(ruleset, data, source_name, business_unit, sym, answers, resolve_users, out, only_problems, jobs,
+              None if from_org else loaded, fmt, audit)
     eng = service.engine(rules)
     runner = _with_progress if all_users else service.run
     snapshot, diagnoses, questions = org.consult_and_diagnose(
@@ -103,8 +105,8 @@ def diagnose(
     raise typer.Exit(EXIT_CAUSE if service.has_cause(doc) else EXIT_OK)
 
 
-def _stream(ruleset, rules, data, source_name, business_unit, sym, answers, resolve_users, out, only_problems, jobs,  # type: ignore[no-untyped-def]
-            loaded):
+def _scan(ruleset, data, source_name, business_unit, sym, answers, resolve_users, out, only_problems, jobs,  # type: ignore[no-untyped-def]
+          loaded, fmt, audit):
     from syncdoctor.facts import consult
     from syncdoctor.facts.snapshot import build_snapshot
 
@@ -120,18 +122,55 @@ def _stream(ruleset, rules, data, source_name, business_unit, sym, answers, reso
         raise fail(str(exc)) from None
     header = service.result_document(ruleset, snapshot, [], sym)
     del header["results"]
-    with Progress(console=err_console(), transient=True, disable=len(sel.users) <= 200) as progress:
-        task = progress.add_task("diagnosing", total=len(sel.users))
-        rows = bulk.results(ruleset, rules, snapshot, sel, sym, jobs, lambda n: progress.advance(task, n))
-        questions: list[consult.Question] = []
+    questions: list[consult.Question] = []
 
-        def trailer(undetermined: list[list[dict]]) -> dict:
-            questions.extend(consult.questions_for(undetermined, ruleset))
-            return {"questions": [q.to_json(snapshot.data) for q in questions]}
-        with open_output(out) as sink:
-            cause = bulk.write_stream(sink, header, rows, only_problems, trailer)
+    def trailer(undetermined: list[list[dict]]) -> dict:
+        questions.extend(consult.questions_for(undetermined, ruleset))
+        return {"questions": [q.to_json(snapshot.data) for q in questions]}
+    try:
+        with Progress(console=err_console(), transient=True, disable=len(sel.users) <= 200) as progress:
+            task = progress.add_task("diagnosing", total=len(sel.users))
+            rows = bulk.results(ruleset, snapshot, sel, sym, jobs, lambda n: progress.advance(task, n))
+            if fmt is Format.json and audit is None:
+                with open_output(out) as sink:
+                    cause = bulk.write_stream(sink, header, rows, only_problems, trailer)
+            else:
+                results, seen = [], []
+                for text, _, und in rows:
+                    results.append(json.loads(text))
+                    seen.extend(x for x in und if x)
+                doc = dict(header, results=results, **trailer(seen))
+                if audit is not None:
+                    from .audit import audit_record
+                    write_output(service_json(audit_record(doc, snapshot)), audit)
+                cause = service.has_cause(doc)
+                if only_problems:
+                    doc["results"] = [r for r in doc["results"] if any(v["kind"] == "cause" for v in r["verdicts"])]
+                options = {"color": color_wanted() and out is None, "show_summary": True} if fmt is Format.text else {}
+                write_output(render(fmt.value, doc, **options), out)
+    except bulk.WorkerCrashed as exc:
+        raise fail(_crash_report(exc, snapshot, ruleset, sym), EXIT_INTERNAL) from None
     org.report_questions(questions, snapshot.data)
     raise typer.Exit(EXIT_CAUSE if cause else EXIT_OK)
+
+
+def _crash_report(exc, snapshot, ruleset, sym) -> str:  # type: ignore[no-untyped-def]
+    """Name the input that crashed a worker, and keep it as a one-user snapshot for a regression test."""
+    if exc.user_index < 0:
+        return f"a worker process died ({exc.signal_name}) with ruleset {ruleset.name} {ruleset.version}"
+    import tempfile
+    u = snapshot.users[exc.user_index]
+    bu = snapshot.business_units[exc.bu_index]
+    data = json.loads(json.dumps(snapshot.data))
+    data["salesforce"]["users"] = [u]
+    data["business_units"] = [bu]
+    fd, path = tempfile.mkstemp(prefix="syncdoctor-crash-", suffix=".json")
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        json.dump(data, fh, indent=2)
+    return (f"the rules engine crashed ({exc.signal_name}) diagnosing user {u.get('username') or u['id']} "
+            f"(salesforce.users[{exc.user_index}]) in business unit {bu.get('name') or bu['id']} "
+            f"with ruleset {ruleset.name} {ruleset.version} ({ruleset.sha256[:12]}), symptom {sym or 'none'}; "
+            f"a snapshot with just that input: {path} (make it a regression test)")
 
 
 def _with_progress(eng, snapshot, sel, sym):  # type: ignore[no-untyped-def]

@@ -7,6 +7,7 @@ its state is deleted afterwards (a start rule has always fired, so deletion is s
 from __future__ import annotations
 
 import itertools
+import os
 import re
 import threading
 from dataclasses import dataclass, field
@@ -34,6 +35,17 @@ def _host() -> Host:
     if _HOST is None:
         _HOST = Host()
     return _HOST
+
+
+def _after_fork_in_child() -> None:
+    """A forked worker starts its own durable-rules host: the parent's timer threads do not
+    exist in the child, and a lock one of them held would never be released."""
+    global _HOST, _HOST_LOCK
+    _HOST = None
+    _HOST_LOCK = threading.RLock()
+
+
+os.register_at_fork(after_in_child=_after_fork_in_child)
 
 
 @dataclass
