@@ -84,6 +84,16 @@ def test_no_secret_reaches_any_output_or_file(fake_org, tmp_path):
     r = runner.invoke(app, ["facts", "collect", "--out", str(tmp_path / "x.yaml"), "--username", "a@b.c", "--password",
                             PASSWORD + "x", "--security-token", TOKEN, "--login-url", fake_org.base_url])
     outputs += [r.stdout, r.stderr]
+    # The console script itself, with --debug (tracebacks allowed): still no secret.
+    import os
+    import subprocess
+    import sys
+    for extra in (["--security-token", TOKEN], ["--security-token", TOKEN + "x"]):
+        proc = subprocess.run([sys.executable, "-m", "syncdoctor.cli.main", "--debug", "diagnose", "--org",
+                               *login(fake_org)[:4], *extra, *login(fake_org)[6:], "--user", "user4@fake.example"],
+                              capture_output=True, text=True, timeout=120, env=dict(os.environ))
+        assert proc.returncode in (0, 1, 3), proc.stderr
+        outputs += [proc.stdout, proc.stderr]
     files = [p.read_text(errors="replace") for p in tmp_path.iterdir() if p.is_file()]
     assert len(files) >= 13
     for text in outputs + files:
