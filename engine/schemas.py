@@ -60,7 +60,8 @@ def _message(error: ValidationError) -> str:
         hint = ""
         if isinstance(error.instance, dict) and "string" in str(wanted) and len(error.instance) == 1:
             hint = " (text containing ': ' must be put in quotes)"
-        return f"{where}: must be {wanted}, found {found} {_short(error.instance)}{hint}"
+        shown = "" if error.instance is None else f" {_short(error.instance)}"
+        return f"{where}: must be {wanted}, found {found}{shown}{hint}"
     if schema.get("x-message"):
         return f"{where}: {schema['x-message']} (found {_short(error.instance)})"
     if kw == "const":
