@@ -7,6 +7,7 @@ its state is deleted afterwards (a start rule has always fired, so deletion is s
 from __future__ import annotations
 
 import itertools
+import math
 import os
 import re
 import threading
@@ -137,8 +138,14 @@ def render(template: str, binding: dict[str, Fact]) -> str:
 
 
 def engine_fact(fact: Fact, sid: str) -> dict[str, Any]:
+    """A fact as durable-rules takes it: reserved names renamed, and numbers its C parser reads
+    (json.dumps writes 0.00001 as `1e-05`, which it rejects: floats must be whole)."""
     out: dict[str, Any] = {"sid": sid, "t": fact.kind, "_fid": fact.fid}
     for k, v in fact.values.items():
+        if isinstance(v, float):
+            if not (math.isfinite(v) and v.is_integer()):
+                raise EngineError(f"fact {fact.fid} ({fact.kind}.{k}) holds {v!r}: only whole numbers reach the engine")
+            v = int(v)
         out[engine_field(k)] = v
     return out
 
