@@ -100,15 +100,35 @@ def in_process(path: Path, limit: int) -> tuple[float, float, int]:
     return len(pairs) / (t1 - t0), len(pairs) / (t2 - t1), len(pairs)
 
 
+def memory_over(path: Path, total: int) -> tuple[int, int, float]:
+    """Peak RSS (KB) after a tenth of `total` diagnoses and after all of them, in one process."""
+    import resource
+
+    from syncdoctor.engine.ruleset import require_ruleset
+    from syncdoctor.engine.run import Engine
+    from syncdoctor.facts.snapshot import load_snapshot
+    snap = load_snapshot(path)
+    eng = Engine(require_ruleset())
+    factsets = [snap.factset(u, b, None) for u in range(min(500, len(snap.users))) for b in range(len(snap.business_units))]
+    start = time.perf_counter()
+    early = 0
+    for i in range(total):
+        eng.diagnose(factsets[i % len(factsets)])
+        if i + 1 == total // 10:
+            early = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return early, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, total / (time.perf_counter() - start)
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000, 100000])
     ap.add_argument("--repeats", type=int, default=5, help="runs per latency figure (median)")
     ap.add_argument("--smoke", action="store_true", help="CI: 1k users, few repeats, no depth sweep")
     ap.add_argument("--out", type=Path, default=ROOT / "docs" / "performance.md")
+    ap.add_argument("--memory", type=int, default=100_000, help="diagnoses in one process for the memory check (0: skip)")
     args = ap.parse_args()
     if args.smoke:
-        args.sizes, args.repeats = [1000], 2
+        args.sizes, args.repeats, args.memory = [1000], 2, 2000
     work = Path(tempfile.mkdtemp(prefix="syncdoctor-bench-"))
     rows: list[str] = []
     latency: list[str] = []
@@ -136,6 +156,12 @@ def main() -> int:
         engine_rate, reference_rate, count = in_process(org, limit)
         rows.append(f"| {n:,} (in process, {count:,} diagnoses) | engine alone | | {engine_rate / 2:,.0f} "
                     f"| reference {reference_rate / 2:,.0f} users/s · engine/reference = {engine_rate / reference_rate:.2f} |")
+
+    memory_rows: list[str] = []
+    if args.memory:
+        early, late, rate = memory_over(work / f"org-{args.sizes[0]}.json", args.memory)
+        memory_rows.append(f"| {args.memory // 10:,} | {early / 1024:,.0f} MB |")
+        memory_rows.append(f"| {args.memory:,} | {late / 1024:,.0f} MB ({rate:,.0f} diagnoses/s) |")
 
     if not args.smoke:
         for depth in (5, 10, 20, 40, 80):
@@ -168,6 +194,8 @@ def main() -> int:
         "|---|---|---|---|---|",
         *rows,
         "",
+        *(["## Memory over many diagnoses in one process (peak RSS)", "",
+           "| diagnoses | peak RSS |", "|---|---|", *memory_rows, ""] if memory_rows else []),
         *(["## Cost against role hierarchy depth (1,000 users, per diagnosis)", "",
            "| spine depth | engine | reference |", "|---|---|---|", *depth_rows, ""] if depth_rows else []),
     ])

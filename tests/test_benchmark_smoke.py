@@ -1,0 +1,19 @@
+"""The benchmark is not a timed test: CI runs it at 1,000 users only to prove it works."""
+from __future__ import annotations
+
+import subprocess
+import sys
+
+from tests.conftest import ROOT
+
+
+def test_benchmark_smoke_run_writes_its_tables(tmp_path):
+    out = tmp_path / "performance.md"
+    out.write_text("# Performance\n\nHand-written analysis that must survive.\n")
+    proc = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "run.py"), "--smoke", "--out", str(out)],
+                          capture_output=True, text=True, timeout=900, cwd=ROOT)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    text = out.read_text()
+    assert "Hand-written analysis that must survive." in text
+    assert "| 1,000 | 1 |" in text and "| 1,000 | 2 |" in text and "engine/reference =" in text
+    assert "| 2,000 |" in text  # the memory check ran
