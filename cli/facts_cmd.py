@@ -10,7 +10,7 @@ from syncdoctor.facts import consult
 from syncdoctor.facts.snapshot import build_snapshot
 
 from . import org, service
-from .common import EXIT_OK, RulesOption, err_console, write_output
+from .common import EXIT_OK, RulesOption, err_console, fail, write_output
 from .diagnose import snapshot_text
 
 app = typer.Typer(help="Collect facts from a live org into a snapshot file.", no_args_is_help=True)
@@ -41,7 +41,7 @@ def collect_cmd(
     """
     parent = out.parent if str(out.parent) else Path(".")
     if not parent.is_dir():
-        raise org.fail(f"cannot write {out}: the folder {parent} does not exist")
+        raise fail(f"cannot write {out}: the folder {parent} does not exist")
     from syncdoctor.facts.collect import CollectRequest
     from syncdoctor.facts.http import HttpPolicy, Secrets
     eng = service.engine(rules)

@@ -21,8 +21,6 @@ if TYPE_CHECKING:  # the collectors (simple-salesforce, requests) load only when
 from . import service
 from .common import EXIT_COLLECT, EXIT_USAGE, err_console, fail
 
-__all__ = ["fail"]
-
 TargetOrg = Annotated[Optional[str], typer.Option("--target-org", help="Use the Salesforce CLI's login for this alias (`sf org display`).", rich_help_panel="Login")]
 Username = Annotated[Optional[str], typer.Option("--username", envvar="SYNCDOCTOR_USERNAME", help="Salesforce username (password or JWT login).", rich_help_panel="Login")]
 Password = Annotated[Optional[str], typer.Option("--password", envvar="SYNCDOCTOR_PASSWORD", show_default=False,

@@ -53,13 +53,20 @@ class FactPool:
         return self.by_kind.get(kind, [])
 
     def lookup(self, kind: str, name: str, value: Any) -> list[Fact]:
-        idx = self._index.get((kind, name))
-        if idx is None:
-            idx = {}
-            for f in self.by_kind.get(kind, []):
-                idx.setdefault(f.values.get(name, MISSING), []).append(f)
-            self._index[(kind, name)] = idx
-        return idx.get(value, [])
+        return indexed_lookup(self._index, self.by_kind, kind, name, value)
+
+
+def indexed_lookup(cache: dict[tuple[str, str], dict[Any, list[Fact]]], by_kind: dict[str, list[Fact]],
+                   kind: str, name: str, value: Any) -> list[Fact]:
+    """The facts of `kind` whose field `name` is `value` (MISSING: those lacking it), through an
+    index built on first use and kept in `cache`."""
+    idx = cache.get((kind, name))
+    if idx is None:
+        idx = {}
+        for f in by_kind.get(kind, []):
+            idx.setdefault(f.values.get(name, MISSING), []).append(f)
+        cache[(kind, name)] = idx
+    return idx.get(value, [])
 
 
 @dataclass

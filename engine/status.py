@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any, Iterable
 
 from .compile import Branch, CompiledRuleset
-from .facts import MISSING, Fact, FactPool
+from .facts import MISSING, Fact, FactPool, indexed_lookup
 from .model import AnyOf, Condition, Pattern
 
 T, F, U = "true", "false", "unknown"
@@ -149,13 +149,7 @@ class Evaluator:
         if self.pool is not None and kind in self.pool.by_kind:
             # Exactly the facts the engine demanded for this value (Engine._demanded).
             return self.pool.lookup(kind, name, value)
-        idx = self._index.get((kind, name))
-        if idx is None:
-            idx = {}
-            for f in self.by_kind.get(kind, []):
-                idx.setdefault(f.values.get(name, MISSING), []).append(f)
-            self._index[(kind, name)] = idx
-        return idx.get(value, [])
+        return indexed_lookup(self._index, self.by_kind, kind, name, value)
 
     def _cond(self, c: Condition | AnyOf, fact: Fact, binding: dict[str, Any]) -> Truth:
         if isinstance(c, AnyOf):

@@ -137,8 +137,9 @@ def connect(opts: AuthOptions, policy: HttpPolicy, log: CallLog, secrets: Secret
             sf = Salesforce(username=opts.username, password=opts.password, security_token=opts.security_token,
                             domain=domain, session=session, version=API_VERSION)
         secrets.add(sf.session_id)
-        if opts.instance_url:
-            sf.base_url = sf.base_url.replace(f"https://{sf.sf_instance}", opts.instance_url.rstrip("/"))
+        if opts.instance_url:  # a proxy in front of the org: every REST call goes there
+            sf.sf_instance = urlsplit(opts.instance_url).netloc or opts.instance_url
+            sf.base_url = f"https://{sf.sf_instance}/services/data/v{sf.sf_version}/"
         return Connection(sf, session, method)
     except SalesforceAuthenticationFailed as exc:
         raise CollectError(f"Salesforce refused the login ({method}): {secrets.redact(_auth_message(exc))}") from None

@@ -104,3 +104,14 @@ def test_round_trip_collect_then_diagnose_equals_diagnosing_the_org_directly(fak
     r = run("explain", "MANAGED_NOT_ASSIGNED", "--facts", str(snap), "--user", "user2@fake.example",
             "--business-unit", BU_MANAGED)
     assert "stated by the engineer" in r.stdout
+
+
+def test_facts_collect_json(snapshot, fake_org, tmp_path):
+    from tests.cli.test_json_snapshots import normalised
+    out = tmp_path / "org.json"
+    r = runner.invoke(app, ["facts", "collect", "--out", str(out), *login(fake_org), "--business-unit", "Fake Legacy"])
+    assert r.exit_code == 0, r.stderr
+    doc = normalised(out.read_text())
+    doc["salesforce"]["users"] = doc["salesforce"]["users"][:5]  # the fixture org has 301; five show the shape
+    doc["account_engagement"]["users"] = doc["account_engagement"]["users"][:5]
+    assert doc == snapshot
