@@ -97,6 +97,7 @@ class FakeOrg:
         self.faults: list[dict[str, Any]] = []
         self.cursors: dict[str, list[dict[str, Any]]] = {}
         self.delay = 0.0
+        self.token_file = None  # where a fake `sf org display` reads the current token
 
     # -- fault injection ------------------------------------------------------------------
     def fault(self, kind: str, where: str = "", times: int = 1, after: int = 0) -> None:
@@ -127,6 +128,8 @@ class FakeOrg:
             return Response("{\"records\": [", status=200, content_type="application/json")
         elif fault == "expire":
             self.token = self.token[:-1] + str(int(self.token[-1]) + 1)  # every old token is now invalid
+            if self.token_file is not None:
+                self.token_file.write_text(self.token)
         if path.startswith("/services/Soap/u/"):
             return self._soap_login(request)
         if path == "/services/oauth2/token":

@@ -137,20 +137,28 @@ def test_session_id_login_cannot_relogin_and_says_so(fake_org, tmp_path):
     assert data["salesforce"]["roles"] is None and "cannot log in again" in data["unknown_reasons"]["salesforce.roles"]
 
 
-def test_target_org_uses_the_salesforce_cli(fake_org, tmp_path, monkeypatch):
+def test_target_org_uses_the_salesforce_cli_and_asks_it_again_when_the_session_expires(fake_org, tmp_path, monkeypatch):
     bin_dir = tmp_path / "bin"
     bin_dir.mkdir()
+    token_file = tmp_path / "token"
+    token_file.write_text(fake_org.token)
+    fake_org.token_file = token_file
     sf = bin_dir / "sf"
-    result = {"status": 0, "result": {"accessToken": fake_org.token, "instanceUrl": fake_org.base_url, "alias": "fake"}}
-    sf.write_text(f"#!{sys.executable}\nimport json, sys\nassert sys.argv[1:] == ['org', 'display', '--target-org', 'fake', '--json']\n"
-                  f"print(json.dumps({result!r}))\n")
+    sf.write_text(f"#!{sys.executable}\nimport json, sys\n"
+                  "assert sys.argv[1:] == ['org', 'display', '--target-org', 'fake', '--json']\n"
+                  f"token = open({str(token_file)!r}).read()\n"
+                  f"print(json.dumps({{'status': 0, 'result': {{'accessToken': token, 'instanceUrl': {fake_org.base_url!r}}}}}))\n")
     sf.chmod(sf.stat().st_mode | stat.S_IEXEC)
     monkeypatch.setenv("PATH", f"{bin_dir}{os.pathsep}{os.environ['PATH']}")
+    fake_org.fault("expire", where="FROM+UserRole")
     out = tmp_path / "org.yaml"
     r = runner.invoke(app, ["facts", "collect", "--out", str(out), "--target-org", "fake", "--ae-api-url", fake_org.base_url],
                       catch_exceptions=False)
     assert r.exit_code == 0, r.stderr
-    assert len(yaml.safe_load(out.read_text())["salesforce"]["users"]) == N_USERS + 1
+    data = yaml.safe_load(out.read_text())
+    assert len(data["salesforce"]["users"]) == N_USERS + 1
+    assert len(data["salesforce"]["roles"]) == 9  # read again with the renewed token
+    assert "unknown_reasons" not in data
 
 
 def test_jwt_bearer_login(fake_org, tmp_path):
