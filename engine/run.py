@@ -31,16 +31,27 @@ class EngineError(Exception):
     """An internal failure: a rule's action raised, or the two evaluators disagree."""
 
 
+class _SynchronousHost(Host):
+    """A durable-rules Host without its dispatcher threads. Host() starts timers that call every
+    ruleset's dispatch() every 0.2 s from another thread, outside any lock: interleaved with a
+    diagnosis they can complete its pending action from under it (error 307 after some minutes
+    of work, a missed firing that the agreement check reported). Every action here runs
+    synchronously inside assert calls, so nothing needs dispatching in the background."""
+
+    def _run(self) -> None:
+        return None
+
+
 def _host() -> Host:
     global _HOST
     if _HOST is None:
-        _HOST = Host()
+        _HOST = _SynchronousHost()
     return _HOST
 
 
 def _after_fork_in_child() -> None:
-    """A forked worker starts its own durable-rules host: the parent's timer threads do not
-    exist in the child, and a lock one of them held would never be released."""
+    """A forked worker starts its own durable-rules host and lock: nothing the parent held can
+    stay locked in the child."""
     global _HOST, _HOST_LOCK
     _HOST = None
     _HOST_LOCK = threading.RLock()

@@ -74,3 +74,12 @@ def test_memory_stays_flat_over_many_diagnoses(engine):
     runs = len(factsets) * 250
     assert runs >= 2000
     assert after - before < 40_000, f"peak RSS grew {after - before} KB over {runs} diagnoses"
+
+
+def test_no_background_dispatcher_touches_the_engine(engine):
+    """durable-rules' Host dispatches every ruleset from timer threads, outside syncdoctor's
+    lock; in a long run that raced a diagnosis (error 307, a missed firing). None may run."""
+    from syncdoctor.engine.run import _host
+    host = _host()
+    assert not hasattr(host, "_d_timer") and not hasattr(host, "_t_timer")  # the timers were never started
+    assert Host()._d_timer.is_alive()  # which a plain Host would have
