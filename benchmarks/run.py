@@ -56,10 +56,12 @@ def tree_rss_kb(pid: int) -> int:
 
 
 def timed(cmd: list[str]) -> tuple[float, int, int]:
-    """Wall seconds, peak RSS (KB) of the process tree, exit code."""
+    """Wall seconds, peak RSS (KB) of the process tree, exit code. A run that fails (anything
+    but 0 or 1, "a cause was found") stops the benchmark: its time would mean nothing."""
     peak = [0]
     start = time.perf_counter()
-    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=ROOT)
+    errors = tempfile.TemporaryFile()
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=errors, cwd=ROOT)
     done = threading.Event()
 
     def sample() -> None:
@@ -72,6 +74,9 @@ def timed(cmd: list[str]) -> tuple[float, int, int]:
     wall = time.perf_counter() - start
     done.set()
     t.join()
+    if code not in (0, 1):
+        errors.seek(0)
+        raise SystemExit(f"benchmark run failed (exit {code}): {' '.join(cmd)}\n{errors.read().decode(errors='replace')[-2000:]}")
     return wall, peak[0], code
 
 
