@@ -1,7 +1,7 @@
-"""Whole-org scans (`diagnose --all --format json`): results are streamed to the output as
-they are produced, one compact JSON object per line inside `results`, so memory does not grow
-with the number of users; `--jobs N` diagnoses in N worker processes (durable-rules holds the
-GIL, so processes, not threads).
+"""Whole-org scans (`diagnose --all`): diagnosed in worker processes (`--jobs N`; durable-rules
+holds the GIL, so processes, not threads), which also contains a crash of its C core. As JSON
+the results are streamed to the output as they come, one compact object per line inside
+`results`, so memory does not grow with the number of users.
 
 Each forked worker builds its own engine on its own durable-rules host (engine/run.py resets
 the host after a fork). The output is the same bytes whatever N is (results keep the users'
