@@ -106,10 +106,17 @@ def in_process(path: Path, limit: int) -> tuple[float, float, int]:
     return len(pairs) / (t1 - t0), len(pairs) / (t2 - t1), len(pairs)
 
 
+def hwm_kb() -> int:
+    """Peak RSS of this process image (VmHWM). Not ru_maxrss: Linux carries that across exec,
+    so a child would report its parent's peak."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1])
+    return 0
+
+
 def memory_over(path: Path, total: int) -> tuple[int, int, float]:
     """Peak RSS (KB) after a tenth of `total` diagnoses and after all of them, in one process."""
-    import resource
-
     from syncdoctor.engine.ruleset import require_ruleset
     from syncdoctor.engine.run import Engine
     from syncdoctor.facts.snapshot import load_snapshot
@@ -121,8 +128,8 @@ def memory_over(path: Path, total: int) -> tuple[int, int, float]:
     for i in range(total):
         eng.diagnose(factsets[i % len(factsets)])
         if i + 1 == total // 10:
-            early = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    return early, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, total / (time.perf_counter() - start)
+            early = hwm_kb()
+    return early, hwm_kb(), total / (time.perf_counter() - start)
 
 
 def main() -> int:
