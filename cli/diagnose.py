@@ -112,9 +112,7 @@ def _scan(ruleset, data, source_name, business_unit, sym, answers, resolve_users
 
     from . import bulk
     if answers is not None:
-        doc, afile = service.guarded(lambda: consult.load_answers(answers))
-        data = service.guarded(lambda: consult.apply_answers(data, doc, f"answers file {afile}", file=afile,
-                                                             resolve_users=resolve_users))
+        data = org.with_answers_file(data, answers, resolve_users)
     snapshot = loaded if loaded is not None and answers is None else service.guarded(lambda: build_snapshot(data, source_name))
     try:
         sel = service.select(snapshot, None, True, business_unit)

@@ -52,8 +52,7 @@ def collect_cmd(
     collection = org.run_collection(req, secrets)
     data = collection.data
     if answers is not None:
-        doc, afile = service.guarded(lambda: consult.load_answers(answers))
-        data = service.guarded(lambda: consult.apply_answers(data, doc, f"answers file {afile}", file=afile))
+        data = org.with_answers_file(data, answers)
     asked: set[tuple[int, str]] = set()
     while ask:  # one question at a time: the mode decides which settings are asked next
         pending = [q for q in consult.open_questions(data, eng.ruleset) if q.key not in asked]

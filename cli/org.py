@@ -113,6 +113,13 @@ def prompter() -> consult.Prompter:
     )
 
 
+def with_answers_file(data: dict[str, Any], answers: Path, resolve_users: consult.Resolver | None = None) -> dict[str, Any]:
+    """The snapshot data with an --answers file applied (bad answers: located findings, exit 2)."""
+    doc, afile = service.guarded(lambda: consult.load_answers(answers))
+    return service.guarded(lambda: consult.apply_answers(data, doc, f"answers file {afile}", file=afile,
+                                                         resolve_users=resolve_users))
+
+
 def _choose(label: str, choices: list[str]) -> str:
     """A choice, not free text: asked again until the answer is one of the choices (or a unique prefix)."""
     while True:
@@ -132,8 +139,7 @@ def consult_and_diagnose(eng: Engine, data: dict[str, Any], file: str, *, user: 
     first one (the mode before the settings that only one mode reads), apply the answer and
     diagnose again. Returns the questions still open."""
     if answers is not None:
-        doc, afile = service.guarded(lambda: consult.load_answers(answers))
-        data = service.guarded(lambda: consult.apply_answers(data, doc, f"answers file {afile}", file=afile, resolve_users=resolve_users))
+        data = with_answers_file(data, answers, resolve_users)
     asked: set[tuple[int, str]] = set()
     while True:
         if loaded is not None and answers is None and not asked:
