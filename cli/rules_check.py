@@ -51,7 +51,7 @@ def check_knowledge(root: Path, docs: Path | None) -> CheckReport:
     report.passed = sum(r.passed for r in results)
     for r in results:
         if not r.passed and not r.name.startswith("(the case file"):
-            report.problems.append(f"{r.file}:{r.line}  case-failed  {r.name}: " + "; ".join(r.problems))
+            report.problems.append(f"{r.file}:{r.line}:{r.col}  case-failed  {r.name}: " + "; ".join(r.problems))
     rules_gap, sections_gap = scenarios.coverage(eng, results)
     report.problems += [f"{ruleset.rule(rid).span}  uncovered-rule  no case makes rule {rid} fire: write a case for it"
                         for rid in rules_gap]

@@ -98,13 +98,22 @@ def check(name: str, data: Any, file: str) -> list[Finding]:
             return findings
     except Exception:  # noqa: BLE001 - a value it cannot take (a huge integer…): the reference decides
         pass
-    for error in validator(name).iter_errors(data):
-        for leaf in _leaf_errors(error):
-            span = locate(data, leaf.absolute_path, Span(file))
-            message = _message(leaf)
-            key = (span, message)
-            if key in seen:
-                continue
-            seen.add(key)
-            findings.append(Finding(span, "schema", message))
+    leaves = [leaf for error in validator(name).iter_errors(data) for leaf in _leaf_errors(error)]
+    # A misspelt key (`expekt:`) is one mistake: say "unknown key 'expekt' (did you mean 'expect'?)"
+    # and not also "missing required key 'expect'".
+    misspelt = {(tuple(e.absolute_path), close) for e in leaves if e.validator == "additionalProperties"
+                and isinstance(e.instance, dict) for k in e.instance
+                for close in difflib.get_close_matches(str(k), list((e.schema or {}).get("properties", {})), n=1, cutoff=0.6)
+                if k not in (e.schema or {}).get("properties", {})}
+    for leaf in leaves:
+        if leaf.validator == "required" and "'" in leaf.message and \
+                (tuple(leaf.absolute_path), leaf.message.split("'")[1]) in misspelt:
+            continue
+        span = locate(data, leaf.absolute_path, Span(file))
+        message = _message(leaf)
+        key = (span, message)
+        if key in seen:
+            continue
+        seen.add(key)
+        findings.append(Finding(span, "schema", message))
     return findings

@@ -38,5 +38,5 @@ class VersionNotBumped(Check):
         ids = {r.id for r in ruleset.rules}
         for rule_id, entry in sorted(ruleset.lock.items()):
             if rule_id not in ids:
-                yield Finding(entry["span"], "lock-stale", f"the lock lists rule {rule_id}, which no longer exists: "
-                                                           "run `syncdoctor rules lock`", Severity.WARNING)
+                yield Finding(entry["span"], "lock-orphan", f"the lock lists rule {rule_id}, which no longer exists: "
+                                                            "run `syncdoctor rules lock`", Severity.WARNING)
