@@ -39,8 +39,8 @@ def default_rules_dir() -> Path:
 
 
 FORMAT = 2
-FORMAT_1 = ("format 1 is no longer read: this file needs `format: 2` and the format-2 keys "
-            "(docs/authoring.md, \"From format 1\")")
+FORMAT_1 = ("this file is in format 1, which syncdoctor no longer reads: "
+            "run `syncdoctor rules migrate DIR` on the rules folder (docs/authoring.md, \"From format 1\")")
 
 
 def format_finding(data: Any, file: str) -> Finding | None:

@@ -49,7 +49,9 @@ def _message(error: ValidationError) -> str:
         return f"{where}: " + "; ".join(parts) if parts else f"{where}: {error.message}"
     if kw == "required":
         missing = error.message.split("'")[1] if "'" in error.message else error.message
-        return f"{where}: missing required key {missing!r}"
+        wanted = schema.get("properties", {}).get(missing, {}) if isinstance(schema.get("properties"), dict) else {}
+        hint = wanted.get("x-message") or wanted.get("description") if isinstance(wanted, dict) else ""
+        return f"{where}: missing required key {missing!r}" + (f" ({hint})" if hint else "")
     if kw == "enum":
         options = ", ".join(repr(v) if v is not None else "null" for v in error.validator_value)
         return f"{where}: {error.instance!r} is not one of {options}{suggest(error.instance, [v for v in error.validator_value if v is not None])}"
