@@ -151,7 +151,8 @@ def check(directory: DirArg = None,
         typer.echo(line)
     for note in report.notes:
         typer.echo(f"note: {note}")
-    typer.echo(f"cases: {report.passed} of {report.cases} passed")
+    typer.echo(f"cases: {report.passed} of {report.cases} passed" if report.ran_cases else
+               "cases: not run (they run once the rules load)")
     typer.echo("ok: the knowledge passes every check" if not report.problems else f"{len(report.problems)} problem(s)")
     raise typer.Exit(EXIT_OK if not report.problems else 1)
 

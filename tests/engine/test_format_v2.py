@@ -171,7 +171,7 @@ def test_format_1_file_gets_one_clear_finding(rules_copy):
     path.write_text(path.read_text().replace("format: 2\n", ""))
     _, findings = load_ruleset(rules_copy)
     mine = [f for f in findings if f.span.file.endswith(path.name)]
-    assert [f.id for f in mine] == ["format-1"] and "format: 2" in mine[0].message
+    assert [f.id for f in mine] == ["format-1"] and "syncdoctor rules migrate" in mine[0].message
 
 
 @pytest.mark.parametrize("key,value", [("sources", "/etc/passwd"), ("glossary", "../secret.yaml"), ("symptoms", "../../x.yaml")])
@@ -184,3 +184,26 @@ def test_manifest_paths_stay_inside_the_rules_folder(rules_copy, key, value):
     assert ruleset is None
     f = next(f for f in findings if f.id == "path-outside")
     assert f.span.file.endswith("ruleset.yaml") and f.span.line > 0 and value in f.message
+
+
+@pytest.mark.parametrize("fmt", ["text", "markdown", "html", "json"])
+def test_warnings_are_rendered_apart_from_remedies_with_the_basis(v2_engine, fmt):
+    from syncdoctor.cli import service
+    from syncdoctor.cli.formats import render
+    data = deepcopy(BASE)
+    ae_user(data, "asmith@acme.example")["salesforce_id"] = "0055e000000U999AAA"
+    snap = parse_snapshot(json.dumps(data), "t.json", fmt="json")
+    doc = service.result_document(v2_engine, snap, [v2_engine.diagnose(snap.factset(snap.find_user("asmith@acme.example"), 0, None))], None)
+    out = render(fmt, doc)
+    warning = "Relinking in Salesforce Setup &gt; Business Unit Setup" if fmt == "html" else "Relinking in Salesforce Setup > Business Unit Setup"
+    remedy = "look at asmith@acme.example"
+    assert warning in out and remedy in out
+    if fmt == "json":
+        v = next(v for r in json.loads(out)["results"] for v in r["verdicts"] if v["code"] == "LINKED_ELSEWHERE")
+        assert v["warnings"] and not any("Relinking" in r for r in v["remedies"])
+        assert v["citations"][0]["basis"] == "inference"
+        return
+    # the warning is its own line or item, never one of the remedies
+    line = next(x for x in out.splitlines() if "Relinking" in x)
+    assert remedy not in line
+    assert "inference" in out  # the basis next to the citation
