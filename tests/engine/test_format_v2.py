@@ -207,3 +207,29 @@ def test_warnings_are_rendered_apart_from_remedies_with_the_basis(v2_engine, fmt
     line = next(x for x in out.splitlines() if "Relinking" in x)
     assert remedy not in line
     assert "inference" in out  # the basis next to the citation
+
+
+def test_the_command_line_takes_its_symptoms_from_the_rules(rules_copy):
+    from typer.testing import CliRunner
+
+    from syncdoctor.cli.main import app
+    sym = rules_copy / "symptoms.yaml"
+    sym.write_text(sym.read_text() + "  - id: wrong-role\n    title: the AE user has the wrong role\n")
+    runner = CliRunner()
+    base = ["diagnose", "--facts", str(EXAMPLE), "--user", "asmith@acme.example", "--rules", str(rules_copy)]
+    r = runner.invoke(app, base + ["--symptom", "wrong-role"])
+    assert r.exit_code in (0, 1), r.output
+    r = runner.invoke(app, base + ["--symptom", "wrong-rol"])
+    assert r.exit_code == 2 and "did you mean 'wrong-role'" in r.output and "not-syncing" in r.output
+    # the shipped-rules list is what --help shows; a case may use the new symptom too
+    help_text = runner.invoke(app, ["diagnose", "--help"]).output
+    assert "--symptom" in help_text
+
+
+def test_no_symptom_list_is_written_in_code_or_schemas():
+    from tests.conftest import ROOT
+    ids = [s.id for s in require_ruleset().symptoms.values()]
+    offenders = [p.relative_to(ROOT).as_posix() for folder in ("engine", "cli", "facts")
+                 for p in (ROOT / folder).rglob("*") if p.suffix in (".py", ".json")
+                 if sum(f'"{i}"' in p.read_text() for i in ids) >= 2]
+    assert offenders == []
