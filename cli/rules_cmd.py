@@ -242,11 +242,16 @@ def show(rule_id: Annotated[str, typer.Argument(help="A rule id or conclusion co
     for c in plain_conditions(rule):
         typer.echo(f"    - {c}")
     if rule.conclude:
-        typer.echo(f"  concludes {rule.conclude.code} ({rule.conclude.kind})")
+        c = rule.conclude
+        typer.echo(f"  concludes {c.code} ({c.kind}): {' '.join(rs.expand(c.message).split())}")
+        for text in c.remedies:
+            typer.echo(f"    → {rs.expand(text)}")
+        for text in c.warnings:
+            typer.echo(f"    ! also changes: {rs.expand(text)}")
     else:
         typer.echo(f"  derives {rule.derive.fact}")  # type: ignore[union-attr]
-    for c in rule.citations:
-        typer.echo(f"  cites {rs.citation_label(c)} ({c.basis})")
+    for cite in rule.citations:
+        typer.echo(f"  cites {rs.citation_label(cite)} (basis: {cite.basis})" + (f": “{cite.quote}”" if cite.quote else ""))
     eng = Engine(rs)
     results, _ = scenarios.run_cases(eng, scenarios.case_files(root, rs.case_paths))
     covering = [r for r in results if rule.id in r.fired_rules]

@@ -62,6 +62,8 @@ def _message(error: ValidationError) -> str:
         hint = ""
         if isinstance(error.instance, dict) and "string" in str(wanted) and len(error.instance) == 1:
             hint = " (text containing ': ' must be put in quotes)"
+        elif isinstance(error.instance, (bool, int, float)) and wanted == "string":
+            hint = " (quote it: unquoted, YAML may read words like Off, On, yes, no as true/false and 010 as a number)"
         shown = "" if error.instance is None else f" {_short(error.instance)}"
         return f"{where}: must be {wanted}, found {found}{shown}{hint}"
     if schema.get("x-message"):
