@@ -141,3 +141,5 @@ def test_a_case_file_with_an_error_fails_with_one_located_finding_first(repo, ol
     assert "did you mean" in first
     r = cli("rules", "test", str(repo / "rules"))
     assert r.exit_code == 1 and ", 0 failed" not in r.stdout  # the file counts as failed, never dropped
+    r = cli("rules", "validate", str(repo / "rules"))
+    assert r.exit_code == 1 and re.match(r"^\S+legacy\.yaml:\d+:\d+  " + finding + "  ", r.stdout)
