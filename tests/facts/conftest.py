@@ -24,7 +24,7 @@ def ca() -> trustme.CA:
 @pytest.fixture(scope="session")
 def tls_server(ca):
     context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-    ca.issue_cert("127.0.0.1", "localhost").configure_cert(context)
+    ca.issue_cert("127.0.0.1", "localhost", "pi.pardot.com", "pi.demo.pardot.com").configure_cert(context)
     server = HTTPServer(host="127.0.0.1", port=0, ssl_context=context, threaded=True)
     server.start()
     yield server

@@ -56,7 +56,7 @@ def test_concurrency_limit_is_retried_but_daily_limit_is_not(fake_org, tmp_path)
 
 
 def test_a_page_failing_midway_makes_the_part_unknown(fake_org, tmp_path):
-    fake_org.fault("500", where="query/01g000002-", after=1, times=10)
+    fake_org.fault("500", where="query/01g000003-", after=1, times=10)  # cursors: org, permissions, tenants, users
     r, data = collect(fake_org, tmp_path)
     assert r.exit_code == 0, r.stderr
     assert data["salesforce"]["users"] is None
@@ -92,7 +92,8 @@ def test_tooling_forbidden_keeps_named_business_units(fake_org, tmp_path):
     assert not (tmp_path / "none.yaml").exists()
 
 
-@pytest.mark.parametrize("code,words", [(184, "not synced to that business unit"), (201, "demo host"), (122, "daily API limit")])
+@pytest.mark.parametrize("code,words", [(184, "pardot_api OAuth scope"), (201, "Developer Edition orgs use https://pi.demo.pardot.com"),
+                                        (122, "daily API limit"), (46, "Admin > User > View"), (49, "Admin > User > View")])
 def test_account_engagement_errors_are_explained(fake_org, tmp_path, code, words):
     fake_org.fault(f"ae{code}", where="/api/v5/", times=1)
     r, data = collect(fake_org, tmp_path)
