@@ -58,6 +58,16 @@ def ae_host(override: str | None, sandbox_flag: bool, org: dict[str, Any] | None
 
 
 def explain_error(code: int | None, message: str, bu_id: str, host: AeHost, method: str, first_call: bool) -> str:
+    """The documented meaning of `code` and what to do, then the server's own words (the
+    caller redacts the whole)."""
+    text = _explain(code, message, bu_id, host, method, first_call)
+    said = " ".join(message.split())[:300]
+    if code is not None and said and said not in text:
+        text += f' (Account Engagement said: "{said}")'
+    return text
+
+
+def _explain(code: int | None, message: str, bu_id: str, host: AeHost, method: str, first_call: bool) -> str:
     if code == 184:
         if first_call:
             return (f"Account Engagement refused the access token for business unit {bu_id} (error 184) on the first "

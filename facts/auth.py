@@ -184,9 +184,11 @@ def connect(opts: AuthOptions, policy: HttpPolicy, log: CallLog, secrets: Secret
     except ExpatError:
         # simple-salesforce parses the SOAP answer as XML; an HTML page (a proxy's or a captive
         # portal's login page, an outage page) cannot be parsed.
-        raise CollectError(f"could not log in ({method}): {_not_salesforce(log)}") from None
+        raise CollectError(f"could not log in ({method}): {_not_salesforce(session)}") from None
     except SalesforceAuthenticationFailed as exc:
-        raise CollectError(f"Salesforce refused the login ({method}): {secrets.redact(_auth_message(exc, log))}") from None
+        if _html_answer(session):  # well-formed HTML parses as XML, and then has no session id
+            raise CollectError(f"could not log in ({method}): {_not_salesforce(session)}") from None
+        raise CollectError(f"Salesforce refused the login ({method}): {secrets.redact(_auth_message(exc))}") from None
     except SalesforceError as exc:
         raise CollectError(f"Salesforce refused the login ({method}): {secrets.redact(str(exc))}") from None
     except (OSError, ValueError) as exc:
@@ -198,24 +200,25 @@ def connect(opts: AuthOptions, policy: HttpPolicy, log: CallLog, secrets: Secret
         raise
 
 
-def _auth_message(exc: SalesforceAuthenticationFailed, log: CallLog) -> str:
+def _auth_message(exc: SalesforceAuthenticationFailed) -> str:
     """The server's own reason (simple-salesforce keeps it in `auth_message`; its `message` is
-    only a template). An HTML page instead of a SOAP fault or an OAuth error is named as such."""
+    only a template)."""
     code = getattr(exc, "code", None)
     message = str(getattr(exc, "auth_message", "") or "").strip()
-    if _looks_like_html(message):
-        return _not_salesforce(log)
     message = re.sub(r"\s+", " ", message)[:500] or "no reason given"
     return f"{code}: {message}" if code not in (None, "") else message
 
 
-def _looks_like_html(text: str) -> bool:
-    head = text.lstrip()[:512].lower()
-    return head.startswith(("<!doctype html", "<html")) or "<html" in head or "<body" in head
+def _html_answer(session: CollectorSession) -> bool:
+    if session.login_answer is None:
+        return False
+    _, content_type, head = session.login_answer
+    head = head.lstrip().lower()
+    return "html" in content_type.lower() or head.startswith(("<!doctype html", "<html")) or "<html" in head[:512]
 
 
-def _not_salesforce(log: CallLog) -> str:
-    status = f"HTTP {log.calls[-1][2]}" if log.calls else "an answer"
+def _not_salesforce(session: CollectorSession) -> str:
+    status = f"HTTP {session.login_answer[0]}" if session.login_answer else "an answer"
     return (f"the login URL answered {status} with a page that is not a Salesforce login answer (HTML, not SOAP or "
             "OAuth): a proxy, a captive portal or an outage page is in the way; check --login-url, sign in to the "
             "network's portal, or set HTTPS_PROXY / REQUESTS_CA_BUNDLE for your proxy")

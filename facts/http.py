@@ -127,6 +127,7 @@ class CollectorSession(requests.Session):
         self.policy = policy
         self.log = log
         self.secrets = secrets
+        self.login_answer: tuple[int, str, str] | None = None  # status, content type, start of body
         self.login_base = require_https(login_url, "the login URL").rstrip("/") if login_url else None
         retry = Retry(total=policy.retries, connect=policy.retries, read=policy.retries,
                       status=policy.retries, backoff_factor=policy.backoff, backoff_max=30,
@@ -152,6 +153,10 @@ class CollectorSession(requests.Session):
     def _record(self, response: requests.Response, *args: Any, **kwargs: Any) -> requests.Response:
         parts = urlsplit(response.url)
         self.log.calls.append((response.request.method or "GET", parts.path, response.status_code))
+        if parts.path.startswith(("/services/Soap/", "/services/oauth2/")):
+            # Kept to tell a login refused by Salesforce from a page that is not Salesforce at all.
+            head = response.content[:1024].decode("utf-8", "replace")
+            self.login_answer = (response.status_code, response.headers.get("Content-Type", ""), head)
         auth = response.request.headers.get("Authorization", "")
         if self.secrets is not None and auth.lower().startswith("bearer "):
             self.secrets.add(auth[7:].strip())

@@ -247,6 +247,8 @@ class FakeOrg:
             names = sorted({u["Profile"]["Name"] for u in self.model.users} | {"Chatter Free User"})
             return [{"attributes": {"type": "Profile"}, "Name": n} for n in names]
         if name == "UserRole":
+            if not self.permissions.get("PermissionsViewRoles"):
+                return []  # without "View Roles and Role Hierarchy" the hierarchy is not listed
             return [{"attributes": {"type": "UserRole"}, **r} for r in self.model.roles]
         if name == "Group":
             return [{"attributes": {"type": "Group"}, **g} for g in self.model.groups]
@@ -286,9 +288,10 @@ class FakeOrg:
     def _ae(self, request: Request, fault: str | None) -> Response:
         if fault and fault.startswith("echo-"):
             return _json({"code": 49, "message": f"Access denied for token {self.echo(fault)}"}, 403)
-        if fault and re.fullmatch(r"ae\d+", fault):
-            code = int(fault[2:])
-            resp = _json({"code": code, "message": AE_MESSAGES[code]}, AE_STATUS.get(code, 400))
+        if fault and re.fullmatch(r"ae\d+(@\d+)?", fault):  # "ae183", or "ae183@400" for another HTTP status
+            code_s, _, status = fault[2:].partition("@")
+            code = int(code_s)
+            resp = _json({"code": code, "message": AE_MESSAGES[code]}, int(status) if status else AE_STATUS.get(code, 400))
             if code == 202:
                 resp.headers["Retry-After"] = "0"
             return resp

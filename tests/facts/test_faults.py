@@ -162,12 +162,17 @@ def test_target_org_uses_the_salesforce_cli_and_asks_it_again_when_the_session_e
     assert "unknown_reasons" not in data
 
 
-def test_jwt_bearer_login(fake_org, tmp_path):
+def _jwt_key(tmp_path):
     from cryptography.hazmat.primitives import serialization
     from cryptography.hazmat.primitives.asymmetric import rsa
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     pem = tmp_path / "server.key"
     pem.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()))
+    return pem
+
+
+def test_jwt_bearer_login(fake_org, tmp_path):
+    pem = _jwt_key(tmp_path)
     out = tmp_path / "org.json"
     r = runner.invoke(app, ["facts", "collect", "--out", str(out), "--username", "admin@fake.example", "--consumer-key", "3MVG9key",
                             "--private-key-file", str(pem), "--login-url", fake_org.base_url, "--ae-api-url", fake_org.base_url],
