@@ -253,6 +253,9 @@ class FakeOrg:
         if name == "Group":
             return [{"attributes": {"type": "Group"}, **g} for g in self.model.groups]
         if name == "GroupMember":
+            if where and "GroupId IN" in where.group(1):
+                wanted = set(re.findall(r"'(\w+)'", where.group(1)))
+                return [{"attributes": {"type": "GroupMember"}, **x} for x in self.model.members if x["GroupId"] in wanted]
             regular = {g["Id"] for g in self.model.groups if g["Type"] == "Regular"}
             return [{"attributes": {"type": "GroupMember"}, **x} for x in self.model.members if x["GroupId"] in regular]
         if name == "PardotTenant":
