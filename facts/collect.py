@@ -13,7 +13,7 @@ from typing import Any, Callable
 
 from .account_engagement import AccountEngagementReader, ae_host
 from .auth import AuthOptions, CollectError, NotInOrg, connect
-from .http import CallLog, HttpPolicy, InsecureUrl, Secrets
+from .http import CallLog, HttpPolicy, InsecureUrl, Secrets, require_https
 from .ids import to18
 from .kinds import ACTIVE_BU_STATUSES, integration_user, kind_summary, role_gaps, users_visibility
 from .salesforce import QUERIES, PartFailed, SalesforceReader, Source
@@ -54,6 +54,11 @@ def now_utc() -> str:
 
 def collect(req: CollectRequest, secrets: Secrets, sleep: Callable[[float], None] = time.sleep) -> Collection:
     log = CallLog()
+    if req.ae_api_url:  # refused before any login: the token would go to it in cleartext
+        try:
+            require_https(req.ae_api_url, "--ae-api-url")
+        except InsecureUrl as exc:
+            raise NotInOrg(str(exc)) from None
     conn = connect(req.auth, req.policy, log, secrets)
     sf = SalesforceReader(conn, req.policy, secrets, sleep)
     at = now_utc()
@@ -90,21 +95,26 @@ def collect(req: CollectRequest, secrets: Secrets, sleep: Callable[[float], None
     hidden = users_visibility(perms)
     user_via = QUERIES["users"] if req.user is None else "SOQL: User WHERE Username/Email/Id = the --user value"
     users = part("salesforce.users", user_via, lambda: sf.users(req.user))
+    excluded: list[dict[str, Any]] = []
     if users is not None:
-        users = _without_integration_user(users, notes)
+        excluded = [u for u in users if integration_user(u)]
+        users = [u for u in users if not integration_user(u)]
+        notes += [f"excluded {u.get('username')}: the B2BMA integration user, never a user to diagnose" for u in excluded]
         if hidden:
             incomplete["salesforce.users"] = hidden
             notes.append(f"the user list may be incomplete: {hidden}")
         notes += kind_summary(users)
     if req.user is not None and users == []:
+        if excluded:
+            raise NotInOrg(f"{req.user!r} is the B2BMA integration user, never a user to diagnose")
         if hidden:
             raise CollectError(f"no Salesforce user visible to the collecting user has the username, email or id "
                                f"{req.user!r}, but the list may be incomplete: {hidden}")
         raise NotInOrg(f"no Salesforce user has the username, email or id {req.user!r}")
     profiles = part("salesforce.profiles", QUERIES["profiles"], sf.profiles)
     roles = part("salesforce.roles", QUERIES["roles"], sf.roles)
-    if roles is not None and users:
-        gap = role_gaps(users, roles, perms)
+    if roles is not None:
+        gap = role_gaps(users or [], roles, perms)
         if gap:  # a present list is complete: one that misses users' roles stays unknown
             missing["salesforce.roles"], roles = gap, None
             sources.pop("salesforce.roles", None)
@@ -154,14 +164,6 @@ def collect(req: CollectRequest, secrets: Secrets, sleep: Callable[[float], None
         except PartFailed:
             return []  # the name then stays unresolved and is reported as such
     return Collection(data, log, missing, conn.method, resolve_users, [secrets.redact(n) for n in notes])
-
-
-def _without_integration_user(users: list[dict[str, Any]], notes: list[str]) -> list[dict[str, Any]]:
-    kept = [u for u in users if not integration_user(u)]
-    for u in users:
-        if integration_user(u):
-            notes.append(f"excluded {u.get('username')}: the B2BMA integration user, never a user to diagnose")
-    return kept
 
 
 def _select_business_units(tenants: list[dict[str, Any]] | None, wanted: list[str], notes: list[str]) -> list[dict[str, Any]]:

@@ -63,11 +63,15 @@ def users_visibility(perms: dict[str, bool | None] | str) -> str | None:
 
 def role_gaps(users: list[dict[str, Any]], roles: list[dict[str, Any]], perms: dict[str, bool | None] | str) -> str | None:
     """Why a role list that misses roles users hold cannot be trusted (None when it is whole)."""
+    lacking = isinstance(perms, dict) and perms.get("ViewRoles") is False
+    if lacking and roles:
+        # Whatever came back cannot be shown to be the whole hierarchy.
+        return ("the collecting user lacks \"View Roles and Role Hierarchy\" (needed for UserRole since Summer '20): "
+                "the role list may be partial")
     known = {r["id"][:15] for r in roles}
     missing = {u["role_id"][:15] for u in users if u.get("role_id") and u["role_id"][:15] not in known}
     if not missing:
         return None
-    lacking = isinstance(perms, dict) and perms.get("ViewRoles") is False
     return (f"{len(missing)} role{'s' if len(missing) != 1 else ''} held by users {'are' if len(missing) != 1 else 'is'} "
             "missing from the UserRole query: the collecting user "
             + ("lacks" if lacking else "may lack") + " \"View Roles and Role Hierarchy\" (needed for UserRole since Summer '20)")

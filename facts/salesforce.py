@@ -142,10 +142,25 @@ class SalesforceReader:
 
     def permissions(self) -> dict[str, bool | None]:
         """The collecting user's own effective permissions; None for one that could not be read."""
-        rows = self.records(QUERIES["permissions"])
+        names = ("ViewAllUsers", "ViewRoles", "ViewSetup")
+        try:
+            rows = self.records(QUERIES["permissions"])
+        except PartFailed:
+            # One field this org's API does not know must not hide the others: ask one at a time.
+            out: dict[str, bool | None] = {}
+            for name in names:
+                try:
+                    one = self.records(f"SELECT Permissions{name} FROM UserPermissionAccess")
+                except PartFailed:
+                    one = []
+                value = one[0].get(f"Permissions{name}") if one else None
+                out[name] = value if isinstance(value, bool) else None
+            if all(v is None for v in out.values()):
+                raise
+            return out
         r = rows[0] if rows else {}
         return {name: r.get(f"Permissions{name}") if isinstance(r.get(f"Permissions{name}"), bool) else None
-                for name in ("ViewAllUsers", "ViewRoles", "ViewSetup")}
+                for name in names}
 
     def users(self, who: str | None = None) -> list[dict[str, Any]]:
         if who is None:

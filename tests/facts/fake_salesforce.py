@@ -121,6 +121,7 @@ class FakeOrg:
         # ViewAllUsers, User Sharing hides the users in `hidden_users` from every User query.
         self.permissions = {"PermissionsViewAllUsers": True, "PermissionsViewRoles": True, "PermissionsViewSetup": True}
         self.hidden_users: set[str] = set()
+        self.roles_without_permission = 0  # roles UserRole still returns without PermissionsViewRoles
         self.hosts: list[tuple[str, str]] = []  # (Host header, path) of every request
         self.login_page: str | None = None  # an HTML page answering logins (a proxy, a captive portal)
 
@@ -248,7 +249,9 @@ class FakeOrg:
             return [{"attributes": {"type": "Profile"}, "Name": n} for n in names]
         if name == "UserRole":
             if not self.permissions.get("PermissionsViewRoles"):
-                return []  # without "View Roles and Role Hierarchy" the hierarchy is not listed
+                # Without "View Roles and Role Hierarchy" the hierarchy is not listed, or (a
+                # variant) only part of it.
+                return [{"attributes": {"type": "UserRole"}, **r} for r in self.model.roles[:self.roles_without_permission]]
             return [{"attributes": {"type": "UserRole"}, **r} for r in self.model.roles]
         if name == "Group":
             return [{"attributes": {"type": "Group"}, **g} for g in self.model.groups]

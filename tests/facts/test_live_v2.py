@@ -204,6 +204,26 @@ def test_integration_user_is_excluded_and_other_kinds_are_reported(fake_org, tmp
     assert "2 Identity licence users in the list (they can be Account Engagement users: KB 000389098)" in r.stderr
     r = run("diagnose", "--facts", str(tmp_path / "org.yaml"), "--user", f"b2bmaintegration@{ORG_ID}.ext")
     assert r.exit_code == 2
+    r = run("diagnose", "--org", *login(fake_org), "--user", f"b2bmaintegration@{ORG_ID}.ext")
+    assert r.exit_code == 2 and "is the B2BMA integration user, never a user to diagnose" in r.stderr
+
+
+def test_roles_returned_without_view_roles_are_not_trusted(fake_org, tmp_path):
+    fake_org.permissions["PermissionsViewRoles"] = False
+    fake_org.roles_without_permission = 3  # a partial hierarchy comes back
+    r = run("diagnose", "--org", *login(fake_org), "--user", "user1@fake.example", "--save-facts", str(tmp_path / "s.yaml"))
+    assert r.exit_code in (0, 1), r.stderr  # user1's role is among the three: no gap visible, still not trusted
+    data = yaml.safe_load((tmp_path / "s.yaml").read_text())
+    assert data["salesforce"]["roles"] is None
+    assert "may be partial" in data["unknown_reasons"]["salesforce.roles"]
+
+
+def test_an_unknown_permission_field_does_not_hide_the_others(fake_org, tmp_path):
+    del fake_org.permissions["PermissionsViewRoles"]  # an org whose API lacks this field
+    fake_org.permissions["PermissionsViewAllUsers"] = True
+    r, data = collect(fake_org, tmp_path)
+    assert r.exit_code == 0, r.stderr
+    assert "incomplete_reasons" not in data  # View All Users was still read, one field at a time
 
 
 def _all_internal_users(fake_org) -> str:
@@ -281,8 +301,7 @@ def test_a_cleartext_url_is_refused_before_anything_is_sent(fake_org, tmp_path, 
     r = run("facts", "collect", "--out", str(tmp_path / "o.yaml"), *args)
     assert r.exit_code == 2 and "not HTTPS" in r.stderr and "SYNCDOCTOR_ALLOW_HTTP_LOOPBACK" in r.stderr
     assert PASSWORD not in r.stderr + r.stdout
-    if option != "--ae-api-url":
-        assert fake_org.requests == []  # nothing, the password least of all, was sent
+    assert fake_org.requests == []  # nothing, the password least of all, was sent
 
 
 def test_cleartext_to_loopback_only_behind_the_test_flag(httpserver, tmp_path, monkeypatch):
