@@ -52,7 +52,8 @@ class ProbeResult:
                 members = "members unreadable" if c["members"] is None else f"{c['members']} direct members"
                 out.append(f"  {c['id']}  Type={c['type']}  Name={c['name']!r}  DeveloperName={c['developer_name']!r}  {members}")
             if not self.candidates:
-                out.append("  none: the assignments are not visible as Group rows to this user (answer them with --ask or --answers)")
+                out.append("  none by name: the assignments are either not Group rows this user can see, or named otherwise "
+                           "(see the Group types above); answer them with --ask or --answers")
         for part, why in sorted(self.unreadable.items()):
             out.append(f"could not read {part}: {why}")
         return out

@@ -57,7 +57,7 @@ def test_probe_says_what_it_could_not_read(fake_org):
 
 def test_probe_without_candidates_says_assignments_are_not_visible(fake_org):
     r = probe(fake_org)
-    assert r.exit_code == 0 and "none: the assignments are not visible as Group rows" in r.stdout
+    assert r.exit_code == 0 and "none by name: the assignments are either not Group rows" in r.stdout
 
 
 def test_probe_login_failure_is_exit_3(fake_org):
