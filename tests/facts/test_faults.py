@@ -138,7 +138,8 @@ def test_session_id_login_cannot_relogin_and_says_so(fake_org, tmp_path):
     assert data["salesforce"]["roles"] is None and "cannot log in again" in data["unknown_reasons"]["salesforce.roles"]
 
 
-def test_target_org_uses_the_salesforce_cli_and_asks_it_again_when_the_session_expires(fake_org, tmp_path, monkeypatch):
+def fake_sf_cli(fake_org, tmp_path, monkeypatch) -> None:
+    """A Salesforce CLI on PATH whose `sf org display` prints the fake org's current token."""
     bin_dir = tmp_path / "bin"
     bin_dir.mkdir()
     token_file = tmp_path / "token"
@@ -151,6 +152,10 @@ def test_target_org_uses_the_salesforce_cli_and_asks_it_again_when_the_session_e
                   f"print(json.dumps({{'status': 0, 'result': {{'accessToken': token, 'instanceUrl': {fake_org.base_url!r}}}}}))\n")
     sf.chmod(sf.stat().st_mode | stat.S_IEXEC)
     monkeypatch.setenv("PATH", f"{bin_dir}{os.pathsep}{os.environ['PATH']}")
+
+
+def test_target_org_uses_the_salesforce_cli_and_asks_it_again_when_the_session_expires(fake_org, tmp_path, monkeypatch):
+    fake_sf_cli(fake_org, tmp_path, monkeypatch)
     fake_org.fault("expire", where="FROM+UserRole")
     out = tmp_path / "org.yaml"
     r = runner.invoke(app, ["facts", "collect", "--out", str(out), "--target-org", "fake", "--ae-api-url", fake_org.base_url],
