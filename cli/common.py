@@ -7,12 +7,15 @@ import sys
 import tempfile
 from enum import Enum
 from pathlib import Path
-from typing import Annotated, Iterator, Optional, TextIO
+from typing import TYPE_CHECKING, Annotated, Iterator, Optional, TextIO
 
 import typer
 from rich.console import Console
 
 from syncdoctor.engine.findings import Finding
+
+if TYPE_CHECKING:
+    from syncdoctor.engine.model import Ruleset
 
 EXIT_OK, EXIT_CAUSE, EXIT_USAGE, EXIT_COLLECT, EXIT_INTERNAL = 0, 1, 2, 3, 4
 
@@ -23,12 +26,35 @@ RulesOption = Annotated[Optional[Path], typer.Option("--rules", help="Rules dire
                                                      file_okay=False)]
 
 
-class Symptom(str, Enum):
-    in_recycle_bin = "in-recycle-bin"
-    not_syncing = "not-syncing"
-    cannot_delete = "cannot-delete"
-    restrict_access = "restrict-access"
-    disable_sync = "disable-sync"
+def shipped_symptoms() -> list[tuple[str, str]]:
+    """(id, title) of the symptoms in the shipped rules (rules/symptoms.yaml), for --help and
+    completion. The choices a run accepts come from the rules it loads (check_symptom)."""
+    try:
+        from syncdoctor.engine.loader import load_file
+        from syncdoctor.engine.ruleset import default_rules_dir
+        data = load_file(default_rules_dir() / "symptoms.yaml")
+        return [(str(s["id"]), str(s.get("title", ""))) for s in data["symptoms"]]
+    except Exception:  # noqa: BLE001 - help text must never fail; loading the rules reports the problem
+        return []
+
+
+def _complete_symptom(incomplete: str) -> list[tuple[str, str]]:
+    return [(i, t) for i, t in shipped_symptoms() if i.startswith(incomplete)]
+
+
+SymptomOption = Annotated[Optional[str], typer.Option(
+    "--symptom", autocompletion=_complete_symptom,
+    help="What the customer reports, one of the symptoms of the rules: "
+         + ("; ".join(f"{i} ({t})" for i, t in shipped_symptoms()) or "see rules/symptoms.yaml") + ".")]
+
+
+def check_symptom(ruleset: "Ruleset", symptom: Optional[str]) -> Optional[str]:
+    """The symptom when the rules know it; otherwise a usage error naming the choices."""
+    if symptom is None or symptom in ruleset.symptom_ids:
+        return symptom
+    from syncdoctor.engine.schemas import suggest
+    raise fail(f"--symptom {symptom!r} is not a symptom of these rules{suggest(symptom, ruleset.symptom_ids)}; "
+               f"choose one of: {', '.join(ruleset.symptom_ids)}")
 
 
 class Format(str, Enum):

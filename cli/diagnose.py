@@ -10,7 +10,7 @@ import typer
 from rich.progress import Progress
 
 from . import org, service
-from .common import (EXIT_CAUSE, EXIT_CODES_HELP, EXIT_INTERNAL, EXIT_OK, Format, RulesOption, Symptom, color_wanted,
+from .common import (EXIT_CAUSE, EXIT_CODES_HELP, EXIT_INTERNAL, EXIT_OK, Format, RulesOption, SymptomOption, check_symptom, color_wanted,
                      err_console, fail, open_output, write_output)
 from .formats import render
 
@@ -19,7 +19,7 @@ def diagnose(
     facts: Annotated[Optional[Path], typer.Option("--facts", help="Facts snapshot file (YAML or JSON).", dir_okay=False)] = None,
     user: Annotated[Optional[str], typer.Option("--user", help="The Salesforce user: username, email or id.")] = None,
     all_users: Annotated[bool, typer.Option("--all", help="Diagnose every user of the snapshot.")] = False,
-    symptom: Annotated[Optional[Symptom], typer.Option("--symptom", help="What the customer reports.")] = None,
+    symptom: SymptomOption = None,
     business_unit: Annotated[Optional[str], typer.Option("--business-unit", help="Only this business unit (id or name).")] = None,
     fmt: Annotated[Format, typer.Option("--format", help="Output format.")] = Format.text,
     out: Annotated[Optional[Path], typer.Option("--out", help="Write the report to this file instead of stdout.", dir_okay=False)] = None,
@@ -59,6 +59,7 @@ def diagnose(
     if jobs > 1 and not scan:
         raise fail("--jobs works with --all (without --ask)")
     ruleset = service.ruleset(rules)
+    sym = check_symptom(ruleset, symptom)
     resolve_users = None
     loaded = None
     if from_org:
@@ -81,7 +82,6 @@ def diagnose(
         assert facts is not None
         loaded = service.load(facts)
         data, source_name = loaded.data, loaded.file
-    sym = symptom.value if symptom else None
     if scan:
         _scan(ruleset, data, source_name, business_unit, sym, answers, resolve_users, out, only_problems, jobs,
               None if from_org else loaded, fmt, audit)

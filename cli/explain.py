@@ -16,7 +16,7 @@ from syncdoctor.engine.run import Diagnosis, Engine
 from syncdoctor.engine.status import FIRED, T, F, Evaluator
 
 from . import service
-from .common import EXIT_OK, RulesOption, Symptom, color_wanted, fail, write_output
+from .common import EXIT_OK, RulesOption, SymptomOption, check_symptom, color_wanted, fail, write_output
 
 MARK = {T: "✓", F: "✗", "unknown": "?"}
 
@@ -56,8 +56,7 @@ def _origin(fact: Fact) -> str:
 
 
 def _rule_line(rule: Rule, eng: Engine) -> str:
-    cites = "; ".join(f"KB {c.article} · {(eng.ruleset.articles[c.article].section(c.section) or c).title if c.article in eng.ruleset.articles else c.section}"
-                      for c in rule.citations)
+    cites = "; ".join(eng.ruleset.citation_label(c) for c in rule.citations)
     return f"rule [bold]{rule.id}[/bold] v{rule.version} ({escape(_rel(rule.span.file))}:{rule.span.line}) cites {escape(cites)}"
 
 
@@ -133,8 +132,9 @@ def _why_not(console: Console, rule: Rule, d: Diagnosis, eng: Engine) -> None:
 def _wanted(c: Any) -> str:
     if not isinstance(c, Condition):
         return "(one of several conditions)"
-    if c.op == "same_as":
-        return f"same as {c.value[0]}.{c.value[1]}"
+    if c.op in ("same_as", "differs_from"):
+        case = " (ignoring case)" if c.ignore_case else ""
+        return f"{c.op.replace('_', ' ')} {c.value[0]}.{c.value[1]}{case}"
     if c.op == "one_of":
         return "one of " + ", ".join(map(str, c.value))
     if c.op in ("is_unknown", "is_known"):
@@ -151,7 +151,7 @@ def explain(
     target: Annotated[str, typer.Argument(help="A conclusion code (MANAGED_NOT_ASSIGNED) or a rule id.")],
     facts: Annotated[Path, typer.Option("--facts", help="Facts snapshot file.", dir_okay=False)],
     user: Annotated[str, typer.Option("--user", help="The Salesforce user: username, email or id.")],
-    symptom: Annotated[Optional[Symptom], typer.Option("--symptom", help="The symptom, as given to diagnose.")] = None,
+    symptom: SymptomOption = None,
     business_unit: Annotated[Optional[str], typer.Option("--business-unit", help="Only this business unit.")] = None,
     why_not: Annotated[bool, typer.Option("--why-not", help="Explain why the rule did not fire.")] = False,
     rules: RulesOption = None,
@@ -173,7 +173,7 @@ def explain(
         sel = service.select(snapshot, user, False, business_unit)
     except service.UsageProblem as exc:
         raise fail(str(exc)) from None
-    diagnoses = service.run(eng, snapshot, sel, symptom.value if symptom else None)
+    diagnoses = service.run(eng, snapshot, sel, check_symptom(eng.ruleset, symptom))
     buf = io.StringIO()
     color = color_wanted()
     console = Console(file=buf, force_terminal=color, no_color=not color, width=160, highlight=False)

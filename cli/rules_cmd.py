@@ -125,6 +125,32 @@ def test(directory: DirArg = None,
     raise typer.Exit(EXIT_OK if ok else 1)
 
 
+@app.command("check")
+def check(directory: DirArg = None,
+          docs_file: Annotated[Optional[Path], typer.Option("--docs", help="The knowledge catalogue to compare (default: "
+                                                            "docs/knowledge.md next to the rules folder).", dir_okay=False)] = None) -> None:
+    """Everything CI checks about the knowledge: files (file:line:col), lock, every case, coverage,
+    pins of each message and remedy, and docs/knowledge.md. Green here means green `make test`.
+
+    Fix the first problem first: later ones are often its consequences. Regenerators:
+    `syncdoctor rules lock DIR` (the lock), `syncdoctor rules docs DIR --out docs/knowledge.md`.
+
+    Example:
+
+        syncdoctor rules check rules/
+    """
+    from .rules_check import check_knowledge, default_docs
+    root = _dir(directory)
+    report = check_knowledge(root, docs_file if docs_file is not None else default_docs(root))
+    for line in report.problems:
+        typer.echo(line)
+    for note in report.notes:
+        typer.echo(f"note: {note}")
+    typer.echo(f"cases: {report.passed} of {report.cases} passed")
+    typer.echo("ok: the knowledge passes every check" if not report.problems else f"{len(report.problems)} problem(s)")
+    raise typer.Exit(EXIT_OK if not report.problems else 1)
+
+
 @app.command("docs")
 def docs(directory: DirArg = None,
          out: Annotated[Optional[Path], typer.Option("--out", help="Write to this file.", dir_okay=False)] = None) -> None:
@@ -134,7 +160,23 @@ def docs(directory: DirArg = None,
 
         syncdoctor rules docs --out docs/knowledge.md
     """
-    write_output(catalogue(require_ruleset(_dir(directory))), out)
+    write_output(knowledge_text(_dir(directory)), out)
+
+
+def knowledge_text(root: Path) -> str:
+    """docs/knowledge.md for the rules in `root`, with the cases that cover each rule."""
+    ruleset = require_ruleset(root)
+    results, _ = scenarios.run_cases(Engine(ruleset), scenarios.case_files(root, ruleset.case_paths))
+    return catalogue(ruleset, covering_cases(results))
+
+
+def covering_cases(results: list[scenarios.CaseResult]) -> dict[str, list[str]]:
+    """rule id -> the cases (file: name) in which it fires."""
+    covering: dict[str, list[str]] = {}
+    for r in results:
+        for rid in sorted(r.fired_rules):
+            covering.setdefault(rid, []).append(f"{Path(r.file).name}: {r.name}")
+    return covering
 
 
 @app.command("list")
@@ -175,9 +217,7 @@ def show(rule_id: Annotated[str, typer.Argument(help="A rule id or conclusion co
     else:
         typer.echo(f"  derives {rule.derive.fact}")  # type: ignore[union-attr]
     for c in rule.citations:
-        art = rs.articles.get(c.article)
-        sec = art.section(c.section) if art else None
-        typer.echo(f"  cites KB {c.article} · {sec.title if sec else c.section}")
+        typer.echo(f"  cites {rs.citation_label(c)} ({c.basis})")
     eng = Engine(rs)
     results, _ = scenarios.run_cases(eng, scenarios.case_files(root, rs.case_paths))
     covering = [r for r in results if rule.id in r.fired_rules]

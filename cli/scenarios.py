@@ -9,7 +9,10 @@ from typing import Any
 from syncdoctor.engine import schemas
 from syncdoctor.engine.findings import Finding, FindingError, Span
 from syncdoctor.engine.loader import load_file, locate
+from syncdoctor.engine.model import Ruleset
+from syncdoctor.engine.ruleset import format_finding
 from syncdoctor.engine.run import Engine
+from syncdoctor.engine.schemas import suggest
 from syncdoctor.facts.snapshot import Snapshot, load_snapshot, parse_snapshot
 
 from . import service
@@ -24,6 +27,7 @@ class CaseResult:
     problems: list[str] = field(default_factory=list)
     output: dict[str, Any] = field(default_factory=dict)
     fired_rules: set[str] = field(default_factory=set)
+    expect: dict[str, Any] = field(default_factory=dict)
 
 
 def case_files(ruleset_root: Path, case_paths: tuple[str, ...]) -> list[Path]:
@@ -37,19 +41,58 @@ def case_files(ruleset_root: Path, case_paths: tuple[str, ...]) -> list[Path]:
     return files
 
 
-def run_cases(eng: Engine, files: list[Path]) -> tuple[list[CaseResult], list[Finding]]:
+CODE_LISTS = ("concluded", "not_concluded", "undetermined")
+PINS = ("message_contains", "remedies_contain", "warnings_contain")
+
+
+def check_case_file(ruleset: Ruleset, file: Path, strict: bool = True) -> tuple[Any, list[Finding]]:
+    """A case file's data and its findings (structure, then every symptom and code it names;
+    not `strict`: structure only, as when `rules diff` runs new cases on old rules)."""
+    try:
+        data = load_file(file)
+    except FindingError as exc:
+        return None, exc.findings
+    old = format_finding(data, str(file))
+    if old is not None:
+        return None, [old]
+    found = schemas.check("cases", data, str(file))
+    if found or not strict:
+        return (None if found else data), found
+    codes = sorted({r.conclude.code for r in ruleset.active_rules if r.conclude})
+    for i, case in enumerate(data["cases"]):
+        def at(*path: Any) -> Span:
+            return locate(data, ["cases", i, *path], Span(str(file)))
+        sym = case.get("symptom")
+        if sym is not None and sym not in ruleset.symptom_ids:
+            found.append(Finding(at("symptom"), "unknown-symptom",
+                                 f"symptom {sym!r} is not in symptoms.yaml{suggest(sym, ruleset.symptom_ids)}"))
+        expect = case["expect"]
+        named = [(key, j, c) for key in CODE_LISTS for j, c in enumerate(expect.get(key, []))]
+        named += [(key, c, c) for key in PINS for c in expect.get(key, {})]
+        for key, where, code in named:
+            if code not in codes:
+                found.append(Finding(at("expect", key, where), "unknown-code",
+                                     f"expect.{key}: no rule concludes {code!r}{suggest(code, codes)}"))
+        for key in PINS:
+            for code in expect.get(key, {}):
+                if code in codes and code not in expect.get("concluded", []):
+                    found.append(Finding(at("expect", key, code), "pin-not-concluded",
+                                         f"expect.{key} pins {code}, so list {code} under `concluded:` too"))
+    return data, found
+
+
+def run_cases(eng: Engine, files: list[Path], strict: bool = True) -> tuple[list[CaseResult], list[Finding]]:
+    """Every case of every file. A file with findings fails as a whole: it counts as one failed
+    result (never silently left out), and its findings are returned."""
     results: list[CaseResult] = []
     findings: list[Finding] = []
     cache: dict[str, Snapshot] = {}
     for file in files:
-        try:
-            data = load_file(file)
-        except FindingError as exc:
-            findings.extend(exc.findings)
-            continue
-        found = schemas.check("cases", data, str(file))
+        data, found = check_case_file(eng.ruleset, file, strict)
         if found:
             findings.extend(found)
+            results.append(CaseResult(str(file), found[0].span.line, f"(the case file {file.name})", False,
+                                      [f"{len(found)} problem(s) in the file, first: {found[0]}"]))
             continue
         for i, case in enumerate(data["cases"]):
             span = locate(data, ["cases", i], Span(str(file)))
@@ -57,6 +100,7 @@ def run_cases(eng: Engine, files: list[Path]) -> tuple[list[CaseResult], list[Fi
                 results.append(_run_case(eng, file, data, case, span, cache))
             except FindingError as exc:
                 findings.extend(exc.findings)
+                results.append(CaseResult(str(file), span.line, case["name"], False, [str(f) for f in exc.findings]))
     return results, findings
 
 
@@ -110,22 +154,41 @@ def _run_case(eng: Engine, file: Path, data: dict, case: dict, span: Span, cache
     for text in expect.get("missing_contains", []):
         if not any(text in m for m in missing):
             problems.append(f"no undetermined verdict names missing {text!r}; missing were {sorted(set(missing))}")
+    problems += _pinned(out, expect)
     fired = {f.rule for f in d.firings}
-    return CaseResult(str(file), span.line, case["name"], not problems, problems, out, fired)
+    return CaseResult(str(file), span.line, case["name"], not problems, problems, out, fired, expect)
+
+
+def _pinned(out: dict[str, Any], expect: dict[str, Any]) -> list[str]:
+    """message_contains / remedies_contain / warnings_contain: each phrase in that verdict's text."""
+    problems: list[str] = []
+    verdicts = {v["code"]: v for v in out["verdicts"]}
+    for key, field_, what in (("message_contains", "message", "message"), ("remedies_contain", "remedies", "remedy"),
+                              ("warnings_contain", "warnings", "warning")):
+        for code, phrases in expect.get(key, {}).items():
+            v = verdicts.get(code)
+            if v is None:
+                continue  # reported as "expected CODE to be concluded"
+            texts = [v[field_]] if field_ == "message" else v.get(field_, [])
+            for phrase in phrases:
+                if not any(phrase in t for t in texts):
+                    problems.append(f"{code}: no {what} contains {phrase!r}; " + (
+                        f"the message is {v['message']!r}" if field_ == "message" else f"the {field_} are {texts}"))
+    return problems
 
 
 def coverage(eng: Engine, results: list[CaseResult]) -> tuple[list[str], list[str]]:
-    """Rules no case fires, and cited article sections no rule cites (known gaps excluded)."""
+    """Rules no case fires, and sections of cited sources that no rule cites (known gaps excluded)."""
     fired = set().union(*(r.fired_rules for r in results)) if results else set()
     gaps = eng.ruleset.known_gaps
     uncovered_rules = [r.id for r in eng.ruleset.active_rules if r.id not in fired and r.id not in gaps.get("rules", ())]
-    cited = {(c.article, c.section) for r in eng.ruleset.active_rules for c in r.citations}
+    cited = {(c.source, c.section) for r in eng.ruleset.active_rules for c in r.citations}
     uncovered_sections = []
-    for number in sorted({a for a, _ in cited}):
-        article = eng.ruleset.articles.get(number)
-        for s in article.sections if article else ():
-            key = f"{number}#{s.id}"
-            if (number, s.id) not in cited and key not in gaps.get("sections", ()):
+    for source_id in sorted({a for a, _ in cited}):
+        source = eng.ruleset.sources.get(source_id)
+        for s in source.sections if source else ():
+            key = f"{source_id}#{s.id}"
+            if (source_id, s.id) not in cited and key not in gaps.get("sections", ()):
                 uncovered_sections.append(key)
     return uncovered_rules, uncovered_sections
 

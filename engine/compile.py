@@ -7,8 +7,11 @@ that is safe with missing data is emitted:
 * every pattern carries a positive discriminator (`t`: the fact kind), never only negative tests;
 * a join (`same_as`) also requires the joined field to exist on the earlier fact (`$ex`), so an
   absent value never satisfies a negation;
-* joins are equality only (ordering against an absent field of another fact is engine error 311),
-  and no `$m`/arithmetic references are emitted;
+* joins are equality (`same_as`) or inequality (`differs_from`, `$neq` with the same `$ex`
+  guards on both sides); ordering against another fact's field is never emitted (engine error
+  311 on an absent field), nor `$m`/arithmetic references;
+* `ignore_case` compares a lower-cased shadow field (`<field>__lc`, see `shadow_field`) that the
+  engine asserts next to each text field some rule compares without case;
 * vocabulary fields named `id`/`sid` (reserved by durable-rules) are renamed;
 * numbers are whole numbers (the C parser rejects `1e-05`);
 * negation over a list requires a `__known` marker for that list, and negation over a derived
@@ -35,6 +38,38 @@ def engine_alias(alias: str) -> str:
     return "a_" + alias
 
 
+def shadow_field(name: str) -> str:
+    """The lower-cased copy of a text field, for `ignore_case` comparisons."""
+    return engine_field(name) + "__lc"
+
+
+def folded(value: Any) -> Any:
+    return value.casefold() if isinstance(value, str) else value
+
+
+def case_folded_fields(ruleset: Ruleset) -> dict[str, tuple[str, ...]]:
+    """fact kind -> the fields some rule compares without case (each gets a shadow field)."""
+    out: dict[str, set[str]] = {}
+    for rule in ruleset.active_rules:
+        for branch in rule.branches():
+            kinds = {p.alias: p.fact for p in branch}
+            for p in branch:
+                for c in _flat(p.conditions):
+                    if c.ignore_case:
+                        out.setdefault(p.fact, set()).add(c.field)
+                        if c.ref is not None and c.ref[0] in kinds:
+                            out.setdefault(kinds[c.ref[0]], set()).add(c.ref[1])
+    return {k: tuple(sorted(v)) for k, v in out.items()}
+
+
+def _flat(conds: Any) -> Any:
+    for c in conds:
+        if isinstance(c, AnyOf):
+            yield from _flat(c.conditions)
+        else:
+            yield c
+
+
 @dataclass(frozen=True)
 class Branch:
     """One alternative of one rule, as registered with durable-rules."""
@@ -57,6 +92,7 @@ class CompiledRuleset:
     derived_kinds: set[str]
     components: dict[str, frozenset[str]]  # derived kind -> the kinds it is mutually recursive with
     definition: dict[str, dict]  # what is registered with durable-rules
+    shadows: dict[str, tuple[str, ...]]  # fact kind -> fields asserted lower-cased too (ignore_case)
 
     def branches_of(self, rule_id: str) -> list[Branch]:
         return [b for b in self.branches if b.rule.id == rule_id]
@@ -77,7 +113,10 @@ def _constant(value: Any) -> Any:
 def _condition(c: Condition | AnyOf, guards_for: dict[str, set[str]]) -> dict:
     if isinstance(c, AnyOf):
         return {"$or": [_condition(x, guards_for) for x in c.conditions]}
-    f = engine_field(c.field)
+    f = shadow_field(c.field) if c.ignore_case else engine_field(c.field)
+    value = tuple(folded(v) for v in c.value) if c.ignore_case and c.op == "one_of" else \
+        folded(c.value) if c.ignore_case and c.op not in ("same_as", "differs_from") else c.value
+    c = Condition(c.field, c.op, value, c.span, c.ignore_case)
     if c.op == "equals":
         return {f: _constant(c.value)}
     if c.op == "not_equals":
@@ -89,10 +128,15 @@ def _condition(c: Condition | AnyOf, guards_for: dict[str, set[str]]) -> dict:
     if c.op in ("less_than", "at_most", "greater_than", "at_least"):
         op = {"less_than": "$lt", "at_most": "$lte", "greater_than": "$gt", "at_least": "$gte"}[c.op]
         return {op: {f: _constant(c.value)}}
-    if c.op == "same_as":
+    if c.op in ("same_as", "differs_from"):
         alias, other = c.value
-        guards_for.setdefault(alias, set()).add(engine_field(other))
-        return {f: {engine_alias(alias): engine_field(other)}}
+        other_f = shadow_field(other) if c.ignore_case else engine_field(other)
+        guards_for.setdefault(alias, set()).add(other_f)
+        ref = {engine_alias(alias): other_f}
+        if c.op == "same_as":
+            return {f: ref}
+        # Unknown on either side is unknown, never "different": both fields must exist.
+        return {"$and": [{"$ex": {f: 1}}, {"$neq": {f: ref}}]}
     if c.op == "is_unknown":
         return {"$nex": {f: 1}}
     if c.op == "is_known":
@@ -146,7 +190,7 @@ def compile_ruleset(ruleset: Ruleset, action_factory: Any) -> CompiledRuleset:
             definition[branch_name] = {"all": out, "run": action_factory(branch), "pri": 1 + stratum}
             branches.append(branch)
     return CompiledRuleset(ruleset, name, branches, rule_strata, max(rule_strata.values(), default=0), derived,
-                           component_of(ruleset), {name: definition})
+                           component_of(ruleset), {name: definition}, case_folded_fields(ruleset))
 
 
 def _noop(c: Any) -> None:

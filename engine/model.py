@@ -4,13 +4,20 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from dataclasses import dataclass, field
 from typing import Any, Union
 
 from .findings import Span
 
+_TERM = re.compile(r"\{ui\.([a-z][a-z0-9_]*)\}")
+
 OPERATORS = ("equals", "not_equals", "one_of", "less_than", "at_most", "greater_than", "at_least",
-             "same_as", "is_unknown", "is_known")
+             "same_as", "differs_from", "is_unknown", "is_known")
+JOINS = ("same_as", "differs_from")  # operators whose value names another fact's field (alias, field)
+CASE_FOLDING = ("equals", "not_equals", "one_of", "same_as", "differs_from")  # may carry ignore_case
+BASES = ("article", "salesforce-doc", "platform", "inference")
+UI_ALIAS = "ui"  # `{ui.term}` in a template names a glossary term, never a fact
 ORDERING = ("less_than", "at_most", "greater_than", "at_least")
 KIND_ORDER = ("wait", "cause", "remedy", "advice", "answer", "info")
 
@@ -57,21 +64,51 @@ class Section:
 
 
 @dataclass(frozen=True)
-class Article:
-    number: str
+class Source:
+    """A document rules may cite: a KB article, a Help page, an object reference…"""
+
+    id: str
+    kind: str
     title: str
     url: str
-    published: str
     sections: tuple[Section, ...]
+    published: str = ""
+    label: str = ""  # short name shown next to a verdict ("KB 000384042"); the title when empty
+
+    @property
+    def name(self) -> str:
+        return self.label or self.title
 
     def section(self, section_id: str) -> Section | None:
         return next((s for s in self.sections if s.id == section_id), None)
 
 
 @dataclass(frozen=True)
+class SymptomDef:
+    """What a customer reports (`--symptom`), with the source sections it corresponds to."""
+
+    id: str
+    title: str
+    description: str = ""
+    sections: tuple[tuple[str, str], ...] = ()  # (source id, section id)
+    span: Span = field(default=Span(""), compare=False)
+
+
+@dataclass(frozen=True)
+class Term:
+    """A Salesforce screen or setting path, written once and used as `{ui.<name>}`."""
+
+    name: str
+    text: str
+    description: str = ""
+
+
+@dataclass(frozen=True)
 class Citation:
-    article: str
+    source: str
     section: str
+    basis: str = "article"  # article | salesforce-doc | platform | inference
+    quote: str = ""
     note: str = ""
     span: Span = field(default=Span(""), compare=False)
 
@@ -80,12 +117,18 @@ class Citation:
 class Condition:
     field: str
     op: str
-    value: Any = None  # constant, list of constants, or (alias, field) for same_as
+    value: Any = None  # constant, list of constants, or (alias, field) for same_as / differs_from
     span: Span = field(default=Span(""), compare=False)
+    ignore_case: bool = False
 
     @property
     def ref(self) -> tuple[str, str] | None:
-        return self.value if self.op == "same_as" else None
+        return self.value if self.op in JOINS else None
+
+    @property
+    def exact_join(self) -> bool:
+        """An equality join the engine can look up by value (an index of the exact value)."""
+        return self.op == "same_as" and not self.ignore_case
 
 
 @dataclass(frozen=True)
@@ -128,6 +171,7 @@ class Conclusion:
     detail: str = ""
     remedies: tuple[str, ...] = ()
     span: Span = field(default=Span(""), compare=False)
+    warnings: tuple[str, ...] = ()  # what a remedy also changes for others
 
 
 @dataclass(frozen=True)
@@ -191,12 +235,37 @@ class Ruleset:
     description: str
     root: str
     vocabulary: Vocabulary
-    articles: dict[str, Article]
+    sources: dict[str, Source]
     rules: tuple[Rule, ...]
     lock: dict[str, dict]
     file_hashes: dict[str, str]
     case_paths: tuple[str, ...] = ()
     known_gaps: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    symptoms: dict[str, SymptomDef] = field(default_factory=dict)
+    glossary: dict[str, Term] = field(default_factory=dict)
+
+    @property
+    def symptom_ids(self) -> tuple[str, ...]:
+        """Every value `--symptom` and `symptom:` may take (`none` is implicit)."""
+        return tuple(self.symptoms)
+
+    def expand(self, text: str) -> str:
+        """A template with its `{ui.term}` placeholders replaced by the glossary's text."""
+        return _TERM.sub(lambda m: self.glossary[m.group(1)].text if m.group(1) in self.glossary else m.group(0), text)
+
+    def citation_label(self, c: Citation) -> str:
+        """"KB 000384042 · Resolution C: …" (the source's short name and the section's title)."""
+        src = self.sources.get(c.source)
+        sec = src.section(c.section) if src else None
+        return f"{src.name if src else c.source} · {sec.title if sec else c.section}"
+
+    def citation_doc(self, c: Citation) -> dict[str, Any]:
+        """A citation as it appears in a verdict (JSON)."""
+        src = self.sources.get(c.source)
+        sec = src.section(c.section) if src else None
+        return {"source": c.source, "source_title": src.name if src else c.source, "section": c.section,
+                "section_title": sec.title if sec else "", "url": src.url if src else "",
+                "basis": c.basis, "quote": c.quote}
 
     @property
     def sha256(self) -> str:

@@ -1,4 +1,4 @@
-"""Load a rules directory: manifest, vocabulary, article registry, lock and rule files.
+"""Load a rules directory: manifest, vocabulary, sources, symptoms, glossary, lock and rule files.
 
 Loading gathers every finding at once; the semantic checks (engine/checks/) run over what
 loaded. Nothing is half-loaded: callers get a Ruleset only when there are no errors.
@@ -7,21 +7,28 @@ from __future__ import annotations
 
 import hashlib
 import importlib.util
+import os
 from pathlib import Path
 from typing import Any
 
 from . import schemas
 from .findings import Finding, FindingError, Severity, Span
 from .loader import LocatedDict, load_file, locate
-from .model import (AnyOf, Article, Citation, Conclusion, Condition, Derive, FactDef, FieldDef,
-                    Group, ListDef, Pattern, Rule, Ruleset, Section, Vocabulary)
+from .model import (OPERATORS, AnyOf, Citation, Conclusion, Condition, Derive, FactDef, FieldDef, Group,
+                    ListDef, Pattern, Rule, Ruleset, Section, Source, SymptomDef, Term, Vocabulary)
 
 MANIFEST = "ruleset.yaml"
 SCHEMA_LINE = "# yaml-language-server: $schema="
 
 
+RULES_ENV = "SYNCDOCTOR_RULES"
+
+
 def default_rules_dir() -> Path:
-    """The knowledge base shipped inside the package."""
+    """The rules used when no directory is given: $SYNCDOCTOR_RULES when set (the project's own
+    tests point it at their fixture ruleset), otherwise the knowledge base shipped in the package."""
+    if os.environ.get(RULES_ENV):
+        return Path(os.environ[RULES_ENV])
     # `rules/` holds data only (no __init__.py), so it is a namespace-style package: ask the
     # import system where it lives, which works for wheels and editable installs alike.
     spec = importlib.util.find_spec("syncdoctor.rules")
@@ -31,19 +38,50 @@ def default_rules_dir() -> Path:
     raise FileNotFoundError("the packaged rules (syncdoctor.rules) are missing from this installation")
 
 
+FORMAT = 2
+FORMAT_1 = ("format 1 is no longer read: this file needs `format: 2` and the format-2 keys "
+            "(docs/authoring.md, \"From format 1\")")
+
+
+def format_finding(data: Any, file: str) -> Finding | None:
+    """One finding for a file written in an older format, instead of a schema error per key."""
+    if isinstance(data, dict) and data.get("format", 1) != FORMAT:
+        where = locate(data, ["format"], Span(file, 1, 1)) if "format" in data else Span(file, 1, 1)
+        if data.get("format", 1) == 1:
+            return Finding(where, "format-1", FORMAT_1)
+        return Finding(where, "format", f"`format: {data.get('format')!r}`: this syncdoctor reads format {FORMAT}")
+    return None
+
+
 class _Collector:
     def __init__(self) -> None:
         self.findings: list[Finding] = []
 
-    def load(self, path: Path, schema: str) -> Any:
+    def load(self, path: Path, schema: str, versioned: bool = True) -> Any:
         try:
             data = load_file(path)
         except FindingError as exc:
             self.findings.extend(exc.findings)
             return None
+        old = format_finding(data, str(path)) if versioned else None
+        if old is not None:
+            self.findings.append(old)
+            return None
         found = schemas.check(schema, data, str(path))
         self.findings.extend(found)
         return None if found else data
+
+
+def inside(root: Path, relative: Any) -> Path | None:
+    """`root/relative` when it stays inside `root` (no absolute path, no `..` out, no symlink out)."""
+    if not isinstance(relative, str) or not relative:
+        return None
+    candidate = (root / relative)
+    try:
+        candidate.resolve().relative_to(root.resolve())
+    except (ValueError, OSError):
+        return None
+    return candidate
 
 
 LOCK_CODES = ("version-not-bumped", "lock-stale")
@@ -78,35 +116,52 @@ def load_ruleset(directory: Path | str | None = None, *, run_checks: bool = True
             pass
 
     remember(manifest_path)
-    vocab_path = root / manifest["vocabulary"]
-    articles_path = root / manifest["articles"]
-    lock_path = root / manifest["lock"]
-    vocab_raw = col.load(vocab_path, "vocabulary")
-    articles_raw = col.load(articles_path, "articles")
-    for p in (vocab_path, articles_path):
-        remember(p)
+
+    def path_of(key: str) -> Path | None:
+        p = inside(root, manifest[key])
+        if p is None:
+            col.findings.append(Finding(locate(manifest, [key], Span(str(manifest_path))), "path-outside",
+                                        f"{key}: {manifest[key]!r} is not a file inside the rules folder; "
+                                        "name it relative to ruleset.yaml, like sources.yaml"))
+        return p
+
+    vocab_path, sources_path, symptoms_path, glossary_path, lock_path = (
+        path_of(k) for k in ("vocabulary", "sources", "symptoms", "glossary", "lock"))
+    loaded: dict[str, Any] = {}
+    for key, path in (("vocabulary", vocab_path), ("sources", sources_path), ("symptoms", symptoms_path),
+                      ("glossary", glossary_path)):
+        loaded[key] = col.load(path, key) if path is not None else None
+        if path is not None:
+            remember(path)
     lock: dict[str, dict] = {}
-    if lock_path.exists():
-        lock_raw = col.load(lock_path, "lock")
+    if lock_path is not None and lock_path.exists():
+        lock_raw = col.load(lock_path, "lock", versioned=False)
         if lock_raw is not None:
             lock = {k: dict(v, span=locate(lock_raw, ["rules", k], Span(str(lock_path))))
                     for k, v in lock_raw["rules"].items()}
-    else:
+    elif lock_path is not None:
         col.findings.append(Finding(Span(str(lock_path)), "lock-missing",
                                     "no lock file: run `syncdoctor rules lock` to record each rule's content hash",
                                     Severity.WARNING))
 
-    vocabulary = _vocabulary(vocab_raw, str(vocab_path)) if vocab_raw is not None else None
-    articles = _articles(articles_raw, str(articles_path), col) if articles_raw is not None else {}
+    sources = _sources(loaded["sources"], str(sources_path), col) if loaded["sources"] is not None else {}
+    symptoms = _symptoms(loaded["symptoms"], str(symptoms_path), col) if loaded["symptoms"] is not None else {}
+    glossary = ({k: Term(k, v["text"], v.get("description", "")) for k, v in loaded["glossary"]["terms"].items()}
+                if loaded["glossary"] is not None else {})
+    vocabulary = (_vocabulary(loaded["vocabulary"], str(vocab_path), tuple(symptoms), col)
+                  if loaded["vocabulary"] is not None and loaded["symptoms"] is not None else None)
 
     rule_files: list[Path] = []
-    for folder in manifest["rules"]:
-        base = root / folder
-        if not base.is_dir():
-            col.findings.append(Finding(locate(manifest, ["rules"], Span(str(manifest_path))), "no-such-directory",
-                                        f"rules folder {folder!r} does not exist"))
+    for i, folder in enumerate(manifest["rules"]):
+        base = inside(root, folder)
+        if base is None or not base.is_dir():
+            col.findings.append(Finding(locate(manifest, ["rules", i], Span(str(manifest_path))),
+                                        "no-such-directory" if base is not None else "path-outside",
+                                        f"rules folder {folder!r} " + ("does not exist" if base is not None else
+                                                                       "is not a folder inside the rules folder")))
             continue
-        rule_files.extend(sorted(p for p in base.rglob("*") if p.suffix in (".yaml", ".yml") and p.is_file()))
+        rule_files.extend(sorted(p for p in base.rglob("*") if p.suffix in (".yaml", ".yml") and p.is_file()
+                                 and inside(root, p.relative_to(root).as_posix()) is not None))
 
     rules: list[Rule] = []
     for path in rule_files:
@@ -115,17 +170,27 @@ def load_ruleset(directory: Path | str | None = None, *, run_checks: bool = True
         _check_schema_line(path, root, col)
         if raw is None:
             continue
-        rules.append(_rule(raw, str(path)))
+        rule = _rule(raw, str(path), col)
+        if rule is not None:
+            rules.append(rule)
 
-    case_paths = tuple(str(root / c) for c in manifest.get("cases", []))
+    case_paths: list[str] = []
+    for i, c in enumerate(manifest.get("cases", [])):
+        p = inside(root, c)
+        if p is None:
+            col.findings.append(Finding(locate(manifest, ["cases", i], Span(str(manifest_path))), "path-outside",
+                                        f"cases: {c!r} is not inside the rules folder"))
+        else:
+            case_paths.append(str(p))
     gaps = manifest.get("known_gaps", {}) or {}
     ruleset = None
     if vocabulary is not None:
         ruleset = Ruleset(
             name=manifest["name"], version=manifest["version"], description=manifest["description"],
-            root=str(root), vocabulary=vocabulary, articles=articles, rules=tuple(rules), lock=lock,
-            file_hashes=file_hashes, case_paths=case_paths,
+            root=str(root), vocabulary=vocabulary, sources=sources, rules=tuple(rules), lock=lock,
+            file_hashes=file_hashes, case_paths=tuple(case_paths),
             known_gaps={"rules": tuple(gaps.get("rules", [])), "sections": tuple(gaps.get("sections", []))},
+            symptoms=symptoms, glossary=glossary,
         )
     if ruleset is not None and run_checks:
         from .checks import run_checks as _run
@@ -154,28 +219,51 @@ def _check_schema_line(path: Path, root: Path, col: _Collector) -> None:
                                     Severity.WARNING))
 
 
-def _vocabulary(raw: Any, file: str) -> Vocabulary:
+def _vocabulary(raw: Any, file: str, symptoms: tuple[str, ...], col: _Collector) -> Vocabulary:
     lists = {name: ListDef(name, d["description"], d["source"]) for name, d in raw["lists"].items()}
     facts = {}
     for name, d in raw["facts"].items():
-        fields = {
-            fname: FieldDef(fname, f["type"], f["description"], tuple(f.get("values", ())), bool(f.get("always_known", False)))
-            for fname, f in d["fields"].items()
-        }
+        fields = {}
+        for fname, f in d["fields"].items():
+            values = tuple(f.get("values", ()))
+            if f.get("values_from") == "symptoms":
+                # The symptoms are data (symptoms.yaml); `none` means no symptom was given.
+                values = ("none",) + symptoms
+                if f.get("values") or f["type"] != "enum":
+                    col.findings.append(Finding(locate(raw, ["facts", name, "fields", fname], Span(file)), "schema",
+                                                f"{name}.{fname}: `values_from: symptoms` goes with `type: enum` and no `values:`"))
+            fields[fname] = FieldDef(fname, f["type"], f["description"], values, bool(f.get("always_known", False)))
         facts[name] = FactDef(name, d["description"], d["origin"], d["cardinality"], fields,
                               tuple(d.get("key", ())), tuple(d.get("complete_when", ())),
                               locate(raw, ["facts", name], Span(file)))
     return Vocabulary(lists, facts)
 
 
-def _articles(raw: Any, file: str, col: _Collector) -> dict[str, Article]:
-    out: dict[str, Article] = {}
-    for i, a in enumerate(raw["articles"]):
-        if a["number"] in out:
-            col.findings.append(Finding(locate(raw, ["articles", i], Span(file)), "duplicate-article",
-                                        f"article {a['number']} is listed twice"))
-        out[a["number"]] = Article(a["number"], a["title"], a["url"], a["published"],
-                                   tuple(Section(s["id"], s["title"], s.get("summary", "")) for s in a["sections"]))
+def _sources(raw: Any, file: str, col: _Collector) -> dict[str, Source]:
+    out: dict[str, Source] = {}
+    for i, a in enumerate(raw["sources"]):
+        if a["id"] in out:
+            col.findings.append(Finding(locate(raw, ["sources", i, "id"], Span(file)), "duplicate-source",
+                                        f"source {a['id']} is listed twice"))
+        sections = tuple(Section(s["id"], s["title"], s.get("summary", "")) for s in a["sections"])
+        seen: set[str] = set()
+        for j, sec in enumerate(sections):
+            if sec.id in seen:
+                col.findings.append(Finding(locate(raw, ["sources", i, "sections", j], Span(file)), "duplicate-section",
+                                            f"source {a['id']} lists section {sec.id!r} twice"))
+            seen.add(sec.id)
+        out[a["id"]] = Source(a["id"], a["kind"], a["title"], a["url"], sections, a.get("published", ""), a.get("label", ""))
+    return out
+
+
+def _symptoms(raw: Any, file: str, col: _Collector) -> dict[str, SymptomDef]:
+    out: dict[str, SymptomDef] = {}
+    for i, s in enumerate(raw["symptoms"]):
+        span = locate(raw, ["symptoms", i], Span(file))
+        if s["id"] in out:
+            col.findings.append(Finding(span, "duplicate-symptom", f"symptom {s['id']} is listed twice"))
+        out[s["id"]] = SymptomDef(s["id"], s["title"], s.get("description", ""),
+                                  tuple((x["source"], x["section"]) for x in s.get("sections", [])), span)
     return out
 
 
@@ -187,14 +275,14 @@ def _condition(raw: Any, c: Any, path: list, file: str) -> Condition | AnyOf:
     span = _span(raw, path, file)
     if "any_of" in c:
         return AnyOf(tuple(_condition(raw, cc, path + ["any_of", j], file) for j, cc in enumerate(c["any_of"])), span)
-    op = next(k for k in c if k != "field")
+    op = next(k for k in c if k in OPERATORS)  # the schema allows exactly one
     value = c[op]
-    if op == "same_as":
+    if op in ("same_as", "differs_from"):
         alias, fld = value.split(".", 1)
         value = (alias, fld)
     elif op == "one_of":
         value = tuple(value)
-    return Condition(c["field"], op, value, span)
+    return Condition(c["field"], op, value, span, bool(c.get("ignore_case", False)))
 
 
 def _pattern(raw: Any, p: Any, path: list, file: str, negated: bool) -> Pattern:
@@ -218,7 +306,7 @@ def _value(v: Any) -> Any:
     return v
 
 
-def _rule(raw: LocatedDict, file: str) -> Rule:
+def _rule(raw: LocatedDict, file: str, col: _Collector) -> Rule | None:
     when = Group("all", tuple(_item(raw, it, ["when", i], file) for i, it in enumerate(raw["when"])), _span(raw, ["when"], file))
     then = raw["then"]
     derive = conclude = None
@@ -228,8 +316,9 @@ def _rule(raw: LocatedDict, file: str) -> Rule:
     else:
         c = then["conclude"]
         conclude = Conclusion(c["code"], c["kind"], c["message"], c.get("detail", ""), tuple(c.get("remedies", [])),
-                              _span(raw, ["then", "conclude"], file))
-    citations = tuple(Citation(c["article"], c["section"], c.get("note", ""), _span(raw, ["citations", i], file))
+                              _span(raw, ["then", "conclude"], file), tuple(c.get("warnings", [])))
+    citations = tuple(Citation(c["source"], c["section"], c["basis"], c.get("quote", ""), c.get("note", ""),
+                               _span(raw, ["citations", i], file))
                       for i, c in enumerate(raw["citations"]))
     return Rule(raw["id"], raw["version"], raw["title"], raw["status"], raw.get("description", ""), when, derive,
                 conclude, citations, file, _span(raw, ["id"], file), raw)

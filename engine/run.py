@@ -16,7 +16,7 @@ from typing import Any
 
 from durable.engine import Host, MessageNotHandledException, MessageObservedException
 
-from .compile import Branch, CompiledRuleset, compile_ruleset, engine_alias, engine_field
+from .compile import Branch, CompiledRuleset, compile_ruleset, engine_alias, engine_field, shadow_field
 from .facts import MISSING, Fact, FactSet
 from .graph import kind_graph, producers, sccs
 from .model import KIND_ORDER, Condition, Rule, Ruleset
@@ -111,7 +111,9 @@ def _demand_plan(compiled: CompiledRuleset) -> tuple[list[str], dict[str, list[t
     for branch in compiled.branches:
         kinds = {p.alias: p.fact for p in branch.patterns}
         for p in branch.patterns:
-            joins = [c for c in p.conditions if isinstance(c, Condition) and c.op == "same_as"]
+            # Only an exact equality join can be looked up by value; a pattern without one (an
+            # inequality or case-insensitive join) needs every pool fact of its kind.
+            joins = [c for c in p.conditions if isinstance(c, Condition) and c.exact_join]
             if not joins:
                 eager.add(p.fact)
             for c in joins:
@@ -148,9 +150,10 @@ def render(template: str, binding: dict[str, Fact]) -> str:
     return _PLACEHOLDER.sub(sub, template)
 
 
-def engine_fact(fact: Fact, sid: str) -> dict[str, Any]:
-    """A fact as durable-rules takes it: reserved names renamed, and numbers its C parser reads
-    (json.dumps writes 0.00001 as `1e-05`, which it rejects: floats must be whole)."""
+def engine_fact(fact: Fact, sid: str, shadows: dict[str, tuple[str, ...]] | None = None) -> dict[str, Any]:
+    """A fact as durable-rules takes it: reserved names renamed, numbers its C parser reads
+    (json.dumps writes 0.00001 as `1e-05`, which it rejects: floats must be whole), and a
+    lower-cased copy of each text field some rule compares with `ignore_case`."""
     out: dict[str, Any] = {"sid": sid, "t": fact.kind, "_fid": fact.fid}
     for k, v in fact.values.items():
         if isinstance(v, float):
@@ -158,6 +161,9 @@ def engine_fact(fact: Fact, sid: str) -> dict[str, Any]:
                 raise EngineError(f"fact {fact.fid} ({fact.kind}.{k}) holds {v!r}: only whole numbers reach the engine")
             v = int(v)
         out[engine_field(k)] = v
+    for k in (shadows or {}).get(fact.kind, ()):
+        if isinstance(fact.values.get(k), str):
+            out[shadow_field(k)] = fact.values[k].casefold()
     return out
 
 
@@ -184,7 +190,7 @@ class Diagnosis:
             details: list[str] = []
             if rule.conclude.detail:
                 for f in firings:
-                    text = render(rule.conclude.detail, {a: self.facts[fid] for a, fid in f.matched.items()})
+                    text = render(rs.expand(rule.conclude.detail), {a: self.facts[fid] for a, fid in f.matched.items()})
                     if text not in details:
                         details.append(text)
             verdict = {
@@ -193,22 +199,16 @@ class Diagnosis:
                 "rule": rule.id,
                 "rule_version": rule.version,
                 "rule_status": rule.status,
-                "message": " ".join(render(rule.conclude.message, first).split()),
+                "message": " ".join(render(rs.expand(rule.conclude.message), first).split()),
                 "details": details,
-                "remedies": [render(r, first) for r in rule.conclude.remedies],
-                "citations": [self._citation(c) for c in rule.citations],
+                "remedies": [render(rs.expand(r), first) for r in rule.conclude.remedies],
+                "warnings": [render(rs.expand(w), first) for w in rule.conclude.warnings],
+                "citations": [rs.citation_doc(c) for c in rule.citations],
                 "evidence": [f.id for f in firings],
             }
             out.append(verdict)
         out.sort(key=lambda v: (KIND_ORDER.index(v["kind"]), v["code"]))
         return out
-
-    def _citation(self, c: Any) -> dict[str, Any]:
-        article = self.compiled.ruleset.articles.get(c.article)
-        section = article.section(c.section) if article else None
-        return {"article": c.article, "section": c.section,
-                "section_title": section.title if section else "",
-                "url": article.url if article else ""}
 
     def undetermined(self) -> list[dict[str, Any]]:
         rs = self.compiled.ruleset
@@ -300,8 +300,8 @@ class Engine:
                 session.derived_by[fid] = firing.id
                 firing.produced = fid
                 for extra in self._demanded(session, [fact]):
-                    c.assert_fact(engine_fact(extra, session.sid))
-                c.assert_fact(engine_fact(fact, session.sid))
+                    c.assert_fact(engine_fact(extra, session.sid, self.compiled.shadows))
+                c.assert_fact(engine_fact(fact, session.sid, self.compiled.shadows))
             except Exception as exc:  # surfaced by diagnose(): never swallowed
                 session.errors.append(f"rule {rule.id} (branch {branch.index}): {type(exc).__name__}: {exc}")
 
@@ -325,7 +325,7 @@ class Engine:
                 session.new_facts = []
             evaluator = Evaluator(self.compiled, initial, factset.known_lists, factset.list_paths, factset.pool)
             try:
-                batch = [engine_fact(f, sid) for f in initial]
+                batch = [engine_fact(f, sid, self.compiled.shadows) for f in initial]
                 batch += [{"sid": sid, "t": "__known", "list": n} for n in sorted(factset.known_lists)]
                 batch.append({"sid": sid, "t": "__stratum", "n": 0})
                 self._assert_all(host, name, batch)

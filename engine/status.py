@@ -14,7 +14,7 @@ from typing import Any, Iterable
 
 from .compile import Branch, CompiledRuleset
 from .facts import MISSING, Fact, FactPool, indexed_lookup
-from .model import AnyOf, Condition, Pattern
+from .model import JOINS, AnyOf, Condition, Pattern
 
 T, F, U = "true", "false", "unknown"
 
@@ -127,7 +127,7 @@ class Evaluator:
         # A join whose other side is a known value: the facts with that value (the engine has
         # demanded every pool fact with it), plus, for a field that may be unknown, those lacking it.
         for c in p.conditions:
-            if isinstance(c, Condition) and c.op == "same_as":
+            if isinstance(c, Condition) and c.exact_join:
                 other = binding.get(c.value[0])
                 if isinstance(other, Fact) and c.value[1] in other.values:
                     value = other.values[c.value[1]]
@@ -162,19 +162,21 @@ class Evaluator:
         if not present:
             return Truth(U, frozenset({fact.path_of(c.field)}))
         v = fact.values[c.field]
-        if c.op == "same_as":
+        fold = _fold if c.ignore_case else _keep
+        if c.op in JOINS:
             other = binding.get(c.value[0])
             if isinstance(other, _Unknown):
                 return Truth(U, other.missing)
             if other is None or c.value[1] not in other.values:
                 return Truth(U, frozenset({other.path_of(c.value[1])})) if other is not None else Truth(U)
-            return TRUE if _same(v, other.values[c.value[1]]) else FALSE
+            same = _same(fold(v), fold(other.values[c.value[1]]))
+            return TRUE if same == (c.op == "same_as") else FALSE
         if c.op == "equals":
-            return TRUE if _same(v, c.value) else FALSE
+            return TRUE if _same(fold(v), fold(c.value)) else FALSE
         if c.op == "not_equals":
-            return FALSE if _same(v, c.value) else TRUE
+            return FALSE if _same(fold(v), fold(c.value)) else TRUE
         if c.op == "one_of":
-            return TRUE if any(_same(v, x) for x in c.value) else FALSE
+            return TRUE if any(_same(fold(v), fold(x)) for x in c.value) else FALSE
         if not isinstance(v, (int, float)) or isinstance(v, bool):
             return FALSE
         ok = {"less_than": v < c.value, "at_most": v <= c.value, "greater_than": v > c.value,
@@ -236,7 +238,7 @@ class Evaluator:
     def _join_guard(self, p: Pattern, binding: dict[str, Any]) -> Truth:
         result = TRUE
         for c in p.conditions:
-            if isinstance(c, Condition) and c.op == "same_as":
+            if isinstance(c, Condition) and c.op in JOINS:
                 other = binding.get(c.value[0])
                 if isinstance(other, _Unknown):
                     result = t_and(result, Truth(U, other.missing))
@@ -263,6 +265,15 @@ class Evaluator:
             status = NOT_APPLICABLE
         missing = sorted(set().union(*(p.missing for p in parts))) if status == UNDETERMINED else []
         return RuleStatus(rule_id, status, tuple(missing), parts)
+
+
+def _fold(value: Any) -> Any:
+    """Text compared without case (`ignore_case`), exactly as the compiled shadow fields."""
+    return value.casefold() if isinstance(value, str) else value
+
+
+def _keep(value: Any) -> Any:
+    return value
 
 
 def _same(a: Any, b: Any) -> bool:

@@ -21,9 +21,6 @@ from syncdoctor.engine.loader import SNAPSHOT_LIMIT, json_path, locate, parse_js
 
 from .ids import to18
 
-SYMPTOMS = ("in-recycle-bin", "not-syncing", "cannot-delete", "restrict-access", "disable-sync", "wrong-role")
-
-
 def _ts(value: Any) -> datetime | None:
     if not isinstance(value, str):
         return None

@@ -1,20 +1,26 @@
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
 import pytest
 from hypothesis import settings
 
-from syncdoctor.engine.ruleset import default_rules_dir, require_ruleset
+from syncdoctor.engine.ruleset import RULES_ENV, default_rules_dir, require_ruleset
 from syncdoctor.engine.run import Engine
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "docs" / "examples" / "acme.yaml"
+# The project's tests of the engine, the CLI and the formats run on their own fixture ruleset (a
+# frozen copy of the knowledge), never on the shipped rules/: a knowledge change that passes
+# `syncdoctor rules check` cannot break them. Only the tests marked below read rules/ (SHIPPED).
+FIXTURE_RULES = ROOT / "tests" / "fixtures" / "rules"
+SHIPPED = ROOT / "rules"
+os.environ[RULES_ENV] = str(FIXTURE_RULES)
 
 settings.register_profile("ci", max_examples=40, deadline=None)
 settings.register_profile("thorough", max_examples=1000, deadline=None)
-import os
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 
@@ -30,7 +36,7 @@ def engine(ruleset):
 
 @pytest.fixture
 def rules_copy(tmp_path: Path) -> Path:
-    """A private copy of the shipped rules that a test may break."""
+    """A private copy of the fixture rules that a test may break."""
     dst = tmp_path / "rules"
     shutil.copytree(default_rules_dir(), dst, ignore=shutil.ignore_patterns("__pycache__"))
     return dst

@@ -1,33 +1,16 @@
-"""The authors' scenario cases run in pytest too, and the full JSON of each is snapshotted
-(update with `pytest --snapshot-update` after a deliberate change, never by hand)."""
+"""The shipped knowledge (rules/): its own checks, exactly what `syncdoctor rules check` runs.
+
+These are the only tests that read rules/ and docs/knowledge.md; everything else runs on the
+fixture ruleset (tests/fixtures/rules). So an author's change confined to rules/ and
+docs/knowledge.md that passes `rules check` passes here too, by construction.
+"""
 from __future__ import annotations
 
-import json
-
-import pytest
-
-from syncdoctor.cli import scenarios
-from syncdoctor.engine.ruleset import default_rules_dir
-from tests.conftest import ROOT
+from syncdoctor.cli.rules_check import check_knowledge
+from tests.conftest import ROOT, SHIPPED
 
 
-@pytest.fixture(scope="module")
-def case_results(engine):
-    files = scenarios.case_files(default_rules_dir(), engine.ruleset.case_paths)
-    results, findings = scenarios.run_cases(engine, files)
-    assert findings == []
-    return {f"{r.file.rsplit('/', 1)[-1]}::{r.name}": r for r in results}
-
-
-def test_at_least_forty_cases_and_full_coverage(engine, case_results):
-    assert len(case_results) >= 40
-    assert scenarios.coverage(engine, list(case_results.values())) == ([], [])
-    codes = {v["code"] for r in case_results.values() for v in r.output["verdicts"]}
-    assert codes == {r.conclude.code for r in engine.ruleset.rules if r.conclude}
-
-
-def test_every_case_passes_and_matches_its_snapshot(case_results, snapshot):
-    failed = {k: r.problems for k, r in case_results.items() if not r.passed}
-    assert failed == {}
-    outputs = {k: json.loads(json.dumps(r.output).replace(str(ROOT) + "/", "")) for k, r in sorted(case_results.items())}
-    assert outputs == snapshot
+def test_shipped_knowledge_passes_rules_check():
+    report = check_knowledge(SHIPPED, ROOT / "docs" / "knowledge.md")
+    assert report.problems == [], "\n".join(report.problems)
+    assert report.cases >= 40

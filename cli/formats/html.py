@@ -70,8 +70,12 @@ def render_html(doc: dict[str, Any], **_: Any) -> str:
                 out.append("<ul>" + "".join(f"<li>{escape(d)}</li>" for d in v["details"]) + "</ul>")
             if v["remedies"]:
                 out.append("<ol>" + "".join(f"<li>{escape(s)}</li>" for s in v["remedies"]) + "</ol>")
+            if v.get("warnings"):
+                out.append("<div class='warnings'><b>Also changes:</b><ul>"
+                           + "".join(f"<li>{escape(w)}</li>" for w in v["warnings"]) + "</ul></div>")
             for c in v["citations"]:
-                out.append(f"<p>Source: <a href='{escape(c['url'])}'>KB {escape(c['article'])} · {escape(c['section_title'])}</a></p>")
+                out.append(f"<p>Source: <a href='{escape(c['url'])}'>{escape(c['source_title'])} · {escape(c['section_title'])}</a>"
+                           f" <span class='basis'>(basis: {escape(c['basis'])})</span></p>")
             out.append("<div class='proofs'><b>Proof</b>")
             for fid in v["evidence"]:
                 out.append(_proof(fid, r))

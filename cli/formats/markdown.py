@@ -23,7 +23,10 @@ def render_markdown(doc: dict[str, Any], **_: Any) -> str:
             lines += [f"- {d}" for d in v.get("details", [])]
             if v["remedies"]:
                 lines += ["", "Remedy:", ""] + [f"1. {s}" for s in v["remedies"]]
-            lines += [""] + [f"Source: [KB {c['article']} · {c['section_title']}]({c['url']})" for c in v["citations"]] + [""]
+            if v.get("warnings"):
+                lines += ["", "Warning — what the remedy also changes:", ""] + [f"- {w}" for w in v["warnings"]]
+            lines += [""] + [f"Source: [{c['source_title']} · {c['section_title']}]({c['url']}) (basis: {c['basis']})"
+                             for c in v["citations"]] + [""]
         if r["undetermined"]:
             lines += ["Could not decide:", ""]
             lines += [f"- `{u['code']}` needs {', '.join(f'`{m}`' for m in u['missing'])}" for u in r["undetermined"]]

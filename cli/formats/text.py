@@ -39,8 +39,10 @@ def render_text(doc: dict[str, Any], *, color: bool = False, width: int = 100, s
                 console.print(f"         - {escape(d)}")
             for step in v["remedies"]:
                 console.print(f"         → {escape(step)}")
+            for w in v.get("warnings", []):
+                console.print(f"         ! Also changes: {escape(w)}")
             for c in v["citations"]:
-                label = f"KB {c['article']} · {c['section_title'] or c['section']}"
+                label = f"{c['source_title']} · {c['section_title'] or c['section']} ({c['basis']})"
                 link = f"[link={c['url']}]{escape(label)}[/link]" if color and c.get("url") else escape(label)
                 console.print(f"         Source: {link}" + ("" if color or not c.get("url") else f" <{c['url']}>"))
         if r["undetermined"]:

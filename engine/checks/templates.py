@@ -5,7 +5,7 @@ from typing import Iterable
 
 from ..findings import Finding, Span
 from ..loader import locate
-from ..model import Rule, Ruleset
+from ..model import UI_ALIAS, Rule, Ruleset
 from ..schemas import suggest
 from .base import Check
 
@@ -38,6 +38,7 @@ class TemplateNames(Check):
                 return locate(rule.raw, ["then", "conclude", *path], rule.conclude.span) if rule.raw else rule.conclude.span
             texts += [(rule.conclude.message, at("message")), (rule.conclude.detail, at("detail"))]
             texts += [(r, at("remedies", i)) for i, r in enumerate(rule.conclude.remedies)]
+            texts += [(w, at("warnings", i)) for i, w in enumerate(rule.conclude.warnings)]
         if rule.derive:
             for _, v in rule.derive.set:
                 if isinstance(v, str):
@@ -51,6 +52,14 @@ class TemplateNames(Check):
                     yield self.finding(span, f"{{{name}}} is not a fact name: write {{alias.field}}, like {{user.username}}")
                     continue
                 alias, fld = m.groups()
+                if alias == UI_ALIAS:
+                    if rule.derive is not None:
+                        yield self.finding(span, f"{{{name}}}: glossary terms are for messages, remedies and warnings, "
+                                                 "not derived values", "unknown-term")
+                    elif fld not in ruleset.glossary:
+                        yield self.finding(span, f"{{{name}}}: no term {fld!r} in glossary.yaml{suggest(fld, ruleset.glossary)}",
+                                           "unknown-term")
+                    continue
                 fact = aliases.get(alias)
                 if fact is None:
                     yield self.finding(span, f"{{{name}}} names {alias!r}, which this rule does not match in every case"

@@ -1,14 +1,19 @@
 from __future__ import annotations
 
 import math
+import re
 from typing import Any, Iterable
 
 from ..findings import Finding
-from ..model import ORDERING, AnyOf, Condition, FieldDef, Pattern, Rule, Ruleset
+from ..model import CASE_FOLDING, JOINS, ORDERING, UI_ALIAS, AnyOf, Condition, FieldDef, Pattern, Rule, Ruleset
 from ..schemas import suggest
 from .base import Check
 
 _PY_TYPES = {"string": (str,), "id": (str,), "enum": (str,), "boolean": (bool,), "integer": (int,)}
+TEXT_TYPES = ("string", "id", "enum")
+SALESFORCE_ID = re.compile(r"^[a-zA-Z0-9]{15}([a-zA-Z0-9]{3})?$")
+FIELD_REF = re.compile(r"^([a-z][a-z0-9_]*)\.([a-z][a-z0-9_]*)$")
+JOIN_FOR = {"equals": "same_as", "one_of": "same_as", "not_equals": "differs_from"}
 
 
 def flat_conditions(conds: Iterable[Any]) -> Iterable[Condition]:
@@ -38,6 +43,9 @@ class ConditionVocabulary(Check):
                     continue
                 for c in flat_conditions(p.conditions):
                     yield from self._condition(c, p, fdef.fields, bound, ruleset)
+                if p.alias == UI_ALIAS:
+                    yield self.finding(p.span, f"`as: {UI_ALIAS}` is reserved for glossary terms ({{ui.term}}): choose another name",
+                                       "reserved-alias")
                 if not p.negated:
                     if fdef.cardinality == "one" and any(q.fact == p.fact for q in bound.values()):
                         yield self.finding(p.span, f"there is only one {p.fact!r} fact, and a rule matches each fact once: "
@@ -56,11 +64,14 @@ class ConditionVocabulary(Check):
         if p.negated and not fd.always_known and c.op not in ("is_unknown", "is_known"):
             yield self.finding(c.span, f"under `not:` a condition may only use fields that are always known; {p.fact}.{c.field} can be unknown",
                                "negation-on-unknown")
-        if c.op == "same_as":
+        if c.ignore_case and (c.op not in CASE_FOLDING or fd.type not in TEXT_TYPES):
+            yield self.finding(c.span, f"`ignore_case` compares text: it goes with {', '.join(CASE_FOLDING)} on a text field, "
+                                       f"not with {c.op} on {p.fact}.{c.field} ({fd.type})", "ignore-case-misused")
+        if c.op in JOINS:
             alias, other = c.value
             target = bound.get(alias)
             if target is None:
-                yield self.finding(c.span, f"same_as names {alias!r}, which is not a fact matched earlier in this rule"
+                yield self.finding(c.span, f"{c.op} names {alias!r}, which is not a fact matched earlier in this rule"
                                            f"{suggest(alias, bound)}", "unknown-alias")
                 return
             ofd = ruleset.vocabulary.facts[target.fact].fields.get(other) if target.fact in ruleset.vocabulary.facts else None
@@ -79,9 +90,10 @@ class ConditionVocabulary(Check):
             yield self.finding(c.span, f"{c.op} compares numbers, but {p.fact}.{c.field} is {fd.type}", "type-mismatch")
             return
         for v in values:
-            yield from self._constant(c, fd, p, v)
+            yield from self._constant(c, fd, p, v, bound, ruleset)
 
-    def _constant(self, c: Condition, fd: FieldDef, p: Pattern, v: Any) -> Iterable[Finding]:
+    def _constant(self, c: Condition, fd: FieldDef, p: Pattern, v: Any, bound: dict[str, Pattern],
+                  ruleset: Ruleset) -> Iterable[Finding]:
         if isinstance(v, float) and (not math.isfinite(v) or "e" in repr(v) or not v.is_integer()):
             yield self.finding(c.span, f"{v!r}: use a whole number here (the engine's parser rejects this number form)", "number-format")
             return
@@ -89,8 +101,21 @@ class ConditionVocabulary(Check):
         if c.op in ORDERING:
             return
         ok = isinstance(v, wanted) and not (fd.type == "integer" and isinstance(v, bool))
-        if not ok:
-            yield self.finding(c.span, f"{p.fact}.{c.field} is {fd.type}, but the condition compares it with {v!r}", "type-mismatch")
+        ref = FIELD_REF.match(v) if isinstance(v, str) else None
+        if ref and (ref.group(1) in bound or ref.group(1) in ruleset.vocabulary.facts):
+            # `{field: x, equals: user.id}` compares with the text "user.id", never with the user's id.
+            join = JOIN_FOR.get(c.op, "same_as")
+            yield self.finding(c.span, f"{c.op} compares {p.fact}.{c.field} with the text {v!r}, not with that field: "
+                                       f"did you mean `{join}: {v}`?", "literal-looks-like-field")
+        elif not ok:
+            hint = ""
+            if fd.type in TEXT_TYPES and isinstance(v, (bool, int, float)):
+                hint = f": quote it (\"{str(v).lower() if isinstance(v, bool) else v}\") to compare with that text"
+            yield self.finding(c.span, f"{p.fact}.{c.field} is {fd.type}, but the condition compares it with {v!r}{hint}",
+                               "type-mismatch")
+        elif fd.type == "id" and not SALESFORCE_ID.match(v):
+            yield self.finding(c.span, f"{p.fact}.{c.field} is a Salesforce id (15 or 18 letters and digits), "
+                                       f"and {v!r} is not one", "type-mismatch")
         elif fd.type == "enum" and v not in fd.values:
             yield self.finding(c.span, f"{v!r} is not a value {p.fact}.{c.field} can take{suggest(v, fd.values)}; "
                                        f"it is one of: {', '.join(fd.values)}", "unknown-value")

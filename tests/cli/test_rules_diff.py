@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 from typer.testing import CliRunner
 
@@ -18,9 +19,17 @@ def edit(rules, name: str, old: str, new: str) -> None:
     path.write_text(text.replace(old, new))
 
 
+def bump(rules, name: str) -> int:
+    """Raise a rule's version by one, whatever it is now; returns the new version."""
+    path = rules / "conclude" / name
+    old = int(re.search(r"^version: (\d+)$", path.read_text(), re.M).group(1))
+    edit(rules, name, f"\nversion: {old}\n", f"\nversion: {old + 1}\n")
+    return old + 1
+
+
 def test_diff_reports_changes_bumps_and_verdicts(rules_copy, snapshot):
     edit(rules_copy, "managed-not-assigned.yaml", "one_of: [none, in-recycle-bin, not-syncing]", "one_of: [none, not-syncing]")
-    edit(rules_copy, "user-inactive.yaml", "version: 1", "version: 2")
+    bumped = bump(rules_copy, "user-inactive.yaml")
     (rules_copy / "conclude" / "sync-cannot-be-disabled.yaml").unlink()
     r = runner.invoke(app, ["rules", "diff", str(default_rules_dir()), str(rules_copy), "--format", "json"])
     assert r.exit_code == 0, r.stderr
@@ -28,6 +37,7 @@ def test_diff_reports_changes_bumps_and_verdicts(rules_copy, snapshot):
     changed = {c["rule"]: c for c in doc["rules"]["changed"]}
     assert changed["managed-not-assigned"]["logic_changed"] and not changed["managed-not-assigned"]["version_bumped"]
     assert changed["user-inactive"]["version_bumped"] and not changed["user-inactive"]["logic_changed"]
+    assert changed["user-inactive"]["new_version"] == bumped
     assert [x["rule"] for x in doc["rules"]["removed"]] == ["sync-cannot-be-disabled"]
     lost = {(v["case"], c) for v in doc["verdict_changes"] for c in v["no_longer_concluded"]}
     assert ("in no group at all", "MANAGED_NOT_ASSIGNED") in lost

@@ -26,7 +26,7 @@ def _one(findings, finding_id):
     return hits[0]
 
 
-def test_shipped_rules_are_clean():
+def test_fixture_rules_are_clean():
     ruleset, findings = load_ruleset()
     assert ruleset is not None
     assert findings == []
@@ -34,22 +34,22 @@ def test_shipped_rules_are_clean():
 
 CASES = [
     # (file, old, new, finding id, line, col)
-    ("conclude/user-inactive.yaml", "      - {field: is_active, equals: false}", "      - {field: is_activ, equals: false}", "unknown-field", 15, 9),
-    ("conclude/user-inactive.yaml", "  - fact: user\n", "  - fact: usr\n", "unknown-fact", 13, 5),
-    ("conclude/user-inactive.yaml", "section: resolution-a", "section: resolution-z", "unresolved-citation", 28, 5),
-    ("conclude/user-inactive.yaml", "article: \"000384042\"", "article: \"000999999\"", "unresolved-citation", 28, 5),
+    ("conclude/user-inactive.yaml", "      - {field: is_active, equals: false}", "      - {field: is_activ, equals: false}", "unknown-field", 16, 9),
+    ("conclude/user-inactive.yaml", "  - fact: user\n", "  - fact: usr\n", "unknown-fact", 14, 5),
+    ("conclude/user-inactive.yaml", "section: resolution-a", "section: resolution-z", "unresolved-citation", 29, 5),
+    ("conclude/user-inactive.yaml", "source: kb-000384042", "source: kb-000999999", "unresolved-citation", 29, 5),
     # the second file to use a code or id is the one reported
     ("conclude/managed-not-assigned.yaml", "code: MANAGED_NOT_ASSIGNED", "code: USER_INACTIVE", "duplicate-code", 0, 0),
     ("conclude/managed-not-assigned.yaml", "id: managed-not-assigned", "id: user-inactive", "duplicate-rule-id", 0, 0),
-    ("conclude/user-inactive.yaml", "{user.username} is inactive", "{user.usrname} is inactive", "unknown-template-name", 20, 5),
+    ("conclude/user-inactive.yaml", "{user.username} is inactive", "{user.usrname} is inactive", "unknown-template-name", 21, 5),
     ("conclude/user-inactive.yaml", "{field: symptom, one_of: [none, in-recycle-bin, not-syncing]}",
-     "{field: symptom, one_of: [none, in-recycle-bin, not-synching]}", "unknown-value", 12, 9),
-    ("conclude/user-inactive.yaml", "{field: is_active, equals: false}", "{field: is_active, equals: \"no\"}", "type-mismatch", 15, 9),
-    ("conclude/user-inactive.yaml", "{field: is_active, equals: false}", "{field: is_active, equals: false, at_least: 1}", "schema", 15, 9),
-    ("conclude/user-inactive.yaml", "{field: is_active, equals: false}", "{field: is_active, same_as: nobody.x}", "unknown-alias", 15, 9),
+     "{field: symptom, one_of: [none, in-recycle-bin, not-synching]}", "unknown-value", 13, 9),
+    ("conclude/user-inactive.yaml", "{field: is_active, equals: false}", "{field: is_active, equals: \"no\"}", "type-mismatch", 16, 9),
+    ("conclude/user-inactive.yaml", "{field: is_active, equals: false}", "{field: is_active, equals: false, at_least: 1}", "schema", 16, 9),
+    ("conclude/user-inactive.yaml", "{field: is_active, equals: false}", "{field: is_active, same_as: nobody.x}", "unknown-alias", 16, 9),
     ("conclude/legacy-profile-not-synced.yaml", "        - {field: profile, same_as: user.profile}", "        - {field: role, equals: Sales}\n        - {field: profile, same_as: user.profile}", "", 0, 0),
-    ("derive/group-reach-nested.yaml", "group_id: {from: member.group_id}", "group_id: \"{member.group_name}\"", "derivation-cycle", 16, 3),
-    ("derive/assigned-user.yaml", "      type: user\n", "", "derive-incomplete", 13, 3),
+    ("derive/group-reach-nested.yaml", "group_id: {from: member.group_id}", "group_id: \"{member.group_name}\"", "derivation-cycle", 17, 3),
+    ("derive/assigned-user.yaml", "      type: user\n", "", "derive-incomplete", 14, 3),
 ]
 
 

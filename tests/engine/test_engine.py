@@ -215,7 +215,7 @@ def test_reference_forward_chaining_concludes_what_the_engine_concludes(engine):
     from syncdoctor.facts.synthetic import generate
     from tests.conftest import ROOT
     snaps = [parse_snapshot(json.dumps(generate(150, seed=3)), "synthetic.json", fmt="json")]
-    snaps += [load_snapshot(ROOT / "rules" / "cases" / "orgs" / name) for name in ("casebook.yaml", "unknowns.yaml")]
+    snaps += [load_snapshot(ROOT / "tests" / "fixtures" / "rules" / "cases" / "orgs" / name) for name in ("casebook.yaml", "unknowns.yaml")]
     checked = 0
     for snap in snaps:
         for u in range(len(snap.users)):

@@ -1,0 +1,111 @@
+"""`syncdoctor rules check [DIR]`: everything CI checks about the knowledge, in one run.
+
+In order, root causes first: every file of the rules folder (manifest, vocabulary, sources,
+symptoms, glossary, rules, lock) and every case file, with file:line:col; then every case;
+rule and section coverage; the pins (each conclusion's message and each of its remedies pinned
+by a case); and docs/knowledge.md up to date. Regenerating is separate (`rules lock`,
+`rules docs`): the check names the regenerator when one would fix a finding.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from syncdoctor.engine.findings import Finding, FindingError
+from syncdoctor.engine.model import Ruleset
+from syncdoctor.engine.ruleset import load_ruleset
+from syncdoctor.engine.run import Engine
+
+from . import scenarios
+from .knowledge_docs import catalogue
+
+
+@dataclass
+class CheckReport:
+    findings: list[Finding] = field(default_factory=list)  # located problems in files
+    problems: list[str] = field(default_factory=list)  # every reason the check fails, in order
+    cases: int = 0
+    passed: int = 0
+    notes: list[str] = field(default_factory=list)  # what was checked (for the summary)
+
+
+def default_docs(root: Path) -> Path | None:
+    """docs/knowledge.md next to a rules folder of a checkout (none for the installed package)."""
+    candidate = root.resolve().parent / "docs" / "knowledge.md"
+    return candidate if candidate.exists() else None
+
+
+def check_knowledge(root: Path, docs: Path | None) -> CheckReport:
+    report = CheckReport()
+    ruleset, findings = load_ruleset(root)
+    report.findings.extend(findings)
+    if ruleset is None:
+        report.problems += [str(f) for f in findings]
+        return report
+    eng = Engine(ruleset)
+    files = scenarios.case_files(root, ruleset.case_paths)
+    results, case_findings = scenarios.run_cases(eng, files)
+    report.findings.extend(case_findings)
+    report.problems += [str(f) for f in sorted(findings + case_findings, key=Finding.sort_key)]
+    report.cases = sum(1 for r in results if not r.name.startswith("(the case file"))
+    report.passed = sum(r.passed for r in results)
+    for r in results:
+        if not r.passed and not r.name.startswith("(the case file"):
+            report.problems.append(f"{r.file}:{r.line}  case-failed  {r.name}: " + "; ".join(r.problems))
+    rules_gap, sections_gap = scenarios.coverage(eng, results)
+    report.problems += [f"{ruleset.rule(rid).span}  uncovered-rule  no case makes rule {rid} fire: write a case for it"
+                        for rid in rules_gap]
+    report.problems += [f"{root / 'sources.yaml'}  uncovered-section  no rule cites {s}" for s in sections_gap]
+    report.problems += unpinned(ruleset, results)
+    if docs is not None:
+        report.problems += stale_docs(ruleset, results, docs)
+        report.notes.append(f"{docs} compared")
+    else:
+        report.notes.append("no docs/knowledge.md next to the rules folder: not compared")
+    return report
+
+
+def unpinned(ruleset: Ruleset, results: list[scenarios.CaseResult]) -> list[str]:
+    """Conclusion rules whose message, or one of whose remedies, no passing case pins with a phrase
+    (so an inverted instruction, "Disable" for "Enable", would still pass every case)."""
+    out: list[str] = []
+    for rule in ruleset.active_rules:
+        c = rule.conclude
+        if c is None:
+            continue
+        message_pinned = False
+        remedy_pinned = [False] * len(c.remedies)
+        for r in results:
+            if not r.passed or not r.output:
+                continue
+            verdict = next((v for v in r.output["verdicts"] if v["code"] == c.code), None)
+            if verdict is None:
+                continue
+            message_pinned |= bool(r.expect.get("message_contains", {}).get(c.code))
+            for phrase in r.expect.get("remedies_contain", {}).get(c.code, []):
+                for i, text in enumerate(verdict["remedies"]):
+                    if phrase in text:
+                        remedy_pinned[i] = True
+        if not message_pinned:
+            out.append(f"{rule.conclude.span}  unpinned-message  no case pins a phrase of {c.code}'s message: "
+                       f"add `message_contains: {{{c.code}: [\"...\"]}}` to a case that concludes it")
+        for i, pinned in enumerate(remedy_pinned):
+            if not pinned:
+                out.append(f"{rule.conclude.span}  unpinned-remedy  no case pins a phrase of {c.code}'s remedy {i + 1} "
+                           f"({c.remedies[i][:50]!r}…): add it under `remedies_contain: {{{c.code}: [...]}}`")
+    return out
+
+
+def stale_docs(ruleset: Ruleset, results: list[scenarios.CaseResult], docs: Path) -> list[str]:
+    from .rules_cmd import covering_cases
+    try:
+        current = docs.read_text("utf-8")
+    except OSError as exc:
+        return [f"{docs}  docs-unreadable  {exc.strerror}"]
+    if current != catalogue(ruleset, covering_cases(results)):
+        return [f"{docs}  docs-stale  docs/knowledge.md does not match the rules: "
+                f"run `syncdoctor rules docs {ruleset.root} --out {docs}`"]
+    return []
+
+
+__all__ = ["CheckReport", "FindingError", "check_knowledge", "default_docs"]
