@@ -18,13 +18,14 @@ def _cond(c: Any) -> str:
         "at_most": f"is at most {v}", "greater_than": f"is greater than {v}", "at_least": f"is at least {v}",
         "is_unknown": "is unknown", "is_known": "is known",
     }
+    name = f"`{c.field}`"
     if c.op == "one_of":
-        return f"{c.field} is one of {', '.join(_v(x) for x in v)}{case}"
+        return f"{name} is one of {', '.join(_v(x) for x in v)}{case}"
     if c.op == "same_as":
-        return f"{c.field} is the same as {v[0]}'s {v[1]}{case}"
+        return f"{name} is the same as `{v[0]}.{v[1]}`{case}"
     if c.op == "differs_from":
-        return f"{c.field} differs from {v[0]}'s {v[1]}{case}"
-    return f"{c.field} {words[c.op]}{case}"
+        return f"{name} differs from `{v[0]}.{v[1]}`{case}"
+    return f"{name} {words[c.op]}{case}"
 
 
 def _v(v: Any) -> str:
@@ -32,12 +33,13 @@ def _v(v: Any) -> str:
 
 
 def _a(name: str) -> str:
-    return ("an " if name[:1] in "aeio" else "a ") + name  # "a user", "an assignment"
+    return ("an " if name[:1] in "aeio" else "a ") + name  # "a user", "an assignment", "an ae user"
 
 
 def _item(node: Any) -> str:
     if isinstance(node, Pattern):
-        name = node.fact if node.alias == node.fact else f"{node.fact} (called {node.alias})"
+        words = node.fact.replace("_", " ")
+        name = words if node.alias == node.fact else f"{words} (called `{node.alias}`)"
         where = " where " + " and ".join(_cond(c) for c in node.conditions) if node.conditions else ""
         return ("there is no " + name if node.negated else "there is " + _a(name)) + where
     inner = [_item(x) for x in node.items]

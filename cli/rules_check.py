@@ -27,6 +27,7 @@ class CheckReport:
     cases: int = 0
     passed: int = 0
     notes: list[str] = field(default_factory=list)  # what was checked (for the summary)
+    ran_cases: bool = False
 
 
 def default_docs(root: Path) -> Path | None:
@@ -43,15 +44,17 @@ def check_knowledge(root: Path, docs: Path | None) -> CheckReport:
         report.problems += [str(f) for f in findings]
         return report
     eng = Engine(ruleset)
+    report.ran_cases = True
     files = scenarios.case_files(root, ruleset.case_paths)
     results, case_findings = scenarios.run_cases(eng, files)
     report.findings.extend(case_findings)
-    report.problems += [str(f) for f in sorted(findings + case_findings, key=Finding.sort_key)]
+    # the rules' findings keep their order (causes first, lock consequences last), then the cases'
+    report.problems += [str(f) for f in findings + sorted(case_findings, key=Finding.sort_key)]
     report.cases = sum(1 for r in results if not r.name.startswith("(the case file"))
     report.passed = sum(r.passed for r in results)
     for r in results:
         if not r.passed and not r.name.startswith("(the case file"):
-            report.problems.append(f"{r.file}:{r.line}  case-failed  {r.name}: " + "; ".join(r.problems))
+            report.problems.append(f"{r.file}:{r.line}:{r.col}  case-failed  {r.name}: " + "; ".join(r.problems))
     rules_gap, sections_gap = scenarios.coverage(eng, results)
     report.problems += [f"{ruleset.rule(rid).span}  uncovered-rule  no case makes rule {rid} fire: write a case for it"
                         for rid in rules_gap]

@@ -29,9 +29,10 @@ def _dir(d: Optional[Path]) -> Path:
 @app.command("validate")
 def validate(directory: DirArg = None,
              fmt: Annotated[str, typer.Option("--format", help="text or json")] = "text") -> None:
-    """Check every rule file: structure (schema) and meaning (facts, citations, versions…).
+    """Check every file of the rules folder and its case files: structure (schema) and meaning
+    (facts, citations, symptoms, codes named by cases, versions…). `rules check` does this and more.
 
-    Prints `file:line:col  ID  message` for each finding. Exit 0 clean, 1 errors, 2 usage.
+    Prints `file:line:col  ID  message` for each finding, causes first. Exit 0 clean, 1 errors, 2 usage.
 
     Example:
 
@@ -39,7 +40,11 @@ def validate(directory: DirArg = None,
     """
     if fmt not in ("text", "json"):
         raise fail(f"--format must be text or json, not {fmt!r}")
-    ruleset, findings = load_ruleset(_dir(directory))
+    root = _dir(directory)
+    ruleset, findings = load_ruleset(root)
+    if ruleset is not None:
+        for file in scenarios.case_files(root, ruleset.case_paths):
+            findings = findings + scenarios.check_case_file(ruleset, file)[1]
     errors = [f for f in findings if f.severity is Severity.ERROR]
     if fmt == "json":
         write_output(json.dumps({"findings": [f.to_json() for f in findings], "errors": len(errors)},
@@ -120,7 +125,7 @@ def test(directory: DirArg = None,
     typer.echo(f"{passed} passed, {len(results) - passed} failed")
     fired = len(ruleset.active_rules) - len(rules_gap)
     typer.echo(f"coverage: {fired}/{len(ruleset.active_rules)} rules fired by a case; "
-               f"{'every' if not sections_gap else 'not every'} cited article section is covered")
+               f"{'every' if not sections_gap else 'not every'} section of a cited source is cited")
     ok = passed == len(results) and not findings and not rules_gap and not sections_gap and results
     raise typer.Exit(EXIT_OK if ok else 1)
 
@@ -146,9 +151,33 @@ def check(directory: DirArg = None,
         typer.echo(line)
     for note in report.notes:
         typer.echo(f"note: {note}")
-    typer.echo(f"cases: {report.passed} of {report.cases} passed")
+    typer.echo(f"cases: {report.passed} of {report.cases} passed" if report.ran_cases else
+               "cases: not run (they run once the rules load)")
     typer.echo("ok: the knowledge passes every check" if not report.problems else f"{len(report.problems)} problem(s)")
     raise typer.Exit(EXIT_OK if not report.problems else 1)
+
+
+@app.command("migrate")
+def migrate_cmd(directory: Annotated[Path, typer.Argument(help="A rules folder written in format 1.", file_okay=False)]) -> None:
+    """Rewrite a format-1 rules folder in format 2, in place (comments and wording kept).
+
+    Then review what it lists, and run `syncdoctor rules check DIR`.
+
+    Example:
+
+        syncdoctor rules migrate my-rules/
+    """
+    from .rules_migrate import migrate
+    from syncdoctor.engine.findings import FindingError
+    try:
+        done = migrate(directory)
+    except FindingError as exc:
+        report_findings(exc.findings)
+        raise typer.Exit(EXIT_USAGE) from None
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise fail(f"cannot migrate {directory}: {exc}") from None
+    for line in done:
+        typer.echo(line)
 
 
 @app.command("docs")
@@ -213,11 +242,16 @@ def show(rule_id: Annotated[str, typer.Argument(help="A rule id or conclusion co
     for c in plain_conditions(rule):
         typer.echo(f"    - {c}")
     if rule.conclude:
-        typer.echo(f"  concludes {rule.conclude.code} ({rule.conclude.kind})")
+        c = rule.conclude
+        typer.echo(f"  concludes {c.code} ({c.kind}): {' '.join(rs.expand(c.message).split())}")
+        for text in c.remedies:
+            typer.echo(f"    → {rs.expand(text)}")
+        for text in c.warnings:
+            typer.echo(f"    ! also changes: {rs.expand(text)}")
     else:
         typer.echo(f"  derives {rule.derive.fact}")  # type: ignore[union-attr]
-    for c in rule.citations:
-        typer.echo(f"  cites {rs.citation_label(c)} ({c.basis})")
+    for cite in rule.citations:
+        typer.echo(f"  cites {rs.citation_label(cite)} (basis: {cite.basis})" + (f": “{cite.quote}”" if cite.quote else ""))
     eng = Engine(rs)
     results, _ = scenarios.run_cases(eng, scenarios.case_files(root, rs.case_paths))
     covering = [r for r in results if rule.id in r.fired_rules]

@@ -28,6 +28,7 @@ class CaseResult:
     output: dict[str, Any] = field(default_factory=dict)
     fired_rules: set[str] = field(default_factory=set)
     expect: dict[str, Any] = field(default_factory=dict)
+    col: int = 0
 
 
 def case_files(ruleset_root: Path, case_paths: tuple[str, ...]) -> list[Path]:
@@ -156,7 +157,7 @@ def _run_case(eng: Engine, file: Path, data: dict, case: dict, span: Span, cache
             problems.append(f"no undetermined verdict names missing {text!r}; missing were {sorted(set(missing))}")
     problems += _pinned(out, expect)
     fired = {f.rule for f in d.firings}
-    return CaseResult(str(file), span.line, case["name"], not problems, problems, out, fired, expect)
+    return CaseResult(str(file), span.line, case["name"], not problems, problems, out, fired, expect, span.col)
 
 
 def _pinned(out: dict[str, Any], expect: dict[str, Any]) -> list[str]:

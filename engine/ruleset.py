@@ -39,8 +39,8 @@ def default_rules_dir() -> Path:
 
 
 FORMAT = 2
-FORMAT_1 = ("format 1 is no longer read: this file needs `format: 2` and the format-2 keys "
-            "(docs/authoring.md, \"From format 1\")")
+FORMAT_1 = ("this file is in format 1, which syncdoctor no longer reads: "
+            "run `syncdoctor rules migrate DIR` on the rules folder (docs/authoring.md, \"From format 1\")")
 
 
 def format_finding(data: Any, file: str) -> Finding | None:
@@ -84,7 +84,7 @@ def inside(root: Path, relative: Any) -> Path | None:
     return candidate
 
 
-LOCK_CODES = ("version-not-bumped", "lock-stale")
+LOCK_CODES = ("version-not-bumped", "lock-stale", "lock-orphan")
 
 
 def load_ruleset(directory: Path | str | None = None, *, run_checks: bool = True,
@@ -195,10 +195,21 @@ def load_ruleset(directory: Path | str | None = None, *, run_checks: bool = True
     if ruleset is not None and run_checks:
         from .checks import run_checks as _run
         col.findings.extend(_run(ruleset))
-    findings = sorted(set(col.findings), key=Finding.sort_key)
+    findings = root_causes_first(col.findings)
     if any(f.severity is Severity.ERROR and not (lock_is_advice and f.id in LOCK_CODES) for f in findings):
         return None, findings
     return ruleset, findings
+
+
+def root_causes_first(found: list[Finding]) -> list[Finding]:
+    """Findings without their consequences, causes first. Lock findings (version, stale) say
+    something only about a file that is otherwise valid; a rule file that did not load makes
+    its lock entry look orphaned, which is not news either."""
+    errors = [f for f in found if f.id not in LOCK_CODES and f.severity is Severity.ERROR]
+    broken = {f.span.file for f in errors}
+    kept = [f for f in set(found)
+            if not (f.id in LOCK_CODES and (f.span.file in broken or (f.id == "lock-orphan" and errors)))]
+    return sorted(kept, key=lambda f: (f.id in LOCK_CODES, f.severity is not Severity.ERROR, *Finding.sort_key(f)))
 
 
 def require_ruleset(directory: Path | str | None = None) -> Ruleset:

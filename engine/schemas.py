@@ -49,7 +49,9 @@ def _message(error: ValidationError) -> str:
         return f"{where}: " + "; ".join(parts) if parts else f"{where}: {error.message}"
     if kw == "required":
         missing = error.message.split("'")[1] if "'" in error.message else error.message
-        return f"{where}: missing required key {missing!r}"
+        wanted = schema.get("properties", {}).get(missing, {}) if isinstance(schema.get("properties"), dict) else {}
+        hint = wanted.get("x-message") or wanted.get("description") if isinstance(wanted, dict) else ""
+        return f"{where}: missing required key {missing!r}" + (f" ({hint})" if hint else "")
     if kw == "enum":
         options = ", ".join(repr(v) if v is not None else "null" for v in error.validator_value)
         return f"{where}: {error.instance!r} is not one of {options}{suggest(error.instance, [v for v in error.validator_value if v is not None])}"
@@ -60,6 +62,8 @@ def _message(error: ValidationError) -> str:
         hint = ""
         if isinstance(error.instance, dict) and "string" in str(wanted) and len(error.instance) == 1:
             hint = " (text containing ': ' must be put in quotes)"
+        elif isinstance(error.instance, (bool, int, float)) and wanted == "string":
+            hint = " (quote it: unquoted, YAML may read words like Off, On, yes, no as true/false and 010 as a number)"
         shown = "" if error.instance is None else f" {_short(error.instance)}"
         return f"{where}: must be {wanted}, found {found}{shown}{hint}"
     if schema.get("x-message"):
@@ -98,13 +102,22 @@ def check(name: str, data: Any, file: str) -> list[Finding]:
             return findings
     except Exception:  # noqa: BLE001 - a value it cannot take (a huge integer…): the reference decides
         pass
-    for error in validator(name).iter_errors(data):
-        for leaf in _leaf_errors(error):
-            span = locate(data, leaf.absolute_path, Span(file))
-            message = _message(leaf)
-            key = (span, message)
-            if key in seen:
-                continue
-            seen.add(key)
-            findings.append(Finding(span, "schema", message))
+    leaves = [leaf for error in validator(name).iter_errors(data) for leaf in _leaf_errors(error)]
+    # A misspelt key (`expekt:`) is one mistake: say "unknown key 'expekt' (did you mean 'expect'?)"
+    # and not also "missing required key 'expect'".
+    misspelt = {(tuple(e.absolute_path), close) for e in leaves if e.validator == "additionalProperties"
+                and isinstance(e.instance, dict) for k in e.instance
+                for close in difflib.get_close_matches(str(k), list((e.schema or {}).get("properties", {})), n=1, cutoff=0.6)
+                if k not in (e.schema or {}).get("properties", {})}
+    for leaf in leaves:
+        if leaf.validator == "required" and "'" in leaf.message and \
+                (tuple(leaf.absolute_path), leaf.message.split("'")[1]) in misspelt:
+            continue
+        span = locate(data, leaf.absolute_path, Span(file))
+        message = _message(leaf)
+        key = (span, message)
+        if key in seen:
+            continue
+        seen.add(key)
+        findings.append(Finding(span, "schema", message))
     return findings

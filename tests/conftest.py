@@ -16,7 +16,10 @@ EXAMPLE = ROOT / "docs" / "examples" / "acme.yaml"
 # frozen copy of the knowledge), never on the shipped rules/: a knowledge change that passes
 # `syncdoctor rules check` cannot break them. Only the tests marked below read rules/ (SHIPPED).
 FIXTURE_RULES = ROOT / "tests" / "fixtures" / "rules"
-SHIPPED = ROOT / "rules"
+# The knowledge under test: this checkout's, or a copy's (the author's-loop test replays an edit
+# on a copy of the repository and runs tests/test_cases.py against it).
+KNOWLEDGE_ROOT = Path(os.environ.get("SYNCDOCTOR_TEST_KNOWLEDGE_ROOT") or ROOT)
+SHIPPED = KNOWLEDGE_ROOT / "rules"
 os.environ[RULES_ENV] = str(FIXTURE_RULES)
 
 settings.register_profile("ci", max_examples=40, deadline=None)

@@ -7,10 +7,10 @@ docs/knowledge.md that passes `rules check` passes here too, by construction.
 from __future__ import annotations
 
 from syncdoctor.cli.rules_check import check_knowledge
-from tests.conftest import ROOT, SHIPPED
+from tests.conftest import KNOWLEDGE_ROOT, SHIPPED
 
 
 def test_shipped_knowledge_passes_rules_check():
-    report = check_knowledge(SHIPPED, ROOT / "docs" / "knowledge.md")
+    report = check_knowledge(SHIPPED, KNOWLEDGE_ROOT / "docs" / "knowledge.md")
     assert report.problems == [], "\n".join(report.problems)
     assert report.cases >= 40

@@ -7,6 +7,12 @@ from ..model import Rule, Ruleset
 from .base import Check
 
 
+# The one rule for versions, quoted word for word by docs/authoring.md (a test checks it).
+BUMP_RULE = ("Bump `version` when what the rule matches or produces changes: anything under `when`, "
+             "the fact and values under `then.derive`, or the `code` or `kind` under `then.conclude`. "
+             "Wording (title, description, message, detail, remedies, warnings, citations) needs no bump.")
+
+
 class VersionNotBumped(Check):
     id = "version-not-bumped"
     title = "A rule's logic changed but its version did not"
@@ -26,7 +32,7 @@ class VersionNotBumped(Check):
                               "run `syncdoctor rules lock`", Severity.WARNING)
             return
         if entry["version"] == rule.version:
-            yield self.finding(rule.span, f"the logic of rule {rule.id} changed since it was locked at version "
+            yield self.finding(rule.span, f"what rule {rule.id} matches or produces changed since it was locked at version "
                                           f"{rule.version}: bump `version` to {rule.version + 1}, then run `syncdoctor rules lock`")
         elif rule.version < entry["version"]:
             yield self.finding(rule.span, f"rule {rule.id} went back from version {entry['version']} to {rule.version}")
@@ -38,5 +44,5 @@ class VersionNotBumped(Check):
         ids = {r.id for r in ruleset.rules}
         for rule_id, entry in sorted(ruleset.lock.items()):
             if rule_id not in ids:
-                yield Finding(entry["span"], "lock-stale", f"the lock lists rule {rule_id}, which no longer exists: "
-                                                           "run `syncdoctor rules lock`", Severity.WARNING)
+                yield Finding(entry["span"], "lock-orphan", f"the lock lists rule {rule_id}, which no longer exists: "
+                                                            "run `syncdoctor rules lock`", Severity.WARNING)

@@ -110,7 +110,8 @@ class ConditionVocabulary(Check):
         elif not ok:
             hint = ""
             if fd.type in TEXT_TYPES and isinstance(v, (bool, int, float)):
-                hint = f": quote it (\"{str(v).lower() if isinstance(v, bool) else v}\") to compare with that text"
+                hint = (": quote it to compare with text (unquoted, YAML may read words like Off, On, yes, no "
+                        "as true/false and 010 as a number)")
             yield self.finding(c.span, f"{p.fact}.{c.field} is {fd.type}, but the condition compares it with {v!r}{hint}",
                                "type-mismatch")
         elif fd.type == "id" and not SALESFORCE_ID.match(v):

@@ -38,7 +38,7 @@ CASES = [
     ("conclude/user-inactive.yaml", "  - fact: user\n", "  - fact: usr\n", "unknown-fact", 14, 5),
     ("conclude/user-inactive.yaml", "section: resolution-a", "section: resolution-z", "unresolved-citation", 29, 5),
     ("conclude/user-inactive.yaml", "source: kb-000384042", "source: kb-000999999", "unresolved-citation", 29, 5),
-    # the second file to use a code or id is the one reported
+    # the file the lock does not know is the one reported
     ("conclude/managed-not-assigned.yaml", "code: MANAGED_NOT_ASSIGNED", "code: USER_INACTIVE", "duplicate-code", 0, 0),
     ("conclude/managed-not-assigned.yaml", "id: managed-not-assigned", "id: user-inactive", "duplicate-rule-id", 0, 0),
     ("conclude/user-inactive.yaml", "{user.username} is inactive", "{user.usrname} is inactive", "unknown-template-name", 21, 5),
@@ -63,7 +63,8 @@ def test_each_check_reports_its_location(rules_copy, file, old, new, finding_id,
         return
     f = _one(findings, finding_id)
     if finding_id.startswith("duplicate-"):
-        assert f.span.file.endswith("conclude/user-inactive.yaml")
+        # reported on the edited file (the lock does not know it), never on the old, correct one
+        assert f.span.file.endswith(file) and not any(x.id == finding_id and "user-inactive" in x.span.file for x in findings)
         return
     assert f.span.file.endswith(file)
     assert (f.span.line, f.span.col) == (line, col), str(f)
@@ -100,3 +101,15 @@ def test_derived_fact_nobody_uses(rules_copy):
 def test_missing_directory():
     _, findings = load_ruleset("/nonexistent/rules")
     assert findings[0].id == "no-such-directory"
+
+
+def test_lock_findings_only_for_otherwise_valid_files(rules_copy):
+    """A logic typo is reported as what it is, not as `version-not-bumped` first; a file that no
+    longer loads does not also make the lock look stale."""
+    _edit(rules_copy / "conclude/user-inactive.yaml", "{field: is_active, equals: false}", "{field: is_activ, equals: false}")
+    findings = _findings(rules_copy)
+    assert findings[0].id == "unknown-field"
+    assert not [f for f in findings if f.id in ("version-not-bumped", "lock-stale", "lock-orphan")]
+    _edit(rules_copy / "conclude/user-inactive.yaml", "kind: cause", "kind: cuase")
+    findings = _findings(rules_copy)
+    assert [f.id for f in findings] == ["schema"], [str(f) for f in findings]

@@ -1,0 +1,145 @@
+"""`syncdoctor rules check`: the author's loop, and what it catches in case files."""
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from syncdoctor.cli.main import app
+from tests.conftest import FIXTURE_RULES, ROOT
+
+runner = CliRunner()
+
+NEW_RULE = """# yaml-language-server: $schema=../../engine/schema/rule.schema.json
+format: 2
+id: wrong-role-advice
+version: 1
+title: The customer reports the wrong Account Engagement role
+status: stable
+when:
+  - fact: context
+    where:
+      - {field: symptom, equals: wrong-role}
+  - fact: business_unit
+    where:
+      - {field: sync_enabled, equals: true}
+  - fact: user
+then:
+  conclude:
+    code: WRONG_ROLE_ADVICE
+    kind: advice
+    message: Check which Account Engagement role the profile of {user.username} maps to.
+    remedies:
+      - In the {ui.profile_role_table}, map the profile "{user.profile}" to the right role.
+citations:
+  - source: kb-000384042
+    section: description
+    basis: article
+    quote: "First, check what Account Engagement Role the user is assigned to"
+"""
+
+NEW_CASES = """# yaml-language-server: $schema=../../engine/schema/cases.schema.json
+format: 2
+snapshot: orgs/casebook.yaml
+cases:
+  - name: the wrong role is reported
+    user: direct@case.example
+    business_unit: 0Uv5e000000LEGNCAA
+    symptom: wrong-role
+    expect:
+      concluded: [WRONG_ROLE_ADVICE]
+      message_contains: {WRONG_ROLE_ADVICE: ["Check which Account Engagement role"]}
+      remedies_contain: {WRONG_ROLE_ADVICE: ["map the profile \\"Marketing User\\" to the right role"]}
+"""
+
+
+def cli(*args: str):
+    return runner.invoke(app, list(args))
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> Path:
+    """A copy of what an author edits, rules/ and docs/knowledge.md, made from the fixture
+    ruleset (so that this test, too, holds whatever the shipped knowledge says)."""
+    shutil.copytree(FIXTURE_RULES, tmp_path / "rules", ignore=shutil.ignore_patterns("__pycache__"))
+    (tmp_path / "docs").mkdir()
+    r = cli("rules", "docs", str(tmp_path / "rules"), "--out", str(tmp_path / "docs" / "knowledge.md"))
+    assert r.exit_code == 0, r.output
+    assert cli("rules", "check", str(tmp_path / "rules")).exit_code == 0
+    return tmp_path
+
+
+def replace(path: Path, old: str, new: str) -> None:
+    text = path.read_text()
+    assert old in text, (path, old)
+    path.write_text(text.replace(old, new, 1))
+
+
+def test_the_authors_loop_green_check_means_green_tests(repo):
+    rules = repo / "rules"
+    # 1. change a remedy (the pinned phrase stays true)
+    replace(rules / "conclude" / "user-inactive.yaml", "User Sync then syncs them again.",
+            "User Sync then syncs them again within the hour.")
+    # 2. add a symptom, a conclusion rule using it, and a case for it
+    with (rules / "symptoms.yaml").open("a") as fh:
+        fh.write("  - id: wrong-role\n    title: the Account Engagement user has the wrong role\n"
+                 "    sections: [{source: kb-000384042, section: description}]\n")
+    (rules / "conclude" / "wrong-role-advice.yaml").write_text(NEW_RULE)
+    (rules / "cases" / "wrong-role.yaml").write_text(NEW_CASES)
+    r = cli("rules", "check", str(rules))
+    assert r.exit_code == 1 and "docs-stale" in r.stdout  # names the regenerator
+    # 3. the regenerators, then the check
+    assert cli("rules", "lock", str(rules)).exit_code == 0
+    assert cli("rules", "docs", str(rules), "--out", str(repo / "docs" / "knowledge.md")).exit_code == 0
+    r = cli("rules", "check", str(rules))
+    assert r.exit_code == 0, r.stdout
+    assert "WRONG_ROLE_ADVICE" in (repo / "docs" / "knowledge.md").read_text()
+    # 4. the tests that read the knowledge, run against the copy
+    env = dict(os.environ, SYNCDOCTOR_TEST_KNOWLEDGE_ROOT=str(repo))
+    proc = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "tests/test_cases.py"],
+                          cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stdout[-3000:]
+
+
+def test_no_other_test_reads_the_shipped_knowledge():
+    """The guarantee rests on this: only tests/test_cases.py (what `rules check` runs) reads
+    rules/ or docs/knowledge.md; every other test uses the fixture ruleset."""
+    # (spelt in pieces so that this file does not match itself)
+    pattern = re.compile("|".join([r"\bSHIP" + r"PED\b", r"\bKNOWLEDGE" + r"_ROOT\b", 'ROOT / "' + 'rules"', 'ROOT / "docs" / "' + 'knowledge']))
+    allowed = {"tests/conftest.py", "tests/test_cases.py"}
+    readers = [p.relative_to(ROOT).as_posix() for p in (ROOT / "tests").rglob("*.py")
+               if pattern.search(p.read_text()) and p.relative_to(ROOT).as_posix() not in allowed]
+    assert readers == []
+
+
+def test_inverting_a_remedy_fails_naming_the_case(repo):
+    replace(repo / "rules" / "conclude" / "legacy-recycled-profile-not-synced.yaml", "- Disable the setting", "- Enable the setting")
+    r = cli("rules", "check", str(repo / "rules"))
+    assert r.exit_code == 1
+    first = r.stdout.splitlines()[0]
+    assert "case-failed" in first and "profile not selected and the recycle-bin setting is on" in first
+    assert re.match(r"^\S+legacy\.yaml:\d+:\d+  ", first)
+
+
+@pytest.mark.parametrize("old,new,finding", [
+    ("    expect:\n      concluded: [LEGACY_PROFILE_NOT_SYNCED]\n", "    expekt:\n      concluded: [LEGACY_PROFILE_NOT_SYNCED]\n", "schema"),
+    ("not_concluded: [LEGACY_RECYCLED_PROFILE_NOT_SYNCED]", "not_concluded: [LEGACY_RECYCLED_PROFILE_NOT_SYNCD]", "unknown-code"),
+    ("    symptom: in-recycle-bin\n", "    symptom: in-recycle-bim\n", "unknown-symptom"),
+])
+def test_a_case_file_with_an_error_fails_with_one_located_finding_first(repo, old, new, finding):
+    replace(repo / "rules" / "cases" / "legacy.yaml", old, new)
+    r = cli("rules", "check", str(repo / "rules"))
+    assert r.exit_code == 1
+    first = r.stdout.splitlines()[0]
+    assert re.match(r"^\S+legacy\.yaml:\d+:\d+  " + finding + "  ", first), r.stdout
+    assert "did you mean" in first
+    r = cli("rules", "test", str(repo / "rules"))
+    assert r.exit_code == 1 and ", 0 failed" not in r.stdout  # the file counts as failed, never dropped
+    r = cli("rules", "validate", str(repo / "rules"))
+    assert r.exit_code == 1 and re.match(r"^\S+legacy\.yaml:\d+:\d+  " + finding + "  ", r.stdout)
