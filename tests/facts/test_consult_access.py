@@ -11,14 +11,15 @@ from typer.testing import CliRunner
 from syncdoctor.cli.main import app
 
 runner = CliRunner()
-SHIPPED = Path(__file__).resolve().parents[2] / "rules"  # these questions exist only in the shipped knowledge
-ORGS = SHIPPED / "cases" / "orgs"
+# A frozen copy of the knowledge v2 rules (the questions they ask), like tests/fixtures/rules.
+KNOWLEDGE = Path(__file__).resolve().parents[1] / "fixtures" / "knowledge_v2"
+ORGS = KNOWLEDGE / "cases" / "orgs"
 UNCOLLECTED, ACCESS = ORGS / "uncollected.yaml", ORGS / "access.yaml"
 BU_UNCOLLECTED, BU_LEGACY_TWO = "0Uv5e000000MGD3CAA", "0Uv5e000000LGY2CAA"
 
 
 def _diagnose(facts: Path, user: str, bu: str, *extra: str, input: str | None = None) -> tuple[int, dict, str]:
-    r = runner.invoke(app, ["diagnose", "--rules", str(SHIPPED), "--facts", str(facts), "--user", user, "--business-unit", bu,
+    r = runner.invoke(app, ["diagnose", "--rules", str(KNOWLEDGE), "--facts", str(facts), "--user", user, "--business-unit", bu,
                             "--format", "json", *extra], input=input, catch_exceptions=False)
     doc = json.loads(r.stdout[r.stdout.index("{"):]) if "{" in r.stdout else {}
     return r.exit_code, doc, r.stderr
@@ -57,14 +58,14 @@ def test_expected_access_from_an_answers_file(tmp_path):
 def test_expected_access_answer_naming_nobody_is_located(tmp_path):
     answers = tmp_path / "answers.yaml"
     answers.write_text(f"answers_version: 1\nbusiness_units:\n  {BU_UNCOLLECTED}:\n    expected_access: {{ghost@unc.example: true}}\n")
-    r = runner.invoke(app, ["diagnose", "--rules", str(SHIPPED), "--facts", str(UNCOLLECTED), "--user", "unassigned@unc.example",
+    r = runner.invoke(app, ["diagnose", "--rules", str(KNOWLEDGE), "--facts", str(UNCOLLECTED), "--user", "unassigned@unc.example",
                             "--business-unit", BU_UNCOLLECTED, "--answers", str(answers)])
     assert r.exit_code == 2 and f"{answers}:4:" in r.stderr and "ghost@unc.example" in r.stderr
 
 
 def test_expected_access_asked_interactively(tmp_path):
     out = tmp_path / "report.json"
-    r = runner.invoke(app, ["diagnose", "--rules", str(SHIPPED), "--facts", str(UNCOLLECTED), "--user", "unassigned@unc.example",
+    r = runner.invoke(app, ["diagnose", "--rules", str(KNOWLEDGE), "--facts", str(UNCOLLECTED), "--user", "unassigned@unc.example",
                             "--business-unit", BU_UNCOLLECTED, "--ask", "--format", "json", "--out", str(out)],
                       input="yes\n" + "\n" * 5, catch_exceptions=False)
     assert r.exit_code == 1, r.stderr
