@@ -211,11 +211,13 @@ class Snapshot:
                 p = f"{bp}.user_groups.{group}[{j}]"
                 add("assignment", {"group": group, "type": m["type"], "target": to18(m["id"])}, p, {})
 
+        # A business unit's AE users that were read count even when its list is incomplete (a
+        # link found there is a link); only a collected list is known complete.
         if self._ae_collected(bu):
-            ae = (self.data.get("account_engagement") or {})["users"]
             known.add("ae_users")
-            for j in self._ae_by_bu().get(bu["id"][:15], []):
-                add("ae_user", *_ae_values(ae[j], j))
+        ae = (self.data.get("account_engagement") or {}).get("users") or []
+        for j in self._ae_by_bu().get(bu["id"][:15], []):
+            add("ae_user", *_ae_values(ae[j], j))
         part = (FactPool(facts + self.org_facts), frozenset(known), list_paths)
         self._bu_cache[bu_index] = part
         return part
