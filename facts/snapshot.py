@@ -155,12 +155,14 @@ class Snapshot:
             "update_role_on_profile_change": sync.get("update_role_on_profile_change"),
             "changed_minutes_ago": _minutes(now, _ts(sync.get("last_change_at"))),
             "ae_users_collected": self._ae_collected(bu),
+            "profile_table_collected": isinstance(sync.get("profile_roles"), dict),
         }, bp, {
             "id": f"{bp}.id", "name": f"{bp}.name", "sync_enabled": f"{bp}.user_sync.enabled", "mode": f"{bp}.user_sync.mode",
             "move_to_recycle_bin_without_profile": f"{bp}.user_sync.move_to_recycle_bin_without_profile",
             "update_role_on_profile_change": f"{bp}.user_sync.update_role_on_profile_change",
             "changed_minutes_ago": f"{bp}.user_sync.last_change_at" if now else "collected_at",
             "ae_users_collected": "account_engagement.users",
+            "profile_table_collected": f"{bp}.user_sync.profile_roles",
         })
 
         pool, known, list_paths = self._business_unit_part(bu_index)

@@ -70,4 +70,5 @@ def test_role_update_setting_and_expected_access_answer():
     assert facts["user"][0]["expects_access"] is True
     facts, _ = _facts(_data(), bu=1)
     assert "update_role_on_profile_change" not in facts["business_unit"][0]
+    assert facts["business_unit"][0]["profile_table_collected"] is False  # no profile_roles: the table is unknown
     assert "expects_access" not in facts["user"][0]
