@@ -52,6 +52,8 @@ def test_expected_access_from_an_answers_file(tmp_path):
                            f"    expected_access: {{unassigned@unc.example: {given}}}\n")
         code, doc, _ = _diagnose(UNCOLLECTED, "unassigned@unc.example", BU_UNCOLLECTED, "--answers", str(answers))
         assert ("MANAGED_NOT_ASSIGNED" in _codes(doc)) is concluded and code == (1 if concluded else 0)
+        # "no" is an answer: the cause is decided (not applicable), not left undetermined
+        assert "MANAGED_NOT_ASSIGNED" not in {u["code"] for u in doc["results"][0]["undetermined"]}
         assert not [q for q in doc["questions"] if q["topic"] == "expected_access"]
 
 
