@@ -136,23 +136,33 @@ class Snapshot:
             "role_id": to18(u["role_id"]) if u.get("role_id") else None,
             "modified_minutes_ago": _minutes(now, _ts(u.get("last_modified_at"))),
         }
+        bu = self.business_units[bu_index]
+        bp = f"business_units[{bu_index}]"
+        sync = bu.get("user_sync") or {}
+        # The engineer's answer to "should U have access in B?" (absent: unknown), keyed by user id.
+        user_values["expects_access"] = next(
+            (v for k, v in (bu.get("expected_access") or {}).items() if k[:15] == u["id"][:15]), None)
         add("user", user_values, up, {
             "id": f"{up}.id", "username": f"{up}.username", "email": f"{up}.email", "is_active": f"{up}.is_active",
             "profile": f"{up}.profile", "has_role": f"{up}.role_id", "role_id": f"{up}.role_id",
             "modified_minutes_ago": f"{up}.last_modified_at" if now else "collected_at",
+            "expects_access": f"{bp}.expected_access.{u['id']}",
         })
 
-        bu = self.business_units[bu_index]
-        bp = f"business_units[{bu_index}]"
-        sync = bu.get("user_sync") or {}
         add("business_unit", {
             "id": to18(bu["id"]), "name": bu.get("name"), "sync_enabled": sync.get("enabled"), "mode": sync.get("mode"),
             "move_to_recycle_bin_without_profile": sync.get("move_to_recycle_bin_without_profile"),
+            "update_role_on_profile_change": sync.get("update_role_on_profile_change"),
             "changed_minutes_ago": _minutes(now, _ts(sync.get("last_change_at"))),
+            "ae_users_collected": self._ae_collected(bu),
+            "profile_table_collected": isinstance(sync.get("profile_roles"), dict),
         }, bp, {
             "id": f"{bp}.id", "name": f"{bp}.name", "sync_enabled": f"{bp}.user_sync.enabled", "mode": f"{bp}.user_sync.mode",
             "move_to_recycle_bin_without_profile": f"{bp}.user_sync.move_to_recycle_bin_without_profile",
+            "update_role_on_profile_change": f"{bp}.user_sync.update_role_on_profile_change",
             "changed_minutes_ago": f"{bp}.user_sync.last_change_at" if now else "collected_at",
+            "ae_users_collected": "account_engagement.users",
+            "profile_table_collected": f"{bp}.user_sync.profile_roles",
         })
 
         pool, known, list_paths = self._business_unit_part(bu_index)
@@ -184,6 +194,7 @@ class Snapshot:
             "public_groups": "salesforce.public_groups",
             "roles": "salesforce.roles",
             "ae_users": "account_engagement.users",
+            "all_ae_users": self.all_ae_users_path,
         }
         table = sync.get("profile_roles")
         if isinstance(table, dict):
@@ -202,24 +213,32 @@ class Snapshot:
                 p = f"{bp}.user_groups.{group}[{j}]"
                 add("assignment", {"group": group, "type": m["type"], "target": to18(m["id"])}, p, {})
 
-        ae_part = self.data.get("account_engagement") or {}
-        ae = ae_part.get("users")
-        covered = ae_part.get("collected_business_units")
-        bu15 = bu["id"][:15]
-        if isinstance(covered, list) and bu15 not in {c[:15] for c in covered}:
-            ae = None  # collected for other business units only: unknown for this one
-        if isinstance(ae, list):
+        # A business unit's AE users that were read count even when its list is incomplete (a
+        # link found there is a link); only a collected list is known complete.
+        if self._ae_collected(bu):
             known.add("ae_users")
-            for j in self._ae_by_bu().get(bu15, []):
-                a = ae[j]
-                add("ae_user", {
-                    "ae_id": None if a.get("id") is None else str(a["id"]), "email": a.get("email"),
-                    "salesforce_id": to18(a["salesforce_id"]) if a.get("salesforce_id") else None,
-                    "role": a.get("role"), "in_recycle_bin": a.get("in_recycle_bin"),
-                }, f"account_engagement.users[{j}]", {})
+        ae = (self.data.get("account_engagement") or {}).get("users") or []
+        for j in self._ae_by_bu().get(bu["id"][:15], []):
+            add("ae_user", *_ae_values(ae[j], j))
         part = (FactPool(facts + self.org_facts), frozenset(known), list_paths)
         self._bu_cache[bu_index] = part
         return part
+
+    def _ae_collected(self, bu: dict[str, Any]) -> bool:
+        """Whether this business unit's AE users were collected (a complete list)."""
+        ae_part = self.data.get("account_engagement") or {}
+        covered = ae_part.get("collected_business_units")
+        if isinstance(covered, list) and bu["id"][:15] not in {c[:15] for c in covered}:
+            return False  # collected for other business units only: unknown for this one
+        return isinstance(ae_part.get("users"), list)
+
+    @property
+    def all_ae_users_path(self) -> str:
+        """What would complete the AE users of every business unit (for `missing` reports)."""
+        ae_part = self.data.get("account_engagement") or {}
+        if isinstance(ae_part.get("users"), list) and isinstance(ae_part.get("collected_business_units"), list):
+            return "account_engagement.collected_business_units"
+        return "account_engagement.users"
 
     def _ae_by_bu(self) -> dict[str, list[int]]:
         if self._ae_index is None:
@@ -261,7 +280,28 @@ def _org_facts(snap: Snapshot) -> None:
             add("group_member", {"group_id": to18(g["id"]), "group_name": g.get("name"),
                                  "member_type": m["type"], "member_id": to18(m["id"])},
                 p, {"group_name": f"salesforce.public_groups[{i}].name"})
+    # AE users of every business unit, those of business units not in the snapshot included
+    # (emails and usernames are unique across business units): complete only when every
+    # business unit's list was collected.
+    ae = (snap.data.get("account_engagement") or {}).get("users")
+    if isinstance(ae, list) and all(snap._ae_collected(bu) for bu in snap.business_units):
+        snap.org_known.add("all_ae_users")
+    for j, a in enumerate(ae if isinstance(ae, list) else []):
+        values, path, paths = _ae_values(a, j)
+        values["business_unit_id"] = to18(a["business_unit_id"]) if a.get("business_unit_id") else None
+        add("org_ae_user", values, path, paths)
     snap.org_facts = facts
+
+
+def _ae_values(a: dict[str, Any], j: int) -> tuple[dict[str, Any], str, dict[str, str]]:
+    """An AE user's fact values. `salesforce_id: null` means linked to nobody
+    (has_salesforce_id false); an absent salesforce_id is unknown."""
+    p = f"account_engagement.users[{j}]"
+    has_sf = (a["salesforce_id"] is not None) if "salesforce_id" in a else None
+    return ({"ae_id": None if a.get("id") is None else str(a["id"]), "email": a.get("email"),
+             "salesforce_id": to18(a["salesforce_id"]) if a.get("salesforce_id") else None,
+             "has_salesforce_id": has_sf, "role": a.get("role"), "in_recycle_bin": a.get("in_recycle_bin")},
+            p, {"has_salesforce_id": f"{p}.salesforce_id"})
 
 
 def _semantic_findings(data: dict[str, Any], file: str) -> list[Finding]:
