@@ -20,6 +20,8 @@ from syncdoctor.engine.findings import Finding, FindingError, Span
 from syncdoctor.engine.loader import RULE_FILE_LIMIT, locate, parse_yaml, read_text
 from syncdoctor.engine.model import Ruleset
 
+from . import lookup
+
 TOPICS: dict[str, tuple[str, str]] = {
     # topic: (snapshot path below business_units[i], question)
     "sync_enabled": ("user_sync.enabled", "Is User Sync enabled for this business unit?"),
@@ -152,12 +154,12 @@ def apply_answers(data: dict[str, Any], answers: dict[str, Any], via: str, *, fi
 
     for key, given in (answers.get("business_units") or {}).items():
         where = ["business_units", key]
-        idx = next((i for i, bu in enumerate(bus) if bu["id"][:15] == str(key)[:15] and len(str(key)) in (15, 18)
-                    or bu.get("name") == key), None)
-        if idx is None:
+        try:
+            idx = lookup.find_business_unit(bus, str(key), "the snapshot")
+        except lookup.LookupProblem as exc:
             known = ", ".join(f"{bu['id']} ({bu.get('name')})" for bu in bus) or "none"
             findings.append(Finding(locate(answers, where, Span(file)), "unknown-business-unit",
-                                    f"business_units.{key}: no such business unit in the snapshot; it has: {known}"))
+                                    f"business_units.{key}: {exc}; it has: {known}"))
             continue
         bu = bus[idx]
         base = f"business_units[{idx}]"
@@ -185,7 +187,12 @@ def apply_answers(data: dict[str, Any], answers: dict[str, Any], via: str, *, fi
             for group in ("marketing", "sales"):
                 groups[group] = []
                 for j, entry in enumerate(given["user_groups"][group]):
-                    target = _resolve(out, entry, resolve_users)
+                    try:
+                        target = _resolve(out, entry, resolve_users)
+                    except lookup.LookupProblem as exc:  # a name several users share
+                        findings.append(Finding(locate(answers, where + ["user_groups", group, j], Span(file)), "ambiguous-name",
+                                                f"business_units.{key}.user_groups.{group}[{j}]: {exc}"))
+                        continue
                     if target is None:
                         findings.append(Finding(locate(answers, where + ["user_groups", group, j], Span(file)), "unknown-name",
                                                 f"business_units.{key}.user_groups.{group}[{j}]: no {entry['type'].replace('_', ' ')} "
@@ -217,9 +224,13 @@ def _resolve(data: dict[str, Any], entry: dict[str, Any], resolve_users: Resolve
     sf = data.get("salesforce") or {}
     if entry["type"] == "user":
         lowered = name.lower()
-        for u in sf.get("users") or []:
-            if (u.get("username") or "").lower() == lowered or (u.get("email") or "").lower() == lowered:
-                return str(u["id"])
+        users = sf.get("users") or []
+        try:  # username wins over email; an email several users share is ambiguous (raised)
+            return str(users[lookup.find_user(users, name, "the snapshot")]["id"])
+        except lookup.Ambiguous:
+            raise
+        except lookup.LookupProblem:
+            pass
         if resolve_users is not None:
             for u in resolve_users([name]):
                 if (u.get("username") or "").lower() == lowered:
@@ -313,7 +324,12 @@ def _ask_one(topic: str, data: dict[str, Any], p: Prompter, resolve_users: Resol
                 while True:
                     name = p.text(f"{kind.replace('_', ' ')}: name or id (username for a user)").strip()
                     entry = {"type": kind, "id": name} if re.fullmatch(r"[a-zA-Z0-9]{15}([a-zA-Z0-9]{3})?", name) else {"type": kind, "name": name}
-                    if "id" in entry or _resolve(data, entry, resolve_users) is not None:
+                    try:
+                        found = "id" in entry or _resolve(data, entry, resolve_users) is not None
+                    except lookup.Ambiguous as exc:
+                        p.echo(f"  {exc}")
+                        continue
+                    if found:
                         entries.append(entry)
                         break
                     p.echo(f"  no {kind.replace('_', ' ')} named {name!r} in the collected facts; try again (or give its id)")
