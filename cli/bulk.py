@@ -8,6 +8,7 @@ the host after a fork). The output is the same bytes whatever N is (results keep
 order)."""
 from __future__ import annotations
 
+import contextlib
 import json
 import multiprocessing
 import signal
@@ -21,6 +22,7 @@ from syncdoctor.engine.run import Engine
 from syncdoctor.facts.snapshot import Snapshot
 
 from . import service
+from .outputs import reset_signals_in_child
 
 CHUNK = 200  # users per task handed to a worker
 
@@ -68,7 +70,7 @@ def results(ruleset: Ruleset, snapshot: Snapshot, sel: service.Selection, sympto
     tasks = [(i, min(i + CHUNK, len(sel.users))) for i in range(0, len(sel.users), CHUNK)]
     context = multiprocessing.get_context("fork")
     window = max(2, 2 * jobs)  # tasks in flight: bounds the results waiting to be written
-    executor = ProcessPoolExecutor(jobs, mp_context=context)
+    executor = ProcessPoolExecutor(jobs, mp_context=context, initializer=reset_signals_in_child)
     try:
         pending: deque[tuple[tuple[int, int], Future]] = deque()
         next_task = 0
@@ -86,8 +88,25 @@ def results(ruleset: Ruleset, snapshot: Snapshot, sel: service.Selection, sympto
             yield from rows
             if progress:
                 progress(task[1] - task[0])
+    except BaseException:
+        _stop_workers(executor)  # a signal, Ctrl-C or an error: no worker may outlive the run
+        raise
     finally:
         executor.shutdown(wait=True, cancel_futures=True)
+
+
+def _stop_workers(executor: ProcessPoolExecutor) -> None:
+    """Terminate the pool's processes now (shutdown would wait for their current chunk)."""
+    processes = list((getattr(executor, "_processes", None) or {}).values())
+    for proc in processes:
+        with contextlib.suppress(Exception):
+            proc.terminate()
+    for proc in processes:
+        with contextlib.suppress(Exception):
+            proc.join(5)
+            if proc.is_alive():
+                proc.kill()
+    executor.shutdown(wait=False, cancel_futures=True)
 
 
 def _isolate(task: tuple[int, int], context: Any) -> None:
@@ -102,6 +121,7 @@ def _isolate(task: tuple[int, int], context: Any) -> None:
 
 
 def _one(pos: int, bi: int) -> None:
+    reset_signals_in_child()
     eng = Engine(_worker["ruleset"])
     eng.diagnose(_worker["snapshot"].factset(_worker["users"][pos], bi, _worker["symptom"]))
 

@@ -9,7 +9,7 @@ from typing import Annotated, Optional
 import typer
 from rich.progress import Progress
 
-from . import org, service
+from . import org, outputs, service
 from .common import (EXIT_CAUSE, EXIT_CODES_HELP, EXIT_INTERNAL, EXIT_OK, Format, RulesOption, Symptom, color_wanted,
                      err_console, fail, open_output, write_output)
 from .formats import render
@@ -58,6 +58,8 @@ def diagnose(
     scan = all_users and not ask
     if jobs > 1 and not scan:
         raise fail("--jobs works with --all (without --ask)")
+    outputs.check({"--out": out, "--audit": audit, "--save-facts": save_facts},  # before any work
+                  {"--facts": facts, "--answers": answers, "--private-key-file": private_key_file})
     ruleset = service.ruleset(rules)
     resolve_users = None
     loaded = None
@@ -76,7 +78,7 @@ def diagnose(
         data, source_name = collection.data, f"org ({collection.auth_method} login)"
         resolve_users = collection.resolve_users
         if save_facts is not None:
-            write_output(snapshot_text(data, save_facts), save_facts)
+            write_output(snapshot_text(data, save_facts), save_facts, private=True)
     else:
         assert facts is not None
         loaded = service.load(facts)
@@ -94,7 +96,7 @@ def diagnose(
     doc["questions"] = [q.to_json(snapshot.data) for q in questions]
     if audit is not None:
         from .audit import audit_record
-        write_output(service_json(audit_record(doc, snapshot)), audit)
+        write_output(service_json(audit_record(doc, snapshot)), audit, private=True)
     if only_problems:
         doc["results"] = [r for r in doc["results"] if any(v["kind"] == "cause" for v in r["verdicts"])]
     options = {"color": color_wanted() and out is None} if fmt is Format.text else {}
@@ -140,7 +142,7 @@ def _scan(ruleset, data, source_name, business_unit, sym, answers, resolve_users
                 doc = dict(header, results=results, **trailer(seen))
                 if audit is not None:
                     from .audit import audit_record
-                    write_output(service_json(audit_record(doc, snapshot)), audit)
+                    write_output(service_json(audit_record(doc, snapshot)), audit, private=True)
                 cause = service.has_cause(doc)
                 if only_problems:
                     doc["results"] = [r for r in doc["results"] if any(v["kind"] == "cause" for v in r["verdicts"])]

@@ -7,7 +7,6 @@ from typing import Annotated, Any, Optional
 
 import typer
 from rich.console import Console
-from rich.markup import escape
 from rich.tree import Tree
 
 from syncdoctor.engine.facts import Fact
@@ -16,6 +15,7 @@ from syncdoctor.engine.run import Diagnosis, Engine
 from syncdoctor.engine.status import FIRED, T, F, Evaluator
 
 from . import service
+from .formats.escape import term as escape  # controls made visible, markup escaped
 from .common import EXIT_OK, RulesOption, Symptom, color_wanted, fail, write_output
 
 MARK = {T: "✓", F: "✗", "unknown": "?"}

@@ -57,8 +57,13 @@ def run() -> None:
     debug = "--debug" in sys.argv
     if debug:
         sys.argv.remove("--debug")
+    from .outputs import Terminated, install_signal_handlers
+    install_signal_handlers()  # SIGTERM/SIGHUP/Ctrl-C unwind: temp files removed, workers ended
     try:
         app()
+    except Terminated as exc:
+        err_console().print(f"stopped by {exc}: outputs not written, previous files intact", markup=False)
+        raise SystemExit(exc.exit_code) from None
     except FindingError as exc:
         report_findings(exc.findings)
         raise SystemExit(EXIT_USAGE) from None
