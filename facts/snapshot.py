@@ -44,6 +44,7 @@ class Snapshot:
     file: str
     data: dict[str, Any]
     sha256: str
+    file_sha256: str | None = None  # of the file's bytes, when read from a file (audit records)
     org_facts: list[Fact] = field(default_factory=list)
     org_known: set[str] = field(default_factory=set)
     _bu_cache: dict[int, tuple[FactPool, frozenset[str], dict[str, str]]] = field(default_factory=dict, repr=False)
@@ -330,7 +331,23 @@ def build_snapshot(data: Any, file: str) -> Snapshot:
 
 def load_snapshot(path: Path | str) -> Snapshot:
     p = Path(path)
-    return parse_snapshot(read_text(p, SNAPSHOT_LIMIT), str(p))
+    text = read_text(p, SNAPSHOT_LIMIT)
+    snap = parse_snapshot(text, str(p))
+    snap.file_sha256 = _bytes_sha256(p, text)
+    return snap
+
+
+def _bytes_sha256(path: Path, text: str) -> str:
+    """sha256 of the file's bytes as read (what `sha256sum` prints): the text read is exactly
+    its UTF-8 decoding, so encoding it gives the bytes back, with a byte-order mark the
+    reader may have dropped."""
+    raw = text.encode("utf-8")
+    bom = "\ufeff".encode("utf-8")
+    if not raw.startswith(bom):
+        with open(path, "rb") as fh:
+            if fh.read(len(bom)) == bom:
+                raw = bom + raw
+    return hashlib.sha256(raw).hexdigest()
 
 
 def _plain(value: Any) -> Any:
