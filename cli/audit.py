@@ -43,11 +43,13 @@ def signing_key(path: Path | None) -> Ed25519PrivateKey | None:
 def load_record(path: Path) -> dict[str, Any]:
     """A parsed, structurally valid record (engine/schema/audit.schema.json), or exit 2 with
     located findings. Duplicate keys are refused by the JSON loader."""
-    data = parse_json(read_text(path, SNAPSHOT_LIMIT), str(path))
-    findings = schemas.check("audit", data, str(path))
-    if findings:
-        raise FindingError(findings)
-    return data
+    def load() -> dict[str, Any]:
+        data = parse_json(read_text(path, SNAPSHOT_LIMIT), str(path))
+        findings = schemas.check("audit", data, str(path))
+        if findings:
+            raise FindingError(findings)
+        return data
+    return service.guarded(load)
 
 
 @app.command("keygen")
@@ -122,7 +124,7 @@ def replay(record: Annotated[Path, typer.Argument(help="An audit record.", dir_o
     if problems:
         raise fail(f"{record}: {problems[0]}; refusing to replay an altered record", EXIT_USAGE)
     snap = data["snapshot"]
-    snapshot = service.guarded(lambda: build_snapshot(json.loads(json.dumps(snap["content"])), snap["file"]))
+    snapshot = service.guarded(lambda: build_snapshot(json.loads(json.dumps(snap["content"])), f"{record} (snapshot.content)"))
     eng = service.engine(rules)
     old = data["ruleset"]
     new = service.ruleset_info(eng.ruleset)

@@ -6,22 +6,23 @@ is escaped for the place it lands in.
   (clipboard writes, fake links, screen clears, cursor moves) reaches the terminal.
 - `term`: `visible`, then rich's markup escape: for text printed through a rich Console with
   markup on (`EMEA [old]` keeps its brackets; `[link=…]` never becomes a link).
-- `md`: CommonMark inline text. Every ASCII punctuation character is backslash-escaped (the
-  spec allows it for all of them), so nothing in a value can open a heading, list, table cell,
-  link, image, emphasis, entity or raw HTML; line breaks become visible escapes.
+- `md`: CommonMark (and GFM) inline text. The characters that open code, emphasis, links,
+  images, raw HTML, entities, strikethrough and table cells are backslash-escaped everywhere,
+  and those that open a block (heading, list, quote, setext line, indented code) at the value's
+  start; line breaks become visible escapes, so a value never starts a line of its own.
 - `md_code`: a code span that no backtick in the value can close early.
 """
 from __future__ import annotations
 
 import re
-import string
 
 from rich.markup import escape as _markup_escape
 
 # C0 (but tab), DEL, C1; bidi embeddings/overrides/isolates; line and paragraph separators.
 _CONTROL = re.compile("[\x00-\x08\x0a-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\u2028\u2029\ufeff]")
 _CONTROL_KEEP_NEWLINE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\u2028\u2029\ufeff]")
-_PUNCT = re.compile("([" + re.escape(string.punctuation) + "])")
+_MD_INLINE = re.compile(r"([\\`*_\[\]<>|~&#!])")
+_MD_BLOCK_START = re.compile(r"^([-+=])|^(\d+)([.)])")
 
 
 def _show(match: re.Match[str]) -> str:
@@ -41,8 +42,11 @@ def term(text: object, *, keep_newlines: bool = False) -> str:
 
 
 def md(text: object) -> str:
-    """CommonMark (and GFM table-cell) safe inline text."""
-    return _PUNCT.sub(r"\\\1", visible(text))
+    """CommonMark (and GFM table-cell) safe inline text, also safe at the start of a line."""
+    value = _MD_INLINE.sub(r"\\\1", visible(text))
+    value = _MD_BLOCK_START.sub(lambda m: f"\\{m.group(1)}" if m.group(1) else f"{m.group(2)}\\{m.group(3)}", value)
+    stripped = value.lstrip(" \t")  # leading blanks would make an indented code block
+    return "".join("&#9;" if c == "\t" else "&#32;" for c in value[:len(value) - len(stripped)]) + stripped
 
 
 def md_code(text: object) -> str:
