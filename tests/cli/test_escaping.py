@@ -216,3 +216,8 @@ def test_a_hostile_business_unit_name_never_becomes_a_link_in_text(tmp_path):
     code, out = _run_pty(["diagnose", "--facts", str(write(tmp_path, data)), "--user", "asmith@acme.example"])
     assert code == 1 and b"e.vil" in out and b"\x1b]8;;http://e.vil" not in out
     assert b"[old]" in out
+    # in an error message's suggestions (stderr), where the old code let rich make it a link
+    data["business_units"][0]["name"] = "[link=http://e.vil]Acme North America[/link]"
+    code, out = _run_pty(["diagnose", "--facts", str(write(tmp_path, data)), "--user", "asmith@acme.example",
+                          "--business-unit", "Acme North Americ"])
+    assert code == 2 and b"[link=http://e.vil]Acme North America[/link]" in out and b"\x1b]8;" not in out
