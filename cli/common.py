@@ -15,7 +15,7 @@ from syncdoctor.engine.findings import Finding
 EXIT_OK, EXIT_CAUSE, EXIT_USAGE, EXIT_COLLECT, EXIT_INTERNAL = 0, 1, 2, 3, 4
 
 EXIT_CODES_HELP = ("Exit codes: 0 ran (no cause found), 1 at least one cause found, 2 bad input or usage, "
-                   "3 collection failed, 4 internal error.")
+                   "3 collection failed, 4 internal error, 130/143/129 stopped by Ctrl-C/SIGTERM/SIGHUP.")
 
 RulesOption = Annotated[Optional[Path], typer.Option("--rules", help="Rules directory (default: the rules shipped with syncdoctor).",
                                                      file_okay=False)]

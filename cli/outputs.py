@@ -71,21 +71,26 @@ def _is_stdout(path: Path | None) -> bool:
 
 def _identity(path: Path) -> tuple[str, object]:
     """What makes two paths the same file: device and inode when it exists, else the resolved path."""
-    real = os.path.realpath(path)
     try:
-        st = os.stat(real)
+        st = os.stat(path)  # follows symlinks, /dev/stdout's included
         return ("inode", (st.st_dev, st.st_ino))
     except OSError:
-        return ("path", real)
+        return ("path", os.path.realpath(path))
+
+
+def _stat(path: Path) -> os.stat_result | None:
+    """The file `path` leads to (symlinks followed), None when there is none yet; OSError else."""
+    try:
+        return os.stat(path)
+    except FileNotFoundError:
+        return None
 
 
 def _problem(path: Path) -> str | None:
     """Why `path` cannot be written, or None."""
     real = Path(os.path.realpath(path))
     try:
-        st = os.stat(real)
-    except FileNotFoundError:
-        st = None
+        st = _stat(path)
     except OSError as exc:
         return f"cannot write {path}: {exc.strerror}"
     if st is not None:
@@ -96,7 +101,7 @@ def _problem(path: Path) -> str | None:
         if stat.S_ISREG(st.st_mode) and (not os.access(real, os.W_OK) or not st.st_mode & 0o222):  # root too
             return f"cannot write {path}: the file is read-only (not replaced)"
         if not stat.S_ISREG(st.st_mode):
-            return None if os.access(real, os.W_OK) else f"cannot write {path}: permission denied"
+            return None if os.access(path, os.W_OK) else f"cannot write {path}: permission denied"
     parent = real.parent
     if not parent.is_dir():
         return f"cannot write {path}: the folder {parent} does not exist"
@@ -153,18 +158,15 @@ def open_output(out: Path | None, *, private: bool = False) -> Iterator[TextIO]:
         sys.stdout.flush()
         return
     assert out is not None
-    real = Path(os.path.realpath(out))
     try:
-        st: os.stat_result | None = os.stat(real)
-    except FileNotFoundError:
-        st = None
+        st = _stat(out)
     except OSError as exc:
         raise _fail_writing(out, exc) from None
     if st is not None and not stat.S_ISREG(st.st_mode):
         if stat.S_ISDIR(st.st_mode):
             raise fail(f"cannot write {out}: it is a folder")
         try:
-            with open(real, "w", encoding="utf-8") as fh:  # a device or FIFO: write through, never replace
+            with open(out, "w", encoding="utf-8") as fh:  # a device or FIFO: write through, never replace
                 yield fh
         except OSError as exc:
             raise _fail_writing(out, exc) from None
@@ -172,6 +174,7 @@ def open_output(out: Path | None, *, private: bool = False) -> Iterator[TextIO]:
     problem = _problem(out)
     if problem:
         raise fail(problem)
+    real = Path(os.path.realpath(out))  # a symlink's target is what gets replaced
     try:
         fd, tmp = tempfile.mkstemp(prefix=f".{real.name}.", dir=real.parent)  # created 0600
     except OSError as exc:

@@ -245,3 +245,17 @@ def test_ctrl_c_during_ask_exits_130():
     proc.send_signal(signal.SIGINT)
     proc.communicate(timeout=30)
     assert proc.returncode == 130
+
+
+def test_dev_stdout_into_a_pipe_is_written_through():
+    proc = subprocess.run([sys.executable, "-m", "syncdoctor.cli.main", "diagnose", "--facts", str(EXAMPLE), *USER,
+                           "--format", "json", "--out", "/dev/stdout"], capture_output=True, text=True, cwd=ROOT, timeout=60)
+    assert proc.returncode == 1, proc.stderr
+    assert json.loads(proc.stdout)["results"] and Path("/dev/stdout").is_symlink()
+
+
+def test_a_symlink_loop_is_a_message(tmp_path):
+    loop = tmp_path / "loop"
+    loop.symlink_to(loop)
+    r = run("diagnose", "--facts", str(EXAMPLE), *USER, "--out", str(loop))
+    assert r.exit_code == 2 and str(loop) in r.stderr
