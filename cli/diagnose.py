@@ -102,6 +102,8 @@ def diagnose(
     doc = service.result_document(eng, snapshot, diagnoses, sym)
     doc["questions"] = [q.to_json(snapshot.data) for q in questions]
     if audit is not None:
+        if loaded is not None:  # the file as read, before any answers were applied
+            snapshot.file_sha256 = loaded.file_sha256
         from .audit import audit_record
         write_output(service_json(audit_record(doc, snapshot, key, selection)), audit, private=True)
     if only_problems:
@@ -149,6 +151,8 @@ def _scan(ruleset, data, source_name, business_unit, sym, answers, resolve_users
                 doc = dict(header, results=results, **trailer(seen))
                 if audit is not None:
                     from .audit import audit_record
+                    if loaded is not None:  # the file as read, before any answers were applied
+                        snapshot.file_sha256 = loaded.file_sha256
                     write_output(service_json(audit_record(doc, snapshot, *signing)), audit, private=True)
                 cause = service.has_cause(doc)
                 if only_problems:

@@ -11,6 +11,7 @@ can produce (it marks a digit as upper case) is bad input.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import Any, Iterator
 
 _SUFFIX = "ABCDEFGHIJKLMNOPQRSTUVWXYZ012345"
@@ -55,6 +56,7 @@ def _restored(sfid: str) -> str:
     return "".join(chars)
 
 
+@lru_cache(maxsize=1 << 17)  # called for every id of every fact: a large org repeats them
 def key(sfid: str) -> str:
     """The record's 15-character, case-exact identity (see the module docstring)."""
     if not looks_like_id(sfid):

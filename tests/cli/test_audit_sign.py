@@ -180,3 +180,15 @@ def test_a_duplicate_key_in_a_record_is_refused(tmp_path, signed):
     p.write_text(forged)
     r = run("audit", "verify", str(p))
     assert r.exit_code == 2 and "duplicate" in r.stderr.lower()
+
+
+@pytest.mark.parametrize("bom", [False, True])
+def test_file_sha256_is_the_files_bytes_with_answers_and_a_byte_order_mark(tmp_path, bom):
+    facts = tmp_path / "org.yaml"
+    facts.write_bytes((b"\xef\xbb\xbf" if bom else b"") + EXAMPLE.read_bytes())
+    answers = tmp_path / "answers.yaml"
+    answers.write_text("answers_version: 1\nbusiness_units:\n  Acme Europe:\n    mode: legacy\n")
+    path = tmp_path / "audit.json"
+    r = run("diagnose", "--facts", str(facts), "--user", "jdoe@acme.example", "--answers", str(answers), "--audit", str(path))
+    assert r.exit_code in (0, 1), r.stderr
+    assert json.loads(path.read_text())["snapshot"]["file_sha256"] == hashlib.sha256(facts.read_bytes()).hexdigest()
