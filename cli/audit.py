@@ -106,6 +106,8 @@ def verify(record: Annotated[Path, typer.Argument(help="An audit record written 
     if trusted is not None:
         typer.echo(f"signed by key {data['signature'].get('key_id') or '(no id)'}: the key you gave; nothing changed since signing")
     else:
+        if isinstance(data.get("signature"), dict):
+            typer.echo(visible(f"signed by key id {data['signature'].get('key_id') or '?'}: not checked; give --public-key"))
         typer.echo("integrity only: the hashes match, but anyone who edits a record can recompute them; this does not show "
                    "who wrote it. Give --public-key to check its signature.")
     raise typer.Exit(EXIT_OK)

@@ -154,7 +154,13 @@ def _malformed(signed: dict) -> dict[str, Any]:
     verdicts_obj["results"][0]["verdicts"] = {"code": "X"}
     content_list = copy.deepcopy(signed)
     content_list["snapshot"]["content"] = []
+    facts_int = copy.deepcopy(signed)
+    facts_int["results"][0]["facts"] = 7
+    no_content_hash = copy.deepcopy(signed)
+    del no_content_hash["snapshot"]["content_sha256"]
+    bad_sig = dict(signed, signature={"algorithm": "rsa", "public_key": "x", "value": "y"})
     return {"snapshot is text": {"record_version": 1, "snapshot": "x"}, "sealed without ruleset": sealed,
+            "facts a number": facts_int, "v2 without content_sha256": no_content_hash, "another algorithm": bad_sig,
             "ruleset.files a list": files_list, "results a string": results_str, "a result without user": no_user,
             "verdicts a mapping": verdicts_obj, "content a list": content_list, "a list": [1, 2],
             "record_version 9": dict(signed, record_version=9)}
