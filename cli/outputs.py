@@ -45,6 +45,9 @@ class Terminated(BaseException):
 
 
 def _raise_terminated(signum: int, _frame: object) -> None:
+    # A second signal must not interrupt the clean-up the first one started.
+    for sig in STOP_SIGNALS:
+        signal.signal(sig, signal.SIG_IGN)
     raise Terminated(signum)
 
 

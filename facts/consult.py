@@ -158,7 +158,8 @@ def apply_answers(data: dict[str, Any], answers: dict[str, Any], via: str, *, fi
             idx = lookup.find_business_unit(bus, str(key), "the snapshot")
         except lookup.LookupProblem as exc:
             known = ", ".join(f"{bu['id']} ({bu.get('name')})" for bu in bus) or "none"
-            findings.append(Finding(locate(answers, where, Span(file)), "unknown-business-unit",
+            findings.append(Finding(locate(answers, where, Span(file)),
+                                    "ambiguous-business-unit" if isinstance(exc, lookup.Ambiguous) else "unknown-business-unit",
                                     f"business_units.{key}: {exc}; it has: {known}"))
             continue
         bu = bus[idx]

@@ -176,3 +176,16 @@ def test_answers_file_username_wins_over_email(tmp_path):
     r = diagnose("--facts", str(write(tmp_path, data)), "--user", "asmith@acme.example", "--business-unit", NA,
                  "--answers", str(answers))
     assert "MANAGED_NOT_ASSIGNED" not in codes(r)
+
+
+def test_answers_file_naming_a_shared_business_unit_name_is_ambiguous(tmp_path):
+    data = acme()
+    for bu in data["business_units"]:
+        bu["name"] = "Acme"
+    answers = tmp_path / "answers.yaml"
+    answers.write_text(yaml.safe_dump({"answers_version": 1, "business_units": {"Acme": {"mode": "legacy"}}}))
+    r = runner.invoke(app, ["diagnose", "--facts", str(write(tmp_path, data)), "--user", "jdoe@acme.example",
+                            "--answers", str(answers)])
+    assert r.exit_code == 2 and "ambiguous-business-unit" in r.stderr
+    for bu in data["business_units"]:
+        assert bu["id"] in r.stderr
