@@ -59,8 +59,8 @@ def md_code(text: object) -> str:
     return f"{fence}{pad}{value}{pad}{fence}"
 
 
-def md_url(url: object) -> str | None:
-    """An http(s) URL safe inside `(...)` of a Markdown link, or None (then no link is made)."""
+def safe_url(url: object) -> str | None:
+    """An http(s) URL safe in a Markdown link, an HTML href or a terminal link, or None (then no link is made)."""
     text = str(url)
     if not re.match(r"https?://", text, re.IGNORECASE) or _CONTROL.search(text):
         return None

@@ -4,6 +4,7 @@ from __future__ import annotations
 from html import escape
 from typing import Any
 
+from .escape import safe_url
 from .summary import bu_label, summary, user_label
 
 _STYLE = """
@@ -71,7 +72,9 @@ def render_html(doc: dict[str, Any], **_: Any) -> str:
             if v["remedies"]:
                 out.append("<ol>" + "".join(f"<li>{escape(s)}</li>" for s in v["remedies"]) + "</ol>")
             for c in v["citations"]:
-                out.append(f"<p>Source: <a href='{escape(c['url'])}'>KB {escape(c['article'])} · {escape(c['section_title'])}</a></p>")
+                label = f"KB {escape(c['article'])} · {escape(c['section_title'])}"
+                url = safe_url(c.get("url") or "")  # http(s) only: never a javascript: link
+                out.append(f"<p>Source: <a href='{escape(url)}'>{label}</a></p>" if url else f"<p>Source: {label}</p>")
             out.append("<div class='proofs'><b>Proof</b>")
             for fid in v["evidence"]:
                 out.append(_proof(fid, r))

@@ -5,13 +5,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from .escape import md, md_code, md_url
+from .escape import md, md_code, safe_url
 from .summary import bu_label, summary, user_label
 
 
 def _source(c: dict[str, Any]) -> str:
     label = md(f"KB {c['article']} · {c['section_title']}")
-    url = md_url(c.get("url", ""))
+    url = safe_url(c.get("url", ""))
     return f"Source: [{label}]({url})" if url else f"Source: {label}"
 
 

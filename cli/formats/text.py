@@ -5,7 +5,7 @@ import io
 from typing import Any
 
 from rich.console import Console
-from .escape import md_url, term
+from .escape import safe_url, term
 from .summary import bu_label, summary, user_label
 
 KIND_STYLE = {"wait": "bold yellow", "cause": "bold red", "remedy": "bold cyan", "advice": "bold blue",
@@ -40,7 +40,7 @@ def render_text(doc: dict[str, Any], *, color: bool = False, width: int = 100, s
                 console.print(f"         → {term(step)}")
             for c in v["citations"]:
                 label = f"KB {c['article']} · {c['section_title'] or c['section']}"
-                url = md_url(c.get("url") or "")  # an http(s) URL without spaces or brackets, or no link
+                url = safe_url(c.get("url") or "")  # an http(s) URL without spaces or brackets, or no link
                 link = f"[link={url}]{term(label)}[/link]" if color and url else term(label)
                 console.print(f"         Source: {link}" + ("" if color or not url else f" <{term(url)}>"))
         if r["undetermined"]:
