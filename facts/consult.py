@@ -239,7 +239,10 @@ def _resolve(data: dict[str, Any], entry: dict[str, Any], resolve_users: Resolve
         return None
     pool = sf.get("public_groups") if entry["type"] == "public_group" else sf.get("roles")
     matches = [x for x in pool or [] if x.get("name") == name]
-    return str(matches[0]["id"]) if len(matches) == 1 else None
+    if len(matches) > 1:  # names of roles and groups are not unique: never pick the first
+        raise lookup.Ambiguous(f"{entry['type'].replace('_', ' ')} {name!r} is ambiguous in the snapshot: it matches "
+                               + ", ".join(f"{x.get('name')} ({x['id']})" for x in matches) + "; give its id instead")
+    return str(matches[0]["id"]) if matches else None
 
 
 # -- asking ----------------------------------------------------------------------------------------

@@ -189,3 +189,17 @@ def test_answers_file_naming_a_shared_business_unit_name_is_ambiguous(tmp_path):
     assert r.exit_code == 2 and "ambiguous-business-unit" in r.stderr
     for bu in data["business_units"]:
         assert bu["id"] in r.stderr
+
+
+def test_answers_file_naming_a_shared_group_name_is_ambiguous(tmp_path):
+    data = acme()
+    for g in data["salesforce"]["public_groups"]:
+        g["name"] = "Team"
+    answers = tmp_path / "answers.yaml"
+    answers.write_text(yaml.safe_dump({"answers_version": 1, "business_units": {NA: {"user_groups": {
+        "marketing": [{"type": "public_group", "name": "Team"}], "sales": []}}}}))
+    r = runner.invoke(app, ["diagnose", "--facts", str(write(tmp_path, data)), "--user", "jdoe@acme.example",
+                            "--answers", str(answers)])
+    assert r.exit_code == 2 and "ambiguous" in r.stderr
+    for g in data["salesforce"]["public_groups"]:
+        assert g["id"] in r.stderr
