@@ -37,7 +37,7 @@ class Format(str, Enum):
 
 
 def err_console() -> Console:
-    return Console(stderr=True, highlight=False, soft_wrap=True)
+    return Console(stderr=True, highlight=False, soft_wrap=True, emoji=False)  # ":name:" in org data stays text
 
 
 def color_wanted(stream: object = None) -> bool:

@@ -176,7 +176,7 @@ def explain(
     diagnoses = service.run(eng, snapshot, sel, symptom.value if symptom else None)
     buf = io.StringIO()
     color = color_wanted()
-    console = Console(file=buf, force_terminal=color, no_color=not color, width=160, highlight=False)
+    console = Console(file=buf, force_terminal=color, no_color=not color, width=160, highlight=False, emoji=False)
     for d in diagnoses:
         console.print(f"[bold]{escape(d.factset.user_label)}[/bold] · business unit {escape(d.factset.business_unit_label)}")
         firings = [f for f in d.firings if f.rule == rule.id]

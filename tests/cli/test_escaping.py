@@ -192,7 +192,7 @@ def test_error_messages_carry_no_escape_sequence(tmp_path, payload):
 
 # -- rich markup -------------------------------------------------------------------------------
 @pytest.mark.parametrize("name", ["asmith[/]@acme.example", "[bold]x[/bold]@acme.example", "a[/b]c@acme.example",
-                                  "[link=http://e.vil]click[/link]@acme.example"])
+                                  "[link=http://e.vil]click[/link]@acme.example", ":smile:x@acme.example"])
 def test_markup_in_a_name_is_text_in_messages(tmp_path, name):
     data = yaml.safe_load(EXAMPLE.read_text())
     data["salesforce"]["users"][1]["username"] = name
