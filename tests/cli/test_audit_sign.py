@@ -198,3 +198,19 @@ def test_file_sha256_is_the_files_bytes_with_answers_and_a_byte_order_mark(tmp_p
     r = run("diagnose", "--facts", str(facts), "--user", "jdoe@acme.example", "--answers", str(answers), "--audit", str(path))
     assert r.exit_code in (0, 1), r.stderr
     assert json.loads(path.read_text())["snapshot"]["file_sha256"] == hashlib.sha256(facts.read_bytes()).hexdigest()
+
+
+ORGS = [EXAMPLE] + sorted((Path(__file__).resolve().parents[2] / "rules" / "cases" / "orgs").glob("*.yaml"))
+
+
+@pytest.mark.parametrize("org", ORGS, ids=lambda p: p.name)
+def test_every_one_user_record_replays_the_same(tmp_path, org):
+    """What a one-user record embeds is enough: replay finds the same verdicts and proofs."""
+    import yaml
+    users = [u["username"] for u in yaml.safe_load(org.read_text())["salesforce"]["users"]]
+    for i, user in enumerate(users):
+        path = tmp_path / f"a{i}.json"
+        r = run("diagnose", "--facts", str(org), "--user", user, "--audit", str(path), "--symptom", "cannot-delete" if i % 2 else "not-syncing")
+        assert r.exit_code in (0, 1), r.stderr
+        r = run("replay", str(path))
+        assert r.exit_code == 0 and "same verdicts" in r.stdout, (user, r.stdout)

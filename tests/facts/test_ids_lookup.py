@@ -203,3 +203,12 @@ def test_answers_file_naming_a_shared_group_name_is_ambiguous(tmp_path):
     assert r.exit_code == 2 and "ambiguous" in r.stderr
     for g in data["salesforce"]["public_groups"]:
         assert g["id"] in r.stderr
+
+
+def test_the_issues_reproduction_on_the_example_as_shipped(tmp_path):
+    data = acme()
+    data["business_units"][0]["user_groups"]["marketing"] = [{"type": "user", "id": "0055E000000U002AAC"}]
+    r = diagnose("--facts", str(write(tmp_path, data)), "--user", "asmith@acme.example", "--business-unit", NA)
+    assert r.exit_code in (0, 1) and "MANAGED_NOT_ASSIGNED" not in codes(r)
+    r = diagnose("--facts", str(write(tmp_path, data)), "--user", "0055E000000U002AAC", "--business-unit", NA)
+    assert json.loads(r.stdout)["results"][0]["user"]["username"] == "asmith@acme.example"
