@@ -93,18 +93,18 @@ def verify(record: Annotated[Path, typer.Argument(help="An audit record written 
         except ValueError as exc:
             raise fail(str(exc)) from None
     data = load_record(record)
-    problems = records.integrity_problems(data)
+    problems = [("ALTERED", p) for p in records.integrity_problems(data)]
     if trusted is not None and not problems:
         problems = records.signature_problems(data, trusted)
     if problems:
-        for p in problems:
-            typer.echo(f"ALTERED: {p}" if "not signed" not in p and "another key" not in p else f"NOT TRUSTED: {p}")
+        for verdict, why in problems:
+            typer.echo(f"{verdict}: {why}")
         raise typer.Exit(EXIT_DIFFERS)
     rs = data["ruleset"]
     typer.echo(visible(f"intact: record {data['record_sha256'][:16]}…, snapshot {data['snapshot']['sha256'][:16]}…, "
                        f"ruleset {rs['name']} {rs['version']}"))
     if trusted is not None:
-        typer.echo(f"signed by key {data['signature'].get('key_id') or '(no id)'}: the key you gave; nothing changed since signing")
+        typer.echo(f"signed by key {records.key_id(trusted)}, the key you gave: nothing changed since it was signed")
     else:
         if isinstance(data.get("signature"), dict):
             typer.echo(visible(f"signed by key id {data['signature'].get('key_id') or '?'}: not checked; give --public-key"))

@@ -139,24 +139,30 @@ def integrity_problems(record: dict[str, Any]) -> list[str]:
     return problems
 
 
-def signature_problems(record: dict[str, Any], trusted: Ed25519PublicKey) -> list[str]:
-    """Whether the record is signed by the trusted key, over exactly its content."""
+def key_id(public: Ed25519PublicKey) -> str:
+    """A short name for a public key: the start of the sha256 of its raw bytes."""
+    return hashlib.sha256(public.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)).hexdigest()[:16]
+
+
+def signature_problems(record: dict[str, Any], trusted: Ed25519PublicKey) -> list[tuple[str, str]]:
+    """("NOT TRUSTED" | "ALTERED", why) unless the record is signed by the trusted key over
+    exactly its content."""
     sig = record.get("signature")
     if not sig:
-        return ["the record is not signed: nothing shows who wrote it"]
+        return [("NOT TRUSTED", "the record is not signed: nothing shows who wrote it")]
     mine = trusted.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
     try:
         theirs = base64.b64decode(sig["public_key"], validate=True)
         value = base64.b64decode(sig["value"], validate=True)
     except ValueError:
-        return ["the signature is not valid base64"]
+        return [("ALTERED", "the signature is not valid base64")]
     if theirs != mine:
-        return [f"the record is signed by another key (key id {hashlib.sha256(theirs).hexdigest()[:16]}, "
-                f"not {hashlib.sha256(mine).hexdigest()[:16]})"]
+        return [("NOT TRUSTED", f"the record is signed by another key (key id {hashlib.sha256(theirs).hexdigest()[:16]}, "
+                                f"not {key_id(trusted)})")]
     try:
         trusted.verify(value, canonical(_signed(record)))
     except InvalidSignature:
-        return ["the signature does not match the record's content: something in it was altered after signing"]
+        return [("ALTERED", "the signature does not match the record's content: something in it was altered after signing")]
     return []
 
 
