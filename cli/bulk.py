@@ -22,6 +22,7 @@ from syncdoctor.engine.run import Engine
 from syncdoctor.facts.snapshot import Snapshot
 
 from . import service
+from .formats.escape import json_text  # C1 and bidi controls as \u escapes
 from .outputs import reset_signals_in_child
 
 CHUNK = 200  # users per task handed to a worker
@@ -46,7 +47,7 @@ def _diagnose_user(eng: Engine, snapshot: Snapshot, ui: int, bus: list[int], sym
         d = eng.diagnose(snapshot.factset(ui, bi, symptom))
         result = d.to_json()
         cause = any(v["kind"] == "cause" for v in result["verdicts"])
-        rows.append((json.dumps(result, sort_keys=True, ensure_ascii=False, separators=(",", ":")), cause,
+        rows.append((json_text(json.dumps(result, sort_keys=True, ensure_ascii=False, separators=(",", ":"))), cause,
                      [result["undetermined"]]))
     return rows
 
@@ -133,7 +134,7 @@ def write_stream(sink: TextIO, header: dict[str, Any], rows: Iterator[tuple[str,
     any cause was found."""
     sink.write("{\n")
     for key in sorted(header):
-        sink.write(f"  {json.dumps(key)}: {json.dumps(header[key], sort_keys=True, ensure_ascii=False)},\n")
+        sink.write(f"  {json.dumps(key)}: {json_text(json.dumps(header[key], sort_keys=True, ensure_ascii=False))},\n")
     sink.write('  "results": [')
     first, any_cause = True, False
     seen: dict[tuple, dict[str, Any]] = {}  # distinct undetermined entries: enough for the questions
@@ -148,6 +149,6 @@ def write_stream(sink: TextIO, header: dict[str, Any], rows: Iterator[tuple[str,
         first = False
     sink.write("\n  ]" if not first else "]")
     for key, value in trailer([list(seen.values())]).items():
-        sink.write(f",\n  {json.dumps(key)}: {json.dumps(value, sort_keys=True, ensure_ascii=False)}")
+        sink.write(f",\n  {json.dumps(key)}: {json_text(json.dumps(value, sort_keys=True, ensure_ascii=False))}")
     sink.write("\n}\n")
     return any_cause

@@ -36,6 +36,16 @@ def visible(text: object, *, keep_newlines: bool = False) -> str:
     return pattern.sub(_show, str(text))
 
 
+_JSON_UNSAFE = re.compile("[\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\u2028\u2029\ufeff]")
+
+
+def json_text(text: str) -> str:
+    """JSON written by json.dumps(ensure_ascii=False) with DEL, C1 controls and bidi controls as
+    \\u escapes (json already escapes C0): the same JSON value, harmless on a terminal. Such
+    characters can only occur inside JSON strings, where the escape means the same character."""
+    return _JSON_UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+
+
 def term(text: object, *, keep_newlines: bool = False) -> str:
     """For a rich Console with markup: controls made visible, markup escaped."""
     return _markup_escape(visible(text, keep_newlines=keep_newlines))

@@ -221,3 +221,17 @@ def test_a_hostile_business_unit_name_never_becomes_a_link_in_text(tmp_path):
     code, out = _run_pty(["diagnose", "--facts", str(write(tmp_path, data)), "--user", "asmith@acme.example",
                           "--business-unit", "Acme North Americ"])
     assert code == 2 and b"[link=http://e.vil]Acme North America[/link]" in out and b"\x1b]8;" not in out
+
+
+@pytest.mark.parametrize("extra", [[], ["--all"], ["--all", "--jobs", "2"]])
+def test_json_output_carries_c1_and_bidi_controls_as_escapes(tmp_path, extra):
+    data = hostile_org(TERMINAL_PAYLOADS)
+    facts = write(tmp_path, data)
+    args = ["diagnose", "--facts", str(facts), "--format", "json"] + (extra or ["--user", data["salesforce"]["users"][1]["username"]])
+    piped = subprocess.run([sys.executable, "-m", "syncdoctor.cli.main", *args], capture_output=True, cwd=ROOT)
+    assert piped.returncode in (0, 1), piped.stderr
+    for bad in (b"\x1b", b"\x07", b"\xc2\x9b", b"\xc2\x9d", "\u202e".encode()):
+        assert bad not in piped.stdout
+    doc = json.loads(piped.stdout)  # the same values, escaped
+    names = {r["business_unit"]["name"] for r in doc["results"]}
+    assert {bu["name"] for bu in data["business_units"]} >= names and names
