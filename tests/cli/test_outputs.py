@@ -259,3 +259,13 @@ def test_a_symlink_loop_is_a_message(tmp_path):
     loop.symlink_to(loop)
     r = run("diagnose", "--facts", str(EXAMPLE), *USER, "--out", str(loop))
     assert r.exit_code == 2 and str(loop) in r.stderr
+
+
+def test_facts_collect_checks_its_output_before_logging_in(tmp_path):
+    answers = tmp_path / "answers.yaml"
+    answers.write_text("answers_version: 1\nbusiness_units: {}\n")
+    login = ["--session-id", "00Dx!fake", "--instance-url", "https://127.0.0.1:9", "--timeout", "0.5", "--retries", "0"]
+    r = run("facts", "collect", "--out", str(answers), "--answers", str(answers), *login)
+    assert r.exit_code == 2 and "same file as --answers" in r.stderr
+    r = run("facts", "collect", "--out", str(tmp_path / "missing" / "org.yaml"), *login)
+    assert r.exit_code == 2 and "does not exist" in r.stderr
