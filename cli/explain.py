@@ -81,7 +81,7 @@ def _firing_tree(tree: Tree, firing_id: str, d: Diagnosis, eng: Engine, depth: i
 def _why_not(console: Console, rule: Rule, d: Diagnosis, eng: Engine) -> None:
     status = d.statuses[rule.id]
     console.print(f"{rule.id} did not fire: {status.status.replace('_', ' ')}"
-                  + (f"; unknown: {', '.join(status.missing)}" if status.missing else ""))
+                  + (f"; unknown: {escape(', '.join(status.missing))}" if status.missing else ""))
     ev = Evaluator(eng.compiled, list(d.facts.values()), d.factset.known_lists, d.factset.list_paths, d.factset.pool)
     ev.derived_missing = dict(d.derived_missing)
     for b in eng.compiled.branches_of(rule.id):
@@ -194,7 +194,7 @@ def explain(
         else:
             st = d.statuses[rule.id]
             console.print(f"{rule.id} did not fire ({st.status.replace('_', ' ')})"
-                          + (f"; it needs: {', '.join(st.missing)}" if st.missing else "") + ". Add --why-not for each condition.")
+                          + (f"; it needs: {escape(', '.join(st.missing))}" if st.missing else "") + ". Add --why-not for each condition.")
         console.print()
     write_output(buf.getvalue(), None)
     raise typer.Exit(EXIT_OK)
