@@ -20,6 +20,9 @@ from syncdoctor.engine.findings import Finding, FindingError, Span
 from syncdoctor.engine.loader import RULE_FILE_LIMIT, locate, parse_yaml, read_text
 from syncdoctor.engine.model import Ruleset
 
+from . import lookup
+from .ids import same_id
+
 TOPICS: dict[str, tuple[str, str]] = {
     # topic: (snapshot path below business_units[i], question)
     "sync_enabled": ("user_sync.enabled", "Is User Sync enabled for this business unit?"),
@@ -74,7 +77,7 @@ class Question:
 def _user_name(data: dict[str, Any], user_id: str | None) -> str:
     """The username of a user id (the id itself when the snapshot does not name it)."""
     for u in ((data.get("salesforce") or {}).get("users")) or []:
-        if user_id and u["id"][:15] == user_id[:15]:
+        if user_id and same_id(u["id"], user_id):
             return str(u.get("username") or u["id"])
     return str(user_id)
 
@@ -175,12 +178,13 @@ def apply_answers(data: dict[str, Any], answers: dict[str, Any], via: str, *, fi
 
     for key, given in (answers.get("business_units") or {}).items():
         where = ["business_units", key]
-        idx = next((i for i, bu in enumerate(bus) if bu["id"][:15] == str(key)[:15] and len(str(key)) in (15, 18)
-                    or bu.get("name") == key), None)
-        if idx is None:
+        try:
+            idx = lookup.find_business_unit(bus, str(key), "the snapshot")
+        except lookup.LookupProblem as exc:
             known = ", ".join(f"{bu['id']} ({bu.get('name')})" for bu in bus) or "none"
-            findings.append(Finding(locate(answers, where, Span(file)), "unknown-business-unit",
-                                    f"business_units.{key}: no such business unit in the snapshot; it has: {known}"))
+            findings.append(Finding(locate(answers, where, Span(file)),
+                                    "ambiguous-business-unit" if isinstance(exc, lookup.Ambiguous) else "unknown-business-unit",
+                                    f"business_units.{key}: {exc}; it has: {known}"))
             continue
         bu = bus[idx]
         base = f"business_units[{idx}]"
@@ -208,7 +212,12 @@ def apply_answers(data: dict[str, Any], answers: dict[str, Any], via: str, *, fi
             for group in ("marketing", "sales"):
                 groups[group] = []
                 for j, entry in enumerate(given["user_groups"][group]):
-                    target = _resolve(out, entry, resolve_users)
+                    try:
+                        target = _resolve(out, entry, resolve_users)
+                    except lookup.LookupProblem as exc:  # a name several users share
+                        findings.append(Finding(locate(answers, where + ["user_groups", group, j], Span(file)), "ambiguous-name",
+                                                f"business_units.{key}.user_groups.{group}[{j}]: {exc}"))
+                        continue
                     if target is None:
                         findings.append(Finding(locate(answers, where + ["user_groups", group, j], Span(file)), "unknown-name",
                                                 f"business_units.{key}.user_groups.{group}[{j}]: no {entry['type'].replace('_', ' ')} "
@@ -251,9 +260,13 @@ def _resolve(data: dict[str, Any], entry: dict[str, Any], resolve_users: Resolve
     sf = data.get("salesforce") or {}
     if entry["type"] == "user":
         lowered = name.lower()
-        for u in sf.get("users") or []:
-            if (u.get("username") or "").lower() == lowered or (u.get("email") or "").lower() == lowered:
-                return str(u["id"])
+        users = sf.get("users") or []
+        try:  # username wins over email; an email several users share is ambiguous (raised)
+            return str(users[lookup.find_user(users, name, "the snapshot")]["id"])
+        except lookup.Ambiguous:
+            raise
+        except lookup.LookupProblem:
+            pass
         if resolve_users is not None:
             for u in resolve_users([name]):
                 if (u.get("username") or "").lower() == lowered:
@@ -261,7 +274,10 @@ def _resolve(data: dict[str, Any], entry: dict[str, Any], resolve_users: Resolve
         return None
     pool = sf.get("public_groups") if entry["type"] == "public_group" else sf.get("roles")
     matches = [x for x in pool or [] if x.get("name") == name]
-    return str(matches[0]["id"]) if len(matches) == 1 else None
+    if len(matches) > 1:  # names of roles and groups are not unique: never pick the first
+        raise lookup.Ambiguous(f"{entry['type'].replace('_', ' ')} {name!r} is ambiguous in the snapshot: it matches "
+                               + ", ".join(f"{x.get('name')} ({x['id']})" for x in matches) + "; give its id instead")
+    return str(matches[0]["id"]) if matches else None
 
 
 # -- asking ----------------------------------------------------------------------------------------
@@ -352,7 +368,12 @@ def _ask_one(topic: str, data: dict[str, Any], p: Prompter, resolve_users: Resol
                 while True:
                     name = p.text(f"{kind.replace('_', ' ')}: name or id (username for a user)").strip()
                     entry = {"type": kind, "id": name} if re.fullmatch(r"[a-zA-Z0-9]{15}([a-zA-Z0-9]{3})?", name) else {"type": kind, "name": name}
-                    if "id" in entry or _resolve(data, entry, resolve_users) is not None:
+                    try:
+                        found = "id" in entry or _resolve(data, entry, resolve_users) is not None
+                    except lookup.Ambiguous as exc:
+                        p.echo(f"  {exc}")
+                        continue
+                    if found:
                         entries.append(entry)
                         break
                     p.echo(f"  no {kind.replace('_', ' ')} named {name!r} in the collected facts; try again (or give its id)")
