@@ -3,16 +3,62 @@ from __future__ import annotations
 
 import difflib
 import json
+import re
+from datetime import date, datetime
 from functools import lru_cache
 from importlib import resources
-from typing import Any
+from typing import Any, Iterator
 
 import jsonschema_rs
-from jsonschema import Draft202012Validator
+from jsonschema import Draft202012Validator, FormatChecker, validators
 from jsonschema.exceptions import ValidationError
 
-from .findings import Finding, Span
-from .loader import json_path, locate
+from .findings import Finding, Span, cap
+from .located import json_path, locate
+
+_TIMESTAMP = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]+)?)?(Z|[+-][0-9]{2}:?[0-9]{2})")
+
+
+def is_timestamp(value: Any) -> bool:
+    """ISO 8601 with a time zone, and a real moment: `2026-13-45T99:99Z` matches the shape only."""
+    if not isinstance(value, str):
+        return True
+    if not _TIMESTAMP.fullmatch(value):
+        return False
+    try:
+        datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return False
+    return True
+
+
+def is_date(value: Any) -> bool:
+    if not isinstance(value, str):
+        return True
+    try:
+        date.fromisoformat(value)
+    except ValueError:
+        return False
+    return len(value) == 10
+
+
+# Both validators check the same formats with the same functions, so they cannot disagree on them.
+FORMATS = {"timestamp": is_timestamp, "date": is_date}
+
+
+@lru_cache(maxsize=None)
+def _regex(pattern: str) -> re.Pattern[str]:
+    # JSON Schema patterns are ECMA-262, where `$` ends the text. Python's `$` also matches
+    # before a final newline ("0055e000000U002AAA\n" passed an id pattern): use `\Z`.
+    return re.compile(re.sub(r"(?<!\\)\$", r"\\Z", pattern))
+
+
+def _pattern(validator: Any, pattern: str, instance: Any, schema: Any) -> Iterator[ValidationError]:
+    if validator.is_type(instance, "string") and not _regex(pattern).search(instance):
+        yield ValidationError(f"{instance!r} does not match {pattern!r}")
+
+
+_Reference = validators.extend(Draft202012Validator, {"pattern": _pattern})
 
 def schema_text(name: str) -> str:
     return resources.files("syncdoctor.engine.schema").joinpath(f"{name}.schema.json").read_text("utf-8")
@@ -22,14 +68,17 @@ def schema_text(name: str) -> str:
 def validator(name: str) -> Draft202012Validator:
     """The reference validator: its errors become the findings. (Each schema's own validity
     is checked by the tests, not on every run.)"""
-    return Draft202012Validator(json.loads(schema_text(name)))
+    checker = FormatChecker(formats=())
+    for fmt, fn in FORMATS.items():
+        checker.checks(fmt)(fn)
+    return _Reference(json.loads(schema_text(name)), format_checker=checker)
 
 
 @lru_cache(maxsize=None)
 def fast_validator(name: str) -> Any:
     """jsonschema-rs, compiled: hundreds of times faster on a large snapshot. Only a yes/no;
     on "no" the reference validator produces the located, plain-words findings."""
-    return jsonschema_rs.validator_for(json.loads(schema_text(name)))
+    return jsonschema_rs.validator_for(json.loads(schema_text(name)), formats=FORMATS, validate_formats=True)
 
 
 def suggest(word: str, choices: Any) -> str:
@@ -44,9 +93,11 @@ def _message(error: ValidationError) -> str:
     kw = error.validator
     if kw == "additionalProperties" and isinstance(error.instance, dict):
         allowed = list(schema.get("properties", {}))
-        extras = sorted(k for k in error.instance if k not in allowed)
+        patterns = [re.compile(p) for p in schema.get("patternProperties", {})]
+        extras = sorted(k for k in error.instance if k not in allowed and not any(p.search(k) for p in patterns))
         parts = [f"unknown key {k!r}{suggest(k, allowed)}" for k in extras]
-        return f"{where}: " + "; ".join(parts) if parts else f"{where}: {error.message}"
+        ext = " (keys starting with x- are kept for other tools)" if patterns else ""
+        return f"{where}: " + "; ".join(parts) + ext if parts else f"{where}: {error.message}"
     if kw == "required":
         missing = error.message.split("'")[1] if "'" in error.message else error.message
         return f"{where}: missing required key {missing!r}"
@@ -89,8 +140,9 @@ def _leaf_errors(error: ValidationError) -> list[ValidationError]:
     return [error]
 
 
-def check(name: str, data: Any, file: str) -> list[Finding]:
-    """All schema findings for ``data``, each located at its file:line:col."""
+def check(name: str, data: Any, file: str, limit: int = 0) -> list[Finding]:
+    """The schema findings for ``data``, each located at its file:line:col: the first ``limit``
+    (findings.FINDINGS_PER_FILE by default), then one finding counting the rest."""
     findings: list[Finding] = []
     seen: set[tuple] = set()
     try:
@@ -98,7 +150,17 @@ def check(name: str, data: Any, file: str) -> list[Finding]:
             return findings
     except Exception:  # noqa: BLE001 - a value it cannot take (a huge integer…): the reference decides
         pass
-    for error in validator(name).iter_errors(data):
+    errors = validator(name).iter_errors(data)
+    findings = cap(_findings(errors, data, file, seen), file, limit)
+    if not findings:
+        # The fast validator said no and the reference found nothing: never take that as a yes.
+        findings.append(Finding(Span(file), "schema", f"does not match the {name} schema (the two validators disagree; "
+                                                     "please report this file)"))
+    return findings
+
+
+def _findings(errors: Iterator[ValidationError], data: Any, file: str, seen: set[tuple]) -> Iterator[Finding]:
+    for error in errors:
         for leaf in _leaf_errors(error):
             span = locate(data, leaf.absolute_path, Span(file))
             message = _message(leaf)
@@ -106,5 +168,4 @@ def check(name: str, data: Any, file: str) -> list[Finding]:
             if key in seen:
                 continue
             seen.add(key)
-            findings.append(Finding(span, "schema", message))
-    return findings
+            yield Finding(span, "schema", message)

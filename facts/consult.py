@@ -17,7 +17,7 @@ from typing import Any, Callable
 
 from syncdoctor.engine import schemas
 from syncdoctor.engine.findings import Finding, FindingError, Span
-from syncdoctor.engine.loader import RULE_FILE_LIMIT, locate, parse_yaml, read_text
+from syncdoctor.engine.loader import RULE_FILE_LIMIT, load_file, locate
 from syncdoctor.engine.model import Ruleset
 
 TOPICS: dict[str, tuple[str, str]] = {
@@ -123,8 +123,7 @@ def _section_title(ruleset: Ruleset, article: str, section: str) -> str:
 
 # -- the answers file ------------------------------------------------------------------------------
 def load_answers(path: Path) -> tuple[dict[str, Any], str]:
-    text = read_text(path, RULE_FILE_LIMIT)
-    data = parse_yaml(text, str(path))
+    data = load_file(path, RULE_FILE_LIMIT)  # YAML, or JSON by its extension
     findings = schemas.check("answers", data, str(path))
     if findings:
         raise FindingError(findings)
