@@ -3,6 +3,11 @@
 The engine is compiled once per ruleset and reused for many diagnoses. durable-rules' C core is
 not thread-safe, so every call into it holds one lock. Each diagnosis gets a fresh session id;
 its state is deleted afterwards (a start rule has always fired, so deletion is safe).
+
+durable-rules tells facts apart by a 32-bit hash of their message id (upstream
+jruizgit/rules#376): with tens of thousands of facts in one session, two distinct facts share a
+hash and the second is "already observed" — a rule silently misses it. So every fact gets an
+explicit id chosen so that its hash is new in its session (``_Session.mid``).
 """
 from __future__ import annotations
 
@@ -25,6 +30,11 @@ from .status import UNDETERMINED, Evaluator, RuleStatus
 _HOST_LOCK = threading.RLock()
 _HOST: Host | None = None
 _PLACEHOLDER = re.compile(r"\{([a-z][a-z0-9_]*)\.([a-z][a-z0-9_]*)\}")
+# A derived text (a path through nested groups or up the role hierarchy) embeds the text of the
+# fact it came from: unbounded, a chain of n levels would hold n²/2 characters. Beyond this
+# length the middle is elided, so memory stays linear in the depth of the hierarchy.
+DERIVED_TEXT_LIMIT = 600
+_ELLIPSIS = " … "
 
 
 class EngineError(Exception):
@@ -94,11 +104,27 @@ def derived_values(ruleset: Ruleset, rule: Rule, binding: dict[str, Fact]) -> tu
             if spec[2] in src:
                 values[name] = src[spec[2]]
         elif isinstance(spec, str):
-            values[name] = render(spec, binding)
+            values[name] = bounded(render(spec, binding))
         else:
             values[name] = spec
     fdef = ruleset.vocabulary.facts[rule.derive.fact]
     return values, (rule.derive.fact,) + tuple(values.get(k) for k in fdef.key)
+
+
+def bounded(text: str, limit: int = DERIVED_TEXT_LIMIT) -> str:
+    """``text``, or its beginning and end around " … " when longer than ``limit``."""
+    if len(text) <= limit:
+        return text
+    half = (limit - len(_ELLIPSIS)) // 2
+    return text[:half] + _ELLIPSIS + text[-half:]
+
+
+def fnv1a32(text: str) -> int:
+    """The hash durable-rules' C core gives a message id (state.c, fnv1Hash32)."""
+    h = 0x811C9DC5
+    for byte in text.encode():
+        h = ((h ^ byte) * 16777619) & 0xFFFFFFFF
+    return h
 
 
 def _demand_plan(compiled: CompiledRuleset) -> tuple[list[str], dict[str, list[tuple[str, str, str, bool]]]]:
@@ -132,6 +158,24 @@ class _Session:
         self.errors: list[str] = []
         self.new_facts: list[Fact] = []
         self.pool = factset.pool
+        self._hashes: set[int] = set()
+
+    def mid(self, name: str) -> str:
+        """A message id for durable-rules whose 32-bit hash no other message of this session has."""
+        candidate, n = name, 0
+        while (h := fnv1a32(candidate)) in self._hashes:
+            n += 1
+            candidate = f"{name}~{n}"
+        self._hashes.add(h)
+        return candidate
+
+    def engine_fact(self, fact: Fact) -> dict[str, Any]:
+        out = engine_fact(fact, self.sid)
+        out["id"] = self.mid(fact.fid)
+        return out
+
+    def marker(self, values: dict[str, Any]) -> dict[str, Any]:
+        return dict(values, sid=self.sid, id=self.mid(f"{values['t']}:{values.get('list', values.get('n'))}"))
 
     def add_input(self, fact: Fact) -> None:
         self.facts[fact.fid] = fact
@@ -222,11 +266,11 @@ class Diagnosis:
         return out
 
     def used_fact_ids(self) -> list[str]:
-        used: list[str] = []
+        used: set[str] = set()  # a set: with 50,000 firings a list's `in` was minutes
         for f in self.firings:
-            for fid in list(f.matched.values()) + ([f.produced] if f.produced else []):
-                if fid not in used:
-                    used.append(fid)
+            used.update(f.matched.values())
+            if f.produced:
+                used.add(f.produced)
         return sorted(used, key=_fid_order)
 
     def to_json(self) -> dict[str, Any]:
@@ -300,8 +344,8 @@ class Engine:
                 session.derived_by[fid] = firing.id
                 firing.produced = fid
                 for extra in self._demanded(session, [fact]):
-                    c.assert_fact(engine_fact(extra, session.sid))
-                c.assert_fact(engine_fact(fact, session.sid))
+                    c.assert_fact(session.engine_fact(extra))
+                c.assert_fact(session.engine_fact(fact))
             except Exception as exc:  # surfaced by diagnose(): never swallowed
                 session.errors.append(f"rule {rule.id} (branch {branch.index}): {type(exc).__name__}: {exc}")
 
@@ -325,17 +369,17 @@ class Engine:
                 session.new_facts = []
             evaluator = Evaluator(self.compiled, initial, factset.known_lists, factset.list_paths, factset.pool)
             try:
-                batch = [engine_fact(f, sid) for f in initial]
-                batch += [{"sid": sid, "t": "__known", "list": n} for n in sorted(factset.known_lists)]
-                batch.append({"sid": sid, "t": "__stratum", "n": 0})
+                batch = [session.engine_fact(f) for f in initial]
+                batch += [session.marker({"t": "__known", "list": n}) for n in sorted(factset.known_lists)]
+                batch.append(session.marker({"t": "__stratum", "n": 0}))
                 self._assert_all(host, name, batch)
                 for stratum in range(1, self.compiled.max_stratum + 1):
                     for f in session.new_facts:
                         evaluator.add_fact(f)
                     session.new_facts = []
                     markers = self._complete_kinds(evaluator, stratum)
-                    markers.append({"sid": sid, "t": "__stratum", "n": stratum})
-                    self._assert_all(host, name, [dict(m, sid=sid) for m in markers])
+                    markers.append({"t": "__stratum", "n": stratum})
+                    self._assert_all(host, name, [session.marker(m) for m in markers])
                 for f in session.new_facts:
                     evaluator.add_fact(f)
                 self._complete_kinds(evaluator, self.compiled.max_stratum + 1)
