@@ -14,10 +14,10 @@ from typing import Any
 from .findings import Finding, FindingError, Span
 from .jsonload import parse_json
 from .located import LocatedDict, LocatedList, json_path, line_col, locate
-from .yamlload import parse_yaml, parse_yaml_fast
+from .yamlload import REREAD_LIMIT, parse_yaml, parse_yaml_fast
 
 __all__ = ["LocatedDict", "LocatedList", "json_path", "locate", "parse_json", "parse_yaml", "parse_yaml_fast",
-           "read_text", "load_file", "RULE_FILE_LIMIT", "SNAPSHOT_LIMIT", "SNAPSHOT_LIMITS", "snapshot_limit"]
+           "read_text", "load_file", "REREAD_LIMIT", "RULE_FILE_LIMIT", "SNAPSHOT_LIMIT", "SNAPSHOT_LIMITS", "snapshot_limit"]
 
 RULE_FILE_LIMIT = 1_000_000  # bytes; a rule file, an answers file or a case file is pages of text
 # Snapshot size limits, per format, from measurements (docs/reliability.md, "Limits"): the

@@ -35,6 +35,9 @@ except ImportError:  # pragma: no cover - PyYAML wheels ship it
 
 STR, INT, FLOAT, BOOL, NULL = (f"tag:yaml.org,2002:{t}" for t in ("str", "int", "float", "bool", "null"))
 MAP, SEQ = "tag:yaml.org,2002:map", "tag:yaml.org,2002:seq"
+# Characters of YAML the located (pure-Python) parser may re-read to explain a problem: it needs
+# about 140 bytes of memory per byte of YAML (benchmarks/input_limits.py).
+REREAD_LIMIT = 5_000_000
 MAX_DIGITS = 4300  # CPython's own limit for int(str); longer numbers are refused, not crashed on
 
 
@@ -48,8 +51,25 @@ _FORMS = {
     INT: re.compile(r"^-?(?:0|[1-9][0-9]*)\Z"),
     FLOAT: re.compile(r"^-?(?:0|[1-9][0-9]*)(?:\.[0-9]+(?:[eE][-+]?[0-9]+)?|[eE][-+]?[0-9]+)\Z"),
 }
-for _tag, _first in ((BOOL, "tTfF"), (NULL, ["~", "n", "N", ""]), (INT, "-0123456789"), (FLOAT, "-0123456789")):
-    StrictResolver.add_implicit_resolver(_tag, _FORMS[_tag], list(_first))
+_FIRST = {BOOL: "tTfF", NULL: "~nN", INT: "-0123456789", FLOAT: "-0123456789"}
+_CANDIDATES = {c: [(t, _FORMS[t]) for t in _FIRST if c in _FIRST[t]] for c in "tTfF~nN-0123456789"}
+
+
+def _resolve(self: BaseResolver, kind: Any, value: str, implicit: Any) -> str:
+    """BaseResolver.resolve for these four forms, without its path-resolver machinery: libyaml
+    calls it once per node, and the general one was half the time of reading a large file."""
+    if kind is ScalarNode:
+        if implicit[0]:
+            if not value:
+                return NULL
+            for tag, form in _CANDIDATES.get(value[0], ()):
+                if form.match(value):
+                    return tag
+        return STR
+    return SEQ if kind is SequenceNode else MAP
+
+
+StrictResolver.resolve = _resolve  # type: ignore[method-assign]
 
 
 class _LoadProblem(Exception):
@@ -134,32 +154,30 @@ def _build_located(node: Any, file: str) -> Any:
     return scalar(node.tag, node.value, node.start_mark)
 
 
-class _NeedsExplaining(Exception):
-    """The fast path met something wrong: the located parser will say what and where."""
-
-
 def _build_plain(node: Any, seen: set[int]) -> Any:
-    """Plain containers from libyaml's nodes. An alias arrives as the very node it names, so a
-    node met twice is an alias (and a bomb is refused before anything expands)."""
+    """Plain containers from libyaml's nodes (which carry their marks, so a problem is still
+    located). An alias arrives as the very node it names: a node met twice is an alias, refused
+    before anything expands."""
     if id(node) in seen:
-        raise _NeedsExplaining
+        raise _LoadProblem(node.start_mark, "yaml-alias", "anchors and aliases (*name) are not allowed: write the value out in full")
     seen.add(id(node))
     if isinstance(node, ScalarNode):
-        try:
-            return scalar(node.tag, node.value)
-        except _LoadProblem:
-            raise _NeedsExplaining from None
+        return scalar(node.tag, node.value, node.start_mark)
     if isinstance(node, MappingNode):
         if node.tag != MAP:
-            raise _NeedsExplaining
+            raise _LoadProblem(node.start_mark, "yaml-tag", f"the YAML tag {node.tag!r} is not allowed: only plain values, lists and mappings")
         out: dict[str, Any] = {}
+        first: dict[str, Any] = {}
         for key_node, value_node in node.value:
-            if not isinstance(key_node, ScalarNode) or key_node.value in out or key_node.tag not in (STR, INT, FLOAT, BOOL, NULL):
-                raise _NeedsExplaining
-            out[key_node.value] = _build_plain(value_node, seen)
+            key = _key(key_node)
+            if key in out:
+                raise _LoadProblem(key_node.start_mark, "duplicate-key",
+                                   f"duplicate key {key!r} (first at line {first[key].line + 1})")
+            first[key] = key_node.start_mark
+            out[key] = _build_plain(value_node, seen)
         return out
     if node.tag != SEQ:
-        raise _NeedsExplaining
+        raise _LoadProblem(node.start_mark, "yaml-tag", f"the YAML tag {node.tag!r} is not allowed: only plain values, lists and mappings")
     return [_build_plain(item, seen) for item in node.value]
 
 
@@ -204,15 +222,24 @@ if CParser is not None:
 
 
 def parse_yaml_fast(text: str, file: str) -> Any:
-    """The same result as ``parse_yaml`` without the spans, parsed by libyaml (about ten times
-    faster, a fraction of the memory). Anything wrong is re-read by ``parse_yaml`` to locate it."""
+    """The same result as ``parse_yaml`` without the spans, parsed by libyaml (about five times
+    faster, a fifth of the memory). A problem in a file up to REREAD_LIMIT is re-read by
+    ``parse_yaml``, whose messages are the most precise; in a larger one (where the pure-Python
+    parser would need gigabytes) it is reported from libyaml's own marks."""
     if CParser is None:
         return parse_yaml(text, file)
     try:
         node = _FastLoader(text).get_single_node()
         data = None if node is None else _build_plain(node, set())
-    except (yaml.YAMLError, _NeedsExplaining, RecursionError):
-        return parse_yaml(text, file)  # raises the located finding (or, should it accept, is right)
+    except (yaml.YAMLError, _LoadProblem, RecursionError) as exc:
+        if len(text) <= REREAD_LIMIT:
+            return parse_yaml(text, file)  # raises the located finding (or, should it accept, is right)
+        if isinstance(exc, _LoadProblem):
+            raise FindingError([Finding(_span(file, exc.mark), exc.finding_id, exc.message)]) from None
+        if isinstance(exc, yaml.MarkedYAMLError):
+            raise FindingError([syntax_finding(exc, file, text)]) from None
+        raise FindingError([Finding(Span(file), "too-deep" if isinstance(exc, RecursionError) else "yaml-syntax",
+                                    "the document is nested too deeply" if isinstance(exc, RecursionError) else f"not valid YAML: {exc}")]) from None
     _check_text(data, text, file)
     return data
 
@@ -220,26 +247,32 @@ def parse_yaml_fast(text: str, file: str) -> Any:
 # -- syntax errors in plain words --------------------------------------------------------------
 _HINTS: list[tuple[Callable[[str, str], bool], str, bool]] = [
     # (test on problem and context, message, locate at the context mark rather than the problem)
+    (lambda p, c: "exceeded maximum nesting depth" in p, "the document is nested too deeply", False),
     (lambda p, c: "'\\t'" in p or "tab" in p, "a tab character: YAML indentation must use spaces", False),
     (lambda p, c: "quoted scalar" in c, "a quote opened here is never closed", True),
     (lambda p, c: "could not find expected ':'" in p,
      "a key without ':' (every line of a mapping is `key: value`; a line that continues the one above must be indented more)", False),
     (lambda p, c: "mapping values are not allowed" in p,
      "a ':' where a value was expected: put text containing ': ' in quotes, or check the indentation of this line", False),
-    (lambda p, c: "expected <block end>" in p or "expected <block mapping" in p or "block sequence entries" in p,
+    (lambda p, c: "expected <block end>" in p or "expected <block mapping" in p or "block sequence entries" in p
+     or "did not find expected key" in p or "did not find expected '-'" in p,
      "the indentation here does not line up: a key or list item must start in the same column as the ones before it", False),
     (lambda p, c: "flow" in c or "expected ',' or" in p,
      "a [list] or {mapping} written inline is not closed, or misses a comma", True),
-    (lambda p, c: "exceeded maximum nesting depth" in p, "the document is nested too deeply", False),
     (lambda p, c: "found unexpected end of stream" in p, "the file ends in the middle of a value", False),
 ]
 
 
-def syntax_finding(exc: yaml.MarkedYAMLError, file: str) -> Finding:
+def syntax_finding(exc: yaml.MarkedYAMLError, file: str, text: str = "") -> Finding:
     problem, context = str(exc.problem or ""), str(exc.context or "")
+    mark = exc.problem_mark
+    if mark is not None and "cannot start any token" in problem and text[mark.index:mark.index + 1] == "\t":
+        problem = "tab"  # libyaml does not name the character; PyYAML does
     for test, message, at_context in _HINTS:
         if test(problem, context):
             mark = (exc.context_mark if at_context else None) or exc.problem_mark or exc.context_mark
+            if "nested too deeply" in message:
+                return Finding(_span(file, mark), "too-deep", message)
             return Finding(_span(file, mark), "yaml-syntax", f"not valid YAML: {message}")
     plain = re.sub(r"<([a-z ]+)>", lambda m: m.group(1).replace("block ", "").replace("stream ", ""), problem or context)
     return Finding(_span(file, exc.problem_mark or exc.context_mark), "yaml-syntax", f"not valid YAML: {plain or 'invalid YAML'}")

@@ -17,7 +17,7 @@ from typing import Any
 from syncdoctor.engine import schemas
 from syncdoctor.engine.facts import Fact, FactPool, FactSet
 from syncdoctor.engine.findings import Finding, FindingError, Span
-from syncdoctor.engine.loader import (LocatedDict, json_path, locate, parse_json, parse_yaml, parse_yaml_fast, read_text,
+from syncdoctor.engine.loader import (REREAD_LIMIT, LocatedDict, json_path, locate, parse_json, parse_yaml, parse_yaml_fast, read_text,
                                      snapshot_limit)
 
 from .ids import to18
@@ -347,8 +347,8 @@ def parse_snapshot(text: str, file: str, *, fmt: str | None = None) -> Snapshot:
     try:
         return build_snapshot(data, file)
     except FindingError:
-        if isinstance(data, LocatedDict):
-            raise
+        if isinstance(data, LocatedDict) or len(text) > REREAD_LIMIT:
+            raise  # a very large file's findings name the field (re-reading would take gigabytes)
         # libyaml's containers do not know their lines: read again, located, to say where
         return build_snapshot(parse_yaml(text, file), file)
 

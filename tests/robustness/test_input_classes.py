@@ -257,3 +257,34 @@ def test_message_ids_have_distinct_hashes_within_a_session():
     ids = [session.mid(f"d{i}") for i in range(200_000)]
     assert len({fnv1a32(i) for i in ids}) == len(ids) == len(set(ids))
     assert fnv1a32("a") == 0xE40C292C  # the published FNV-1a test vector: the same hash as the C core
+
+
+BAD_YAML = ["a: &x 1\nb: *x\n", "a: !!python/object:os.system x\n", "a: 1" + "0" * 5000 + "\n", "a: 1\na: 2\n",
+            "a:\n  b: 1\n c: 2\n", "a: \"abc\nb: 1\n", "a:\n\tb: 1\n", "a: [1, 2\nb: 3\n", "a: b: c\n", "a: " + "[" * 2000 + "\n",
+            "a: 1e999\n", "? [x]\n: 1\n", "a: !!int abc\n"]
+
+
+@pytest.mark.parametrize("text", BAD_YAML, ids=range(len(BAD_YAML)))
+def test_large_yaml_files_are_explained_from_libyaml_marks(monkeypatch, text):
+    """Beyond REREAD_LIMIT the pure-Python parser is not run (gigabytes); libyaml's own marks
+    still give the line, the same kind of finding, and plain words."""
+    from syncdoctor.engine import yamlload
+    from syncdoctor.engine.findings import FindingError
+    with pytest.raises(FindingError) as located:
+        yamlload.parse_yaml(text, "t.yaml")
+    monkeypatch.setattr(yamlload, "REREAD_LIMIT", 0)
+    with pytest.raises(FindingError) as fast:
+        yamlload.parse_yaml_fast(text, "t.yaml")
+    (a,), (b,) = located.value.findings, fast.value.findings
+    assert b.id == a.id and "<" not in b.message
+    assert b.span.line == a.span.line or b.id in ("yaml-alias", "too-deep")  # at the anchor; the located one has no line
+
+
+def test_fast_and_located_yaml_agree_on_a_generated_org():
+    import yaml as pyyaml
+
+    from syncdoctor.engine.loader import parse_yaml, parse_yaml_fast
+    from syncdoctor.facts.synthetic import generate
+    doc = json.loads(json.dumps(generate(300, seed=5)))  # distinct objects: safe_dump writes no anchors
+    text = pyyaml.safe_dump(doc, sort_keys=False)
+    assert parse_yaml_fast(text, "o.yaml") == parse_yaml(text, "o.yaml") == doc
