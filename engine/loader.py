@@ -22,7 +22,7 @@ __all__ = ["LocatedDict", "LocatedList", "json_path", "locate", "parse_json", "p
 RULE_FILE_LIMIT = 1_000_000  # bytes; a rule file, an answers file or a case file is pages of text
 # Snapshot size limits, per format, from measurements (docs/reliability.md, "Limits"): the
 # largest file each parser reads within the time and memory a diagnosis promises.
-SNAPSHOT_LIMITS = {"json": 200_000_000, "yaml": 100_000_000}
+SNAPSHOT_LIMITS = {"json": 150_000_000, "yaml": 30_000_000}
 SNAPSHOT_LIMIT = max(SNAPSHOT_LIMITS.values())  # audit records embed a snapshot; read as JSON
 
 

@@ -37,7 +37,7 @@ STR, INT, FLOAT, BOOL, NULL = (f"tag:yaml.org,2002:{t}" for t in ("str", "int", 
 MAP, SEQ = "tag:yaml.org,2002:map", "tag:yaml.org,2002:seq"
 # Characters of YAML the located (pure-Python) parser may re-read to explain a problem: it needs
 # about 140 bytes of memory per byte of YAML (benchmarks/input_limits.py).
-REREAD_LIMIT = 5_000_000
+REREAD_LIMIT = 2_000_000
 MAX_DIGITS = 4300  # CPython's own limit for int(str); longer numbers are refused, not crashed on
 
 
