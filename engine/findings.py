@@ -62,35 +62,16 @@ class Finding:
         }
 
 
-def _more(file: str, count: int, shown: int, exact: bool) -> Finding:
-    amount = f"{count:,}" if exact else f"more than {count:,}"
+def more_finding(file: str, count: int, shown: int, exact: bool) -> Finding:
+    amount = f"{count:,}" if exact else f"over {count:,}"
     return Finding(Span(file), MORE, f"and {amount} more findings in this file (the first {shown} are shown)")
 
 
 def _more_count(f: Finding) -> tuple[int, bool]:
     """The count a MORE finding carries, and whether it is exact."""
     words = f.message.split()
-    exact = words[1] != "more"
-    return int((words[1] if exact else words[3]).replace(",", "")), exact
-
-
-def cap(findings: Iterable[Finding], file: str, limit: int = 0, count_limit: int = 1_000_000) -> list[Finding]:
-    """The first ``limit`` findings, then one finding counting the others (counted up to
-    ``count_limit``, so that counting stays bounded too)."""
-    limit = limit or FINDINGS_PER_FILE
-    out: list[Finding] = []
-    rest = 0
-    for f in findings:
-        if len(out) < limit:
-            out.append(f)
-            continue
-        rest += 1
-        if rest >= count_limit:
-            out.append(_more(file, rest, limit, exact=False))
-            return out
-    if rest:
-        out.append(_more(file, rest, limit, exact=True))
-    return out
+    exact = words[1] != "over"
+    return int((words[1] if exact else words[2]).replace(",", "")), exact
 
 
 def cap_per_file(findings: list[Finding], limit: int = 0) -> list[Finding]:
@@ -110,7 +91,7 @@ def cap_per_file(findings: list[Finding], limit: int = 0) -> list[Finding]:
         out.extend(plain[:limit])
         rest = len(plain) - min(limit, len(plain)) + more
         if rest or inexact:
-            out.append(_more(file, rest, min(limit, len(plain)), exact=not inexact))
+            out.append(more_finding(file, rest, min(limit, len(plain)), exact=not inexact))
     return out
 
 

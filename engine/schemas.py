@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import difflib
+import itertools
 import json
 import re
 from datetime import date, datetime
@@ -13,7 +14,7 @@ import jsonschema_rs
 from jsonschema import Draft202012Validator, FormatChecker, validators
 from jsonschema.exceptions import ValidationError
 
-from .findings import Finding, Span, cap
+from .findings import FINDINGS_PER_FILE, Finding, Span, more_finding
 from .located import json_path, locate
 
 _TIMESTAMP = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]+)?)?(Z|[+-][0-9]{2}:?[0-9]{2})")
@@ -140,9 +141,12 @@ def _leaf_errors(error: ValidationError) -> list[ValidationError]:
     return [error]
 
 
+COUNT_LIMIT = 5_000  # findings counted beyond those shown; past it the count says "over 5,000"
+
+
 def check(name: str, data: Any, file: str, limit: int = 0) -> list[Finding]:
     """The schema findings for ``data``, each located at its file:line:col: the first ``limit``
-    (findings.FINDINGS_PER_FILE by default), then one finding counting the rest."""
+    (findings.FINDINGS_PER_FILE by default), then one finding counting the others."""
     findings: list[Finding] = []
     seen: set[tuple] = set()
     try:
@@ -150,12 +154,17 @@ def check(name: str, data: Any, file: str, limit: int = 0) -> list[Finding]:
             return findings
     except Exception:  # noqa: BLE001 - a value it cannot take (a huge integer…): the reference decides
         pass
-    errors = validator(name).iter_errors(data)
-    findings = cap(_findings(errors, data, file, seen), file, limit)
+    limit = limit or FINDINGS_PER_FILE
+    found = _findings(validator(name).iter_errors(data), data, file, seen)
+    findings = list(itertools.islice(found, limit))
     if not findings:
         # The fast validator said no and the reference found nothing: never take that as a yes.
-        findings.append(Finding(Span(file), "schema", f"does not match the {name} schema (the two validators disagree; "
-                                                     "please report this file)"))
+        return [Finding(Span(file), "schema", f"does not match the {name} schema (the two validators disagree; "
+                                              "please report this file)")]
+    if next(found, None) is not None:
+        # Explaining every one of 200,000 wrong items took a minute: count a bounded number more.
+        rest = 1 + sum(1 for _ in itertools.islice(found, COUNT_LIMIT))
+        findings.append(more_finding(file, min(rest, COUNT_LIMIT), len(findings), exact=rest <= COUNT_LIMIT))
     return findings
 
 

@@ -288,3 +288,28 @@ def test_fast_and_located_yaml_agree_on_a_generated_org():
     doc = json.loads(json.dumps(generate(300, seed=5)))  # distinct objects: safe_dump writes no anchors
     text = pyyaml.safe_dump(doc, sort_keys=False)
     assert parse_yaml_fast(text, "o.yaml") == parse_yaml(text, "o.yaml") == doc
+
+
+def test_a_no_from_the_fast_validator_is_never_taken_for_a_yes(monkeypatch):
+    """When jsonschema-rs says "invalid" and the explaining validator finds nothing, the file is
+    still refused, with a message (an id with a newline once slipped through exactly so)."""
+    from syncdoctor.engine import schemas
+
+    class No:
+        def is_valid(self, data):
+            return False
+
+    monkeypatch.setattr(schemas, "fast_validator", lambda name: No())
+    (finding,) = schemas.check("snapshot", json.loads(json.dumps(VALID)), "s.json")
+    assert "disagree" in finding.message
+
+
+def test_findings_beyond_the_cap_are_counted_in_bounded_time():
+    from syncdoctor.engine import schemas
+    doc = doc_with(salesforce__users=[{"id": "0055e000000U001AAA", "is_active": "no"}] * 30_000)
+    start = time.monotonic()
+    findings = schemas.check("snapshot", doc, "s.json")
+    assert time.monotonic() - start < 20
+    assert len(findings) == 51 and findings[-1].id == "more-findings" and "over 5,000" in findings[-1].message
+    findings = schemas.check("snapshot", doc_with(salesforce__users=[{"id": "0055e000000U001AAA", "is_active": 1}] * 60), "s.json")
+    assert findings[-1].message.startswith("and 10 more findings")
