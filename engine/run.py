@@ -285,6 +285,13 @@ class Diagnosis:
         }
 
 
+def _few(matches: set[tuple], shown: int = 5) -> str:
+    """At most ``shown`` matches and how many there are: a message, not 50,000 of them."""
+    items = sorted(matches)
+    more = f" and {len(items) - shown:,} more" if len(items) > shown else ""
+    return f"{items[:shown]}{more} ({len(items):,} in all)"
+
+
 def _fid_order(fid: str) -> tuple:
     m = re.match(r"([a-z]+)(\d+)$", fid)
     return (m.group(1), int(m.group(2))) if m else (fid, 0)
@@ -343,7 +350,12 @@ class Engine:
                 session.derived_keys[key] = fid
                 session.derived_by[fid] = firing.id
                 firing.produced = fid
-                for extra in self._demanded(session, [fact]):
+                for n, extra in enumerate(self._demanded(session, [fact]), 1):
+                    if n % 1000 == 0:
+                        # durable-rules lets another action start on this session once one has
+                        # run 60 s (its lease): asserting 50,000 demanded facts under load can take
+                        # that long, and the interleaved actions then lose firings. Keep the lease.
+                        c.renew_action_lease()
                     c.assert_fact(session.engine_fact(extra))
                 c.assert_fact(session.engine_fact(fact))
             except Exception as exc:  # surfaced by diagnose(): never swallowed
@@ -469,4 +481,4 @@ class Engine:
                 if expected != got:
                     raise EngineError(
                         f"internal error: durable-rules and the status evaluator disagree on rule {rid} "
-                        f"(branch {b.branch.index}): engine fired {sorted(got)}, evaluator found {sorted(expected)}")
+                        f"(branch {b.branch.index}): engine fired {_few(got)}, evaluator found {_few(expected)}")

@@ -313,3 +313,9 @@ def test_findings_beyond_the_cap_are_counted_in_bounded_time():
     assert len(findings) == 51 and findings[-1].id == "more-findings" and "over 5,000" in findings[-1].message
     findings = schemas.check("snapshot", doc_with(salesforce__users=[{"id": "0055e000000U001AAA", "is_active": 1}] * 60), "s.json")
     assert findings[-1].message.startswith("and 10 more findings")
+
+
+def test_an_internal_disagreement_is_a_message_not_megabytes():
+    from syncdoctor.engine.run import _few
+    text = _few({(("inner", "d1"), ("member", f"o{i}")) for i in range(50_000)})
+    assert len(text) < 500 and "49,995 more" in text and "50,000 in all" in text
