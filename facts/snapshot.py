@@ -17,8 +17,8 @@ from typing import Any
 from syncdoctor.engine import schemas
 from syncdoctor.engine.facts import Fact, FactPool, FactSet
 from syncdoctor.engine.findings import Finding, FindingError, Span
-from syncdoctor.engine.loader import (REREAD_LIMIT, LocatedDict, json_path, locate, parse_json, parse_yaml, parse_yaml_fast, read_text,
-                                     snapshot_limit)
+from syncdoctor.engine.loader import (REREAD_LIMIT, LocatedDict, json_path, locate, parse_json, parse_yaml,
+                                     parse_yaml_fast, read_text, snapshot_limit)
 
 from .ids import to18
 
