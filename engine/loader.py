@@ -17,7 +17,7 @@ from .located import LocatedDict, LocatedList, json_path, line_col, locate
 from .yamlload import REREAD_LIMIT, parse_yaml, parse_yaml_fast
 
 __all__ = ["LocatedDict", "LocatedList", "json_path", "locate", "parse_json", "parse_yaml", "parse_yaml_fast",
-           "read_text", "load_file", "REREAD_LIMIT", "RULE_FILE_LIMIT", "SNAPSHOT_LIMIT", "SNAPSHOT_LIMITS", "snapshot_limit"]
+           "read_text", "load_file", "located_json", "REREAD_LIMIT", "RULE_FILE_LIMIT", "SNAPSHOT_LIMIT", "SNAPSHOT_LIMITS", "snapshot_limit"]
 
 RULE_FILE_LIMIT = 1_000_000  # bytes; a rule file, an answers file or a case file is pages of text
 # Snapshot size limits, per format, from measurements (docs/reliability.md, "Limits"): the
@@ -55,6 +55,18 @@ def read_text(path: Path, limit: int) -> str:
         line, col = line_col(data.decode("latin-1"), exc.start)
         raise FindingError([Finding(Span(file, line, col), "not-utf8", "the file is not valid UTF-8 text")]) from None
     return text.removeprefix("\ufeff")
+
+
+def located_json(text: str, file: str) -> Any | None:
+    """A JSON document (already parsed once without problems) read again as YAML 1.2, of which
+    JSON is a subset, so that later findings can name lines; None when too large or when
+    PyYAML cannot read this JSON (tabs between tokens, say): findings then name the field."""
+    if len(text) > REREAD_LIMIT:
+        return None
+    try:
+        return parse_yaml(text.removeprefix("\ufeff"), file)
+    except FindingError:
+        return None
 
 
 def load_file(path: Path, limit: int = RULE_FILE_LIMIT) -> Any:

@@ -17,8 +17,8 @@ from typing import Any
 from syncdoctor.engine import schemas
 from syncdoctor.engine.facts import Fact, FactPool, FactSet
 from syncdoctor.engine.findings import Finding, FindingError, Span
-from syncdoctor.engine.loader import (REREAD_LIMIT, LocatedDict, json_path, locate, parse_json, parse_yaml,
-                                     parse_yaml_fast, read_text, snapshot_limit)
+from syncdoctor.engine.loader import (REREAD_LIMIT, LocatedDict, json_path, locate, located_json, parse_json,
+                                     parse_yaml, parse_yaml_fast, read_text, snapshot_limit)
 
 from .ids import to18
 
@@ -342,7 +342,14 @@ def _on_cycles(parent: dict[str, str]) -> set[str]:
 def parse_snapshot(text: str, file: str, *, fmt: str | None = None) -> Snapshot:
     kind = fmt or ("json" if file.lower().endswith(".json") else "yaml")
     if kind == "json":
-        return build_snapshot(parse_json(text, file), file)
+        data = parse_json(text, file)
+        try:
+            return build_snapshot(data, file)
+        except FindingError:
+            located = located_json(text, file)  # the same findings, with their lines
+            if located is None or located != data:
+                raise
+            return build_snapshot(located, file)
     data = parse_yaml_fast(text, file)
     try:
         return build_snapshot(data, file)

@@ -319,3 +319,13 @@ def test_an_internal_disagreement_is_a_message_not_megabytes():
     from syncdoctor.engine.run import _few
     text = _few({(("inner", "d1"), ("member", f"o{i}")) for i in range(50_000)})
     assert len(text) < 500 and "49,995 more" in text and "50,000 in all" in text
+
+
+def test_json_findings_name_their_line(tmp_path):
+    text = '{"snapshot_version": 1,\n "salesforce": {"users": [\n  {"id": "0055e000000U001AAA",\n   "is_actve": true}]}}'
+    refused(tmp_path, "l.json", text, "l.json:3:3", "did you mean 'is_active'")
+    example = tmp_path / "s.json"
+    example.write_text(json.dumps(VALID))
+    (tmp_path / "a.json").write_text('{"answers_version": 1,\n "business_units": {"0Uv5e000000BU01AAA": {\n  "mode": "legasy"}}}')
+    proc = run_cli("diagnose", "--facts", str(example), "--user", "u@x.example", "--answers", str(tmp_path / "a.json"))
+    assert proc.returncode == 2 and b"a.json:3:" in proc.stderr, proc.stderr
