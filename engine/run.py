@@ -23,6 +23,7 @@ from durable.engine import Host, MessageNotHandledException, MessageObservedExce
 
 from .compile import Branch, CompiledRuleset, compile_ruleset, engine_alias, engine_field
 from .facts import MISSING, Fact, FactSet
+from .findings import Finding, FindingError, Span
 from .graph import kind_graph, producers, sccs
 from .model import KIND_ORDER, Condition, Rule, Ruleset
 from .status import UNDETERMINED, Evaluator, RuleStatus
@@ -34,11 +35,20 @@ _PLACEHOLDER = re.compile(r"\{([a-z][a-z0-9_]*)\.([a-z][a-z0-9_]*)\}")
 # fact it came from: unbounded, a chain of n levels would hold n²/2 characters. Beyond this
 # length the middle is elided, so memory stays linear in the depth of the hierarchy.
 DERIVED_TEXT_LIMIT = 600
+# durable-rules keeps about 10 KB per fact in a session (fixed-size property tables) and does
+# not check every allocation: 160,000 facts under a 1.5 GB ceiling ended in a segmentation
+# fault. A diagnosis that would assert more facts than this stops with a message instead
+# (100,000 facts, a base group nested in 50,000 others, take 1.1 GB).
+SESSION_FACT_LIMIT = 110_000
 _ELLIPSIS = " … "
 
 
 class EngineError(Exception):
     """An internal failure: a rule's action raised, or the two evaluators disagree."""
+
+
+class _SessionTooLarge(Exception):
+    """More facts than SESSION_FACT_LIMIT would enter one session."""
 
 
 class _SynchronousHost(Host):
@@ -159,6 +169,8 @@ class _Session:
         self.new_facts: list[Fact] = []
         self.pool = factset.pool
         self._hashes: set[int] = set()
+        self.asserted = 0
+        self.too_large = False
 
     def mid(self, name: str) -> str:
         """A message id for durable-rules whose 32-bit hash no other message of this session has."""
@@ -170,6 +182,10 @@ class _Session:
         return candidate
 
     def engine_fact(self, fact: Fact) -> dict[str, Any]:
+        self.asserted += 1
+        if self.asserted > SESSION_FACT_LIMIT:
+            self.too_large = True
+            raise _SessionTooLarge
         out = engine_fact(fact, self.sid)
         out["id"] = self.mid(fact.fid)
         return out
@@ -358,6 +374,8 @@ class Engine:
                         c.renew_action_lease()
                     c.assert_fact(session.engine_fact(extra))
                 c.assert_fact(session.engine_fact(fact))
+            except _SessionTooLarge:
+                return  # diagnose() reports it once the engine is idle
             except Exception as exc:  # surfaced by diagnose(): never swallowed
                 session.errors.append(f"rule {rule.id} (branch {branch.index}): {type(exc).__name__}: {exc}")
 
@@ -380,18 +398,24 @@ class Engine:
                 initial += self._demanded(session, initial)
                 session.new_facts = []
             evaluator = Evaluator(self.compiled, initial, factset.known_lists, factset.list_paths, factset.pool)
+            started = False  # delete_state crashes on a session in which no action ever ran
             try:
                 batch = [session.engine_fact(f) for f in initial]
                 batch += [session.marker({"t": "__known", "list": n}) for n in sorted(factset.known_lists)]
                 batch.append(session.marker({"t": "__stratum", "n": 0}))
+                started = True
                 self._assert_all(host, name, batch)
                 for stratum in range(1, self.compiled.max_stratum + 1):
+                    if session.too_large:
+                        raise _SessionTooLarge
                     for f in session.new_facts:
                         evaluator.add_fact(f)
                     session.new_facts = []
                     markers = self._complete_kinds(evaluator, stratum)
                     markers.append({"t": "__stratum", "n": stratum})
                     self._assert_all(host, name, [session.marker(m) for m in markers])
+                if session.too_large:
+                    raise _SessionTooLarge
                 for f in session.new_facts:
                     evaluator.add_fact(f)
                 self._complete_kinds(evaluator, self.compiled.max_stratum + 1)
@@ -400,9 +424,16 @@ class Engine:
                 statuses = {r.id: evaluator.rule_status(r.id) for r in self.ruleset.active_rules}
                 if self.check_agreement:
                     self._agree(session, statuses)
+            except _SessionTooLarge:
+                raise FindingError([Finding(
+                    Span(f"{factset.user_label} · {factset.business_unit_label}"), "too-large",
+                    f"this diagnosis needs more than {SESSION_FACT_LIMIT:,} facts in one session (public groups "
+                    "or roles reach too many others); beyond that the rules engine runs out of memory "
+                    "(docs/reliability.md, Limits)")]) from None
             finally:
                 try:
-                    host.delete_state(name, sid)
+                    if started:
+                        host.delete_state(name, sid)
                 finally:
                     self._sessions.pop(sid, None)
             return Diagnosis(factset, session.firings, session.facts, statuses, self.compiled,

@@ -248,6 +248,13 @@ def test_large_group_hierarchies_are_diagnosable(tmp_path, shape, n):
     assert "No problem found" in out
 
 
+def test_a_session_beyond_the_engine_memory_gets_a_message_not_a_crash(tmp_path):
+    """80,000 groups around one base group need 160,000 facts in one session: durable-rules
+    ended in a segmentation fault under the ceiling; now it stops first, with the limit named."""
+    err = refused(tmp_path, "fan80.json", json.dumps(_groups("fan", 80_000)), "too-large", "110,000 facts")
+    assert "u@x.example" in err
+
+
 def test_message_ids_have_distinct_hashes_within_a_session():
     """The workaround itself: ids whose durable-rules hashes collide get another spelling."""
     from syncdoctor.engine.facts import FactSet
