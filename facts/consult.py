@@ -17,7 +17,7 @@ from typing import Any, Callable
 
 from syncdoctor.engine import schemas
 from syncdoctor.engine.findings import Finding, FindingError, Span
-from syncdoctor.engine.loader import RULE_FILE_LIMIT, locate, parse_yaml, read_text
+from syncdoctor.engine.loader import RULE_FILE_LIMIT, load_file, locate, located_json, read_text
 from syncdoctor.engine.model import Ruleset
 
 from . import lookup
@@ -149,9 +149,12 @@ def open_questions(data: dict[str, Any], ruleset: Ruleset) -> list[Question]:
 
 # -- the answers file ------------------------------------------------------------------------------
 def load_answers(path: Path) -> tuple[dict[str, Any], str]:
-    text = read_text(path, RULE_FILE_LIMIT)
-    data = parse_yaml(text, str(path))
+    data = load_file(path, RULE_FILE_LIMIT)  # YAML, or JSON by its extension
     findings = schemas.check("answers", data, str(path))
+    if findings and path.suffix.lower() == ".json":
+        located = located_json(read_text(path, RULE_FILE_LIMIT), str(path))  # findings with lines
+        if located is not None and located == data:
+            findings = schemas.check("answers", located, str(path))
     if findings:
         raise FindingError(findings)
     return data, str(path)
