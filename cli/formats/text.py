@@ -1,51 +1,86 @@
-"""Text for a support engineer's terminal: verdicts first, most important kind first."""
+"""Text for a support engineer's terminal: verdicts first, most important kind first. Rendered
+one result at a time (TextStream), so `diagnose --all` streams it: the summary comes last."""
 from __future__ import annotations
 
-import io
+from functools import lru_cache
 from typing import Any
 
 from rich.console import Console
 from rich.markup import escape
 
-from .summary import bu_label, summary, user_label
+from .summary import bu_label, user_label
+from .words import Summary, no_verdict, undetermined_intro, undetermined_item, undetermined_next
 
 KIND_STYLE = {"wait": "bold yellow", "cause": "bold red", "remedy": "bold cyan", "advice": "bold blue",
               "answer": "bold green", "info": "dim"}
 
 
+@lru_cache(maxsize=4)
+def _console(color: bool, width: int) -> Console:
+    """One console per setting, reused for every result (capture() gives each its own text)."""
+    return Console(force_terminal=color, no_color=not color, width=width, highlight=False,
+                   soft_wrap=True, emoji=False)
+
+
+class TextStream:
+    """begin / one result at a time / end: the same text whether streamed or rendered whole."""
+
+    def __init__(self, *, color: bool = False, width: int = 100, show_summary: bool = True) -> None:
+        self.color, self.width, self.show_summary = color, width, show_summary
+        self.symptom: str | None = None
+
+    def begin(self, header: dict[str, Any]) -> str:
+        self.symptom = header.get("symptom")
+        return ""
+
+    def joiner(self, first: bool) -> str:
+        return ""
+
+    def result(self, r: dict[str, Any]) -> str:
+        console, color = _console(self.color, self.width), self.color
+        with console.capture() as cap:
+            console.print(f"[bold]{escape(user_label(r))}[/bold] · business unit {escape(bu_label(r))}")
+            if not r["verdicts"] and not r["undetermined"]:
+                for line in no_verdict(self.symptom):
+                    console.print(f"  {escape(line)}")
+            for v in r["verdicts"]:
+                style = KIND_STYLE.get(v["kind"], "")
+                draft = " (draft rule)" if v.get("rule_status") == "draft" else ""
+                console.print(f"  [{style}]{v['kind'].upper():6}[/{style}] [bold]{v['code']}[/bold]{draft}")
+                console.print(f"         {escape(v['message'])}")
+                for d in v.get("details", []):
+                    console.print(f"         - {escape(d)}")
+                for step in v["remedies"]:
+                    console.print(f"         → {escape(step)}")
+                for c in v["citations"]:
+                    label = f"KB {c['article']} · {c['section_title'] or c['section']}"
+                    link = f"[link={c['url']}]{escape(label)}[/link]" if color and c.get("url") else escape(label)
+                    console.print(f"         Source: {link}" + ("" if color or not c.get("url") else f" <{c['url']}>"))
+            if r["undetermined"]:
+                console.print(f"  {escape(undetermined_intro(bool(r['verdicts'])))}")
+                for u in r["undetermined"]:
+                    code, kind, missing = undetermined_item(u)
+                    console.print(f"    {code} ({kind}) needs: {escape(missing)}")
+                console.print(f"  {escape(undetermined_next())}")
+            console.print()
+        return cap.get()
+
+    def end(self, summary: Summary, trailer: dict[str, Any]) -> str:
+        if not self.show_summary:
+            return ""
+        console = _console(self.color, self.width)
+        with console.capture() as cap:
+            console.print("[bold]Summary[/bold] (users per conclusion, per business unit)")
+            rows = summary.rows()
+            if not rows:
+                console.print("  nothing concluded")
+            for bu, code, n in rows:
+                console.print(f"  {escape(bu)}  {code}  {n}")
+        return cap.get()
+
+
 def render_text(doc: dict[str, Any], *, color: bool = False, width: int = 100, show_summary: bool | None = None) -> str:
-    buf = io.StringIO()
-    console = Console(file=buf, force_terminal=color, no_color=not color, width=width, highlight=False,
-                      soft_wrap=True, emoji=False)
-    results = doc["results"]
-    if show_summary or (show_summary is None and len({user_label(r) for r in results}) > 1):
-        console.print("[bold]Summary[/bold] (users per conclusion, per business unit)")
-        rows = summary(doc)
-        if not rows:
-            console.print("  nothing concluded")
-        for bu, code, n in rows:
-            console.print(f"  {escape(bu)}  {code}  {n}")
-        console.print()
-    for r in results:
-        console.print(f"[bold]{escape(user_label(r))}[/bold] · business unit {escape(bu_label(r))}")
-        if not r["verdicts"]:
-            console.print("  No problem found: no rule of the article applies to these facts.")
-        for v in r["verdicts"]:
-            style = KIND_STYLE.get(v["kind"], "")
-            draft = " (draft rule)" if v.get("rule_status") == "draft" else ""
-            console.print(f"  [{style}]{v['kind'].upper():6}[/{style}] [bold]{v['code']}[/bold]{draft}")
-            console.print(f"         {escape(v['message'])}")
-            for d in v.get("details", []):
-                console.print(f"         - {escape(d)}")
-            for step in v["remedies"]:
-                console.print(f"         → {escape(step)}")
-            for c in v["citations"]:
-                label = f"KB {c['article']} · {c['section_title'] or c['section']}"
-                link = f"[link={c['url']}]{escape(label)}[/link]" if color and c.get("url") else escape(label)
-                console.print(f"         Source: {link}" + ("" if color or not c.get("url") else f" <{c['url']}>"))
-        if r["undetermined"]:
-            console.print("  Could not decide (unknown facts):")
-            for u in r["undetermined"]:
-                console.print(f"    {u['code']} ({u['kind']}) needs: {escape(', '.join(u['missing']))}")
-        console.print()
-    return buf.getvalue()
+    if show_summary is None:
+        show_summary = len({user_label(r) for r in doc["results"]}) > 1
+    from . import render_stream
+    return render_stream(TextStream(color=color, width=width, show_summary=show_summary), doc)

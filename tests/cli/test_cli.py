@@ -25,7 +25,7 @@ def test_diagnose_text_and_exit_code_for_a_cause():
 def test_diagnose_exit_zero_without_a_cause():
     r = run("diagnose", "--facts", str(EXAMPLE), "--user", "jdoe@acme.example", "--business-unit", "Acme North America")
     assert r.exit_code == 0
-    assert "No problem found" in r.stdout
+    assert "Nothing to act on" in r.stdout
 
 
 def test_unknown_user_names_closest_match():
