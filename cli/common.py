@@ -7,7 +7,7 @@ import sys
 import tempfile
 from enum import Enum
 from pathlib import Path
-from typing import Annotated, Iterator, Optional, TextIO
+from typing import Annotated, Iterable, Iterator, Optional, TextIO
 
 import typer
 from rich.console import Console
@@ -36,6 +36,14 @@ class Format(str, Enum):
     json = "json"
     markdown = "markdown"
     html = "html"
+
+
+def did_you_mean(value: str, choices: Iterable[object]) -> str:
+    """'; did you mean X?' naming the closest choice, or ''. For any option or prompt with a
+    closed list of answers, wherever the list comes from."""
+    from syncdoctor.engine.words import closest
+    best = closest(value, choices)
+    return f"; did you mean {best!r}?" if best else ""
 
 
 def err_console() -> Console:

@@ -2,8 +2,9 @@
 values as a support engineer reads them (JSON's true/false, never Python's True/False)."""
 from __future__ import annotations
 
+import difflib
 import json
-from typing import Any
+from typing import Any, Iterable
 
 
 def plural(n: int, word: str, many: str | None = None) -> str:
@@ -19,3 +20,15 @@ def plain(value: Any) -> str:
     if isinstance(value, (bool, type(None), list, dict)):
         return json.dumps(value, ensure_ascii=False, sort_keys=True)
     return str(value)
+
+
+def closest(value: str, choices: Iterable[object]) -> str | None:
+    """The choice closest to `value` (ignoring case; a unique prefix counts), or None: what a
+    "did you mean" names, for options, prompts and names alike."""
+    names = {str(c).lower(): str(c) for c in choices}
+    low = value.lower().strip()
+    prefixed = [n for n in names if low and n.startswith(low)]
+    if len(prefixed) == 1:
+        return names[prefixed[0]]
+    close = difflib.get_close_matches(low, list(names), n=1, cutoff=0.5)
+    return names[close[0]] if close else None

@@ -10,6 +10,8 @@ from urllib.parse import urlsplit
 
 import requests
 
+from syncdoctor.engine.words import plural
+
 from .auth import Connection
 from .http import HttpPolicy, Secrets
 from .salesforce import PartFailed
@@ -87,7 +89,7 @@ class AccountEngagementReader:
             except requests.RequestException as exc:
                 kind = "timed out" if isinstance(exc, requests.Timeout) else "connection failed"
                 raise PartFailed(f"Account Engagement did not answer for business unit {bu_id} ({kind}) "
-                                 f"after {len(delays) + 1} attempts") from None
+                                 f"after {plural(len(delays) + 1, 'attempt')}") from None
             try:
                 body = response.json()
             except ValueError:
@@ -102,6 +104,6 @@ class AccountEngagementReader:
                 continue
             if code is None and response.status_code >= 500:
                 raise PartFailed(f"Account Engagement answered HTTP {response.status_code} for business unit {bu_id} "
-                                 f"after {len(delays) + 1} attempts")
+                                 f"after {plural(len(delays) + 1, 'attempt')}")
             raise PartFailed(self.secrets.redact(explain_error(code, message or f"HTTP {response.status_code}", bu_id, self.base)))
         raise PartFailed(explain_error(66, "", bu_id, self.base))
