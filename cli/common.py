@@ -16,8 +16,9 @@ from syncdoctor.engine.findings import Finding
 
 EXIT_OK, EXIT_CAUSE, EXIT_USAGE, EXIT_COLLECT, EXIT_INTERNAL = 0, 1, 2, 3, 4
 
-EXIT_CODES_HELP = ("Exit codes: 0 ran (no cause found), 1 at least one cause found, 2 bad input or usage, "
-                   "3 collection failed, 4 internal error.")
+EXIT_CODES_HELP = ("Exit codes: 0 ran, nothing to act on; 1 something to act on (diagnose: a cause or a remedy; "
+                   "audit verify: the record was altered; replay: the result differs); 2 bad input or usage; "
+                   "3 collection failed; 4 internal error.")
 
 RulesOption = Annotated[Optional[Path], typer.Option("--rules", help="Rules directory (default: the rules shipped with syncdoctor).",
                                                      file_okay=False)]
