@@ -20,6 +20,7 @@ from .diagnose import diagnose
 from .explain import explain
 from .service import TOOL_VERSION
 
+
 class RootGroup(TyperGroup):
     """The root command, with two fixes that hold for every subcommand, present and future:
     a plain flag shows no `<bool>` in --help (it takes no value), and a value outside an
@@ -40,7 +41,7 @@ class RootGroup(TyperGroup):
 def _plain_flags(command: click.Command) -> None:
     """An empty metavar for every on/off flag (the help option too): typer would print `<bool>`."""
     params = list(command.params)
-    help_option = command.get_help_option(click.Context(command))
+    help_option = command.get_help_option(click.Context(command, **(command.context_settings or {})))
     for param in params + ([help_option] if help_option is not None else []):
         if getattr(param, "is_flag", False) and not getattr(param, "count", False):
             param.metavar = ""

@@ -74,3 +74,15 @@ def test_only_problems_keeps_results_to_act_on_and_the_summary_counts_only_those
     assert r.exit_code == 1
     assert "## jdoe@acme.example · Acme North America" not in r.stdout  # nothing to act on there
     assert "## jdoe@acme.example · Acme Europe" in r.stdout
+
+
+@pytest.mark.parametrize("fmt", ["text", "html"])
+def test_with_an_audit_record_the_report_is_the_same(tmp_path, fmt):
+    """--audit keeps the results whole (the record is one document) but writes the same report."""
+    record = tmp_path / "audit.json"
+    plain = runner.invoke(app, ["diagnose", "--facts", str(EXAMPLE), "--all", "--format", fmt, "--only-problems"])
+    audited = runner.invoke(app, ["diagnose", "--facts", str(EXAMPLE), "--all", "--format", fmt, "--only-problems",
+                                  "--audit", str(record)])
+    assert audited.exit_code == plain.exit_code == 1
+    assert audited.stdout == plain.stdout
+    assert runner.invoke(app, ["audit", "verify", str(record)]).exit_code == 0
