@@ -119,3 +119,17 @@ def test_docs_point_only_at_files_in_the_repository():
             if "*" in path or "{" in path:
                 continue
             assert (ROOT / path).exists(), f"{doc.name}: {path} does not exist"
+
+
+def test_the_readme_names_exactly_the_commands_that_take_rules():
+    sentence = next(line for line in (ROOT / "README.md").read_text().split("\n\n") if "take `--rules DIR`" in line)
+    named = set(re.findall(r"`([a-z][a-z ]*)`", sentence.split("take `--rules DIR`")[0]))
+    having = set()
+
+    def walk(command, path=()):
+        for name, sub in getattr(command, "commands", {}).items():
+            walk(sub, path + (name,))
+        if path and any("--rules" in p.opts for p in command.params):
+            having.add(" ".join(path))
+    walk(get_command(app))
+    assert named == having
