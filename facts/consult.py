@@ -19,6 +19,7 @@ from syncdoctor.engine import schemas
 from syncdoctor.engine.findings import Finding, FindingError, Span
 from syncdoctor.engine.loader import RULE_FILE_LIMIT, load_file, locate, located_json, read_text
 from syncdoctor.engine.model import Ruleset
+from syncdoctor.engine.words import closest
 
 from . import lookup
 from .ids import same_id
@@ -256,6 +257,15 @@ def _parse_ts(value: Any) -> datetime | None:
         return None
 
 
+def _names(data: dict[str, Any], kind: str) -> list[str]:
+    """What an answer of this assignment type may name: usernames, public group or role names."""
+    sf = data.get("salesforce") or {}
+    if kind == "user":
+        return [str(u["username"]) for u in sf.get("users") or [] if u.get("username")]
+    pool = sf.get("public_groups") if kind == "public_group" else sf.get("roles")
+    return [str(x["name"]) for x in pool or [] if x.get("name")]
+
+
 def _resolve(data: dict[str, Any], entry: dict[str, Any], resolve_users: Resolver | None) -> str | None:
     if entry.get("id"):
         return str(entry["id"])
@@ -379,7 +389,9 @@ def _ask_one(topic: str, data: dict[str, Any], p: Prompter, resolve_users: Resol
                     if found:
                         entries.append(entry)
                         break
-                    p.echo(f"  no {kind.replace('_', ' ')} named {name!r} in the collected facts; try again (or give its id)")
+                    near = closest(name, _names(data, kind))
+                    hint = f" (did you mean {near!r}?)" if near else ""
+                    p.echo(f"  no {kind.replace('_', ' ')} named {name!r} in the collected facts{hint}; try again (or give its id)")
             groups[group] = entries
         return groups
     raise ValueError(topic)  # pragma: no cover - TOPICS is closed
