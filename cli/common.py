@@ -51,9 +51,8 @@ def check_symptom(ruleset: "Ruleset", symptom: Optional[str]) -> Optional[str]:
     """The symptom when the rules know it; otherwise a usage error naming the choices."""
     if symptom is None or symptom in ruleset.symptom_ids:
         return symptom
-    from syncdoctor.engine.schemas import suggest
-    raise fail(f"--symptom {symptom!r} is not a symptom of these rules{suggest(symptom, ruleset.symptom_ids)}; "
-               f"choose one of: {', '.join(ruleset.symptom_ids)}")
+    raise fail(f"--symptom {symptom!r} is not a symptom of these rules{did_you_mean(symptom, ruleset.symptom_ids)} "
+               f"(choose one of: {', '.join(ruleset.symptom_ids)})")
 
 
 class Format(str, Enum):

@@ -16,7 +16,9 @@ from typer.testing import CliRunner
 from syncdoctor.cli.main import app
 from tests.conftest import ROOT
 
-DOCS = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
+# docs/knowledge.md is generated from rules/ (article quotes such as "make sure ..."), and `rules check`
+# alone guards it: a test here would break the author's guarantee (rules check green -> make test green).
+DOCS = [ROOT / "README.md", *sorted(p for p in (ROOT / "docs").glob("*.md") if p.name != "knowledge.md")]
 FENCE = re.compile(r"^```[^\n]*\n(.*?)^```", re.M | re.S)
 INLINE = re.compile(r"`((?:\.venv/bin/)?syncdoctor [^`]+)`")
 ROOT_ONLY = {"--debug", "--version"}  # read by the console entry point or the root group
@@ -90,7 +92,7 @@ def test_documented_benchmark_options_exist():
 def test_documented_make_targets_exist():
     makefile = (ROOT / "Makefile").read_text()
     targets = set(re.findall(r"^([a-z][\w-]*):", makefile, re.M))
-    uses = _other_commands(r"`?make ([a-z][\w-]*)")
+    uses = _other_commands(r"(?:^|`|\$ )make ([a-z][\w-]*)")
     assert {"demo", "test", "bench"} <= {t for _, t in uses}
     for doc, target in uses:
         assert target in targets, f"{doc}: no make target {target}"
