@@ -7,6 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 import yaml
 
 from tests.conftest import KNOWLEDGE_ROOT, ROOT
@@ -41,3 +42,45 @@ def test_username_is_own_linked_ae_email_but_sf_email_changed(tmp_path: Path) ->
         doc = json.loads(res.stdout)
         codes = {v["code"] for r in doc["results"] for v in r["verdicts"]}
         assert "USERNAME_RESERVED_BY_OTHER_AE_USER" not in codes  # the AE user is theirs
+
+
+def answers(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "answers.yaml"
+    path.write_text("answers_version: 1\nbusiness_units:\n" + text)
+    return path
+
+
+@pytest.mark.parametrize("text, wanted", [
+    # one business unit answered twice, by name and by id (or 15- and 18-character id)
+    ("  Acme Europe:\n    mode: managed\n  0Uv5e0000000002CAA:\n    mode: legacy\n", "duplicate-answer"),
+    ("  0Uv5e0000000002:\n    sync_enabled: false\n  0Uv5e0000000002CAA:\n    sync_enabled: true\n", "duplicate-answer"),
+    # one user answered twice, by username and by id
+    ("  Acme North America:\n    expected_access:\n      asmith@acme.example: false\n      0055e000000U002: true\n",
+     "duplicate-answer"),
+    # an id that is no user of the snapshot (or one whose letter case was changed) was kept silently
+    ("  Acme North America:\n    expected_access:\n      0055e000000U999AAA: false\n", "unknown-name"),
+    ("  Acme North America:\n    expected_access:\n      0055E000000U002AAA: false\n", "unknown-name"),
+])
+def test_answers_that_would_be_silently_lost_are_refused(tmp_path: Path, text: str, wanted: str) -> None:
+    res = run("diagnose", "--facts", str(ACME), "--user", "asmith@acme.example", "--answers", str(answers(tmp_path, text)))
+    assert res.returncode == 2, res.stdout + res.stderr
+    assert wanted in res.stderr and "answers.yaml:" in res.stderr
+
+
+def test_an_answer_by_id_still_applies(tmp_path: Path) -> None:
+    text = "  Acme North America:\n    expected_access:\n      0055e000000U002: false\n"
+    res = run("diagnose", "--rules", str(SHIPPED), "--facts", str(ACME), "--user", "asmith@acme.example", "--business-unit", "Acme North America",
+              "--answers", str(answers(tmp_path, text)), "--format", "json")
+    assert res.returncode == 0, res.stderr  # "should not have access": no cause
+    assert "MANAGED_NOT_ASSIGNED" not in res.stdout
+
+
+@pytest.mark.parametrize("stamp", ["2026-11-28T09:00:00+0099", "2026-11-28T09:00:00-00:60", "2026-11-28T09:00+01:75"])
+def test_a_time_zone_offset_with_impossible_minutes_is_refused(tmp_path: Path, stamp: str) -> None:
+    """`+0099` read as 1 h 39 min: the shape matched and Python's parser took it."""
+    snap = acme(tmp_path, "tz.json", lambda d: d["salesforce"]["users"][0].update(last_modified_at=stamp))
+    res = run("diagnose", "--facts", str(snap), "--user", "jdoe@acme.example")
+    assert res.returncode == 2 and "last_modified_at" in res.stderr and "tz.json:" in res.stderr
+    res = run("diagnose", "--facts", str(ACME), "--user", "jdoe@acme.example",
+              "--answers", str(answers(tmp_path, f"  Acme North America:\n    last_change_at: '{stamp}'\n")))
+    assert res.returncode == 2 and "last_change_at" in res.stderr
