@@ -3,6 +3,7 @@ hostile review after both were implemented: each failed before its fix."""
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -84,3 +85,27 @@ def test_a_time_zone_offset_with_impossible_minutes_is_refused(tmp_path: Path, s
     res = run("diagnose", "--facts", str(ACME), "--user", "jdoe@acme.example",
               "--answers", str(answers(tmp_path, f"  Acme North America:\n    last_change_at: '{stamp}'\n")))
     assert res.returncode == 2 and "last_change_at" in res.stderr
+
+
+CONTROLS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def test_html_on_a_terminal_carries_no_escape_sequence(tmp_path: Path) -> None:
+    """HTML goes to stdout by default: an OSC 52 (clipboard write) or `ESC[2J` in a business
+    unit, role, group, profile or user name reached the terminal raw."""
+    payload = "\x1b]52;c;SGVsbG8=\x07\x1b[2J\x9b31m\u202e"
+
+    def hostile(d: dict) -> None:
+        for bu in d["business_units"]:
+            bu["name"] += payload
+        for u in d["salesforce"]["users"]:
+            u["profile"] += payload
+        for x in d["salesforce"]["roles"] + d["salesforce"]["public_groups"]:
+            x["name"] += payload
+        d["salesforce"]["users"][1]["username"] = "as" + payload + "@x.example"
+
+    snap = acme(tmp_path, "esc.json", hostile)
+    res = run("diagnose", "--facts", str(snap), "--all", "--format", "html")
+    assert res.returncode in (0, 1), res.stderr
+    assert "business unit" in res.stdout and not CONTROLS.search(res.stdout)
+    assert "\\x1b]52;c;SGVsbG8=" in res.stdout  # shown, not dropped
