@@ -109,3 +109,18 @@ def test_html_on_a_terminal_carries_no_escape_sequence(tmp_path: Path) -> None:
     assert res.returncode in (0, 1), res.stderr
     assert "business unit" in res.stdout and not CONTROLS.search(res.stdout)
     assert "\\x1b]52;c;SGVsbG8=" in res.stdout  # shown, not dropped
+
+
+def test_nothing_rides_unsigned_in_a_signed_record(tmp_path: Path) -> None:
+    """The signature object is the one part the signature does not cover: a `signed_by` note
+    added to it passed `audit verify --public-key` as signed and intact."""
+    key, record = tmp_path / "key", tmp_path / "rec.json"
+    assert run("audit", "keygen", "--out", str(key)).returncode == 0
+    res = run("diagnose", "--facts", str(ACME), "--user", "jdoe@acme.example", "--audit", str(record), "--audit-key", str(key))
+    assert res.returncode in (0, 1), res.stderr
+    assert run("audit", "verify", str(record), "--public-key", f"{key}.pub").returncode == 0
+    doc = json.loads(record.read_text())
+    doc["signature"]["signed_by"] = "Chief Auditor"
+    record.write_text(json.dumps(doc))
+    res = run("audit", "verify", str(record), "--public-key", f"{key}.pub")
+    assert res.returncode != 0 and "signed_by" in res.stdout + res.stderr
