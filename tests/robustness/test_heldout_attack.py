@@ -11,10 +11,10 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tests.conftest import KNOWLEDGE_ROOT, ROOT
+from tests.conftest import ROOT
 
 ACME = ROOT / "docs" / "examples" / "acme.yaml"
-SHIPPED = KNOWLEDGE_ROOT / "rules"  # the defect is where the shipped knowledge meets the engine
+KNOWLEDGE = ROOT / "tests" / "fixtures" / "knowledge_v2"  # a frozen copy of the knowledge v2 rules
 
 
 def run(*args: str) -> subprocess.CompletedProcess[str]:
@@ -36,7 +36,7 @@ def test_username_is_own_linked_ae_email_but_sf_email_changed(tmp_path: Path) ->
     same fact, one nested `$and`) and the agreement check ended the run with exit 4."""
     snap = acme(tmp_path, "moved.json", lambda d: d["salesforce"]["users"][0].update(email="jdoe@new.example"))
     for symptom in ([], ["--symptom", "not-syncing"]):
-        res = run("diagnose", "--rules", str(SHIPPED), "--facts", str(snap), "--user", "jdoe@acme.example", *symptom,
+        res = run("diagnose", "--rules", str(KNOWLEDGE), "--facts", str(snap), "--user", "jdoe@acme.example", *symptom,
                   "--format", "json")
         assert res.returncode in (0, 1), res.stderr
         assert "internal error" not in res.stderr
@@ -70,7 +70,7 @@ def test_answers_that_would_be_silently_lost_are_refused(tmp_path: Path, text: s
 
 def test_an_answer_by_id_still_applies(tmp_path: Path) -> None:
     text = "  Acme North America:\n    expected_access:\n      0055e000000U002: false\n"
-    res = run("diagnose", "--rules", str(SHIPPED), "--facts", str(ACME), "--user", "asmith@acme.example", "--business-unit", "Acme North America",
+    res = run("diagnose", "--rules", str(KNOWLEDGE), "--facts", str(ACME), "--user", "asmith@acme.example", "--business-unit", "Acme North America",
               "--answers", str(answers(tmp_path, text)), "--format", "json")
     assert res.returncode == 0, res.stderr  # "should not have access": no cause
     assert "MANAGED_NOT_ASSIGNED" not in res.stdout
@@ -124,3 +124,20 @@ def test_nothing_rides_unsigned_in_a_signed_record(tmp_path: Path) -> None:
     record.write_text(json.dumps(doc))
     res = run("audit", "verify", str(record), "--public-key", f"{key}.pub")
     assert res.returncode != 0 and "signed_by" in res.stdout + res.stderr
+
+
+def test_rules_commands_show_a_hostile_rules_folder_without_raw_escapes(tmp_path: Path, rules_copy: Path) -> None:
+    """`rules validate/check/show/list` echoed the folder's path and its rules' titles raw: an
+    OSC 52 or `ESC[2J` in a rule title or a folder name acted on the reviewer's terminal."""
+    payload = "\x1b]52;c;SGVsbG8=\x07\x1b[2J\u202e"
+    rule = rules_copy / "conclude" / "access-control-legacy.yaml"
+    escaped = "\\e]52;c;SGVsbG8=\\a\\e[2J\\u202e"  # the payload as YAML double-quoted escapes
+    rule.write_text(re.sub(r"^title: (.*)$", lambda m: f'title: "{escaped}{m.group(1)}"', rule.read_text(), count=1,
+                           flags=re.MULTILINE))
+    rule_id = yaml.safe_load(rule.read_text())["id"]
+    missing = tmp_path / f"gone{payload}"
+    for args in (["validate", str(missing)], ["check", str(missing)], ["show", rule_id, str(rules_copy)],
+                 ["list", str(rules_copy)]):
+        res = run("rules", *args)
+        assert not CONTROLS.search(res.stdout + res.stderr), (args, res.stdout + res.stderr)
+        assert args[0] == "list" or "\\x1b]52;c;SGVsbG8=" in res.stdout + res.stderr, args  # shown, not dropped
