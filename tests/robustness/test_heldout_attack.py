@@ -141,3 +141,13 @@ def test_rules_commands_show_a_hostile_rules_folder_without_raw_escapes(tmp_path
         res = run("rules", *args)
         assert not CONTROLS.search(res.stdout + res.stderr), (args, res.stdout + res.stderr)
         assert args[0] == "list" or "\\x1b]52;c;SGVsbG8=" in res.stdout + res.stderr, args  # shown, not dropped
+
+
+def test_a_rule_file_linked_from_outside_the_rules_folder_is_named(tmp_path: Path, rules_copy: Path) -> None:
+    """A symlink in conclude/ to a file outside the folder was skipped without a word: `rules
+    validate` said ok about a folder whose rule was not read."""
+    outside = tmp_path / "elsewhere.yaml"
+    outside.write_text((rules_copy / "conclude" / "access-control-legacy.yaml").read_text())
+    (rules_copy / "conclude" / "linked.yaml").symlink_to(outside)
+    res = run("rules", "validate", str(rules_copy))
+    assert res.returncode != 0 and "path-outside" in res.stdout + res.stderr and "linked.yaml" in res.stdout + res.stderr
