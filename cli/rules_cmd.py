@@ -15,14 +15,14 @@ from syncdoctor.engine.run import Engine
 
 from . import scenarios
 from .common import EXIT_OK, EXIT_USAGE, fail, report_findings, write_output
-from .formats.escape import visible
+from .formats.escape import json_text, visible
 from .knowledge_docs import catalogue, graph, plain_conditions
 
 
-def _echo(text: object = "") -> None:
+def _echo(text: object = "", nl: bool = True) -> None:
     """A line for the terminal: a rules folder (titles, messages, case names, its own path) may
     come from anyone, so no control or bidi character in it reaches the terminal raw."""
-    typer.echo(visible(text, keep_newlines=True))
+    typer.echo(visible(text, keep_newlines=True), nl=nl)
 
 
 app = typer.Typer(help="Validate, test, document and compare the rules.", no_args_is_help=True)
@@ -291,7 +291,10 @@ def diff(old: Annotated[Path, typer.Argument(help="The rules directory before th
             raise typer.Exit(EXIT_USAGE)
         rulesets.append(ruleset)
     doc = rules_diff.diff_document(rulesets[0], rulesets[1], new)
-    _echo((rules_diff.render_json if fmt == "json" else rules_diff.render_text)(doc), nl=False)
+    if fmt == "json":  # C0 escaped by json, C1 and bidi by json_text (visible's \x is not JSON)
+        typer.echo(json_text(rules_diff.render_json(doc)), nl=False)
+    else:
+        _echo(rules_diff.render_text(doc), nl=False)
     r = doc["rules"]
     differs = bool(r["added"] or r["removed"] or r["changed"] or doc["verdict_changes"])
     raise typer.Exit(1 if exit_code and differs else EXIT_OK)
