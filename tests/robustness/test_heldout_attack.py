@@ -151,3 +151,30 @@ def test_a_rule_file_linked_from_outside_the_rules_folder_is_named(tmp_path: Pat
     (rules_copy / "conclude" / "linked.yaml").symlink_to(outside)
     res = run("rules", "validate", str(rules_copy))
     assert res.returncode != 0 and "path-outside" in res.stdout + res.stderr and "linked.yaml" in res.stdout + res.stderr
+
+
+def test_a_record_re_signed_with_another_key_cannot_borrow_the_real_key_id(tmp_path: Path) -> None:
+    """Edit the verdicts, re-sign with your own key, keep the real signer's key_id: `audit verify`
+    without --public-key said "intact ... signed by key id <the real signer>", exit 0."""
+    import base64
+
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    from syncdoctor.cli import audit_record
+
+    key, record = tmp_path / "key", tmp_path / "rec.json"
+    assert run("audit", "keygen", "--out", str(key)).returncode == 0
+    run("diagnose", "--facts", str(ACME), "--user", "asmith@acme.example", "--audit", str(record), "--audit-key", str(key))
+    doc = json.loads(record.read_text())
+    real_id = doc.pop("signature")["key_id"]
+    for result in doc["results"]:
+        result["verdicts"] = []
+    doc["record_sha256"] = audit_record.sha256({k: v for k, v in doc.items() if k not in audit_record.UNSIGNED_FIELDS})
+    forger = Ed25519PrivateKey.generate()
+    public = forger.public_key().public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+    doc["signature"] = {"algorithm": "ed25519", "public_key": base64.b64encode(public).decode(), "key_id": real_id,
+                        "value": base64.b64encode(forger.sign(audit_record.canonical(doc))).decode()}
+    record.write_text(json.dumps(doc))
+    res = run("audit", "verify", str(record))
+    assert res.returncode == 1 and real_id in res.stdout and "not the id of its public key" in res.stdout
