@@ -160,8 +160,13 @@ def load_ruleset(directory: Path | str | None = None, *, run_checks: bool = True
                                         f"rules folder {folder!r} " + ("does not exist" if base is not None else
                                                                        "is not a folder inside the rules folder")))
             continue
-        rule_files.extend(sorted(p for p in base.rglob("*") if p.suffix in (".yaml", ".yml") and p.is_file()
-                                 and inside(root, p.relative_to(root).as_posix()) is not None))
+        for p in sorted(p for p in base.rglob("*") if p.suffix in (".yaml", ".yml")):
+            if inside(root, p.relative_to(root).as_posix()) is None:  # a symlink out: named, never skipped silently
+                col.findings.append(Finding(Span(str(p)), "path-outside",
+                                            f"{p.relative_to(root).as_posix()} leads outside the rules folder "
+                                            f"(to {os.path.realpath(p)}): it is not read; copy the file in instead"))
+            elif p.is_file():
+                rule_files.append(p)
 
     rules: list[Rule] = []
     for path in rule_files:
