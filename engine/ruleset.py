@@ -206,6 +206,10 @@ def load_ruleset(directory: Path | str | None = None, *, run_checks: bool = True
     return ruleset, findings
 
 
+FILE_CODES = frozenset({"path-outside", "file-not-found", "not-a-file", "unreadable", "no-manifest", "yaml-syntax",
+                        "not-utf8", "binary-file", "file-too-large", "format-1"})
+
+
 def root_causes_first(found: list[Finding]) -> list[Finding]:
     """Findings without their consequences, causes first. Lock findings (version, stale) say
     something only about a file that is otherwise valid; a rule file that did not load makes
@@ -214,7 +218,10 @@ def root_causes_first(found: list[Finding]) -> list[Finding]:
     broken = {f.span.file for f in errors}
     kept = [f for f in set(found)
             if not (f.id in LOCK_CODES and (f.span.file in broken or (f.id == "lock-orphan" and errors)))]
-    return sorted(kept, key=lambda f: (f.id in LOCK_CODES, f.severity is not Severity.ERROR, *Finding.sort_key(f)))
+    # A file that could not be read at all (outside the folder, missing, not YAML) explains the
+    # unresolved citations and unknown facts that follow from it: it comes first.
+    return sorted(kept, key=lambda f: (f.id in LOCK_CODES, f.severity is not Severity.ERROR, f.id not in FILE_CODES,
+                                       *Finding.sort_key(f)))
 
 
 def require_ruleset(directory: Path | str | None = None) -> Ruleset:
