@@ -31,12 +31,18 @@ class CaseResult:
     col: int = 0
 
 
+ORGS = "orgs"  # the folder (at any depth below a cases folder) that holds fixture orgs, not cases
+
+
 def case_files(ruleset_root: Path, case_paths: tuple[str, ...]) -> list[Path]:
     files: list[Path] = []
     for p in case_paths:
         path = Path(p)
         if path.is_dir():
-            files.extend(sorted(x for x in path.glob("*.yaml") if x.is_file()))
+            # every .yaml below the cases folder is a case file, except the fixture orgs (snapshots)
+            # under a folder named `orgs`: a case file in a subfolder is never silently skipped
+            files.extend(sorted(x for x in path.rglob("*.yaml")
+                                if x.is_file() and ORGS not in x.relative_to(path).parts[:-1]))
         elif path.is_file():
             files.append(path)
     return files

@@ -141,6 +141,8 @@ def test_a_case_file_with_an_error_fails_with_one_located_finding_first(repo, ol
     first = r.stdout.splitlines()[0]
     assert re.match(r"^\S+legacy\.yaml:\d+:\d+  " + finding + "  ", first), r.stdout
     assert "did you mean" in first
+    # no flood of consequences (rules the dropped file covered, their pins, the generated page)
+    assert not re.search(r"uncovered-rule|unpinned-|docs-stale", r.stdout), r.stdout
     r = cli("rules", "test", str(repo / "rules"))
     assert r.exit_code == 1 and ", 0 failed" not in r.stdout  # the file counts as failed, never dropped
     r = cli("rules", "validate", str(repo / "rules"))
@@ -156,3 +158,13 @@ def test_a_new_rules_folder_not_in_pyproject_is_a_finding(repo):
     shutil.copy(next((repo / "rules" / "cases" / "orgs").glob("*.yaml")), extra / "copy.yaml")
     r = cli("rules", "check", str(repo / "rules"))
     assert r.exit_code == 1 and "unpackaged-folder" in r.output and "syncdoctor.rules.cases.orgs.more" in r.output
+
+
+def test_a_case_file_in_a_subfolder_is_read(repo):
+    """Case files below rules/cases/ are read at any depth; only `orgs` folders hold snapshots."""
+    sub = repo / "rules" / "cases" / "legacy-extra"
+    sub.mkdir()
+    text = (repo / "rules" / "cases" / "legacy.yaml").read_text().replace("snapshot: orgs/", "snapshot: ../orgs/")
+    (sub / "more.yaml").write_text(text.replace("LEGACY_PROFILE_NOT_SYNCED]", "LEGACY_PROFILE_NOT_SYNCD]", 1))
+    r = cli("rules", "check", str(repo / "rules"))
+    assert r.exit_code == 1 and "legacy-extra/more.yaml" in r.stdout and "unknown-code" in r.stdout, r.stdout
