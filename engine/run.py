@@ -250,12 +250,13 @@ class Engine:
     """A compiled ruleset on durable-rules; ``diagnose`` is safe to call many times."""
 
     _sids = itertools.count(1)
+    scoped = False  # one diagnosis per durable-rules session (engine/batch.py: many)
 
     def __init__(self, ruleset: Ruleset, *, check_agreement: bool = True):
         self.ruleset = ruleset
         self.check_agreement = check_agreement
         self._sessions: dict[str, _Session] = {}
-        self.compiled = compile_ruleset(ruleset, self._action)
+        self.compiled = compile_ruleset(ruleset, self._action, scoped=self.scoped)
         self._producers = {k: [r.id for r in v] for k, v in producers(ruleset).items()}
         # dependencies first, so a kind is decided only after what it is derived from
         edges = kind_graph(ruleset)
@@ -271,7 +272,7 @@ class Engine:
         aliases = [p.alias for p in branch.patterns if not p.negated]
 
         def action(c: Any) -> None:
-            session = self._sessions.get(c.s.sid)
+            session = self._session_of(c)
             if session is None:
                 return
             try:
@@ -300,12 +301,19 @@ class Engine:
                 session.derived_by[fid] = firing.id
                 firing.produced = fid
                 for extra in self._demanded(session, [fact]):
-                    c.assert_fact(engine_fact(extra, session.sid, self.compiled.shadows))
-                c.assert_fact(engine_fact(fact, session.sid, self.compiled.shadows))
+                    c.assert_fact(self._engine_fact(extra, session))
+                c.assert_fact(self._engine_fact(fact, session))
             except Exception as exc:  # surfaced by diagnose(): never swallowed
                 session.errors.append(f"rule {rule.id} (branch {branch.index}): {type(exc).__name__}: {exc}")
 
         return action
+
+    def _session_of(self, c: Any) -> _Session | None:
+        """The diagnosis a firing belongs to (here: its durable-rules session)."""
+        return self._sessions.get(c.s.sid)
+
+    def _engine_fact(self, fact: Fact, session: _Session) -> dict[str, Any]:
+        return engine_fact(fact, session.sid, self.compiled.shadows)
 
     # -- diagnose --------------------------------------------------------------------------
     def diagnose(self, factset: FactSet) -> Diagnosis:
