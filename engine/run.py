@@ -312,6 +312,10 @@ class Engine:
         """The diagnosis a firing belongs to (here: its durable-rules session)."""
         return self._sessions.get(c.s.sid)
 
+    def _evaluator(self, initial: list[Fact], factset: FactSet) -> Evaluator:
+        """The status evaluator of one diagnosis (engine/memo.py: one that shares statuses)."""
+        return Evaluator(self.compiled, initial, factset.known_lists, factset.list_paths, factset.pool)
+
     def _engine_fact(self, fact: Fact, session: _Session) -> dict[str, Any]:
         return engine_fact(fact, session.sid, self.compiled.shadows)
 
@@ -331,7 +335,7 @@ class Engine:
                 initial += eager
                 initial += self._demanded(session, initial)
                 session.new_facts = []
-            evaluator = Evaluator(self.compiled, initial, factset.known_lists, factset.list_paths, factset.pool)
+            evaluator = self._evaluator(initial, factset)
             try:
                 batch = [engine_fact(f, sid, self.compiled.shadows) for f in initial]
                 batch += [{"sid": sid, "t": "__known", "list": n} for n in sorted(factset.known_lists)]
