@@ -10,7 +10,7 @@ from syncdoctor.facts import consult
 from syncdoctor.facts.snapshot import build_snapshot
 
 from . import org, service
-from .common import EXIT_OK, RulesOption, err_console, fail, write_output
+from .common import EXIT_COLLECT, EXIT_OK, RulesOption, err_console, fail, write_output
 from .diagnose import snapshot_text
 
 app = typer.Typer(help="Collect facts from a live org into a snapshot file.", no_args_is_help=True)
@@ -67,4 +67,45 @@ def collect_cmd(
     write_output(snapshot_text(data, out), out)
     org.report_collection(collection, eng.ruleset)
     err_console().print(f"wrote {out}", markup=False, highlight=False)
+    raise typer.Exit(EXIT_OK)
+
+
+@app.command("probe")
+def probe_cmd(
+    target_org: org.TargetOrg = None, username: org.Username = None, password: org.Password = None,
+    security_token: org.SecurityToken = None, session_id: org.SessionId = None, instance_url: org.InstanceUrl = None,
+    consumer_key: org.ConsumerKey = None, private_key_file: org.PrivateKeyFile = None, sandbox: org.Sandbox = False,
+    login_url: org.LoginUrl = None, timeout: org.Timeout = 30.0, retries: org.Retries = 3, backoff: org.Backoff = 0.5,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the findings as JSON.")] = False,
+) -> None:
+    """Find out, read-only, whether this org's user-group assignments are readable: Group rows by
+    type, the groups whose name looks like a Marketing Users / Sales Users group (with member
+    counts), the business units (PardotTenant, with CreationStatus), the collecting user's
+    permissions, and what could not be read. Writes nothing, to the org or to disk.
+
+    Example:
+
+        syncdoctor facts probe --target-org acme
+
+    Exit codes: 0 probed (parts that could not be read are listed), 2 bad input, 3 login failed.
+    """
+    import json
+
+    from syncdoctor.facts.auth import CollectError, NotInOrg
+    from syncdoctor.facts.http import HttpPolicy, Secrets
+    from syncdoctor.facts.probe import run_probe
+    secrets = Secrets()
+    opts = org.auth_options(target_org, username, password, security_token, session_id, instance_url,
+                            consumer_key, private_key_file, sandbox, login_url)
+    try:
+        result = run_probe(opts, HttpPolicy(timeout, retries, backoff), secrets)
+    except NotInOrg as exc:
+        raise fail(secrets.redact(str(exc))) from None
+    except CollectError as exc:
+        raise fail(f"probe failed: {secrets.redact(str(exc))}", EXIT_COLLECT) from None
+    if as_json:
+        typer.echo(secrets.redact(json.dumps(result.to_json(), indent=2, ensure_ascii=True)))
+    else:
+        for line in result.lines():
+            typer.echo(secrets.redact(line))
     raise typer.Exit(EXIT_OK)

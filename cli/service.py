@@ -75,6 +75,8 @@ def select(snapshot: Snapshot, user: str | None, all_users: bool, business_unit:
     if u is None:
         close = snapshot.user_suggestions(user)
         hint = f"; closest: {', '.join(close)}" if close else ""
+        why = ((snapshot.data.get("incomplete_reasons") or {}).get("salesforce.users"))
+        hint += f"; the snapshot's user list may be incomplete: {why}" if why else ""
         raise UsageProblem(f"user {user!r} is not in {snapshot.file}{hint}")
     return Selection([u], bus)
 

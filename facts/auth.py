@@ -11,16 +11,18 @@ to the run's `Secrets` so every message can be scrubbed."""
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import subprocess
 from dataclasses import dataclass
 from typing import Any, Callable
 from urllib.parse import urlsplit
+from xml.parsers.expat import ExpatError
 
 from simple_salesforce import Salesforce
 from simple_salesforce.exceptions import SalesforceAuthenticationFailed, SalesforceError
 
-from .http import CallLog, CollectorSession, HttpPolicy, Secrets
+from .http import CallLog, CollectorSession, HttpPolicy, InsecureUrl, Secrets, require_https
 
 API_VERSION = "59.0"
 
@@ -30,7 +32,34 @@ class CollectError(Exception):
 
 
 class NotInOrg(CollectError):
-    """The user or business unit asked for is not in the org: the engineer's input. Exit 2."""
+    """The engineer's input is wrong: a user or business unit that is not in the org, or a
+    login/API URL that is not HTTPS. Exit 2."""
+
+
+class PinnedSalesforce(Salesforce):
+    """simple-salesforce whose REST host stays `--instance-url` after a re-login: its own
+    `_refresh_session` resets `sf_instance` to the login's host but keeps the old `base_url`,
+    so `query_more` (which uses `sf_instance`) would bypass the override."""
+
+    pinned_instance: str | None = None
+
+    def pin(self, instance_url: str) -> None:
+        parts = urlsplit(instance_url)
+        self.pinned_instance = parts.netloc or instance_url
+        self._apply_pin()
+
+    def _apply_pin(self) -> None:
+        if not self.pinned_instance:
+            return
+        self.sf_instance = self.pinned_instance
+        self.base_url = f"https://{self.sf_instance}/services/data/v{self.sf_version}/"
+        self.tooling_url = f"{self.base_url}tooling/"
+        self.apex_url = f"https://{self.sf_instance}/services/apexrest/"
+        self.oauth2_url = f"https://{self.sf_instance}/services/oauth2/"
+
+    def _refresh_session(self) -> None:
+        super()._refresh_session()
+        self._apply_pin()
 
 
 @dataclass
@@ -74,10 +103,11 @@ class Connection:
 def _domain(opts: AuthOptions) -> tuple[str, str | None]:
     """simple-salesforce's `domain` and the login URL to route to (for non-salesforce.com hosts)."""
     if opts.login_url:
-        host = urlsplit(opts.login_url).netloc or opts.login_url
+        url = opts.login_url if "//" in opts.login_url else f"https://{opts.login_url}"
+        host = urlsplit(url).netloc
         if host.endswith(".salesforce.com"):
             return host[: -len(".salesforce.com")], None
-        return ("test" if opts.sandbox else "login"), opts.login_url
+        return ("test" if opts.sandbox else "login"), url
     return ("test" if opts.sandbox else "login"), None
 
 
@@ -104,19 +134,28 @@ def sf_cli_login(alias: str, secrets: Secrets, runner: Callable[..., Any] = subp
 
 
 def connect(opts: AuthOptions, policy: HttpPolicy, log: CallLog, secrets: Secrets) -> Connection:
-    for value in (opts.password, opts.security_token, opts.session_id):
+    for value in (opts.password, opts.security_token, opts.session_id, opts.password and (opts.password + (opts.security_token or ""))):
         secrets.add(value)
     method = opts.method()
-    domain, login_route = _domain(opts)
-    session = CollectorSession(policy, log, login_route)
+    try:
+        # Refused before anything is sent: a cleartext login would carry the password.
+        for url, what in ((opts.login_url, "--login-url"), (opts.instance_url, "--instance-url")):
+            if url:
+                require_https(url, what)
+        domain, login_route = _domain(opts)
+        session = CollectorSession(policy, log, login_route, secrets)
+    except InsecureUrl as exc:
+        raise NotInOrg(str(exc)) from None
     try:
         if method == "target-org":
             token, url = sf_cli_login(opts.target_org or "", secrets)
+            require_https(url, "the instance URL from `sf org display`")
             conn = Connection(Salesforce(session_id=token, instance_url=opts.instance_url or url, session=session,
                                          version=API_VERSION), session, method)
 
             def refresh() -> None:
                 new_token, new_url = sf_cli_login(opts.target_org or "", secrets)
+                require_https(new_url, "the instance URL from `sf org display`")
                 conn.sf = Salesforce(session_id=new_token, instance_url=opts.instance_url or new_url, session=session,
                                      version=API_VERSION)
             conn.refresh = refresh
@@ -129,19 +168,26 @@ def connect(opts: AuthOptions, policy: HttpPolicy, log: CallLog, secrets: Secret
         if method == "jwt":
             if not (opts.consumer_key and opts.private_key_file and opts.username):
                 raise CollectError("JWT bearer login needs --consumer-key, --private-key-file and --username")
-            sf = Salesforce(username=opts.username, consumer_key=opts.consumer_key, privatekey_file=opts.private_key_file,
-                            domain=domain, session=session, version=API_VERSION)
+            sf = PinnedSalesforce(username=opts.username, consumer_key=opts.consumer_key,
+                                  privatekey_file=opts.private_key_file, domain=domain, session=session, version=API_VERSION)
         else:
             if not (opts.password and opts.security_token is not None):
                 raise CollectError("password login needs --password and --security-token (or their environment variables)")
-            sf = Salesforce(username=opts.username, password=opts.password, security_token=opts.security_token,
-                            domain=domain, session=session, version=API_VERSION)
+            sf = PinnedSalesforce(username=opts.username, password=opts.password, security_token=opts.security_token,
+                                  domain=domain, session=session, version=API_VERSION)
         secrets.add(sf.session_id)
-        if opts.instance_url:  # a proxy in front of the org: every REST call goes there
-            sf.sf_instance = urlsplit(opts.instance_url).netloc or opts.instance_url
-            sf.base_url = f"https://{sf.sf_instance}/services/data/v{sf.sf_version}/"
+        if opts.instance_url:  # a proxy in front of the org: every REST call goes there, re-logins included
+            sf.pin(opts.instance_url)
         return Connection(sf, session, method)
+    except InsecureUrl as exc:
+        raise CollectError(f"could not log in ({method}): {secrets.redact(str(exc))}") from None
+    except ExpatError:
+        # simple-salesforce parses the SOAP answer as XML; an HTML page (a proxy's or a captive
+        # portal's login page, an outage page) cannot be parsed.
+        raise CollectError(f"could not log in ({method}): {_not_salesforce(session)}") from None
     except SalesforceAuthenticationFailed as exc:
+        if _html_answer(session):  # well-formed HTML parses as XML, and then has no session id
+            raise CollectError(f"could not log in ({method}): {_not_salesforce(session)}") from None
         raise CollectError(f"Salesforce refused the login ({method}): {secrets.redact(_auth_message(exc))}") from None
     except SalesforceError as exc:
         raise CollectError(f"Salesforce refused the login ({method}): {secrets.redact(str(exc))}") from None
@@ -155,6 +201,24 @@ def connect(opts: AuthOptions, policy: HttpPolicy, log: CallLog, secrets: Secret
 
 
 def _auth_message(exc: SalesforceAuthenticationFailed) -> str:
-    code = getattr(exc, "code", "")
-    message = getattr(exc, "message", "") or str(exc)
-    return f"{code}: {message}" if code else message
+    """The server's own reason (simple-salesforce keeps it in `auth_message`; its `message` is
+    only a template)."""
+    code = getattr(exc, "code", None)
+    message = str(getattr(exc, "auth_message", "") or "").strip()
+    message = re.sub(r"\s+", " ", message)[:500] or "no reason given"
+    return f"{code}: {message}" if code not in (None, "") else message
+
+
+def _html_answer(session: CollectorSession) -> bool:
+    if session.login_answer is None:
+        return False
+    _, content_type, head = session.login_answer
+    head = head.lstrip().lower()
+    return "html" in content_type.lower() or head.startswith(("<!doctype html", "<html")) or "<html" in head[:512]
+
+
+def _not_salesforce(session: CollectorSession) -> str:
+    status = f"HTTP {session.login_answer[0]}" if session.login_answer else "an answer"
+    return (f"the login URL answered {status} with a page that is not a Salesforce login answer (HTML, not SOAP or "
+            "OAuth): a proxy, a captive portal or an outage page is in the way; check --login-url, sign in to the "
+            "network's portal, or set HTTPS_PROXY / REQUESTS_CA_BUNDLE for your proxy")

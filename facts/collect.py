@@ -1,5 +1,6 @@
 """A collection: log in, read each part of the org, and build a facts snapshot (dict) with the
-`sources` of every part and the reason for every part that stayed unknown.
+`sources` of every part, the reason for every part that stayed unknown, and the reason for
+every list that is present but may be incomplete.
 
 A part that cannot be read becomes unknown (absent or null), never an empty list, which would
 mean "complete and empty"."""
@@ -10,10 +11,11 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any, Callable
 
-from .account_engagement import AccountEngagementReader, ae_base_url
+from .account_engagement import AccountEngagementReader, ae_host
 from .auth import AuthOptions, CollectError, NotInOrg, connect
-from .http import CallLog, HttpPolicy, Secrets
+from .http import CallLog, HttpPolicy, InsecureUrl, Secrets, require_https
 from .ids import to18
+from .kinds import ACTIVE_BU_STATUSES, integration_user, kind_summary, role_gaps, users_visibility
 from .salesforce import QUERIES, PartFailed, SalesforceReader, Source
 
 AE_VIA = "Account Engagement API v5 GET /api/v5/objects/users?deleted=all"
@@ -35,14 +37,15 @@ class Collection:
     missing: dict[str, str]  # snapshot path -> reason
     auth_method: str
     resolve_users: Callable[[list[str]], list[dict[str, Any]]] | None = None  # usernames named in answers
+    notes: list[str] = field(default_factory=list)  # what was skipped, excluded or may be incomplete
 
     def report_lines(self) -> list[str]:
         lines = [f"{len(self.log.calls)} API calls: "
                  f"{self.log.count('/services/data/')} Salesforce REST, "
                  f"{self.log.count('/api/v5/')} Account Engagement, {self.log.count('/services/Soap/') + self.log.count('/services/oauth2/')} login"]
-        if self.log.api_usage:
+        if self.log.api_usage:  # only the figures (facts/http.py keeps nothing else of the header)
             lines.append(f"Salesforce API usage reported by the server: {self.log.api_usage}")
-        return lines
+        return lines + self.notes
 
 
 def now_utc() -> str:
@@ -51,12 +54,19 @@ def now_utc() -> str:
 
 def collect(req: CollectRequest, secrets: Secrets, sleep: Callable[[float], None] = time.sleep) -> Collection:
     log = CallLog()
+    if req.ae_api_url:  # refused before any login: the token would go to it in cleartext
+        try:
+            require_https(req.ae_api_url, "--ae-api-url")
+        except InsecureUrl as exc:
+            raise NotInOrg(str(exc)) from None
     conn = connect(req.auth, req.policy, log, secrets)
     sf = SalesforceReader(conn, req.policy, secrets, sleep)
     at = now_utc()
     data: dict[str, Any] = {"snapshot_version": 1, "collected_at": at}
     sources: dict[str, dict[str, str]] = {}
     missing: dict[str, str] = {}
+    incomplete: dict[str, str] = {}
+    notes: list[str] = []
 
     def part(path: str, via: str, read: Callable[[], Any]) -> Any:
         try:
@@ -69,18 +79,47 @@ def collect(req: CollectRequest, secrets: Secrets, sleep: Callable[[float], None
 
     org = part("org", QUERIES["org"], sf.org)
     data["org"] = org
+    try:
+        host = ae_host(req.ae_api_url, req.auth.sandbox, org)
+    except InsecureUrl as exc:
+        raise NotInOrg(str(exc)) from None
+    try:
+        perms: dict[str, bool | None] | str = sf.permissions()
+    except PartFailed as exc:
+        perms = str(exc)
     tenants = part("business_units", f"Tooling API: {QUERIES['business_units']}", sf.business_units)
-    data["business_units"] = _select_business_units(tenants, req.business_units, missing)
+    data["business_units"] = _select_business_units(tenants, req.business_units, notes)
     if not data["business_units"]:
         raise CollectError("no business unit to collect: " + (missing.get("business_units")
-                                                              or "the Tooling API lists no PardotTenant (is Account Engagement enabled?)"))
+                                                              or "the Tooling API lists no usable PardotTenant (is Account Engagement enabled?)"))
+    hidden = users_visibility(perms)
     user_via = QUERIES["users"] if req.user is None else "SOQL: User WHERE Username/Email/Id = the --user value"
     users = part("salesforce.users", user_via, lambda: sf.users(req.user))
+    excluded: list[dict[str, Any]] = []
+    if users is not None:
+        excluded = [u for u in users if integration_user(u)]
+        users = [u for u in users if not integration_user(u)]
+        notes += [f"excluded {u.get('username')}: the B2BMA integration user, never a user to diagnose" for u in excluded]
+        if hidden:
+            incomplete["salesforce.users"] = hidden
+            notes.append(f"the user list may be incomplete: {hidden}")
+        notes += kind_summary(users)
     if req.user is not None and users == []:
+        if excluded:
+            raise NotInOrg(f"{req.user!r} is the B2BMA integration user, never a user to diagnose")
+        if hidden:
+            raise CollectError(f"no Salesforce user visible to the collecting user has the username, email or id "
+                               f"{req.user!r}, but the list may be incomplete: {hidden}")
         raise NotInOrg(f"no Salesforce user has the username, email or id {req.user!r}")
     profiles = part("salesforce.profiles", QUERIES["profiles"], sf.profiles)
     roles = part("salesforce.roles", QUERIES["roles"], sf.roles)
-    groups_and_unknown = part("salesforce.public_groups", f"{QUERIES['groups']}; {QUERIES['members']}", sf.public_groups)
+    if roles is not None:
+        gap = role_gaps(users or [], roles, perms)
+        if gap:  # a present list is complete: one that misses users' roles stays unknown
+            missing["salesforce.roles"], roles = gap, None
+            sources.pop("salesforce.roles", None)
+    groups_and_unknown = part("salesforce.public_groups", f"{QUERIES['groups']}; {QUERIES['members']}",
+                              lambda: sf.public_groups(lambda: hidden))
     groups = None
     if groups_and_unknown is not None:
         groups, unknown_members = groups_and_unknown
@@ -89,9 +128,8 @@ def collect(req: CollectRequest, secrets: Secrets, sleep: Callable[[float], None
                 missing[f"salesforce.public_groups[{i}].members"] = unknown_members[to18(g["id"])]
     data["salesforce"] = {"users": users, "profiles": profiles, "roles": roles, "public_groups": groups}
 
-    sandbox = req.auth.sandbox or bool(org and org.get("is_sandbox"))
-    base = ae_base_url(req.ae_api_url, sandbox)
-    ae = AccountEngagementReader(conn, base, req.policy, secrets, sleep)
+    ae = AccountEngagementReader(conn, host, req.policy, secrets, sleep)
+    notes.append(f"Account Engagement host: {host.base} ({host.why})")
     ae_users: list[dict[str, Any]] = []
     done: list[str] = []
     failures: list[str] = []
@@ -101,9 +139,14 @@ def collect(req: CollectRequest, secrets: Secrets, sleep: Callable[[float], None
             done.append(bu["id"])
         except PartFailed as exc:
             failures.append(f"business unit {bu['id']}: {secrets.redact(str(exc))}")
+    notes += [secrets.redact(w) for w in ae.warnings]
+    unsure = [a for a in ae_users if a["in_recycle_bin"] is None]
+    if unsure:
+        notes.append(f"{len(unsure)} Account Engagement users have an isDeleted that is neither true nor false: "
+                     "whether they are in the recycle bin stays unknown")
     if done:
         data["account_engagement"] = {"users": ae_users, "collected_business_units": done}
-        sources["account_engagement.users"] = Source("account_engagement", f"{AE_VIA} on {base}", now_utc()).to_json()
+        sources["account_engagement.users"] = Source("account_engagement", f"{AE_VIA} on {host.base}", now_utc()).to_json()
     else:
         data["account_engagement"] = {"users": None}
     if failures:
@@ -111,28 +154,36 @@ def collect(req: CollectRequest, secrets: Secrets, sleep: Callable[[float], None
 
     data["sources"] = sources
     if missing:
-        data["unknown_reasons"] = dict(missing)
+        data["unknown_reasons"] = {k: secrets.redact(v) for k, v in missing.items()}
+    if incomplete:
+        data["incomplete_reasons"] = {k: secrets.redact(v) for k, v in incomplete.items()}
 
     def resolve_users(names: list[str]) -> list[dict[str, Any]]:
         try:
             return sf.users_named(names)
         except PartFailed:
             return []  # the name then stays unresolved and is reported as such
-    return Collection(data, log, missing, conn.method, resolve_users)
+    return Collection(data, log, missing, conn.method, resolve_users, [secrets.redact(n) for n in notes])
 
 
-def _select_business_units(tenants: list[dict[str, Any]] | None, wanted: list[str],
-                           missing: dict[str, str]) -> list[dict[str, Any]]:
+def _select_business_units(tenants: list[dict[str, Any]] | None, wanted: list[str], notes: list[str]) -> list[dict[str, Any]]:
     if tenants is None:
         # Tooling unreadable: the BUs named on the command line are still known by id.
         return [{"id": w} for w in wanted if len(w) in (15, 18) and w.isalnum()]
+    usable = [t for t in tenants if t.get("creation_status") is None or t["creation_status"] in ACTIVE_BU_STATUSES]
+    gone = [t for t in tenants if t not in usable]
     if not wanted:
-        return tenants
+        notes += [f"skipped business unit {t['id']} ({t.get('name')}): its CreationStatus is {t['creation_status']}"
+                  for t in gone]
+        return usable
     out = []
     for w in wanted:
         match = next((t for t in tenants if t["id"][:15] == w[:15] or t.get("name") == w), None)
         if match is None:
-            names = ", ".join(f"{t['id']} ({t.get('name')})" for t in tenants) or "none"
+            names = ", ".join(f"{t['id']} ({t.get('name')})" for t in usable) or "none"
             raise NotInOrg(f"business unit {w!r} is not in this org; its business units: {names}")
+        if match in gone:
+            raise NotInOrg(f"business unit {w!r} cannot be read: its CreationStatus is {match['creation_status']} "
+                           "(deleted, being deleted, deprovisioned, not yet created, or failed)")
         out.append(match)
     return out

@@ -6,6 +6,7 @@ Values from the command line reach SOQL only through `format_soql`."""
 from __future__ import annotations
 
 import json
+import re
 import time
 from datetime import datetime, timezone
 from dataclasses import dataclass, field
@@ -20,17 +21,29 @@ from .auth import Connection
 from .http import HttpPolicy, Secrets
 from .ids import to18
 
-USER_FIELDS = "Id, Username, Email, IsActive, Profile.Name, UserRoleId, LastModifiedDate"
+USER_FIELDS = ("Id, Username, Email, IsActive, Profile.Name, Profile.UserLicense.Name, UserType, UserRoleId, "
+               "LastModifiedDate")
 QUERIES = {
-    "org": "SELECT Id, Name, IsSandbox FROM Organization",
+    "org": "SELECT Id, Name, IsSandbox, OrganizationType FROM Organization",
+    # The running user's effective permissions (profile, permission sets and groups together).
+    "permissions": "SELECT PermissionsViewAllUsers, PermissionsViewRoles, PermissionsViewSetup FROM UserPermissionAccess",
     "users": f"SELECT {USER_FIELDS} FROM User ORDER BY Id",
     "profiles": "SELECT Name FROM Profile ORDER BY Name",
     "roles": "SELECT Id, Name, ParentRoleId, PortalType FROM UserRole ORDER BY Id",
     "groups": ("SELECT Id, Name, DeveloperName, Type, RelatedId FROM Group "
-               "WHERE Type IN ('Regular', 'Role', 'RoleAndSubordinates', 'RoleAndSubordinatesInternal') ORDER BY Id"),
+               "WHERE Type IN ('Regular', 'Role', 'RoleAndSubordinates', 'RoleAndSubordinatesInternal', 'Organization') "
+               "ORDER BY Id"),
     "members": "SELECT GroupId, UserOrGroupId FROM GroupMember WHERE Group.Type = 'Regular' ORDER BY GroupId, UserOrGroupId",
-    "business_units": "SELECT Id, PardotTenantName FROM PardotTenant ORDER BY Id",
+    "business_units": "SELECT Id, PardotTenantName, CreationStatus FROM PardotTenant ORDER BY Id",
+    # "All Internal Users" (a Group of Type Organization) is every user of UserType Standard.
+    "internal_users": "SELECT Id FROM User WHERE UserType = 'Standard' ORDER BY Id",
 }
+# What each object needs beyond read access, for the "refused" messages (docs/collecting.md).
+NEEDS = {"UserRole": "\"View Roles and Role Hierarchy\" (needed for UserRole since Summer '20)",
+         "PardotTenant": "\"View Setup and Configuration\" (the Tooling API)",
+         "User": "read access to users (\"View All Users\" to see every one)",
+         "Group": "\"View Setup and Configuration\"", "GroupMember": "\"View Setup and Configuration\"",
+         "Organization": "\"View Setup and Configuration\""}
 ROLE_GROUP_TYPES = {"Role": "role", "RoleAndSubordinates": "role_and_subordinates",
                     "RoleAndSubordinatesInternal": "role_and_internal_subordinates"}
 
@@ -57,9 +70,16 @@ class SalesforceReader:
     secrets: Secrets
     sleep: Callable[[float], None] = time.sleep
     warnings: list[str] = field(default_factory=list)
+    _internal: list[str] | str | None = None
 
     # -- one query, retried where retrying can help -------------------------------------------
     def records(self, soql: str, tooling: bool = False) -> list[dict[str, Any]]:
+        try:
+            return self._records(soql, tooling)
+        except PartFailed as exc:
+            raise PartFailed(self.secrets.redact(str(exc))) from None
+
+    def _records(self, soql: str, tooling: bool) -> list[dict[str, Any]]:
         delays = self.policy.delays()
         relogged = False
         for attempt in range(len(delays) + 1):
@@ -79,10 +99,12 @@ class SalesforceReader:
                     continue
                 if code == "REQUEST_LIMIT_EXCEEDED":
                     raise PartFailed(f"Salesforce's API request limit is exhausted ({message}); try again when it resets") from None
-                raise PartFailed(f"Salesforce refused the query ({code or 'HTTP 403'}: {message}); "
-                                 "the collecting user lacks a permission (docs/collecting.md lists them)") from None
+                raise PartFailed(f"Salesforce refused the query ({code or 'HTTP 403'}: {message}); the collecting user "
+                                 f"lacks a permission: {_needs(soql)} (docs/collecting.md lists them)") from None
             except (SalesforceMalformedRequest, SalesforceResourceNotFound) as exc:
                 code, message = _error(exc)
+                if code in ("INVALID_TYPE", "INSUFFICIENT_ACCESS", "INVALID_FIELD"):
+                    message += f"; the object or field may be hidden from the collecting user, which needs {_needs(soql)}"
                 raise PartFailed(f"Salesforce rejected the query ({code}: {message})") from None
             except SalesforceError as exc:
                 # 5xx, timeouts and resets were already retried by the transport (facts/http.py).
@@ -115,7 +137,30 @@ class SalesforceReader:
         if not rows:
             raise PartFailed("the Organization query returned nothing")
         r = rows[0]
-        return {"id": r.get("Id"), "name": r.get("Name"), "is_sandbox": r.get("IsSandbox")}
+        return {"id": r.get("Id"), "name": r.get("Name"), "is_sandbox": r.get("IsSandbox"),
+                "organization_type": r.get("OrganizationType") if isinstance(r.get("OrganizationType"), str) else None}
+
+    def permissions(self) -> dict[str, bool | None]:
+        """The collecting user's own effective permissions; None for one that could not be read."""
+        names = ("ViewAllUsers", "ViewRoles", "ViewSetup")
+        try:
+            rows = self.records(QUERIES["permissions"])
+        except PartFailed:
+            # One field this org's API does not know must not hide the others: ask one at a time.
+            out: dict[str, bool | None] = {}
+            for name in names:
+                try:
+                    one = self.records(f"SELECT Permissions{name} FROM UserPermissionAccess")
+                except PartFailed:
+                    one = []
+                value = one[0].get(f"Permissions{name}") if one else None
+                out[name] = value if isinstance(value, bool) else None
+            if all(v is None for v in out.values()):
+                raise
+            return out
+        r = rows[0] if rows else {}
+        return {name: r.get(f"Permissions{name}") if isinstance(r.get(f"Permissions{name}"), bool) else None
+                for name in names}
 
     def users(self, who: str | None = None) -> list[dict[str, Any]]:
         if who is None:
@@ -142,10 +187,13 @@ class SalesforceReader:
         return [{"id": r["Id"], "name": r.get("Name"), "parent_id": r.get("ParentRoleId"),
                  "portal_type": r.get("PortalType")} for r in self.records(QUERIES["roles"])]
 
-    def public_groups(self) -> tuple[list[dict[str, Any]], dict[str, str]]:
-        """Public groups with their direct members. A member syncdoctor cannot represent (a
-        territory, "All Internal Users", a queue) makes that group's member list unknown rather
-        than silently shorter; the reasons come back keyed by group id."""
+    def public_groups(self, users_incomplete: Callable[[], str | None] = lambda: None
+                      ) -> tuple[list[dict[str, Any]], dict[str, str]]:
+        """Public groups with their direct members. "All Internal Users" is expanded into every
+        user of UserType Standard (one query), unless the user list may be incomplete
+        (`users_incomplete` gives the reason). A member syncdoctor cannot represent (a territory,
+        a queue) makes that group's member list unknown rather than silently shorter; the reasons
+        come back keyed by group id."""
         groups = self.records(QUERIES["groups"])
         members = self.records(QUERIES["members"])
         by_id = {g["Id"][:15]: g for g in groups}
@@ -160,7 +208,13 @@ class SalesforceReader:
                 listed[gid].append({"type": "user", "id": mid})
                 continue
             target = by_id.get(mid[:15])
-            if target is not None and target.get("Type") == "Regular":
+            if target is not None and target.get("Type") == "Organization":
+                internal = self._internal_users(users_incomplete)
+                if isinstance(internal, str):
+                    unknown[gid] = f"member \"All Internal Users\" cannot be expanded: {internal}"
+                else:
+                    listed[gid].extend({"type": "user", "id": uid} for uid in internal)
+            elif target is not None and target.get("Type") == "Regular":
                 listed[gid].append({"type": "public_group", "id": target["Id"]})
             elif target is not None and target.get("Type") in ROLE_GROUP_TYPES and target.get("RelatedId"):
                 listed[gid].append({"type": ROLE_GROUP_TYPES[target["Type"]], "id": target["RelatedId"]})
@@ -174,15 +228,41 @@ class SalesforceReader:
             out.append(entry)
         return out, {to18(g["Id"]): unknown[g["Id"][:15]] for g in public if g["Id"][:15] in unknown}
 
+    def _internal_users(self, users_incomplete: Callable[[], str | None]) -> list[str] | str:
+        """Ids of every internal user, or why they cannot be known (read once per run)."""
+        if self._internal is None:
+            why = users_incomplete()
+            if why:
+                self._internal = why
+            else:
+                try:
+                    self._internal = [r["Id"] for r in self.records(QUERIES["internal_users"])]
+                except PartFailed as exc:
+                    self._internal = str(exc)
+        return self._internal
+
     def business_units(self) -> list[dict[str, Any]]:
-        return [{"id": r["Id"], "name": r.get("PardotTenantName")} for r in self.records(QUERIES["business_units"], tooling=True)]
+        out = []
+        for r in self.records(QUERIES["business_units"], tooling=True):
+            status = r.get("CreationStatus")
+            out.append({"id": r["Id"], "name": r.get("PardotTenantName"),
+                        "creation_status": status if isinstance(status, str) else None})
+        return out
 
 
 def _user(r: dict[str, Any]) -> dict[str, Any]:
     profile = r.get("Profile")
+    licence = profile.get("UserLicense") if isinstance(profile, dict) else None
     return {"id": r["Id"], "username": r.get("Username"), "email": r.get("Email"), "is_active": r.get("IsActive"),
             "profile": profile.get("Name") if isinstance(profile, dict) else None, "role_id": r.get("UserRoleId"),
-            "last_modified_at": _iso(r.get("LastModifiedDate"))}
+            "last_modified_at": _iso(r.get("LastModifiedDate")),
+            "user_type": r.get("UserType") if isinstance(r.get("UserType"), str) else None,
+            "license": licence.get("Name") if isinstance(licence, dict) and isinstance(licence.get("Name"), str) else None}
+
+
+def _needs(soql: str) -> str:
+    found = re.search(r"\bFROM\s+(\w+)", soql)
+    return NEEDS.get(found.group(1) if found else "", "read access to the object")
 
 
 def _iso(value: Any) -> str | None:

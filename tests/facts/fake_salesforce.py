@@ -6,12 +6,13 @@ REST query with `nextRecordsUrl` pages, Tooling query, and AE API v5 pages; it c
 requests and injects faults on demand (`FakeOrg.fault(...)`)."""
 from __future__ import annotations
 
+import base64
 import json
 import re
 import time
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, quote, urlsplit
 
 from werkzeug import Request, Response
 
@@ -48,11 +49,13 @@ def build_model() -> Model:
     profiles = ["Marketing User", "Sales Profile", "Standard User", "System Administrator"]
     for i in range(N_USERS):
         m.users.append({"Id": sfid("005", i + 1), "Username": f"user{i + 1}@fake.example", "Email": f"user{i + 1}@fake.example",
-                        "IsActive": i % 37 != 5, "Profile": {"attributes": {"type": "Profile"}, "Name": profiles[i % 4]},
+                        "IsActive": i % 37 != 5, "UserType": "Standard",
+                        "Profile": {"attributes": {"type": "Profile"}, "Name": profiles[i % 4], "UserLicense": _licence("Salesforce")},
                         "UserRoleId": sfid("00E", (i % 9) + 1) if i % 9 < 8 else None,
                         "LastModifiedDate": "2026-11-01T08:00:00.000+0000"})
     m.users.append({"Id": sfid("005", 999), "Username": "o'brien\\ops@fake.example", "Email": "obrien@fake.example",
-                    "IsActive": True, "Profile": {"attributes": {"type": "Profile"}, "Name": "Marketing User"},
+                    "IsActive": True, "UserType": "Standard",
+                    "Profile": {"attributes": {"type": "Profile"}, "Name": "Marketing User", "UserLicense": _licence("Salesforce")},
                     "UserRoleId": None, "LastModifiedDate": "2026-11-01T08:00:00.000+0000"})
     # Public groups nested 4 deep with a cycle (G4 contains G1), and role groups.
     for i in range(1, 5):
@@ -68,7 +71,8 @@ def build_model() -> Model:
         {"GroupId": sfid("00G", 2), "UserOrGroupId": sfid("00G", 20)},
         {"GroupId": sfid("00G", 3), "UserOrGroupId": sfid("00G", 21)},
     ]
-    m.tenants = [{"Id": BU_MANAGED, "PardotTenantName": "Fake Managed"}, {"Id": BU_LEGACY, "PardotTenantName": "Fake Legacy"}]
+    m.tenants = [{"Id": BU_MANAGED, "PardotTenantName": "Fake Managed", "CreationStatus": "Created"},
+                 {"Id": BU_LEGACY, "PardotTenantName": "Fake Legacy", "CreationStatus": "Updated"}]
     for bu in (BU_MANAGED, BU_LEGACY):
         rows = []
         for i in range(0, N_USERS, 3):
@@ -80,6 +84,19 @@ def build_model() -> Model:
                      "roleName": "Sales", "salesforceId": None, "isDeleted": False, "updatedAt": "2026-01-01T00:00:00-04:00"})
         m.ae_users[bu] = rows
     return m
+
+
+def _licence(name: str) -> dict[str, Any]:
+    return {"attributes": {"type": "UserLicense"}, "Name": name}
+
+
+def add_user(m: Model, n: int, username: str, user_type: str, licence: str, profile: str = "Standard User") -> str:
+    """One more user of a given kind (portal, Chatter, Identity, the integration user)."""
+    uid = sfid("005", n)
+    m.users.append({"Id": uid, "Username": username, "Email": username.replace("@", "+mail@"), "IsActive": True,
+                    "UserType": user_type, "UserRoleId": None, "LastModifiedDate": "2026-11-01T08:00:00.000+0000",
+                    "Profile": {"attributes": {"type": "Profile"}, "Name": profile, "UserLicense": _licence(licence)}})
+    return uid
 
 
 class FakeOrg:
@@ -98,6 +115,15 @@ class FakeOrg:
         self.cursors: dict[str, list[dict[str, Any]]] = {}
         self.delay = 0.0
         self.token_file = None  # where a fake `sf org display` reads the current token
+        self.organization_type = "Enterprise Edition"
+        self.is_sandbox = False
+        # The collecting user's effective permissions (UserPermissionAccess); without
+        # ViewAllUsers, User Sharing hides the users in `hidden_users` from every User query.
+        self.permissions = {"PermissionsViewAllUsers": True, "PermissionsViewRoles": True, "PermissionsViewSetup": True}
+        self.hidden_users: set[str] = set()
+        self.roles_without_permission = 0  # roles UserRole still returns without PermissionsViewRoles
+        self.hosts: list[tuple[str, str]] = []  # (Host header, path) of every request
+        self.login_page: str | None = None  # an HTML page answering logins (a proxy, a captive portal)
 
     # -- fault injection ------------------------------------------------------------------
     def fault(self, kind: str, where: str = "", times: int = 1, after: int = 0) -> None:
@@ -118,6 +144,7 @@ class FakeOrg:
     def __call__(self, request: Request) -> Response:
         full = request.full_path.rstrip("?")
         self.requests.append((request.method, full))
+        self.hosts.append((request.host.split(":")[0], request.path))
         path = request.path
         fault = self._take_fault(full)
         if fault == "slow":
@@ -130,6 +157,8 @@ class FakeOrg:
             self.token = self.token[:-1] + str(int(self.token[-1]) + 1)  # every old token is now invalid
             if self.token_file is not None:
                 self.token_file.write_text(self.token)
+        if self.login_page is not None and path.startswith(("/services/Soap/u/", "/services/oauth2/")):
+            return Response(self.login_page, status=200 if fault != "login-page-401" else 401, content_type="text/html")
         if path.startswith("/services/Soap/u/"):
             return self._soap_login(request)
         if path == "/services/oauth2/token":
@@ -144,6 +173,9 @@ class FakeOrg:
             return _json([{"message": "TotalRequests Limit exceeded.", "errorCode": "REQUEST_LIMIT_EXCEEDED"}], 403)
         if fault == "forbidden":
             return _json([{"message": "Insufficient privileges", "errorCode": "INSUFFICIENT_ACCESS"}], 403)
+        if fault and fault.startswith("echo-"):  # an error that quotes the caller's token back
+            return _json([{"message": f"Insufficient privileges for session {self.echo(fault)}",
+                           "errorCode": "INSUFFICIENT_ACCESS"}], 403)
         m = re.match(rf"^/services/data/v{API}/(tooling/)?query/?(.*)$", path)
         if not m:
             return _json([{"message": "not found", "errorCode": "NOT_FOUND"}], 404)
@@ -186,9 +218,20 @@ class FakeOrg:
         if tooling != (name == "PardotTenant"):
             raise ValueError(f"sObject type '{name}' is not supported here")
         if name == "Organization":
-            return [{"attributes": {"type": "Organization"}, "Id": ORG_ID, "Name": "Fake Org", "IsSandbox": False}]
+            return [{"attributes": {"type": "Organization"}, "Id": ORG_ID, "Name": "Fake Org", "IsSandbox": self.is_sandbox,
+                     "OrganizationType": self.organization_type}]
+        if name == "UserPermissionAccess":
+            fields = re.findall(r"Permissions\w+", soql)
+            unknown = [f for f in fields if f not in self.permissions]
+            if unknown:
+                raise ValueError(f"No such column '{unknown[0]}' on entity 'UserPermissionAccess'")
+            return [{"attributes": {"type": "UserPermissionAccess"}, **{f: self.permissions[f] for f in fields}}]
         if name == "User":
             users = self.model.users
+            if not self.permissions.get("PermissionsViewAllUsers"):
+                users = [u for u in users if u["Id"] not in self.hidden_users]
+            if where and "UserType = 'Standard'" in where.group(1):
+                users = [u for u in users if u.get("UserType") == "Standard"]
             if where and "Username = " in where.group(1):
                 lit = r"'((?:[^'\\]|\\.)*)'"
                 m = re.fullmatch(rf"Username = {lit} OR Email = {lit}(?: OR Id = {lit})?", where.group(1))
@@ -205,10 +248,17 @@ class FakeOrg:
             names = sorted({u["Profile"]["Name"] for u in self.model.users} | {"Chatter Free User"})
             return [{"attributes": {"type": "Profile"}, "Name": n} for n in names]
         if name == "UserRole":
+            if not self.permissions.get("PermissionsViewRoles"):
+                # Without "View Roles and Role Hierarchy" the hierarchy is not listed, or (a
+                # variant) only part of it.
+                return [{"attributes": {"type": "UserRole"}, **r} for r in self.model.roles[:self.roles_without_permission]]
             return [{"attributes": {"type": "UserRole"}, **r} for r in self.model.roles]
         if name == "Group":
             return [{"attributes": {"type": "Group"}, **g} for g in self.model.groups]
         if name == "GroupMember":
+            if where and "GroupId IN" in where.group(1):
+                wanted = set(re.findall(r"'(\w+)'", where.group(1)))
+                return [{"attributes": {"type": "GroupMember"}, **x} for x in self.model.members if x["GroupId"] in wanted]
             regular = {g["Id"] for g in self.model.groups if g["Type"] == "Regular"}
             return [{"attributes": {"type": "GroupMember"}, **x} for x in self.model.members if x["GroupId"] in regular]
         if name == "PardotTenant":
@@ -228,15 +278,29 @@ class FakeOrg:
             body["nextRecordsUrl"] = f"/services/data/v{API}/{'tooling/' if tooling else ''}query/{cursor}-{start + self.page_size}"
         resp = _json(body, 200)
         resp.headers["Sforce-Limit-Info"] = f"api-usage={len(self.requests)}/15000"
+        if self.limit_info_echo:  # a misbehaving proxy that copies the caller's token into the header
+            resp.headers["Sforce-Limit-Info"] += f"; per-app-api-usage=1/100(appName={self.echo(self.limit_info_echo)})"
         return resp
+
+    limit_info_echo: str | None = None
+
+    def echo(self, how: str) -> str:
+        """The current token as a careless server would quote it back."""
+        kind = how.removeprefix("echo-")
+        return {"plain": self.token, "url": quote(self.token, safe=""), "base64": base64.b64encode(self.token.encode()).decode(),
+                "lower": self.token.lower(), "upper": self.token.upper()}[kind]
 
     # -- Account Engagement ---------------------------------------------------------------
     def _ae(self, request: Request, fault: str | None) -> Response:
-        if fault in ("ae66", "ae184", "ae201", "ae122"):
-            code = int(fault[2:])
-            messages = {66: "Too many concurrent requests", 184: "Invalid access token or user not synced",
-                        201: "Invalid business unit ID", 122: "Daily API rate limit met"}
-            return _json({"code": code, "message": messages[code]}, 400 if code != 66 else 429)
+        if fault and fault.startswith("echo-"):
+            return _json({"code": 49, "message": f"Access denied for token {self.echo(fault)}"}, 403)
+        if fault and re.fullmatch(r"ae\d+(@\d+)?", fault):  # "ae183", or "ae183@400" for another HTTP status
+            code_s, _, status = fault[2:].partition("@")
+            code = int(code_s)
+            resp = _json({"code": code, "message": AE_MESSAGES[code]}, int(status) if status else AE_STATUS.get(code, 400))
+            if code == 202:
+                resp.headers["Retry-After"] = "0"
+            return resp
         if request.headers.get("Authorization") != f"Bearer {self.token}":
             return _json({"code": 184, "message": "Invalid access token or user not synced"}, 401)
         bu = request.headers.get("Pardot-Business-Unit-Id", "")
@@ -256,6 +320,15 @@ class FakeOrg:
             body["nextPageToken"] = token
             body["nextPageUrl"] = f"https://pi.pardot.com/api/v5/objects/users?nextPageToken={token}"
         return _json(body, 200)
+
+
+# Account Engagement API v5 error codes and their HTTP statuses (error-codes.html).
+AE_MESSAGES = {46: "Insufficient permissions", 49: "Access denied", 66: "Too many concurrent requests",
+               122: "Daily API rate limit met", 183: "An internal error occurred; try again",
+               184: "Invalid access token or user not synced", 201: "Invalid business unit ID",
+               202: "Minute API rate limit met", 210: "The page token has expired", 211: "The page token is invalid",
+               214: "Request timed out"}
+AE_STATUS = {46: 403, 49: 403, 66: 429, 122: 429, 183: 500, 184: 401, 202: 429, 214: 504}
 
 
 def _unescape(literal: str) -> str:

@@ -8,6 +8,7 @@ import yaml
 from typer.testing import CliRunner
 
 from syncdoctor.cli.main import app
+from syncdoctor.facts.salesforce import USER_FIELDS
 from tests.facts.fake_salesforce import BU_LEGACY, BU_MANAGED, N_USERS, PASSWORD, TOKEN, sfid
 
 runner = CliRunner()
@@ -41,7 +42,7 @@ def test_collect_writes_a_complete_snapshot(fake_org, tmp_path):
     assert all("user_sync" not in bu and "user_groups" not in bu for bu in data["business_units"])
     assert data["sources"]["salesforce.users"]["source"] == "salesforce"
     # Paging: 301 users at 100 per page is 4 pages; AE 101 users at 40 per page is 3 pages per BU.
-    user_calls = [p for m, p in fake_org.requests if "FROM+User" in p or "query/01g000002" in p]
+    user_calls = [p for m, p in fake_org.requests if "FROM+User" in p or "query/01g000003" in p]
     assert len([p for _, p in fake_org.requests if "/api/v5/" in p]) == 6
     assert "API calls" in r.stderr and "api-usage=" in r.stderr
     assert user_calls
@@ -65,7 +66,7 @@ def test_quote_and_backslash_in_username_cannot_change_the_soql(fake_org):
     doc = json.loads(r.stdout)
     assert {res["user"]["username"] for res in doc["results"]} == {"o'brien\\ops@fake.example"}
     user_soql = [q for q in fake_org.soql if "FROM User WHERE" in q]
-    assert user_soql == ["SELECT Id, Username, Email, IsActive, Profile.Name, UserRoleId, LastModifiedDate FROM User "
+    assert user_soql == [f"SELECT {USER_FIELDS} FROM User "
                          "WHERE Username = 'o\\'brien\\\\ops@fake.example' OR Email = 'o\\'brien\\\\ops@fake.example' ORDER BY Id"]
     # An injection attempt is just a username nobody has.
     fake_org.soql.clear()

@@ -56,7 +56,7 @@ def test_concurrency_limit_is_retried_but_daily_limit_is_not(fake_org, tmp_path)
 
 
 def test_a_page_failing_midway_makes_the_part_unknown(fake_org, tmp_path):
-    fake_org.fault("500", where="query/01g000002-", after=1, times=10)
+    fake_org.fault("500", where="query/01g000003-", after=1, times=10)  # cursors: org, permissions, tenants, users
     r, data = collect(fake_org, tmp_path)
     assert r.exit_code == 0, r.stderr
     assert data["salesforce"]["users"] is None
@@ -92,7 +92,8 @@ def test_tooling_forbidden_keeps_named_business_units(fake_org, tmp_path):
     assert not (tmp_path / "none.yaml").exists()
 
 
-@pytest.mark.parametrize("code,words", [(184, "not synced to that business unit"), (201, "demo host"), (122, "daily API limit")])
+@pytest.mark.parametrize("code,words", [(184, "pardot_api OAuth scope"), (201, "Developer Edition orgs use https://pi.demo.pardot.com"),
+                                        (122, "daily API limit"), (46, "Admin > User > View"), (49, "Admin > User > View")])
 def test_account_engagement_errors_are_explained(fake_org, tmp_path, code, words):
     fake_org.fault(f"ae{code}", where="/api/v5/", times=1)
     r, data = collect(fake_org, tmp_path)
@@ -137,7 +138,8 @@ def test_session_id_login_cannot_relogin_and_says_so(fake_org, tmp_path):
     assert data["salesforce"]["roles"] is None and "cannot log in again" in data["unknown_reasons"]["salesforce.roles"]
 
 
-def test_target_org_uses_the_salesforce_cli_and_asks_it_again_when_the_session_expires(fake_org, tmp_path, monkeypatch):
+def fake_sf_cli(fake_org, tmp_path, monkeypatch) -> None:
+    """A Salesforce CLI on PATH whose `sf org display` prints the fake org's current token."""
     bin_dir = tmp_path / "bin"
     bin_dir.mkdir()
     token_file = tmp_path / "token"
@@ -150,6 +152,10 @@ def test_target_org_uses_the_salesforce_cli_and_asks_it_again_when_the_session_e
                   f"print(json.dumps({{'status': 0, 'result': {{'accessToken': token, 'instanceUrl': {fake_org.base_url!r}}}}}))\n")
     sf.chmod(sf.stat().st_mode | stat.S_IEXEC)
     monkeypatch.setenv("PATH", f"{bin_dir}{os.pathsep}{os.environ['PATH']}")
+
+
+def test_target_org_uses_the_salesforce_cli_and_asks_it_again_when_the_session_expires(fake_org, tmp_path, monkeypatch):
+    fake_sf_cli(fake_org, tmp_path, monkeypatch)
     fake_org.fault("expire", where="FROM+UserRole")
     out = tmp_path / "org.yaml"
     r = runner.invoke(app, ["facts", "collect", "--out", str(out), "--target-org", "fake", "--ae-api-url", fake_org.base_url],
@@ -161,12 +167,17 @@ def test_target_org_uses_the_salesforce_cli_and_asks_it_again_when_the_session_e
     assert "unknown_reasons" not in data
 
 
-def test_jwt_bearer_login(fake_org, tmp_path):
+def _jwt_key(tmp_path):
     from cryptography.hazmat.primitives import serialization
     from cryptography.hazmat.primitives.asymmetric import rsa
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     pem = tmp_path / "server.key"
     pem.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()))
+    return pem
+
+
+def test_jwt_bearer_login(fake_org, tmp_path):
+    pem = _jwt_key(tmp_path)
     out = tmp_path / "org.json"
     r = runner.invoke(app, ["facts", "collect", "--out", str(out), "--username", "admin@fake.example", "--consumer-key", "3MVG9key",
                             "--private-key-file", str(pem), "--login-url", fake_org.base_url, "--ae-api-url", fake_org.base_url],
