@@ -16,12 +16,14 @@ from typing import Any
 
 from durable.engine import Host, MessageNotHandledException, MessageObservedException
 
+from . import fastjson
 from .compile import Branch, CompiledRuleset, compile_ruleset, engine_alias, engine_field, shadow_field
 from .facts import MISSING, Fact, FactSet
 from .graph import kind_graph, producers, sccs
 from .model import KIND_ORDER, Condition, Rule, Ruleset
 from .status import UNDETERMINED, Evaluator, RuleStatus
 
+fastjson.install()  # durable-rules' JSON through orjson (measured: docs/performance.md)
 _HOST_LOCK = threading.RLock()
 _HOST: Host | None = None
 _PLACEHOLDER = re.compile(r"\{([a-z][a-z0-9_]*)\.([a-z][a-z0-9_]*)\}")
