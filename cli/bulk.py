@@ -17,7 +17,7 @@ from concurrent.futures.process import BrokenProcessPool
 from typing import Any, Callable, Iterator, TextIO
 
 from syncdoctor.engine.model import Ruleset
-from syncdoctor.engine.memo import MemoEngine
+from syncdoctor.engine.classes import ClassEngine
 from syncdoctor.engine.run import Engine
 from syncdoctor.facts.snapshot import Snapshot
 
@@ -31,8 +31,8 @@ _worker: dict[str, Any] = {}
 def _work(task: tuple[int, int]) -> list[tuple[str, bool, list[list[dict[str, Any]]]]]:
     """In a worker: diagnose users [start, stop) in every selected business unit."""
     start, stop = task
-    # statuses shared by signature across the worker's diagnoses (engine/memo.py): same results
-    eng: Engine = _worker.get("engine") or _worker.setdefault("engine", MemoEngine(_worker["ruleset"]))
+    # derivations shared per class and statuses per signature (engine/classes.py): same results
+    eng: Engine = _worker.get("engine") or _worker.setdefault("engine", ClassEngine(_worker["ruleset"]))
     snapshot: Snapshot = _worker["snapshot"]
     out = []
     for ui in _worker["users"][start:stop]:

@@ -10,6 +10,7 @@ from durable.engine import Host
 from hypothesis import given, strategies as st
 
 from syncdoctor.engine.batch import MAX_SESSION_SIZE, BatchEngine, DistinctIds, fnv1a32
+from syncdoctor.engine.classes import ClassEngine
 from syncdoctor.engine.memo import MemoEngine
 from syncdoctor.facts.snapshot import parse_snapshot
 from syncdoctor.facts.synthetic import generate
@@ -27,6 +28,11 @@ def batch(ruleset):
 @pytest.fixture(scope="module")
 def memo(ruleset):
     return MemoEngine(ruleset)
+
+
+@pytest.fixture(scope="module")
+def classes(ruleset):
+    return ClassEngine(ruleset)
 
 
 def _doc(d) -> str:
@@ -67,7 +73,7 @@ def orgs(draw):
 
 
 @given(orgs(), st.sampled_from([None, "cannot-delete", "not-syncing", "restrict-access"]))
-def test_shared_scan_concludes_what_one_at_a_time_concludes(engine, batch, memo, data, symptom):
+def test_shared_scan_concludes_what_one_at_a_time_concludes(engine, batch, memo, classes, data, symptom):
     """Whole results compared as JSON: verdicts, undetermined lists with their missing places,
     rule statuses, the trace (firing ids, matches, parents) and the facts it uses."""
     snap = parse_snapshot(json.dumps(data), "test.json", fmt="json")
@@ -75,6 +81,9 @@ def test_shared_scan_concludes_what_one_at_a_time_concludes(engine, batch, memo,
     alone = [_doc(engine.diagnose(fs)) for fs in factsets]
     assert [_doc(d) for d in batch.diagnose_many(factsets)] == alone
     assert [_doc(memo.diagnose(fs)) for fs in factsets] == alone
+    # twice: the second pass finds every class already derived
+    for _ in range(2):
+        assert [_doc(classes.diagnose(fs)) for fs in factsets] == alone
 
 
 def test_memo_reuses_statuses_and_relabels_missing_places(engine, ruleset):
@@ -186,3 +195,38 @@ def test_durable_rules_json_shim_keeps_what_the_standard_library_gives():
         text = de.json.dumps(value, ensure_ascii=False)
         assert std.loads(text) == value and de.json.loads(text) == value
     assert de.json.loads('{"big": 100000000000000000000000000000}') == {"big": 10**29}
+
+
+def test_derivation_classes_are_shared_and_read_from_the_rules(ruleset, engine):
+    """Users of one role share their derivations (one whole diagnosis per class); the fields
+    that decide a class come from the compiled derive rules: `id` counts by what joins it."""
+    eng = ClassEngine(ruleset)
+    assert eng.shareable
+    user = dict(eng._uses["user"])
+    assert user["has_role"] is None  # compared by value
+    assert user["id"] and ("assignment", "target") in user["id"]  # only joined from pool facts
+    snap = parse_snapshot(json.dumps(generate(300, seed=5)), "org.json", fmt="json")
+    factsets = [snap.factset(u, b, None) for u in range(len(snap.users)) for b in range(len(snap.business_units))]
+    docs = [_doc(eng.diagnose(fs)) for fs in factsets]
+    assert eng.shared > eng.whole > 0 and eng.fallbacks == 0
+    sample = random.Random(2).sample(range(len(factsets)), 60)
+    assert [docs[i] for i in sample] == [_doc(engine.diagnose(factsets[i])) for i in sample]
+
+
+def test_a_direct_assignment_makes_its_own_class(ruleset, engine):
+    """Two users of one role, one also assigned directly: the direct assignment is derived for
+    that user only (its id joins an assignment), never shared with the other."""
+    data = {"snapshot_version": 1, "collected_at": "2026-11-28T10:00:00Z",
+            "business_units": [{"id": "0Uv5e000000BU01AAA", "user_sync": {"enabled": True, "mode": "managed"},
+                                "user_groups": {"marketing": [{"type": "user", "id": USERS[1]}], "sales": []}}],
+            "salesforce": {"roles": [{"id": ROLES[0], "name": "R", "parent_id": None}],
+                           "users": [{"id": uid, "username": f"u{i}@x.example", "is_active": True, "profile": "P1",
+                                      "role_id": ROLES[0]} for i, uid in enumerate(USERS[:3])]}}
+    snap = parse_snapshot(json.dumps(data), "test.json", fmt="json")
+    eng = ClassEngine(ruleset)
+    got = [eng.diagnose(snap.factset(u, 0, None)).to_json() for u in range(3)]
+    assert (eng.whole, eng.shared) == (2, 1)
+    assert [codes for codes in ({v["code"] for v in d["verdicts"]} for d in got)] == \
+        [{v["code"] for v in engine.diagnose(snap.factset(u, 0, None)).to_json()["verdicts"]} for u in range(3)]
+    assert "MANAGED_NOT_ASSIGNED" not in {v["code"] for v in got[1]["verdicts"]}
+    assert "MANAGED_NOT_ASSIGNED" in {v["code"] for v in got[0]["verdicts"]} | {u["code"] for u in got[0]["undetermined"]}
