@@ -95,7 +95,12 @@ class CompiledRuleset:
     shadows: dict[str, tuple[str, ...]]  # fact kind -> fields asserted lower-cased too (ignore_case)
 
     def branches_of(self, rule_id: str) -> list[Branch]:
-        return [b for b in self.branches if b.rule.id == rule_id]
+        by_rule = self.__dict__.get("_by_rule")
+        if by_rule is None:  # asked once per rule per diagnosis: indexed on first use
+            by_rule = self.__dict__["_by_rule"] = {}
+            for b in self.branches:
+                by_rule.setdefault(b.rule.id, []).append(b)
+        return list(by_rule.get(rule_id, ()))
 
 
 class CompileError(Exception):

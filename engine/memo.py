@@ -72,6 +72,11 @@ class MemoEvaluator(Evaluator):
         super().__init__(compiled, facts, known_lists, list_paths, pool)
         self.memo = memo
         self._table = memo.table(pool)
+        self._parts: dict[tuple[str, tuple[str, ...]], tuple] = {}  # (kind, fields) -> signature part
+
+    def add_fact(self, fact: Fact) -> None:
+        super().add_fact(fact)
+        self._parts = {k: v for k, v in self._parts.items() if k[0] != fact.kind}
 
     def evaluate_branch(self, branch: Branch) -> BranchStatus:
         key, facts = self._signature(branch)
@@ -93,15 +98,20 @@ class MemoEvaluator(Evaluator):
         pooled = self.pool.by_kind if self.pool is not None else {}
         parts: list[Any] = [branch.name]
         facts: dict[str, Fact] = {}
-        for kind, fields in self.memo.plans[branch.name]:
+        for plan in self.memo.plans[branch.name]:
+            kind = plan[0]
             parts.append(self.list_missing(kind))
             if kind in pooled:
                 continue  # read from the pool: the same for every diagnosis using this table
-            for f in self.by_kind.get(kind, ()):
+            own = self.by_kind.get(kind, ())
+            for f in own:
                 facts[f.fid] = f
-                vals = f.values
-                parts.append((f.fid, tuple((v, type(v)) if (v := vals.get(n, _ABSENT)) is not _ABSENT else _ABSENT
-                                           for n in fields)))
+            part = self._parts.get(plan)
+            if part is None:  # the same kind and fields recur across branches: computed once
+                part = self._parts[plan] = tuple(
+                    (f.fid, tuple((v, type(v)) if (v := f.values.get(n, _ABSENT)) is not _ABSENT else _ABSENT
+                                  for n in plan[1])) for f in own)
+            parts.append(part)
         return tuple(parts), facts
 
     def _relabel(self, missing: frozenset[str], rep: dict[str, Fact], cur: dict[str, Fact], branch: Branch) -> frozenset[str]:
