@@ -1,122 +1,170 @@
-"""Audit records (`diagnose --audit`), `syncdoctor audit verify` and `syncdoctor replay`."""
+"""`syncdoctor audit keygen|verify` and `syncdoctor replay`: the auditor's commands. What a record
+holds and how it is checked: cli/records.py."""
 from __future__ import annotations
 
-import hashlib
 import json
-from datetime import datetime, timezone
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Optional
 
 import typer
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+from syncdoctor.engine import schemas
+from syncdoctor.engine.findings import FindingError
 from syncdoctor.engine.loader import SNAPSHOT_LIMIT, parse_json, read_text
-from syncdoctor.facts.snapshot import Snapshot, parse_snapshot
+from syncdoctor.facts.lookup import LookupProblem
+from syncdoctor.facts.snapshot import Snapshot, build_snapshot
 
-from . import service
-from .common import EXIT_OK, EXIT_USAGE, RulesOption, fail
+from . import audit_record as records
+from . import outputs, service
+from .common import EXIT_CAUSE, EXIT_OK, EXIT_USAGE, RulesOption, fail
+from .formats.escape import visible
 
-RECORD_VERSION = 1
-app = typer.Typer(help="Audit records: verify that a record was not altered.", no_args_is_help=True)
-
-
-def _canonical(value: Any) -> bytes:
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+app = typer.Typer(help="Audit records: sign them, and verify that a record was not altered.", no_args_is_help=True)
+EXIT_DIFFERS = EXIT_CAUSE  # verify: altered or not signed by the key; replay: verdicts differ
 
 
-def audit_record(doc: dict[str, Any], snapshot: Snapshot) -> dict[str, Any]:
-    record = {
-        "record_version": RECORD_VERSION,
-        "created_at": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
-        "tool": doc["tool"],
-        "ruleset": doc["ruleset"],
-        "symptom": doc["symptom"],
-        "snapshot": {"file": snapshot.file, "sha256": snapshot.sha256, "content": snapshot.data},
-        "results": doc["results"],
-    }
-    record["record_sha256"] = hashlib.sha256(_canonical(record)).hexdigest()
-    return record
+def audit_record(doc: dict[str, Any], snapshot: Snapshot, private_key: Ed25519PrivateKey | None = None,
+                 selection: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The record of a diagnosis (signed when a key is given)."""
+    return records.build(doc, snapshot, private_key, selection)
+
+
+def signing_key(path: Path | None) -> Ed25519PrivateKey | None:
+    """`--audit-key`, read before any work: a bad key is exit 2, not a lost diagnosis."""
+    if path is None:
+        return None
+    try:
+        return records.load_private_key(path)
+    except ValueError as exc:
+        raise fail(str(exc)) from None
 
 
 def load_record(path: Path) -> dict[str, Any]:
-    data = parse_json(read_text(path, SNAPSHOT_LIMIT), str(path))
-    if not isinstance(data, dict) or data.get("record_version") != RECORD_VERSION:
-        raise fail(f"{path}: not a syncdoctor audit record (record_version {RECORD_VERSION})")
-    return data
+    """A parsed, structurally valid record (engine/schema/audit.schema.json), or exit 2 with
+    located findings. Duplicate keys are refused by the JSON loader."""
+    def load() -> dict[str, Any]:
+        data = parse_json(read_text(path, SNAPSHOT_LIMIT), str(path))
+        findings = schemas.check("audit", data, str(path))
+        if findings:
+            raise FindingError(findings)
+        return data
+    return service.guarded(load)
 
 
-def verify_record(record: dict[str, Any]) -> list[str]:
-    problems = []
-    body = {k: v for k, v in record.items() if k != "record_sha256"}
-    if hashlib.sha256(_canonical(body)).hexdigest() != record.get("record_sha256"):
-        problems.append("the record's content does not match its record_sha256: something in it was altered")
-    snap = record.get("snapshot", {})
-    if hashlib.sha256(_canonical(snap.get("content"))).hexdigest() != snap.get("sha256"):
-        problems.append("the embedded snapshot does not match its sha256")
-    return problems
+@app.command("keygen")
+def keygen(out: Annotated[Path, typer.Option("--out", help="Private key file to write (PEM, 0600); the public key goes to OUT.pub.",
+                                             dir_okay=False)]) -> None:
+    """Make an Ed25519 key pair for signing audit records (`diagnose --audit-key`).
 
-
-@app.command("verify")
-def verify(record: Annotated[Path, typer.Argument(help="An audit record written by `diagnose --audit`.", dir_okay=False)]) -> None:
-    """Recompute an audit record's hashes and say whether anything was altered.
+    Keep the private key to the people who run diagnoses; give the public key (OUT.pub) to
+    auditors, who check records with `audit verify --public-key`.
 
     Example:
 
-        syncdoctor audit verify audit.json
+        syncdoctor audit keygen --out ~/.syncdoctor/audit-key
     """
+    public = out.with_name(out.name + ".pub")
+    for path in (out, public):
+        if path.exists() or path.is_symlink():
+            raise fail(f"{path} already exists: a key is never overwritten (remove it first, or choose another --out)")
+    outputs.check({"--out": out, "--out (public key)": public}, {})
+    private_pem, public_pem = records.new_key_pair()
+    outputs.write_output(private_pem.decode(), out, private=True)
+    outputs.write_output(public_pem.decode(), public)
+    typer.echo(f"wrote {out} (private key, keep it secret) and {public} (public key, for auditors)")
+
+
+@app.command("verify")
+def verify(record: Annotated[Path, typer.Argument(help="An audit record written by `diagnose --audit`.", dir_okay=False)],
+           public_key: Annotated[Optional[Path], typer.Option("--public-key", help="The signer's public key (from `audit keygen`): "
+                                                              "also check who wrote the record.", dir_okay=False)] = None) -> None:
+    """Check an audit record: its hashes (integrity), and with --public-key its signature
+    (authorship). Exit 0 intact, 1 altered or not signed by that key, 2 not a record.
+
+    Example:
+
+        syncdoctor audit verify audit.json --public-key audit-key.pub
+    """
+    trusted = None
+    if public_key is not None:
+        try:
+            trusted = records.load_public_key(public_key)
+        except ValueError as exc:
+            raise fail(str(exc)) from None
     data = load_record(record)
-    problems = verify_record(data)
+    problems = [("ALTERED", p) for p in records.integrity_problems(data)]
+    if trusted is not None and not problems:
+        problems = records.signature_problems(data, trusted)
     if problems:
-        for p in problems:
-            typer.echo(f"ALTERED: {p}")
-        raise typer.Exit(1)
-    typer.echo(f"intact: record {data['record_sha256'][:16]}…, snapshot {data['snapshot']['sha256'][:16]}…, "
-               f"ruleset {data['ruleset']['name']} {data['ruleset']['version']}")
+        for verdict, why in problems:
+            typer.echo(f"{verdict}: {why}")
+        raise typer.Exit(EXIT_DIFFERS)
+    rs = data["ruleset"]
+    typer.echo(visible(f"intact: record {data['record_sha256'][:16]}…, snapshot {data['snapshot']['sha256'][:16]}…, "
+                       f"ruleset {rs['name']} {rs['version']}"))
+    if trusted is not None:
+        typer.echo(f"signed by key {records.key_id(trusted)}, the key you gave: nothing changed since it was signed")
+    else:
+        if isinstance(data.get("signature"), dict):
+            typer.echo(visible(f"signed by key id {data['signature'].get('key_id') or '?'}: not checked; give --public-key"))
+        typer.echo("integrity only: the hashes match, but anyone who edits a record can recompute them; this does not show "
+                   "who wrote it. Give --public-key to check its signature.")
     raise typer.Exit(EXIT_OK)
 
 
-def _verdict_map(results: list[dict[str, Any]]) -> dict[tuple[str, str], list[str]]:
-    return {(r["user"]["id"], r["business_unit"]["id"]): sorted(v["code"] for v in r["verdicts"]) for r in results}
-
-
 def replay(record: Annotated[Path, typer.Argument(help="An audit record.", dir_okay=False)], rules: RulesOption = None) -> None:
-    """Re-run the recorded snapshot on the given rules and report any difference in verdicts.
+    """Re-run the recorded snapshot on the given rules and report any difference in the
+    verdicts (every field) or in who was diagnosed. Exit 0 same, 1 different, 2 not a record.
 
     Example:
 
         syncdoctor replay audit.json --rules ./rules
     """
     data = load_record(record)
-    problems = verify_record(data)
+    problems = records.integrity_problems(data)
     if problems:
         raise fail(f"{record}: {problems[0]}; refusing to replay an altered record", EXIT_USAGE)
-    snapshot = parse_snapshot(json.dumps(data["snapshot"]["content"]), data["snapshot"]["file"], fmt="json")
+    snap = data["snapshot"]
+    snapshot = service.guarded(lambda: build_snapshot(json.loads(json.dumps(snap["content"])), f"{record} (snapshot.content)"))
     eng = service.engine(rules)
     old = data["ruleset"]
     new = service.ruleset_info(eng.ruleset)
     if old["sha256"] == new["sha256"]:
-        typer.echo(f"rules: identical to the recorded ruleset ({new['name']} {new['version']})")
+        typer.echo(visible(f"rules: identical to the recorded ruleset ({new['name']} {new['version']})"))
     else:
         changed = sorted(set(old["files"].items()) ^ set(new["files"].items()))
-        typer.echo(f"rules: differ from the recorded ruleset ({old['version']} -> {new['version']}); files changed: "
-                   + ", ".join(sorted({name for name, _ in changed})))
-    before = _verdict_map(data["results"])
-    sels = [(r["user"]["id"], r["business_unit"]["id"]) for r in data["results"]]
-    diagnoses = []
-    for uid, bid in sels:
-        ui, bi = snapshot.find_user(uid), snapshot.find_business_unit(bid)
-        if ui is None or bi is None:
-            continue
-        diagnoses.append(eng.diagnose(snapshot.factset(ui, bi, data.get("symptom"))))
-    after = _verdict_map([d.to_json() for d in diagnoses])
-    diffs = []
-    for key in sorted(set(before) | set(after)):
-        b, a = before.get(key, []), after.get(key, [])
-        if a != b:
-            diffs.append(f"user {key[0]} · business unit {key[1]}: -{sorted(set(b) - set(a))} +{sorted(set(a) - set(b))}")
+        typer.echo(visible(f"rules: differ from the recorded ruleset ({old['version']} -> {new['version']}); files changed: "
+                           + ", ".join(sorted({name for name, _ in changed}))))
+    labels = {}
+    for r in data["results"]:
+        (k,) = records.result_map([r]).keys()
+        labels[k] = (f"user {r['user'].get('username') or r['user']['id']} · "
+                     f"business unit {r['business_unit'].get('name') or r['business_unit']['id']}")
+    after = [eng.diagnose(snapshot.factset(ui, bi, data.get("symptom"))).to_json() for ui, bi in _pairs(data, snapshot)]
+    diffs = records.differences(data["results"], after, labels)
     if diffs:
         typer.echo("verdicts differ:")
         for d in diffs:
-            typer.echo("  " + d)
-        raise typer.Exit(1)
-    typer.echo("same verdicts")
+            typer.echo(visible("  " + d))
+        raise typer.Exit(EXIT_DIFFERS)
+    typer.echo(f"same verdicts: {len(data['results'])} result(s), every field of every verdict, and the proofs")
 
+
+def _pairs(data: dict[str, Any], snapshot: Snapshot) -> list[tuple[int, int]]:
+    """The (user, business unit) pairs to diagnose again: what the recorded command line selects
+    in the embedded snapshot (a record before version 2: the recorded results' pairs)."""
+    sel = data.get("selection")
+    if isinstance(sel, dict):
+        try:
+            chosen = service.select(snapshot, sel.get("user"), bool(sel.get("all_users")), sel.get("business_unit"))
+        except service.UsageProblem:
+            return []  # nobody to diagnose: every recorded result shows as missing
+        return [(u, b) for u in chosen.users for b in chosen.business_units]
+    pairs = []
+    for r in data["results"]:
+        try:
+            pairs.append((snapshot.find_user(r["user"]["id"]), snapshot.find_business_unit(r["business_unit"]["id"])))
+        except LookupProblem:
+            continue  # reported as missing
+    return pairs

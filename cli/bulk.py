@@ -8,6 +8,7 @@ the host after a fork). The output is the same bytes whatever N is (results keep
 order)."""
 from __future__ import annotations
 
+import contextlib
 import json
 import multiprocessing
 import signal
@@ -22,6 +23,8 @@ from syncdoctor.engine.run import Engine
 from syncdoctor.facts.snapshot import Snapshot
 
 from . import service
+from .formats.escape import json_text  # C1 and bidi controls as \u escapes
+from .outputs import reset_signals_in_child
 
 CHUNK = 200  # users per task handed to a worker
 
@@ -46,7 +49,7 @@ def _diagnose_user(eng: Engine, snapshot: Snapshot, ui: int, bus: list[int], sym
         d = eng.diagnose(snapshot.factset(ui, bi, symptom))
         result = d.to_json()
         cause = any(v["kind"] == "cause" for v in result["verdicts"])
-        rows.append((json.dumps(result, sort_keys=True, ensure_ascii=False, separators=(",", ":")), cause,
+        rows.append((json_text(json.dumps(result, sort_keys=True, ensure_ascii=False, separators=(",", ":"))), cause,
                      [result["undetermined"]]))
     return rows
 
@@ -70,7 +73,7 @@ def results(ruleset: Ruleset, snapshot: Snapshot, sel: service.Selection, sympto
     tasks = [(i, min(i + CHUNK, len(sel.users))) for i in range(0, len(sel.users), CHUNK)]
     context = multiprocessing.get_context("fork")
     window = max(2, 2 * jobs)  # tasks in flight: bounds the results waiting to be written
-    executor = ProcessPoolExecutor(jobs, mp_context=context)
+    executor = ProcessPoolExecutor(jobs, mp_context=context, initializer=reset_signals_in_child)
     try:
         pending: deque[tuple[tuple[int, int], Future]] = deque()
         next_task = 0
@@ -88,8 +91,25 @@ def results(ruleset: Ruleset, snapshot: Snapshot, sel: service.Selection, sympto
             yield from rows
             if progress:
                 progress(task[1] - task[0])
+    except BaseException:
+        _stop_workers(executor)  # a signal, Ctrl-C or an error: no worker may outlive the run
+        raise
     finally:
         executor.shutdown(wait=True, cancel_futures=True)
+
+
+def _stop_workers(executor: ProcessPoolExecutor) -> None:
+    """Terminate the pool's processes now (shutdown would wait for their current chunk)."""
+    processes = list((getattr(executor, "_processes", None) or {}).values())
+    for proc in processes:
+        with contextlib.suppress(Exception):
+            proc.terminate()
+    for proc in processes:
+        with contextlib.suppress(Exception):
+            proc.join(5)
+            if proc.is_alive():
+                proc.kill()
+    executor.shutdown(wait=False, cancel_futures=True)
 
 
 def _isolate(task: tuple[int, int], context: Any) -> None:
@@ -104,6 +124,7 @@ def _isolate(task: tuple[int, int], context: Any) -> None:
 
 
 def _one(pos: int, bi: int) -> None:
+    reset_signals_in_child()
     eng = Engine(_worker["ruleset"])
     eng.diagnose(_worker["snapshot"].factset(_worker["users"][pos], bi, _worker["symptom"]))
 
@@ -115,7 +136,7 @@ def write_stream(sink: TextIO, header: dict[str, Any], rows: Iterator[tuple[str,
     any cause was found."""
     sink.write("{\n")
     for key in sorted(header):
-        sink.write(f"  {json.dumps(key)}: {json.dumps(header[key], sort_keys=True, ensure_ascii=False)},\n")
+        sink.write(f"  {json.dumps(key)}: {json_text(json.dumps(header[key], sort_keys=True, ensure_ascii=False))},\n")
     sink.write('  "results": [')
     first, any_cause = True, False
     seen: dict[tuple, dict[str, Any]] = {}  # distinct undetermined entries: enough for the questions
@@ -130,6 +151,6 @@ def write_stream(sink: TextIO, header: dict[str, Any], rows: Iterator[tuple[str,
         first = False
     sink.write("\n  ]" if not first else "]")
     for key, value in trailer([list(seen.values())]).items():
-        sink.write(f",\n  {json.dumps(key)}: {json.dumps(value, sort_keys=True, ensure_ascii=False)}")
+        sink.write(f",\n  {json.dumps(key)}: {json_text(json.dumps(value, sort_keys=True, ensure_ascii=False))}")
     sink.write("\n}\n")
     return any_cause

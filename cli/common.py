@@ -1,13 +1,11 @@
 """Options and helpers shared by the command modules."""
 from __future__ import annotations
 
-import contextlib
 import os
 import sys
-import tempfile
 from enum import Enum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Iterator, Optional, TextIO
+from typing import TYPE_CHECKING, Annotated, ContextManager, Iterator, Optional, TextIO
 
 import typer
 from rich.console import Console
@@ -20,7 +18,7 @@ if TYPE_CHECKING:
 EXIT_OK, EXIT_CAUSE, EXIT_USAGE, EXIT_COLLECT, EXIT_INTERNAL = 0, 1, 2, 3, 4
 
 EXIT_CODES_HELP = ("Exit codes: 0 ran (no cause found), 1 at least one cause found, 2 bad input or usage, "
-                   "3 collection failed, 4 internal error.")
+                   "3 collection failed, 4 internal error, 130/143/129 stopped by Ctrl-C/SIGTERM/SIGHUP.")
 
 RulesOption = Annotated[Optional[Path], typer.Option("--rules", help="Rules directory (default: the rules shipped with syncdoctor).",
                                                      file_okay=False)]
@@ -65,7 +63,7 @@ class Format(str, Enum):
 
 
 def err_console() -> Console:
-    return Console(stderr=True, highlight=False, soft_wrap=True)
+    return Console(stderr=True, highlight=False, soft_wrap=True, emoji=False)  # ":name:" in org data stays text
 
 
 def color_wanted(stream: object = None) -> bool:
@@ -76,49 +74,28 @@ def color_wanted(stream: object = None) -> bool:
 
 
 def fail(message: str, code: int = EXIT_USAGE) -> "typer.Exit":
-    err_console().print(f"[bold red]error:[/bold red] {message}", markup=True, highlight=False)
+    """Print `error: message` on stderr; return the Exit to raise. Messages carry input (names,
+    paths, server answers): its markup is escaped and its control characters made visible."""
+    from .formats.escape import term
+    err_console().print(f"[bold red]error:[/bold red] {term(message, keep_newlines=True)}", markup=True, highlight=False)
     return typer.Exit(code)
 
 
 def report_findings(findings: list[Finding]) -> None:
+    from .formats.escape import visible
     console = err_console()
     for f in sorted(findings, key=Finding.sort_key):
-        console.print(str(f), markup=False, highlight=False)
+        console.print(visible(f), markup=False, highlight=False)
 
 
-@contextlib.contextmanager
-def open_output(out: Path | None) -> Iterator[TextIO]:
-    """stdout, or a file written atomically: the stream goes to a temporary file in the same
-    folder, renamed over `out` only when the block completes."""
-    if out is None:
-        yield sys.stdout
-        sys.stdout.flush()
-        return
-    parent = out.parent if str(out.parent) else Path(".")
-    if not parent.is_dir():
-        raise fail(f"cannot write {out}: the folder {parent} does not exist")
-    fd, tmp = tempfile.mkstemp(prefix=f".{out.name}.", dir=parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            yield fh
-        os.chmod(tmp, 0o666 & ~_umask())
-        os.replace(tmp, out)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
+def open_output(out: Path | None, *, private: bool = False) -> ContextManager[TextIO]:
+    """stdout, or `out` written safely (cli/outputs.py: atomic over a regular file, through to
+    a device or FIFO, never over an input)."""
+    from .outputs import open_output as _open
+    return _open(out, private=private)
 
 
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
-
-
-def write_output(text: str, out: Path | None) -> None:
-    """stdout, or a file written atomically (temp file + rename): a failed run never leaves a
-    truncated file behind."""
-    with open_output(out) as sink:
-        sink.write(text)
+def write_output(text: str, out: Path | None, *, private: bool = False) -> None:
+    """stdout, or `out` written safely (cli/outputs.py): a failed run never leaves a truncated file."""
+    from .outputs import write_output as _write
+    _write(text, out, private=private)

@@ -9,7 +9,7 @@ from typing import Annotated, Optional
 import typer
 from rich.progress import Progress
 
-from . import org, service
+from . import org, outputs, service
 from .common import (EXIT_CAUSE, EXIT_CODES_HELP, EXIT_INTERNAL, EXIT_OK, Format, RulesOption, SymptomOption, check_symptom, color_wanted,
                      err_console, fail, open_output, write_output)
 from .formats import render
@@ -25,6 +25,8 @@ def diagnose(
     out: Annotated[Optional[Path], typer.Option("--out", help="Write the report to this file instead of stdout.", dir_okay=False)] = None,
     only_problems: Annotated[bool, typer.Option("--only-problems", help="With --all: keep only users with a cause.")] = False,
     audit: Annotated[Optional[Path], typer.Option("--audit", help="Also write an audit record (JSON) to this file.", dir_okay=False)] = None,
+    audit_key: Annotated[Optional[Path], typer.Option("--audit-key", help="Sign the audit record with this private key "
+                                                      "(`syncdoctor audit keygen`).", dir_okay=False)] = None,
     ask: org.Ask = False,
     answers: org.Answers = None,
     from_org: Annotated[bool, typer.Option("--org", help="Read the facts from a live org instead of --facts (login options below).",
@@ -58,6 +60,13 @@ def diagnose(
     scan = all_users and not ask
     if jobs > 1 and not scan:
         raise fail("--jobs works with --all (without --ask)")
+    outputs.check({"--out": out, "--audit": audit, "--save-facts": save_facts},  # before any work
+                  {"--facts": facts, "--answers": answers, "--private-key-file": private_key_file, "--audit-key": audit_key})
+    if audit_key is not None and audit is None:
+        raise fail("--audit-key signs the record of --audit: give --audit FILE too")
+    from .audit import signing_key
+    key = signing_key(audit_key)
+    selection = {"user": user, "all_users": all_users, "business_unit": business_unit}
     ruleset = service.ruleset(rules)
     sym = check_symptom(ruleset, symptom)
     resolve_users = None
@@ -77,14 +86,14 @@ def diagnose(
         data, source_name = collection.data, f"org ({collection.auth_method} login)"
         resolve_users = collection.resolve_users
         if save_facts is not None:
-            write_output(snapshot_text(data, save_facts), save_facts)
+            write_output(snapshot_text(data, save_facts), save_facts, private=True)
     else:
         assert facts is not None
         loaded = service.load(facts)
         data, source_name = loaded.data, loaded.file
     if scan:
         _scan(ruleset, data, source_name, business_unit, sym, answers, resolve_users, out, only_problems, jobs,
-              None if from_org else loaded, fmt, audit)
+              None if from_org else loaded, fmt, audit, (key, selection))
     eng = service.engine(rules)
     runner = _with_progress if all_users else service.run
     snapshot, diagnoses, questions = org.consult_and_diagnose(
@@ -93,8 +102,10 @@ def diagnose(
     doc = service.result_document(eng, snapshot, diagnoses, sym)
     doc["questions"] = [q.to_json(snapshot.data) for q in questions]
     if audit is not None:
+        if loaded is not None:  # the file as read, before any answers were applied
+            snapshot.file_sha256 = loaded.file_sha256
         from .audit import audit_record
-        write_output(service_json(audit_record(doc, snapshot)), audit)
+        write_output(service_json(audit_record(doc, snapshot, key, selection)), audit, private=True)
     if only_problems:
         doc["results"] = [r for r in doc["results"] if any(v["kind"] == "cause" for v in r["verdicts"])]
     options = {"color": color_wanted() and out is None} if fmt is Format.text else {}
@@ -106,7 +117,7 @@ def diagnose(
 
 
 def _scan(ruleset, data, source_name, business_unit, sym, answers, resolve_users, out, only_problems, jobs,  # type: ignore[no-untyped-def]
-          loaded, fmt, audit):
+          loaded, fmt, audit, signing=(None, None)):
     from syncdoctor.facts import consult
     from syncdoctor.facts.snapshot import build_snapshot
 
@@ -140,7 +151,9 @@ def _scan(ruleset, data, source_name, business_unit, sym, answers, resolve_users
                 doc = dict(header, results=results, **trailer(seen))
                 if audit is not None:
                     from .audit import audit_record
-                    write_output(service_json(audit_record(doc, snapshot)), audit)
+                    if loaded is not None:  # the file as read, before any answers were applied
+                        snapshot.file_sha256 = loaded.file_sha256
+                    write_output(service_json(audit_record(doc, snapshot, *signing)), audit, private=True)
                 cause = service.has_cause(doc)
                 if only_problems:
                     doc["results"] = [r for r in doc["results"] if any(v["kind"] == "cause" for v in r["verdicts"])]

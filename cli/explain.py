@@ -7,7 +7,6 @@ from typing import Annotated, Any, Optional
 
 import typer
 from rich.console import Console
-from rich.markup import escape
 from rich.tree import Tree
 
 from syncdoctor.engine.facts import Fact
@@ -16,6 +15,7 @@ from syncdoctor.engine.run import Diagnosis, Engine
 from syncdoctor.engine.status import FIRED, T, F, Evaluator
 
 from . import service
+from .formats.escape import term as escape  # controls made visible, markup escaped
 from .common import EXIT_OK, RulesOption, SymptomOption, check_symptom, color_wanted, fail, write_output
 
 MARK = {T: "✓", F: "✗", "unknown": "?"}
@@ -80,7 +80,7 @@ def _firing_tree(tree: Tree, firing_id: str, d: Diagnosis, eng: Engine, depth: i
 def _why_not(console: Console, rule: Rule, d: Diagnosis, eng: Engine) -> None:
     status = d.statuses[rule.id]
     console.print(f"{rule.id} did not fire: {status.status.replace('_', ' ')}"
-                  + (f"; unknown: {', '.join(status.missing)}" if status.missing else ""))
+                  + (f"; unknown: {escape(', '.join(status.missing))}" if status.missing else ""))
     ev = Evaluator(eng.compiled, list(d.facts.values()), d.factset.known_lists, d.factset.list_paths, d.factset.pool)
     ev.derived_missing = dict(d.derived_missing)
     for b in eng.compiled.branches_of(rule.id):
@@ -176,7 +176,7 @@ def explain(
     diagnoses = service.run(eng, snapshot, sel, check_symptom(eng.ruleset, symptom))
     buf = io.StringIO()
     color = color_wanted()
-    console = Console(file=buf, force_terminal=color, no_color=not color, width=160, highlight=False)
+    console = Console(file=buf, force_terminal=color, no_color=not color, width=160, highlight=False, emoji=False)
     for d in diagnoses:
         console.print(f"[bold]{escape(d.factset.user_label)}[/bold] · business unit {escape(d.factset.business_unit_label)}")
         firings = [f for f in d.firings if f.rule == rule.id]
@@ -194,7 +194,7 @@ def explain(
         else:
             st = d.statuses[rule.id]
             console.print(f"{rule.id} did not fire ({st.status.replace('_', ' ')})"
-                          + (f"; it needs: {', '.join(st.missing)}" if st.missing else "") + ". Add --why-not for each condition.")
+                          + (f"; it needs: {escape(', '.join(st.missing))}" if st.missing else "") + ". Add --why-not for each condition.")
         console.print()
     write_output(buf.getvalue(), None)
     raise typer.Exit(EXIT_OK)

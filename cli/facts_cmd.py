@@ -9,7 +9,7 @@ import typer
 from syncdoctor.facts import consult
 from syncdoctor.facts.snapshot import build_snapshot
 
-from . import org, service
+from . import org, outputs, service
 from .common import EXIT_COLLECT, EXIT_OK, RulesOption, err_console, fail, write_output
 from .diagnose import snapshot_text
 
@@ -39,9 +39,7 @@ def collect_cmd(
     Exit codes: 0 written (parts that could not be read are listed and stay unknown), 2 bad
     input, 3 collection failed (nothing written).
     """
-    parent = out.parent if str(out.parent) else Path(".")
-    if not parent.is_dir():
-        raise fail(f"cannot write {out}: the folder {parent} does not exist")
+    outputs.check({"--out": out}, {"--answers": answers, "--private-key-file": private_key_file})  # before logging in
     from syncdoctor.facts.collect import CollectRequest
     from syncdoctor.facts.http import HttpPolicy, Secrets
     eng = service.engine(rules)
@@ -64,7 +62,7 @@ def collect_cmd(
             data = service.guarded(lambda: consult.apply_answers(data, given, "asked interactively",
                                                                  resolve_users=collection.resolve_users))
     service.guarded(lambda: build_snapshot(data, str(out)))  # what is written must read back
-    write_output(snapshot_text(data, out), out)
+    write_output(snapshot_text(data, out), out, private=True)
     org.report_collection(collection, eng.ruleset)
     err_console().print(f"wrote {out}", markup=False, highlight=False)
     raise typer.Exit(EXIT_OK)

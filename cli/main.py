@@ -13,6 +13,7 @@ from syncdoctor.engine.run import EngineError
 import typer
 
 from . import audit, dev, facts_cmd, rules_cmd
+from .formats.escape import visible
 from .common import EXIT_CODES_HELP, EXIT_INTERNAL, EXIT_USAGE, err_console, report_findings
 from .diagnose import diagnose
 from .explain import explain
@@ -57,13 +58,18 @@ def run() -> None:
     debug = "--debug" in sys.argv
     if debug:
         sys.argv.remove("--debug")
+    from .outputs import Terminated, install_signal_handlers
+    install_signal_handlers()  # SIGTERM/SIGHUP/Ctrl-C unwind: temp files removed, workers ended
     try:
         app()
+    except Terminated as exc:
+        err_console().print(f"stopped by {exc}: no output file was replaced", markup=False)
+        raise SystemExit(exc.exit_code) from None
     except FindingError as exc:
         report_findings(exc.findings)
         raise SystemExit(EXIT_USAGE) from None
     except EngineError as exc:
-        err_console().print(f"internal error: {exc}", markup=False)
+        err_console().print(visible(f"internal error: {exc}", keep_newlines=True), markup=False)  # it names org input
         raise SystemExit(EXIT_INTERNAL) from None
     except KeyboardInterrupt:
         raise SystemExit(130) from None

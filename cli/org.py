@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, Callable, Optional
+from typing import TYPE_CHECKING, Annotated, Any, Callable, Optional, TypeVar
 
 import typer
 
@@ -20,6 +20,9 @@ if TYPE_CHECKING:  # the collectors (simple-salesforce, requests) load only when
 
 from . import service
 from .common import EXIT_COLLECT, EXIT_USAGE, err_console, fail
+from .formats.escape import term, visible
+
+T = TypeVar("T")
 
 TargetOrg = Annotated[Optional[str], typer.Option("--target-org", help="Use the Salesforce CLI's login for this alias (`sf org display`).", rich_help_panel="Login")]
 Username = Annotated[Optional[str], typer.Option("--username", envvar="SYNCDOCTOR_USERNAME", help="Salesforce username (password or JWT login).", rich_help_panel="Login")]
@@ -53,10 +56,10 @@ def auth_options(target_org: str | None, username: str | None, password: str | N
     if username and not (target_org or session_id or consumer_key or private_key_file) and password is None:
         if not sys.stdin.isatty():
             raise fail("password login needs a password: --password, SYNCDOCTOR_PASSWORD, or run on a terminal to be asked")
-        opts.password = typer.prompt("Salesforce password", hide_input=True, err=True)
+        opts.password = _interruptible(typer.prompt, "Salesforce password", hide_input=True, err=True)
         if security_token is None:
-            opts.security_token = typer.prompt("Security token (blank if your IP is trusted)", hide_input=True, err=True,
-                                               default="", show_default=False)
+            opts.security_token = _interruptible(typer.prompt, "Security token (blank if your IP is trusted)", hide_input=True,
+                                                 err=True, default="", show_default=False)
     return opts
 
 
@@ -74,9 +77,9 @@ def run_collection(req: CollectRequest, secrets: Secrets) -> Collection:
 def report_collection(col: Collection, ruleset: Ruleset) -> None:
     console = err_console()
     for line in col.report_lines():
-        console.print(line, markup=False)
+        console.print(visible(line), markup=False)
     for path, reason in sorted(col.missing.items()):
-        console.print(f"[yellow]unknown:[/yellow] {path}: {reason}", highlight=False)
+        console.print(f"[yellow]unknown:[/yellow] {term(path)}: {term(reason)}", highlight=False)
         codes = affected_codes(ruleset, path)
         if codes:
             console.print(f"  diagnoses that need it stay undetermined: {', '.join(codes)}", markup=False)
@@ -107,10 +110,23 @@ def affected_codes(ruleset: Ruleset, path: str) -> list[str]:
 def prompter() -> consult.Prompter:
     console = err_console()
     return consult.Prompter(
-        echo=lambda text: console.print(text, markup=False, highlight=False),
-        choose=_choose,
-        text=lambda label: typer.prompt(label, default="", show_default=False, err=True),
+        echo=lambda text: console.print(visible(text, keep_newlines=True), markup=False, highlight=False),
+        choose=lambda label, choices: _interruptible(_choose, visible(label), [visible(c) for c in choices]),
+        text=lambda label: _interruptible(typer.prompt, visible(label), default="", show_default=False, err=True),
     )
+
+
+EXIT_INTERRUPTED = 130  # 128 + SIGINT, as a shell reports Ctrl-C; 1 would mean "a cause was found"
+
+
+def _interruptible(ask: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+    """A prompt whose Ctrl-C or Ctrl-D (end of input) ends the run with exit 130, not click's
+    "Aborted!" exit 1."""
+    try:
+        return ask(*args, **kwargs)
+    except (typer.Abort, EOFError, KeyboardInterrupt):
+        err_console().print("\ninterrupted: nothing was written", markup=False, highlight=False)
+        raise typer.Exit(EXIT_INTERRUPTED) from None
 
 
 def with_answers_file(data: dict[str, Any], answers: Path, resolve_users: consult.Resolver | None = None) -> dict[str, Any]:
@@ -127,7 +143,7 @@ def _choose(label: str, choices: list[str]) -> str:
         picked = [c for c in choices if c.lower() == raw] or [c for c in choices if c.lower().startswith(raw) and raw]
         if len(picked) == 1:
             return picked[0]
-        err_console().print(f"  one of: {', '.join(choices)}", markup=False)
+        err_console().print(f"  one of: {visible(', '.join(choices))}", markup=False)
 
 
 def consult_and_diagnose(eng: Engine, data: dict[str, Any], file: str, *, user: str | None, all_users: bool,
@@ -169,7 +185,7 @@ def report_questions(questions: list[consult.Question], data: dict[str, Any]) ->
                   "(answer with --ask, or in a file given to --answers; see docs/collecting.md):", markup=False)
     for q in questions:
         j = q.to_json(data)
-        console.print(f"  {j['answers_path']}: {j['question']}", markup=False)
+        console.print(visible(f"  {j['answers_path']}: {j['question']}"), markup=False)
         for why in q.reasons:
-            console.print(f"      needed by {why}", markup=False)
+            console.print(visible(f"      needed by {why}"), markup=False)
 

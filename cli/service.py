@@ -11,6 +11,7 @@ from syncdoctor.engine.findings import FindingError
 from syncdoctor.engine.model import Ruleset
 from syncdoctor.engine.ruleset import require_ruleset
 from syncdoctor.engine.run import Diagnosis, Engine
+from syncdoctor.facts.lookup import LookupProblem
 from syncdoctor.facts.snapshot import Snapshot, load_snapshot
 
 TOOL_VERSION = "0.1.0"
@@ -56,29 +57,24 @@ class Selection:
 
 
 def select(snapshot: Snapshot, user: str | None, all_users: bool, business_unit: str | None) -> Selection:
-    if business_unit:
-        b = snapshot.find_business_unit(business_unit)
-        if b is None:
-            close = snapshot.business_unit_suggestions(business_unit)
-            hint = f"; closest: {', '.join(close)}" if close else ""
-            raise UsageProblem(f"business unit {business_unit!r} is not in {snapshot.file}{hint}")
-        bus = [b]
-    else:
-        bus = list(range(len(snapshot.business_units)))
-    if not bus:
-        raise UsageProblem(f"{snapshot.file} lists no business units (business_units is absent or empty)")
-    if all_users:
-        return Selection(list(range(len(snapshot.users))), bus)
-    if not user:
-        raise UsageProblem("say which user: --user USERNAME|EMAIL|ID, or --all")
-    u = snapshot.find_user(user)
-    if u is None:
-        close = snapshot.user_suggestions(user)
-        hint = f"; closest: {', '.join(close)}" if close else ""
-        why = ((snapshot.data.get("incomplete_reasons") or {}).get("salesforce.users"))
-        hint += f"; the snapshot's user list may be incomplete: {why}" if why else ""
-        raise UsageProblem(f"user {user!r} is not in {snapshot.file}{hint}")
-    return Selection([u], bus)
+    """The (users, business units) a command names; an unknown or ambiguous name is a
+    UsageProblem naming the candidates or the closest matches (facts/lookup.py)."""
+    try:
+        bus = [snapshot.find_business_unit(business_unit)] if business_unit else list(range(len(snapshot.business_units)))
+        if not bus:
+            raise UsageProblem(f"{snapshot.file} lists no business units (business_units is absent or empty)")
+        if all_users:
+            return Selection(list(range(len(snapshot.users))), bus)
+        if not user:
+            raise UsageProblem("say which user: --user USERNAME|EMAIL|ID, or --all")
+        try:
+            return Selection([snapshot.find_user(user)], bus)
+        except LookupProblem as exc:
+            why = (snapshot.data.get("incomplete_reasons") or {}).get("salesforce.users")
+            hint = f"; the snapshot's user list may be incomplete: {why}" if why else ""
+            raise UsageProblem(f"{exc}{hint}") from None
+    except LookupProblem as exc:
+        raise UsageProblem(str(exc)) from None
 
 
 def run(eng: Engine, snapshot: Snapshot, sel: Selection, symptom: str | None,

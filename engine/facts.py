@@ -52,21 +52,24 @@ class FactPool:
     def of_kind(self, kind: str) -> list[Fact]:
         return self.by_kind.get(kind, [])
 
-    def lookup(self, kind: str, name: str, value: Any) -> list[Fact]:
-        return indexed_lookup(self._index, self.by_kind, kind, name, value)
+    def lookup(self, kind: str, name: str, value: Any, fold: bool = False) -> list[Fact]:
+        return indexed_lookup(self._index, self.by_kind, kind, name, value, fold)
 
 
 def indexed_lookup(cache: dict[tuple[str, str], dict[Any, list[Fact]]], by_kind: dict[str, list[Fact]],
-                   kind: str, name: str, value: Any) -> list[Fact]:
+                   kind: str, name: str, value: Any, fold: bool = False) -> list[Fact]:
     """The facts of `kind` whose field `name` is `value` (MISSING: those lacking it), through an
-    index built on first use and kept in `cache`."""
-    idx = cache.get((kind, name))
+    index built on first use and kept in `cache`. `fold`: text compared without case
+    (`ignore_case` joins), casefolded exactly as the compiled shadow fields."""
+    key = (kind, name + "\0casefold") if fold else (kind, name)
+    idx = cache.get(key)
     if idx is None:
         idx = {}
         for f in by_kind.get(kind, []):
-            idx.setdefault(f.values.get(name, MISSING), []).append(f)
-        cache[(kind, name)] = idx
-    return idx.get(value, [])
+            v = f.values.get(name, MISSING)
+            idx.setdefault(v.casefold() if fold and isinstance(v, str) else v, []).append(f)
+        cache[key] = idx
+    return idx.get(value.casefold() if fold and isinstance(value, str) else value, [])
 
 
 @dataclass

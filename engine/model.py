@@ -126,6 +126,11 @@ class Condition:
         return self.value if self.op in JOINS else None
 
     @property
+    def indexed_join(self) -> bool:
+        """An equality join the engine can look up by value (exact, or casefolded for `ignore_case`)."""
+        return self.op == "same_as"
+
+    @property
     def exact_join(self) -> bool:
         """An equality join the engine can look up by value (an index of the exact value)."""
         return self.op == "same_as" and not self.ignore_case

@@ -103,25 +103,25 @@ def derived_values(ruleset: Ruleset, rule: Rule, binding: dict[str, Fact]) -> tu
     return values, (rule.derive.fact,) + tuple(values.get(k) for k in fdef.key)
 
 
-def _demand_plan(compiled: CompiledRuleset) -> tuple[list[str], dict[str, list[tuple[str, str, str, bool]]]]:
+def _demand_plan(compiled: CompiledRuleset) -> tuple[list[str], dict[str, list[tuple[str, str, str, bool, bool]]]]:
     """Which pool kinds every diagnosis needs whole (some pattern over them has no equality
     join), and for the others, which arriving (kind, field) values demand which pool facts:
-    trigger kind -> [(pool kind, its field, trigger field, also facts lacking the field)]."""
+    trigger kind -> [(pool kind, its field, trigger field, also facts lacking the field, casefolded)]."""
     vocab = compiled.ruleset.vocabulary
     eager: set[str] = set()
-    triggers: dict[str, set[tuple[str, str, str, bool]]] = {}
+    triggers: dict[str, set[tuple[str, str, str, bool, bool]]] = {}
     for branch in compiled.branches:
         kinds = {p.alias: p.fact for p in branch.patterns}
         for p in branch.patterns:
-            # Only an exact equality join can be looked up by value; a pattern without one (an
-            # inequality or case-insensitive join) needs every pool fact of its kind.
-            joins = [c for c in p.conditions if isinstance(c, Condition) and c.exact_join]
+            # Only an equality join can be looked up by value (an `ignore_case` one by its
+            # casefolded value); a pattern without one (only inequalities) needs every pool fact of its kind.
+            joins = [c for c in p.conditions if isinstance(c, Condition) and c.indexed_join]
             if not joins:
                 eager.add(p.fact)
             for c in joins:
                 alias, other = c.value
                 known = vocab.facts[p.fact].fields[c.field].always_known
-                triggers.setdefault(kinds[alias], set()).add((p.fact, c.field, other, not known))
+                triggers.setdefault(kinds[alias], set()).add((p.fact, c.field, other, not known, c.ignore_case))
     return sorted(eager), {k: sorted(v) for k, v in triggers.items()}
 
 
@@ -377,11 +377,11 @@ class Engine:
         stack = list(arriving)
         while stack:
             f = stack.pop()
-            for kind, name, other, also_missing in self._triggers.get(f.kind, ()):
+            for kind, name, other, also_missing, fold in self._triggers.get(f.kind, ()):
                 value = f.values.get(other)
                 if value is None:
                     continue  # an unknown join value joins nothing (both engines guard it)
-                found = pool.lookup(kind, name, value)
+                found = pool.lookup(kind, name, value, fold)
                 if also_missing:
                     found = found + pool.lookup(kind, name, MISSING)
                 for g in found:

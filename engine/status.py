@@ -127,11 +127,11 @@ class Evaluator:
         # A join whose other side is a known value: the facts with that value (the engine has
         # demanded every pool fact with it), plus, for a field that may be unknown, those lacking it.
         for c in p.conditions:
-            if isinstance(c, Condition) and c.exact_join:
+            if isinstance(c, Condition) and c.indexed_join:
                 other = binding.get(c.value[0])
                 if isinstance(other, Fact) and c.value[1] in other.values:
                     value = other.values[c.value[1]]
-                    facts = self._lookup(p.fact, c.field, value)
+                    facts = self._lookup(p.fact, c.field, value, c.ignore_case)
                     if not fdef.fields[c.field].always_known:
                         facts = facts + self._lookup(p.fact, c.field, MISSING)
                     break
@@ -145,11 +145,11 @@ class Evaluator:
                 out.append(_Unknown(missing))
         return out
 
-    def _lookup(self, kind: str, name: str, value: Any) -> list[Fact]:
+    def _lookup(self, kind: str, name: str, value: Any, fold: bool = False) -> list[Fact]:
         if self.pool is not None and kind in self.pool.by_kind:
             # Exactly the facts the engine demanded for this value (Engine._demanded).
-            return self.pool.lookup(kind, name, value)
-        return indexed_lookup(self._index, self.by_kind, kind, name, value)
+            return self.pool.lookup(kind, name, value, fold)
+        return indexed_lookup(self._index, self.by_kind, kind, name, value, fold)
 
     def _cond(self, c: Condition | AnyOf, fact: Fact, binding: dict[str, Any]) -> Truth:
         if isinstance(c, AnyOf):

@@ -20,6 +20,9 @@ from syncdoctor.engine.findings import Finding, FindingError, Span
 from syncdoctor.engine.loader import RULE_FILE_LIMIT, locate, parse_yaml, read_text
 from syncdoctor.engine.model import Ruleset
 
+from . import lookup
+from .ids import same_id
+
 TOPICS: dict[str, tuple[str, str]] = {
     # topic: (snapshot path below business_units[i], question)
     "sync_enabled": ("user_sync.enabled", "Is User Sync enabled for this business unit?"),
@@ -30,10 +33,14 @@ TOPICS: dict[str, tuple[str, str]] = {
     "move_to_recycle_bin_without_profile": ("user_sync.move_to_recycle_bin_without_profile",
                                             "Is \"Move Pardot user to the recycle bin when they no longer have an "
                                             "assigned profile\" turned on?"),
+    "update_role_on_profile_change": ("user_sync.update_role_on_profile_change",
+                                      "Is \"Update Pardot user role when a user's Salesforce profile changes\" turned on?"),
     "last_change": ("user_sync.last_change_at",
                     "When did anyone last change User Sync settings or user assignments for this business unit?"),
     "user_groups": ("user_groups", "Who is assigned to the Marketing Users and Sales Users groups "
                                    "(Business Unit Setup > Manage Users)?"),
+    # Asked per user ({user}), only when whether they should have access decides something.
+    "expected_access": ("expected_access", "Should {user} have Account Engagement access in business unit {business_unit}?"),
 }
 _PATH = re.compile(r"^business_units\[(\d+)\]\.(" + "|".join(re.escape(p) for p, _ in TOPICS.values()) + r")(?:[.\[].*)?$")
 _TOPIC_OF = {p: t for t, (p, _) in TOPICS.items()}
@@ -45,16 +52,34 @@ class Question:
     bu_index: int
     topic: str
     reasons: list[str] = field(default_factory=list)  # "rule X (CODE), KB 000384042 · Section"
+    user_id: str | None = None  # the user a per-user topic (expected_access) is about
 
     @property
     def key(self) -> tuple[int, str]:
-        return (self.bu_index, self.topic)
+        return (self.bu_index, self.topic if self.user_id is None else f"{self.topic}:{self.user_id[:15]}")
+
+    def text(self, data: dict[str, Any]) -> str:
+        bu = (data.get("business_units") or [])[self.bu_index]
+        return TOPICS[self.topic][1].format(user=_user_name(data, self.user_id), business_unit=bu.get("name") or bu["id"])
 
     def to_json(self, data: dict[str, Any]) -> dict[str, Any]:
         bu = (data.get("business_units") or [])[self.bu_index]
-        return {"business_unit": bu["id"], "business_unit_name": bu.get("name"), "topic": self.topic,
-                "question": TOPICS[self.topic][1], "answers_path": f"business_units.{bu['id']}.{_answer_key(self.topic)}",
-                "why": list(self.reasons)}
+        path = f"business_units.{bu['id']}.{_answer_key(self.topic)}"
+        if self.user_id is not None:
+            path += f".{_user_name(data, self.user_id)}"
+        out = {"business_unit": bu["id"], "business_unit_name": bu.get("name"), "topic": self.topic,
+               "question": self.text(data), "answers_path": path, "why": list(self.reasons)}
+        if self.user_id is not None:
+            out["user"] = self.user_id
+        return out
+
+
+def _user_name(data: dict[str, Any], user_id: str | None) -> str:
+    """The username of a user id (the id itself when the snapshot does not name it)."""
+    for u in ((data.get("salesforce") or {}).get("users")) or []:
+        if user_id and same_id(u["id"], user_id):
+            return str(u.get("username") or u["id"])
+    return str(user_id)
 
 
 def _answer_key(topic: str) -> str:
@@ -71,21 +96,26 @@ def questions_for(undetermined: list[list[dict[str, Any]]], ruleset: Ruleset) ->
                 m = _PATH.match(path)
                 if not m:
                     continue
-                q = found.setdefault((int(m.group(1)), _TOPIC_OF[m.group(2)]), Question(int(m.group(1)), _TOPIC_OF[m.group(2)]))
+                topic = _TOPIC_OF[m.group(2)]
+                user_id = path.rsplit(".", 1)[1] if topic == "expected_access" else None
+                fresh = Question(int(m.group(1)), topic, user_id=user_id)
+                q = found.setdefault(fresh.key, fresh)
                 rule = ruleset.rule(u["rule"])
                 cites = "; ".join(ruleset.citation_label(c) for c in rule.citations) if rule else ""
                 reason = f"rule {u['rule']} ({u['code']}, {u['kind']})" + (f", {cites}" if cites else "")
                 if reason not in q.reasons:
                     q.reasons.append(reason)
     order = list(TOPICS)
-    return sorted(found.values(), key=lambda q: (q.bu_index, order.index(q.topic)))
+    return sorted(found.values(), key=lambda q: (q.bu_index, order.index(q.topic), q.user_id or ""))
 
 
 # What each topic feeds: (fact kind, field or None for any) - for questions asked without a diagnosis.
 TOPIC_FACTS = {"sync_enabled": ("business_unit", "sync_enabled"), "mode": ("business_unit", "mode"),
                "profile_roles": ("profile_mapping", None),
                "move_to_recycle_bin_without_profile": ("business_unit", "move_to_recycle_bin_without_profile"),
-               "last_change": ("business_unit", "changed_minutes_ago"), "user_groups": ("assignment", None)}
+               "update_role_on_profile_change": ("business_unit", "update_role_on_profile_change"),
+               "last_change": ("business_unit", "changed_minutes_ago"), "user_groups": ("assignment", None),
+               "expected_access": ("user", "expects_access")}
 
 
 def open_questions(data: dict[str, Any], ruleset: Ruleset) -> list[Question]:
@@ -101,8 +131,10 @@ def open_questions(data: dict[str, Any], ruleset: Ruleset) -> list[Question]:
                 continue
             if topic == "user_groups" and sync.get("mode") == "legacy":
                 continue
-            if topic == "move_to_recycle_bin_without_profile" and sync.get("mode") == "managed":
+            if topic in ("move_to_recycle_bin_without_profile", "update_role_on_profile_change") and sync.get("mode") == "managed":
                 continue
+            if topic == "expected_access":
+                continue  # per user: asked only by a diagnosis it decides
             q = Question(i, topic)
             kind, fld = TOPIC_FACTS[topic]
             for rule in ruleset.active_rules:
@@ -146,12 +178,13 @@ def apply_answers(data: dict[str, Any], answers: dict[str, Any], via: str, *, fi
 
     for key, given in (answers.get("business_units") or {}).items():
         where = ["business_units", key]
-        idx = next((i for i, bu in enumerate(bus) if bu["id"][:15] == str(key)[:15] and len(str(key)) in (15, 18)
-                    or bu.get("name") == key), None)
-        if idx is None:
+        try:
+            idx = lookup.find_business_unit(bus, str(key), "the snapshot")
+        except lookup.LookupProblem as exc:
             known = ", ".join(f"{bu['id']} ({bu.get('name')})" for bu in bus) or "none"
-            findings.append(Finding(locate(answers, where, Span(file)), "unknown-business-unit",
-                                    f"business_units.{key}: no such business unit in the snapshot; it has: {known}"))
+            findings.append(Finding(locate(answers, where, Span(file)),
+                                    "ambiguous-business-unit" if isinstance(exc, lookup.Ambiguous) else "unknown-business-unit",
+                                    f"business_units.{key}: {exc}; it has: {known}"))
             continue
         bu = bus[idx]
         base = f"business_units[{idx}]"
@@ -160,7 +193,7 @@ def apply_answers(data: dict[str, Any], answers: dict[str, Any], via: str, *, fi
         if "sync_enabled" in given:
             sync["enabled"] = bool(given["sync_enabled"])
             stated(f"{base}.user_sync.enabled")
-        for name in ("mode", "move_to_recycle_bin_without_profile"):
+        for name in ("mode", "move_to_recycle_bin_without_profile", "update_role_on_profile_change"):
             if name in given:
                 sync[name] = given[name]
                 stated(f"{base}.user_sync.{name}")
@@ -179,7 +212,12 @@ def apply_answers(data: dict[str, Any], answers: dict[str, Any], via: str, *, fi
             for group in ("marketing", "sales"):
                 groups[group] = []
                 for j, entry in enumerate(given["user_groups"][group]):
-                    target = _resolve(out, entry, resolve_users)
+                    try:
+                        target = _resolve(out, entry, resolve_users)
+                    except lookup.LookupProblem as exc:  # a name several users share
+                        findings.append(Finding(locate(answers, where + ["user_groups", group, j], Span(file)), "ambiguous-name",
+                                                f"business_units.{key}.user_groups.{group}[{j}]: {exc}"))
+                        continue
                     if target is None:
                         findings.append(Finding(locate(answers, where + ["user_groups", group, j], Span(file)), "unknown-name",
                                                 f"business_units.{key}.user_groups.{group}[{j}]: no {entry['type'].replace('_', ' ')} "
@@ -188,6 +226,17 @@ def apply_answers(data: dict[str, Any], answers: dict[str, Any], via: str, *, fi
                     groups[group].append({"type": entry["type"], "id": target})
             bu["user_groups"] = groups
             stated(f"{base}.user_groups")
+        for j, (name, should) in enumerate((given.get("expected_access") or {}).items()):
+            entry = {"type": "user", "id": name} if re.fullmatch(r"[a-zA-Z0-9]{15}([a-zA-Z0-9]{3})?", name) \
+                else {"type": "user", "name": name}
+            uid = _resolve(out, entry, resolve_users)
+            if uid is None:
+                findings.append(Finding(locate(answers, where + ["expected_access", name], Span(file)), "unknown-name",
+                                        f"business_units.{key}.expected_access.{name}: no user named {name!r} "
+                                        "in the snapshot; give their username or id"))
+                continue
+            bu.setdefault("expected_access", {})[uid] = bool(should)
+            stated(f"{base}.expected_access.{uid}")
     if findings:
         raise FindingError(findings)
     if reasons:
@@ -211,9 +260,13 @@ def _resolve(data: dict[str, Any], entry: dict[str, Any], resolve_users: Resolve
     sf = data.get("salesforce") or {}
     if entry["type"] == "user":
         lowered = name.lower()
-        for u in sf.get("users") or []:
-            if (u.get("username") or "").lower() == lowered or (u.get("email") or "").lower() == lowered:
-                return str(u["id"])
+        users = sf.get("users") or []
+        try:  # username wins over email; an email several users share is ambiguous (raised)
+            return str(users[lookup.find_user(users, name, "the snapshot")]["id"])
+        except lookup.Ambiguous:
+            raise
+        except lookup.LookupProblem:
+            pass
         if resolve_users is not None:
             for u in resolve_users([name]):
                 if (u.get("username") or "").lower() == lowered:
@@ -221,7 +274,10 @@ def _resolve(data: dict[str, Any], entry: dict[str, Any], resolve_users: Resolve
         return None
     pool = sf.get("public_groups") if entry["type"] == "public_group" else sf.get("roles")
     matches = [x for x in pool or [] if x.get("name") == name]
-    return str(matches[0]["id"]) if len(matches) == 1 else None
+    if len(matches) > 1:  # names of roles and groups are not unique: never pick the first
+        raise lookup.Ambiguous(f"{entry['type'].replace('_', ' ')} {name!r} is ambiguous in the snapshot: it matches "
+                               + ", ".join(f"{x.get('name')} ({x['id']})" for x in matches) + "; give its id instead")
+    return str(matches[0]["id"]) if matches else None
 
 
 # -- asking ----------------------------------------------------------------------------------------
@@ -243,12 +299,17 @@ def ask(questions: list[Question], data: dict[str, Any], p: Prompter, resolve_us
     for q in questions:
         bu = (data.get("business_units") or [])[q.bu_index]
         p.echo(f"\nBusiness unit {bu.get('name') or bu['id']} ({bu['id']})")
-        p.echo(f"? {TOPICS[q.topic][1]}")
+        p.echo(f"? {q.text(data)}")
         for reason in q.reasons:
             p.echo(f"  asked because {reason}")
         value = _ask_one(q.topic, data, p, resolve_users)
-        if value is not None:
-            answers["business_units"].setdefault(bu["id"], {})[_answer_key(q.topic)] = value
+        if value is None:
+            continue
+        given = answers["business_units"].setdefault(bu["id"], {})
+        if q.user_id is not None:
+            given.setdefault(_answer_key(q.topic), {})[_user_name(data, q.user_id)] = value
+        else:
+            given[_answer_key(q.topic)] = value
     return answers
 
 
@@ -258,7 +319,7 @@ def _yes_no(p: Prompter, label: str) -> bool | None:
 
 
 def _ask_one(topic: str, data: dict[str, Any], p: Prompter, resolve_users: Resolver | None) -> Any:
-    if topic in ("sync_enabled", "move_to_recycle_bin_without_profile"):
+    if topic in ("sync_enabled", "move_to_recycle_bin_without_profile", "update_role_on_profile_change", "expected_access"):
         return _yes_no(p, "answer")
     if topic == "mode":
         p.echo("  legacy  = enabled, but not opted into Salesforce-managed users (profile-based)")
@@ -307,7 +368,12 @@ def _ask_one(topic: str, data: dict[str, Any], p: Prompter, resolve_users: Resol
                 while True:
                     name = p.text(f"{kind.replace('_', ' ')}: name or id (username for a user)").strip()
                     entry = {"type": kind, "id": name} if re.fullmatch(r"[a-zA-Z0-9]{15}([a-zA-Z0-9]{3})?", name) else {"type": kind, "name": name}
-                    if "id" in entry or _resolve(data, entry, resolve_users) is not None:
+                    try:
+                        found = "id" in entry or _resolve(data, entry, resolve_users) is not None
+                    except lookup.Ambiguous as exc:
+                        p.echo(f"  {exc}")
+                        continue
+                    if found:
                         entries.append(entry)
                         break
                     p.echo(f"  no {kind.replace('_', ' ')} named {name!r} in the collected facts; try again (or give its id)")

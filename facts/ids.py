@@ -1,24 +1,110 @@
-"""Salesforce ids: 15- and 18-character forms name the same record."""
+"""Salesforce ids: 15- and 18-character forms name the same record.
+
+The first 15 characters are case-sensitive; the 3-character suffix of the 18-character form
+encodes, five characters per suffix letter, which of them are upper case. That is what lets
+an 18-character id survive a system that changes letter case (a spreadsheet, a case-insensitive
+database): the suffix restores it. So an 18-character id written all upper or all lower case
+gets its case back from its suffix; an id written in mixed case keeps the case it was written
+in (hand-made ids often carry a placeholder suffix). A suffix no casing of the 15 characters
+can produce (it marks a digit as upper case) is bad input.
+"""
 from __future__ import annotations
 
+import re
+from functools import lru_cache
+from typing import Any, Iterator
+
 _SUFFIX = "ABCDEFGHIJKLMNOPQRSTUVWXYZ012345"
+_ID = re.compile(r"[A-Za-z0-9]{15}(?:[A-Za-z0-9]{3})?")
+ID_KEYS = ("id", "role_id", "parent_id", "salesforce_id", "business_unit_id")
+
+
+class BadId(ValueError):
+    """An id that is not a Salesforce id, or whose suffix no casing of it produces."""
+
+
+def looks_like_id(text: str) -> bool:
+    return _ID.fullmatch(text) is not None
+
+
+def suffix(sfid15: str) -> str:
+    """The 3-character case suffix of a 15-character id."""
+    out = ""
+    for chunk in range(3):
+        bits = 0
+        for i, ch in enumerate(sfid15[chunk * 5:chunk * 5 + 5]):
+            if "A" <= ch <= "Z":
+                bits |= 1 << i
+        out += _SUFFIX[bits]
+    return out
+
+
+def _restored(sfid: str) -> str:
+    """The first 15 characters in the case the suffix encodes (BadId when none can)."""
+    chars = list(sfid[:15])
+    for chunk, letter in enumerate(sfid[15:].upper()):
+        if letter not in _SUFFIX:
+            raise BadId(f"{sfid}: {letter!r} cannot be a Salesforce id suffix character")
+        bits = _SUFFIX.index(letter)
+        for i in range(5):
+            pos = chunk * 5 + i
+            upper = bool(bits & (1 << i))
+            if upper and not chars[pos].isalpha():
+                raise BadId(f"{sfid}: its suffix {sfid[15:]} marks {chars[pos]!r} (character {pos + 1}) as an "
+                            "upper-case letter; no letter case of this id gives that suffix")
+            chars[pos] = chars[pos].upper() if upper else chars[pos].lower()
+    return "".join(chars)
+
+
+@lru_cache(maxsize=1 << 17)  # called for every id of every fact: a large org repeats them
+def key(sfid: str) -> str:
+    """The record's 15-character, case-exact identity (see the module docstring)."""
+    if not looks_like_id(sfid):
+        raise BadId(f"{sfid!r} is not a 15- or 18-character Salesforce id")
+    if len(sfid) == 15:
+        return sfid
+    if any(ch not in _SUFFIX for ch in sfid[15:].upper()):
+        raise BadId(f"{sfid}: {sfid[15:]!r} cannot be a Salesforce id suffix (letters A-Z and digits 0-5 only)")
+    head = sfid[:15]
+    letters = [ch for ch in head if ch.isalpha()]
+    restored = _restored(sfid)  # also rejects a suffix no casing gives
+    if suffix(head) == sfid[15:].upper():
+        return head
+    flattened = bool(letters) and (all(ch.isupper() for ch in letters) or all(ch.islower() for ch in letters))
+    return restored if flattened else head
 
 
 def to18(sfid: str) -> str:
-    """The 18-character, case-insensitive-safe form of a Salesforce id."""
-    if len(sfid) == 18:
-        return sfid[:15] + to18(sfid[:15])[15:]  # recompute: a wrong suffix is not trusted
-    if len(sfid) != 15:
-        raise ValueError(f"{sfid!r} is not a 15- or 18-character Salesforce id")
-    suffix = ""
-    for chunk in range(3):
-        bits = 0
-        for i, ch in enumerate(sfid[chunk * 5:chunk * 5 + 5]):
-            if "A" <= ch <= "Z":
-                bits |= 1 << i
-        suffix += _SUFFIX[bits]
-    return sfid + suffix
+    """The 18-character form, with the suffix that matches the id's case."""
+    k = key(sfid)
+    return k + suffix(k)
 
 
 def same_id(a: str, b: str) -> bool:
-    return a[:15] == b[:15]
+    return key(a) == key(b)
+
+
+def id_problems(data: Any) -> Iterator[tuple[list[Any], str]]:
+    """(path, message) for each id field in a parsed snapshot whose suffix no casing gives.
+    Values that are not id-shaped are the schema's business."""
+    stack: list[tuple[Any, list[Any]]] = [(data, [])]
+    while stack:
+        node, where = stack.pop()
+        if isinstance(node, dict):
+            for k, v in node.items():
+                if k in ID_KEYS and isinstance(v, str) and looks_like_id(v):
+                    try:
+                        key(v)
+                    except BadId as exc:
+                        yield where + [k], str(exc)
+                elif isinstance(v, (dict, list)):
+                    stack.append((v, where + [k]))
+        elif isinstance(node, list):
+            for i, v in enumerate(node):
+                if isinstance(v, str) and looks_like_id(v) and where[-1:] == ["collected_business_units"]:
+                    try:
+                        key(v)
+                    except BadId as exc:
+                        yield where + [i], str(exc)
+                elif isinstance(v, (dict, list)):
+                    stack.append((v, where + [i]))

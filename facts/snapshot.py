@@ -6,7 +6,6 @@ hierarchy"). A list that is present is complete, and only then is its `__known` 
 """
 from __future__ import annotations
 
-import difflib
 import hashlib
 import json
 from dataclasses import dataclass, field
@@ -19,7 +18,8 @@ from syncdoctor.engine.facts import Fact, FactPool, FactSet
 from syncdoctor.engine.findings import Finding, FindingError, Span
 from syncdoctor.engine.loader import SNAPSHOT_LIMIT, json_path, locate, parse_json, parse_yaml, read_text
 
-from .ids import to18
+from . import lookup
+from .ids import id_problems, key, looks_like_id, to18
 
 def _ts(value: Any) -> datetime | None:
     if not isinstance(value, str):
@@ -41,6 +41,7 @@ class Snapshot:
     file: str
     data: dict[str, Any]
     sha256: str
+    file_sha256: str | None = None  # of the file's bytes, when read from a file (audit records)
     org_facts: list[Fact] = field(default_factory=list)
     org_known: set[str] = field(default_factory=set)
     _bu_cache: dict[int, tuple[FactPool, frozenset[str], dict[str, str]]] = field(default_factory=dict, repr=False)
@@ -86,31 +87,14 @@ class Snapshot:
     def business_units(self) -> list[dict[str, Any]]:
         return self.data.get("business_units") or []
 
-    def find_user(self, query: str) -> int | None:
-        q = query.strip()
-        for i, u in enumerate(self.users):
-            if u.get("username") == q or u.get("email") == q:
-                return i
-            if len(q) in (15, 18) and q.isalnum() and u["id"][:15] == q[:15]:
-                return i
-        lowered = q.lower()
-        matches = [i for i, u in enumerate(self.users)
-                   if (u.get("username") or "").lower() == lowered or (u.get("email") or "").lower() == lowered]
-        return matches[0] if len(matches) == 1 else None
+    def find_user(self, query: str) -> int:
+        """The user `query` names: username (wins), email or id (facts/lookup.py); LookupProblem
+        when it names nobody (with the closest usernames) or several users."""
+        return lookup.find_user(self.users, query, self.file)
 
-    def user_suggestions(self, query: str) -> list[str]:
-        names = [u.get("username") or u["id"] for u in self.users]
-        return difflib.get_close_matches(query, names, n=3, cutoff=0.5)
-
-    def find_business_unit(self, query: str) -> int | None:
-        for i, bu in enumerate(self.business_units):
-            if bu["id"][:15] == query[:15] and len(query) in (15, 18) or bu.get("name") == query:
-                return i
-        return None
-
-    def business_unit_suggestions(self, query: str) -> list[str]:
-        names = [bu["id"] for bu in self.business_units] + [bu.get("name") or "" for bu in self.business_units]
-        return difflib.get_close_matches(query, [n for n in names if n], n=3, cutoff=0.5)
+    def find_business_unit(self, query: str) -> int:
+        """The business unit `query` names (id or name); LookupProblem as find_user."""
+        return lookup.find_business_unit(self.business_units, query, self.file)
 
     # -- facts --------------------------------------------------------------------------------
     def factset(self, user_index: int, bu_index: int, symptom: str | None) -> FactSet:
@@ -136,23 +120,33 @@ class Snapshot:
             "role_id": to18(u["role_id"]) if u.get("role_id") else None,
             "modified_minutes_ago": _minutes(now, _ts(u.get("last_modified_at"))),
         }
+        bu = self.business_units[bu_index]
+        bp = f"business_units[{bu_index}]"
+        sync = bu.get("user_sync") or {}
+        # The engineer's answer to "should U have access in B?" (absent: unknown), keyed by user id.
+        user_values["expects_access"] = next(
+            (v for k, v in (bu.get("expected_access") or {}).items() if looks_like_id(k) and key(k) == key(u["id"])), None)
         add("user", user_values, up, {
             "id": f"{up}.id", "username": f"{up}.username", "email": f"{up}.email", "is_active": f"{up}.is_active",
             "profile": f"{up}.profile", "has_role": f"{up}.role_id", "role_id": f"{up}.role_id",
             "modified_minutes_ago": f"{up}.last_modified_at" if now else "collected_at",
+            "expects_access": f"{bp}.expected_access.{u['id']}",
         })
 
-        bu = self.business_units[bu_index]
-        bp = f"business_units[{bu_index}]"
-        sync = bu.get("user_sync") or {}
         add("business_unit", {
             "id": to18(bu["id"]), "name": bu.get("name"), "sync_enabled": sync.get("enabled"), "mode": sync.get("mode"),
             "move_to_recycle_bin_without_profile": sync.get("move_to_recycle_bin_without_profile"),
+            "update_role_on_profile_change": sync.get("update_role_on_profile_change"),
             "changed_minutes_ago": _minutes(now, _ts(sync.get("last_change_at"))),
+            "ae_users_collected": self._ae_collected(bu),
+            "profile_table_collected": isinstance(sync.get("profile_roles"), dict),
         }, bp, {
             "id": f"{bp}.id", "name": f"{bp}.name", "sync_enabled": f"{bp}.user_sync.enabled", "mode": f"{bp}.user_sync.mode",
             "move_to_recycle_bin_without_profile": f"{bp}.user_sync.move_to_recycle_bin_without_profile",
+            "update_role_on_profile_change": f"{bp}.user_sync.update_role_on_profile_change",
             "changed_minutes_ago": f"{bp}.user_sync.last_change_at" if now else "collected_at",
+            "ae_users_collected": "account_engagement.users",
+            "profile_table_collected": f"{bp}.user_sync.profile_roles",
         })
 
         pool, known, list_paths = self._business_unit_part(bu_index)
@@ -184,6 +178,7 @@ class Snapshot:
             "public_groups": "salesforce.public_groups",
             "roles": "salesforce.roles",
             "ae_users": "account_engagement.users",
+            "all_ae_users": self.all_ae_users_path,
         }
         table = sync.get("profile_roles")
         if isinstance(table, dict):
@@ -202,31 +197,39 @@ class Snapshot:
                 p = f"{bp}.user_groups.{group}[{j}]"
                 add("assignment", {"group": group, "type": m["type"], "target": to18(m["id"])}, p, {})
 
-        ae_part = self.data.get("account_engagement") or {}
-        ae = ae_part.get("users")
-        covered = ae_part.get("collected_business_units")
-        bu15 = bu["id"][:15]
-        if isinstance(covered, list) and bu15 not in {c[:15] for c in covered}:
-            ae = None  # collected for other business units only: unknown for this one
-        if isinstance(ae, list):
+        # A business unit's AE users that were read count even when its list is incomplete (a
+        # link found there is a link); only a collected list is known complete.
+        if self._ae_collected(bu):
             known.add("ae_users")
-            for j in self._ae_by_bu().get(bu15, []):
-                a = ae[j]
-                add("ae_user", {
-                    "ae_id": None if a.get("id") is None else str(a["id"]), "email": a.get("email"),
-                    "salesforce_id": to18(a["salesforce_id"]) if a.get("salesforce_id") else None,
-                    "role": a.get("role"), "in_recycle_bin": a.get("in_recycle_bin"),
-                }, f"account_engagement.users[{j}]", {})
+        ae = (self.data.get("account_engagement") or {}).get("users") or []
+        for j in self._ae_by_bu().get(key(bu["id"]), []):
+            add("ae_user", *_ae_values(ae[j], j))
         part = (FactPool(facts + self.org_facts), frozenset(known), list_paths)
         self._bu_cache[bu_index] = part
         return part
+
+    def _ae_collected(self, bu: dict[str, Any]) -> bool:
+        """Whether this business unit's AE users were collected (a complete list)."""
+        ae_part = self.data.get("account_engagement") or {}
+        covered = ae_part.get("collected_business_units")
+        if isinstance(covered, list) and key(bu["id"]) not in {key(c) for c in covered}:
+            return False  # collected for other business units only: unknown for this one
+        return isinstance(ae_part.get("users"), list)
+
+    @property
+    def all_ae_users_path(self) -> str:
+        """What would complete the AE users of every business unit (for `missing` reports)."""
+        ae_part = self.data.get("account_engagement") or {}
+        if isinstance(ae_part.get("users"), list) and isinstance(ae_part.get("collected_business_units"), list):
+            return "account_engagement.collected_business_units"
+        return "account_engagement.users"
 
     def _ae_by_bu(self) -> dict[str, list[int]]:
         if self._ae_index is None:
             self._ae_index = {}
             for j, a in enumerate(((self.data.get("account_engagement") or {}).get("users")) or []):
                 if a.get("business_unit_id"):
-                    self._ae_index.setdefault(a["business_unit_id"][:15], []).append(j)
+                    self._ae_index.setdefault(key(a["business_unit_id"]), []).append(j)
         return self._ae_index
 
 
@@ -261,24 +264,48 @@ def _org_facts(snap: Snapshot) -> None:
             add("group_member", {"group_id": to18(g["id"]), "group_name": g.get("name"),
                                  "member_type": m["type"], "member_id": to18(m["id"])},
                 p, {"group_name": f"salesforce.public_groups[{i}].name"})
+    # AE users of every business unit, those of business units not in the snapshot included
+    # (emails and usernames are unique across business units): complete only when every
+    # business unit's list was collected.
+    ae = (snap.data.get("account_engagement") or {}).get("users")
+    if isinstance(ae, list) and all(snap._ae_collected(bu) for bu in snap.business_units):
+        snap.org_known.add("all_ae_users")
+    for j, a in enumerate(ae if isinstance(ae, list) else []):
+        values, path, paths = _ae_values(a, j)
+        values["business_unit_id"] = to18(a["business_unit_id"]) if a.get("business_unit_id") else None
+        add("org_ae_user", values, path, paths)
     snap.org_facts = facts
+
+
+def _ae_values(a: dict[str, Any], j: int) -> tuple[dict[str, Any], str, dict[str, str]]:
+    """An AE user's fact values. `salesforce_id: null` means linked to nobody
+    (has_salesforce_id false); an absent salesforce_id is unknown."""
+    p = f"account_engagement.users[{j}]"
+    has_sf = (a["salesforce_id"] is not None) if "salesforce_id" in a else None
+    return ({"ae_id": None if a.get("id") is None else str(a["id"]), "email": a.get("email"),
+             "salesforce_id": to18(a["salesforce_id"]) if a.get("salesforce_id") else None,
+             "has_salesforce_id": has_sf, "role": a.get("role"), "in_recycle_bin": a.get("in_recycle_bin")},
+            p, {"has_salesforce_id": f"{p}.salesforce_id"})
 
 
 def _semantic_findings(data: dict[str, Any], file: str) -> list[Finding]:
     """What the schema cannot say: duplicate ids, dangling references, hierarchy cycles."""
-    out: list[Finding] = []
+    out: list[Finding] = [Finding(locate(data, where, Span(file)), "bad-id", f"{json_path(where)}: {message}")
+                          for where, message in id_problems(data)]
+    if out:
+        return out  # every check below compares ids by their identity
 
     def dupes(items: list[Any], path: list[Any], what: str) -> None:
         seen: dict[str, int] = {}
         for i, item in enumerate(items or []):
-            key = item["id"][:15] if isinstance(item, dict) and isinstance(item.get("id"), str) else None
-            if key is None:
+            ident = key(item["id"]) if isinstance(item, dict) and isinstance(item.get("id"), str) else None
+            if ident is None:
                 continue
-            if key in seen:
+            if ident in seen:
                 out.append(Finding(locate(data, path + [i, "id"], Span(file)), "duplicate-id",
-                                   f"{json_path(path + [i, 'id'])}: {what} {item['id']} also appears at {json_path(path + [seen[key]])}"))
+                                   f"{json_path(path + [i, 'id'])}: {what} {item['id']} also appears at {json_path(path + [seen[ident]])}"))
             else:
-                seen[key] = i
+                seen[ident] = i
 
     sf = data.get("salesforce") or {}
     dupes(data.get("business_units") or [], ["business_units"], "business unit")
@@ -288,14 +315,14 @@ def _semantic_findings(data: dict[str, Any], file: str) -> list[Finding]:
 
     roles = sf.get("roles")
     if isinstance(roles, list):
-        parent = {r["id"][:15]: (r.get("parent_id") or "")[:15] for r in roles}
+        parent = {key(r["id"]): key(r["parent_id"]) if r.get("parent_id") else "" for r in roles}
         for i, r in enumerate(roles):
             pid = r.get("parent_id")
-            if pid and pid[:15] not in parent:
+            if pid and key(pid) not in parent:
                 out.append(Finding(locate(data, ["salesforce", "roles", i, "parent_id"], Span(file)), "dangling-reference",
                                    f"salesforce.roles[{i}].parent_id: role {pid} is not in salesforce.roles"))
         for i, r in enumerate(roles):
-            start = r["id"][:15]
+            start = key(r["id"])
             node, steps = parent.get(start), 0
             while node and steps <= len(parent):
                 if node == start:
@@ -305,15 +332,15 @@ def _semantic_findings(data: dict[str, Any], file: str) -> list[Finding]:
                 node, steps = parent.get(node), steps + 1
         for i, u in enumerate(sf.get("users") or []):
             rid = u.get("role_id")
-            if rid and rid[:15] not in parent:
+            if rid and key(rid) not in parent:
                 out.append(Finding(locate(data, ["salesforce", "users", i, "role_id"], Span(file)), "dangling-reference",
                                    f"salesforce.users[{i}].role_id: role {rid} is not in salesforce.roles"))
     groups = sf.get("public_groups")
     if isinstance(groups, list):
-        ids = {g["id"][:15] for g in groups}
+        ids = {key(g["id"]) for g in groups}
         for i, g in enumerate(groups):
             for j, m in enumerate(g.get("members") or []):
-                if m["type"] == "public_group" and m["id"][:15] not in ids:
+                if m["type"] == "public_group" and key(m["id"]) not in ids:
                     out.append(Finding(locate(data, ["salesforce", "public_groups", i, "members", j], Span(file)),
                                        "dangling-reference",
                                        f"salesforce.public_groups[{i}].members[{j}]: public group {m['id']} is not in salesforce.public_groups"))
@@ -341,7 +368,23 @@ def build_snapshot(data: Any, file: str) -> Snapshot:
 
 def load_snapshot(path: Path | str) -> Snapshot:
     p = Path(path)
-    return parse_snapshot(read_text(p, SNAPSHOT_LIMIT), str(p))
+    text = read_text(p, SNAPSHOT_LIMIT)
+    snap = parse_snapshot(text, str(p))
+    snap.file_sha256 = _bytes_sha256(p, text)
+    return snap
+
+
+def _bytes_sha256(path: Path, text: str) -> str:
+    """sha256 of the file's bytes as read (what `sha256sum` prints): the text read is exactly
+    its UTF-8 decoding, so encoding it gives the bytes back, with a byte-order mark the
+    reader may have dropped."""
+    raw = text.encode("utf-8")
+    bom = "\ufeff".encode("utf-8")
+    if not raw.startswith(bom):
+        with open(path, "rb") as fh:
+            if fh.read(len(bom)) == bom:
+                raw = bom + raw
+    return hashlib.sha256(raw).hexdigest()
 
 
 def _plain(value: Any) -> Any:

@@ -4,6 +4,7 @@ from __future__ import annotations
 from html import escape
 from typing import Any
 
+from .escape import safe_url
 from .summary import bu_label, summary, user_label
 
 _STYLE = """
@@ -74,8 +75,10 @@ def render_html(doc: dict[str, Any], **_: Any) -> str:
                 out.append("<div class='warnings'><b>Also changes:</b><ul>"
                            + "".join(f"<li>{escape(w)}</li>" for w in v["warnings"]) + "</ul></div>")
             for c in v["citations"]:
-                out.append(f"<p>Source: <a href='{escape(c['url'])}'>{escape(c['source_title'])} · {escape(c['section_title'])}</a>"
-                           f" <span class='basis'>(basis: {escape(c['basis'])})</span></p>")
+                label = f"{escape(c['source_title'])} · {escape(c['section_title'] or c['section'])}"
+                url = safe_url(c.get("url") or "")  # http(s) only: never a javascript: link
+                basis = f" <span class='basis'>(basis: {escape(c['basis'])})</span>" if c.get("basis") else ""
+                out.append((f"<p>Source: <a href='{escape(url)}'>{label}</a>" if url else f"<p>Source: {label}") + basis + "</p>")
             out.append("<div class='proofs'><b>Proof</b>")
             for fid in v["evidence"]:
                 out.append(_proof(fid, r))

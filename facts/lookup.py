@@ -1,0 +1,123 @@
+"""Finding the user or business unit a person named (`--user`, `--business-unit`, answers files).
+
+Usernames are unique in Salesforce (case-insensitively); emails and business-unit names are
+not. So an id is matched by its case-exact identity (facts/ids.py), a username wins over an
+email, and a name or email that several records share is ambiguous: every candidate is named,
+never the first one in file order. A failed lookup names the closest matches.
+"""
+from __future__ import annotations
+
+import difflib
+from typing import Any, Sequence
+
+from .ids import BadId, key, looks_like_id, to18
+
+
+class LookupProblem(ValueError):
+    """A name that matches nothing (with suggestions), several records, or is a malformed id."""
+
+
+class Ambiguous(LookupProblem):
+    """A name (an email, a business unit's name) that several records share."""
+
+
+def _label_user(u: dict[str, Any]) -> str:
+    return f"{u.get('username') or '(no username)'} ({u['id']})"
+
+
+def _label_bu(bu: dict[str, Any]) -> str:
+    return f"{bu.get('name') or '(no name)'} ({bu['id']})"
+
+
+def _id_matches(records: Sequence[dict[str, Any]], query: str) -> tuple[list[int], list[str]]:
+    """Indexes whose id is `query`, and (when none) ids equal to it but for letter case: the
+    query's case was likely changed, and the real id is the suggestion."""
+    try:
+        wanted = key(query)
+    except BadId as exc:
+        raise LookupProblem(str(exc)) from None
+    hits, near = [], []
+    for i, r in enumerate(records):
+        rid = r.get("id")
+        if not isinstance(rid, str):
+            continue
+        try:
+            k = key(rid)
+        except BadId:
+            continue
+        if k == wanted:
+            hits.append(i)
+        elif k.lower() == wanted.lower():
+            near.append(rid if len(query) == len(rid) else (to18(rid) if len(query) == 18 else k))
+    return hits, near
+
+
+def _ambiguous(what: str, query: str, labels: list[str], source: str) -> Ambiguous:
+    return Ambiguous(f"{what} {query!r} is ambiguous in {source}: it matches " + ", ".join(labels)
+                         + f"; name one by {'username or id' if what == 'user' else 'id'}")
+
+
+def _not_found(what: str, query: str, source: str, close: list[str]) -> LookupProblem:
+    hint = f"; did you mean: {', '.join(close)}?" if close else ""
+    return LookupProblem(f"{what} {query!r} is not in {source}{hint}")
+
+
+def find_user(users: Sequence[dict[str, Any]], query: str, source: str) -> int:
+    """The index of the user `query` names (username, email or id), or LookupProblem."""
+    q = query.strip()
+    if looks_like_id(q):
+        hits, near = _id_matches(users, q)
+        if len(hits) == 1:
+            return hits[0]
+        if hits:
+            raise _ambiguous("user", query, [_label_user(users[i]) for i in hits], source)
+        if near:
+            raise _not_found("user", query, source, near)
+    lowered = q.lower()
+    exact = [i for i, u in enumerate(users) if u.get("username") == q]
+    by_name = exact or [i for i, u in enumerate(users) if str(u.get("username") or "").lower() == lowered]
+    if len(by_name) == 1:
+        return by_name[0]
+    if by_name:
+        raise _ambiguous("user", query, [_label_user(users[i]) for i in by_name], source)
+    by_email = [i for i, u in enumerate(users) if str(u.get("email") or "").lower() == lowered]
+    if len(by_email) == 1:
+        return by_email[0]
+    if by_email:
+        raise _ambiguous("user", query, [_label_user(users[i]) for i in by_email], source)
+    names = [str(u.get("username")) for u in users if u.get("username")]
+    close = _closest(q, names)
+    return _raise(_not_found("user", query, source, close))
+
+
+def find_business_unit(units: Sequence[dict[str, Any]], query: str, source: str) -> int:
+    """The index of the business unit `query` names (id or name), or LookupProblem."""
+    q = query.strip()
+    near: list[str] = []
+    if looks_like_id(q):
+        hits, near = _id_matches(units, q)
+        if len(hits) == 1:
+            return hits[0]
+        if hits:
+            raise _ambiguous("business unit", query, [_label_bu(units[i]) for i in hits], source)
+    exact = [i for i, bu in enumerate(units) if bu.get("name") == query]
+    by_name = exact or [i for i, bu in enumerate(units) if str(bu.get("name") or "").strip().lower() == q.lower()]
+    if len(by_name) == 1:
+        return by_name[0]
+    if by_name:
+        raise _ambiguous("business unit", query, [_label_bu(units[i]) for i in by_name], source)
+    names = [str(bu.get("name")) for bu in units if bu.get("name")] + [str(bu["id"]) for bu in units]
+    return _raise(_not_found("business unit", query, source, near or _closest(q, names)))
+
+
+def _closest(query: str, names: list[str]) -> list[str]:
+    """Up to three names closest to `query`, compared without letter case."""
+    by_lower: dict[str, str] = {}
+    for n in names:
+        by_lower.setdefault(n.lower(), n)
+    close = difflib.get_close_matches(query.lower(), list(by_lower), n=3, cutoff=0.5)
+    return [by_lower[c] for c in close]
+
+
+def _raise(problem: LookupProblem) -> int:
+    raise problem
