@@ -19,6 +19,7 @@ from __future__ import annotations
 from typing import Any, Iterable
 
 from .facts import Fact, FactSet
+from .memo import MemoEvaluator, StatusMemo
 from .model import Ruleset
 from .run import _HOST_LOCK, Diagnosis, Engine, EngineError, _host, _Session
 from .status import Evaluator
@@ -76,11 +77,13 @@ class BatchEngine(Engine):
 
     scoped = True
 
-    def __init__(self, ruleset: Ruleset, *, check_agreement: bool = True, session_size: int = SESSION_SIZE):
+    def __init__(self, ruleset: Ruleset, *, check_agreement: bool = True, session_size: int = SESSION_SIZE,
+                 memo: bool = True):
         if not 1 <= session_size <= MAX_SESSION_SIZE:
             raise ValueError(f"session_size must be 1..{MAX_SESSION_SIZE}, not {session_size}")
         super().__init__(ruleset, check_agreement=check_agreement)
         self.session_size = session_size
+        self.memo = StatusMemo(self.compiled) if memo else None
         self._scopes: dict[int, _ScopedSession] = {}
 
     def _session_of(self, c: Any) -> _Session | None:
@@ -113,6 +116,7 @@ class BatchEngine(Engine):
             ids = DistinctIds([f"sid-{sid}"])  # durable-rules stores the session state under this id
             host, name = _host(), self.compiled.name
             work: list[tuple[_ScopedSession, Evaluator]] = []
+            memo = self.memo
             batch: list[dict[str, Any]] = []
             try:
                 for scope, factset in enumerate(factsets, 1):
@@ -126,8 +130,8 @@ class BatchEngine(Engine):
                         initial += eager
                         initial += self._demanded(session, initial)
                         session.new_facts = []
-                    work.append((session, Evaluator(self.compiled, initial, factset.known_lists,
-                                                    factset.list_paths, factset.pool)))
+                    args = (self.compiled, initial, factset.known_lists, factset.list_paths, factset.pool)
+                    work.append((session, MemoEvaluator(memo, *args) if memo is not None else Evaluator(*args)))
                     batch += [self._engine_fact(f, session) for f in initial]
                     batch += [self._marker(session, {"t": "__known", "list": n}) for n in sorted(factset.known_lists)]
                     batch.append(self._marker(session, {"t": "__stratum", "n": 0}))
