@@ -29,6 +29,8 @@ from .model import AnyOf, Condition, Ruleset
 from .run import _HOST_LOCK, _PLACEHOLDER, Diagnosis, EngineError, Firing, _host, _Session
 
 _ABSENT = ("absent",)
+MAX_CLASSES = 10_000  # per business unit: classes remembered (memory stays bounded in a large org)
+_SEEN_ONCE = object()  # a class met once: its derivations are kept only when it comes again
 
 
 @dataclass(frozen=True)
@@ -47,7 +49,7 @@ class ClassEngine(MemoEngine):
         # every derivation before every conclusion: same priority band and earlier in rule order
         self.shareable = bool(derive) and all(b.stratum == 0 for b in derive) and order == sorted(order)
         self._uses = _field_uses(derive)
-        self._classes: weakref.WeakKeyDictionary[FactPool, dict[tuple, _Derivation | None]] = weakref.WeakKeyDictionary()
+        self._classes: weakref.WeakKeyDictionary[FactPool, dict[tuple, Any]] = weakref.WeakKeyDictionary()
         # The same rules compiled again (durable-rules consumes a definition it registers), the
         # derive rules left out: durable-rules fires only conclusions for a class's later users.
         again = compile_ruleset(ruleset, self._action)
@@ -67,16 +69,21 @@ class ClassEngine(MemoEngine):
         if table is None:
             table = self._classes[factset.pool] = {}
         key = self._class_key(factset)
-        if key in table:
-            found = table[key]
-            if found is not None:
-                self.shared += 1
-                return self._conclude(factset, found)
-            self.fallbacks += 1
+        found = table.get(key)
+        if isinstance(found, _Derivation):
+            self.shared += 1
+            return self._conclude(factset, found)
+        if key in table and found is None:
+            self.fallbacks += 1  # its derivations do not come first in its trace
             return super().diagnose(factset)
         self.whole += 1
         d = super().diagnose(factset)
-        table[key] = _derivation_of(d)
+        # Most classes of a large org have one member (a user's own memberships, email...): the
+        # derivations (some KB each) are kept from a class's second member on, for its third.
+        if found is _SEEN_ONCE:
+            table[key] = _derivation_of(d)
+        elif len(table) < MAX_CLASSES:
+            table[key] = _SEEN_ONCE
         return d
 
     def _class_key(self, fs: FactSet) -> tuple:

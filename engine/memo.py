@@ -22,7 +22,7 @@ from .run import Engine
 from .status import UNDETERMINED, BranchStatus, Evaluator
 
 _ABSENT = object()
-MAX_ENTRIES = 200_000  # per pool: a bound on memory whatever the org (cleared when reached)
+MAX_ENTRIES = 20_000  # per pool: a bound on memory whatever the org (cleared when reached)
 
 _Plan = tuple[tuple[str, tuple[str, ...]], ...]  # (kind, fields the branch reads on it) per kind
 
@@ -86,7 +86,8 @@ class MemoEvaluator(Evaluator):
             status = super().evaluate_branch(branch)
             if len(self._table) >= MAX_ENTRIES:
                 self._table.clear()
-            self._table[key] = (status, facts)
+            # the representative's facts are kept only where they are needed: to relabel missing places
+            self._table[key] = (status, facts if status.status == UNDETERMINED and status.missing else None)
             return status
         self.memo.hits += 1
         status, rep_facts = found

@@ -214,19 +214,19 @@ def test_derivation_classes_are_shared_and_read_from_the_rules(ruleset, engine):
 
 
 def test_a_direct_assignment_makes_its_own_class(ruleset, engine):
-    """Two users of one role, one also assigned directly: the direct assignment is derived for
-    that user only (its id joins an assignment), never shared with the other."""
+    """Four users of one role, the second also assigned directly: the direct assignment is
+    derived for that user only (its id joins an assignment), never shared with the others; the
+    fourth reuses the class the first and third derived (kept from its second member on)."""
     data = {"snapshot_version": 1, "collected_at": "2026-11-28T10:00:00Z",
             "business_units": [{"id": "0Uv5e000000BU01AAA", "user_sync": {"enabled": True, "mode": "managed"},
                                 "user_groups": {"marketing": [{"type": "user", "id": USERS[1]}], "sales": []}}],
             "salesforce": {"roles": [{"id": ROLES[0], "name": "R", "parent_id": None}],
                            "users": [{"id": uid, "username": f"u{i}@x.example", "is_active": True, "profile": "P1",
-                                      "role_id": ROLES[0]} for i, uid in enumerate(USERS[:3])]}}
+                                      "role_id": ROLES[0]} for i, uid in enumerate(USERS[:4])]}}
     snap = parse_snapshot(json.dumps(data), "test.json", fmt="json")
     eng = ClassEngine(ruleset)
-    got = [eng.diagnose(snap.factset(u, 0, None)).to_json() for u in range(3)]
-    assert (eng.whole, eng.shared) == (2, 1)
-    assert [codes for codes in ({v["code"] for v in d["verdicts"]} for d in got)] == \
-        [{v["code"] for v in engine.diagnose(snap.factset(u, 0, None)).to_json()["verdicts"]} for u in range(3)]
+    got = [eng.diagnose(snap.factset(u, 0, None)).to_json() for u in range(4)]
+    assert (eng.whole, eng.shared) == (3, 1)
+    assert got == [engine.diagnose(snap.factset(u, 0, None)).to_json() for u in range(4)]
     assert "MANAGED_NOT_ASSIGNED" not in {v["code"] for v in got[1]["verdicts"]}
     assert "MANAGED_NOT_ASSIGNED" in {v["code"] for v in got[0]["verdicts"]} | {u["code"] for u in got[0]["undetermined"]}
