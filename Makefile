@@ -16,28 +16,39 @@ $(BIN)/python:
 
 $(STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet --upgrade pip setuptools wheel
-	$(BIN)/python -m pip install --quiet -e '.[test]'
+	@# -qq: setuptools' editable install prints an informational "Editable installation" notice
+	@# (a warning category); errors are still shown.
+	$(BIN)/python -m pip install -qq -e '.[test]'
 	touch $(STAMP)
 
 install: $(STAMP)
 
 # diagnose exits 1 when it finds a cause: that is the demo working, not failing.
 demo: $(STAMP)
+	@echo "== diagnose: why does asmith@acme.example not sync? (exit 1: something to act on)"
 	$(BIN)/syncdoctor diagnose --facts docs/examples/acme.yaml --user asmith@acme.example || [ $$? -eq 1 ]
+	@echo "== explain: the proof of MANAGED_NOT_ASSIGNED, down to the snapshot's facts"
 	$(BIN)/syncdoctor explain MANAGED_NOT_ASSIGNED --facts docs/examples/acme.yaml --user asmith@acme.example --business-unit 0Uv5e0000000001CAA
 
-# The HTML report is tested in Debian's headless chromium, driven through chromedriver.
+# The HTML report is tested in Debian's headless chromium, driven through chromedriver. When
+# they are missing, say what is installed and why before apt-get runs (as root, or via sudo).
+BROWSER_PACKAGES := chromium chromium-driver
 browser:
 	@if ! command -v chromium >/dev/null 2>&1 || ! command -v chromedriver >/dev/null 2>&1; then \
 		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+		echo "make test: the HTML report test (tests/cli/test_html_browser.py) runs in a real headless browser."; \
+		echo "Installing Debian's $(BROWSER_PACKAGES) with apt-get$${SUDO:+ through sudo} (with their dependencies:"; \
+		echo "about 26 packages, 120 MB). Install them yourself beforehand to skip this step."; \
 		$$SUDO env DEBIAN_FRONTEND=noninteractive apt-get update -q && \
-		$$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends chromium chromium-driver; \
+		echo "apt-get will install:" && \
+		$$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -s --no-install-recommends $(BROWSER_PACKAGES) | sed -n 's/^Inst \([^ ]*\).*/  \1/p' | tr '\n' ' ' && echo && \
+		$$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $(BROWSER_PACKAGES); \
 	fi
 
 test: $(STAMP) browser
 	$(BIN)/python -m pytest -q
 
-# The benchmark (docs/performance.md): 1k, 10k and 100k users, about half an hour on 2 CPUs.
+# The benchmark (docs/performance.md): 1k, 10k and 100k users, about an hour on 2 CPUs.
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run.py
 

@@ -5,9 +5,12 @@
     .venv/bin/python benchmarks/run.py --smoke --out /tmp/perf.md   # what CI runs (1k users)
 
 Measures, on synthetic orgs from `syncdoctor dev generate-org`:
-- single-user CLI latency, process start to output (median of several runs);
+- single-user CLI latency, process start to output (median of several runs), from the same
+  synthetic org written as JSON and as YAML;
 - `diagnose --all --format json` end to end: users/s and peak RSS (the whole process tree,
   sampled from /proc), with 1 and 2 worker processes;
+- `diagnose --all` in the other formats (text with 1 and 2 workers, markdown, HTML): every
+  format streams, so peak RSS should stay flat as the org grows;
 - in one process on the same workload: the engine alone, and the reference (the same rules by
   plain Python chaining on the status evaluator, no durable-rules), and their ratio;
 - cost against the depth of the role hierarchy.
@@ -56,10 +59,23 @@ def tree_rss_kb(pid: int) -> int:
     return total
 
 
-def timed(cmd: list[str]) -> tuple[float, int, int]:
+def own_cpu_seconds(pid: int) -> float:
+    """CPU seconds (user + system) of one process alone, not its children, from /proc."""
+    try:
+        with open(f"/proc/{pid}/stat") as fh:
+            fields = fh.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, IndexError):
+        return 0.0
+
+
+def timed(cmd: list[str], cpu: dict[str, float] | None = None) -> tuple[float, int, int]:
     """Wall seconds, peak RSS (KB) of the process tree, exit code. A run that fails (anything
-    but 0 or 1, "a cause was found") stops the benchmark: its time would mean nothing."""
-    peak = [0]
+    but 0 or 1, "a cause was found") stops the benchmark: its time would mean nothing.
+    `cpu`, when given, receives the CPU seconds of the main process alone ("main") and of the
+    whole tree ("total"): their ratio says how much of the work the worker processes carry,
+    which other load on the machine does not change (wall time it does)."""
+    peak, main_cpu = [0], [0.0]
     start = time.perf_counter()
     errors = tempfile.TemporaryFile()
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=errors, cwd=ROOT)
@@ -68,13 +84,17 @@ def timed(cmd: list[str]) -> tuple[float, int, int]:
     def sample() -> None:
         while not done.is_set():
             peak[0] = max(peak[0], tree_rss_kb(proc.pid))
+            main_cpu[0] = max(main_cpu[0], own_cpu_seconds(proc.pid))
             done.wait(0.05)
     t = threading.Thread(target=sample, daemon=True)
     t.start()
-    code = proc.wait()
+    _, status, usage = os.wait4(proc.pid, 0)  # the tree's CPU: the workers were reaped by the main process
+    code = proc.returncode = os.waitstatus_to_exitcode(status)
     wall = time.perf_counter() - start
     done.set()
     t.join()
+    if cpu is not None:
+        cpu.update(main=main_cpu[0], total=usage.ru_utime + usage.ru_stime)
     if code not in (0, 1):
         errors.seek(0)
         raise SystemExit(f"benchmark run failed (exit {code}): {' '.join(cmd)}\n{errors.read().decode(errors='replace')[-2000:]}")
@@ -82,6 +102,7 @@ def timed(cmd: list[str]) -> tuple[float, int, int]:
 
 
 def generate(users: int, path: Path, depth: int = 10) -> None:
+    """A synthetic org; the extension of `path` (.json or .yaml) picks the format."""
     subprocess.run(CLI + ["dev", "generate-org", "--users", str(users), "--seed", "1", "--depth", str(depth),
                           "--out", str(path)], check=True, cwd=ROOT)
 
@@ -206,14 +227,21 @@ def main() -> int:
     example = ROOT / "docs" / "examples" / "acme.yaml"
     runs = [timed(CLI + ["diagnose", "--facts", str(example), "--user", "asmith@acme.example", "--format", "json"])[0]
             for _ in range(args.repeats)]
-    latency.append(f"| example snapshot (docs/examples/acme.yaml) | {statistics.median(runs):.2f} s |")
+    latency.append(f"| example snapshot (docs/examples/acme.yaml) | | {statistics.median(runs):.2f} s |")
 
+    format_rows: list[str] = []
     for n in args.sizes:
         org = work / f"org-{n}.json"
         generate(n, org)
-        runs = [timed(CLI + ["diagnose", "--facts", str(org), "--user", "user1@synthetic.example", "--format", "json"])[0]
-                for _ in range(args.repeats)]
-        latency.append(f"| {n:,}-user snapshot | {statistics.median(runs):.2f} s |")
+        yaml_org = work / f"org-{n}.yaml"
+        generate(n, yaml_org)
+        walls = []
+        for snap in (org, yaml_org):
+            reps = 1 if n >= 100000 and snap is yaml_org else args.repeats
+            runs = [timed(CLI + ["diagnose", "--facts", str(snap), "--user", "user1@synthetic.example", "--format", "json"])[0]
+                    for _ in range(reps)]
+            walls.append(statistics.median(runs))
+        latency.append(f"| {n:,}-user snapshot | {walls[0]:.2f} s | {walls[1]:.2f} s ({walls[1] / walls[0]:.1f}×) |")
         for jobs in (1, 2):
             reps = 1 if n >= 100000 else min(3, args.repeats)
             results = [timed(CLI + ["diagnose", "--facts", str(org), "--all", "--format", "json", "--jobs", str(jobs),
@@ -221,6 +249,12 @@ def main() -> int:
             wall = statistics.median(r[0] for r in results)
             peak = max(r[1] for r in results)
             rows.append(f"| {n:,} | {jobs} | {wall:.1f} s | {n / wall:,.0f} | {peak / 1024:,.0f} MB |")
+        for fmt, jobs in (("text", 1), ("text", 2), ("markdown", 1), ("html", 1)):
+            cpu: dict[str, float] = {}
+            wall, peak, _ = timed(CLI + ["diagnose", "--facts", str(org), "--all", "--format", fmt, "--jobs", str(jobs),
+                                         "--out", str(work / f"result.{fmt}")], cpu)
+            share = cpu["main"] / cpu["total"] if cpu["total"] else 0
+            format_rows.append(f"| {n:,} | {fmt} | {jobs} | {wall:.1f} s | {n / wall:,.0f} | {peak / 1024:,.0f} MB | {share:.0%} |")
         limit = min(n, 2000)
         engine_rate, reference_rate, count = in_process(org, limit)
         rows.append(f"| {n:,} (in process, {count:,} diagnoses) | engine alone | | {engine_rate / 2:,.0f} "
@@ -261,8 +295,10 @@ def main() -> int:
         "",
         "## Single-user diagnosis, process start to output (median)",
         "",
-        "| snapshot | wall |",
-        "|---|---|",
+        "The same synthetic org written as JSON and as YAML (`dev generate-org --out org.json / org.yaml`).",
+        "",
+        "| snapshot | JSON | YAML (× JSON) |",
+        "|---|---|---|",
         *latency,
         "",
         "## Whole-org scan: `diagnose --all --format json --jobs N` (full trace kept in the output)",
@@ -270,6 +306,16 @@ def main() -> int:
         "| users | jobs | wall (median) | users/s | peak RSS (process tree) |",
         "|---|---|---|---|---|",
         *rows,
+        "",
+        "## Whole-org scan in the other formats: `diagnose --all --format F --jobs N` (one run each)",
+        "",
+        "Every format streams (one result at a time, the summary last), so peak RSS should not grow with the org. "
+        "The worker processes diagnose and render; the last column is the main process's share of the CPU time "
+        "(reading the snapshot, writing the output): the rest is what `--jobs N` spreads over N processes.",
+        "",
+        "| users | format | jobs | wall | users/s | peak RSS (process tree) | main process share of CPU |",
+        "|---|---|---|---|---|---|---|",
+        *format_rows,
         "",
         "## Engines side by side (issue 17; one process, the same diagnoses, CPU time, median of 3 interleaved runs)",
         "",

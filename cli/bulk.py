@@ -1,7 +1,12 @@
 """Whole-org scans (`diagnose --all`): diagnosed in worker processes (`--jobs N`; durable-rules
-holds the GIL, so processes, not threads), which also contains a crash of its C core. As JSON
-the results are streamed to the output as they come, one compact object per line inside
-`results`, so memory does not grow with the number of users.
+holds the GIL, so processes, not threads), which also contains a crash of its C core. In every
+format the results are streamed to the output as they come (JSON: one compact object per line
+inside `results`; text, markdown, HTML: one section per result, the summary last), so memory
+does not grow with the number of users. Each worker also renders its results in the output
+format, so rendering runs in parallel with `--jobs N` too.
+
+Resources: `results()` owns the worker processes (shut down in its `finally`); the output file
+is owned by `common.open_output` (a temporary file renamed into place only on success).
 
 Each forked worker builds its own engine on its own durable-rules host (engine/run.py resets
 the host after a fork). The output is the same bytes whatever N is (results keep the users'
@@ -9,13 +14,12 @@ order)."""
 from __future__ import annotations
 
 import contextlib
-import json
 import multiprocessing
 import signal
 from collections import deque
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from typing import Any, Callable, Iterator, TextIO
+from typing import Any, Callable, Iterator, NamedTuple, TextIO
 
 from syncdoctor.engine.model import Ruleset
 from syncdoctor.engine.classes import ClassEngine
@@ -23,7 +27,8 @@ from syncdoctor.engine.run import Engine
 from syncdoctor.facts.snapshot import Snapshot
 
 from . import service
-from .formats.escape import json_text  # C1 and bidi controls as \u escapes
+from .formats import Stream
+from .formats.words import Summary, needs_action, summary_pairs
 from .outputs import reset_signals_in_child
 
 CHUNK = 200  # users per task handed to a worker
@@ -31,7 +36,15 @@ CHUNK = 200  # users per task handed to a worker
 _worker: dict[str, Any] = {}
 
 
-def _work(task: tuple[int, int]) -> list[tuple[str, bool, list[list[dict[str, Any]]]]]:
+class Row(NamedTuple):
+    """One (user, business unit) diagnosed, as a worker hands it back: small and already rendered."""
+    text: str  # the result in the output format
+    action: bool  # a verdict to act on (formats.words.ACTIONABLE): exit 1, kept by --only-problems
+    undetermined: list[dict[str, Any]]  # for the questions at the end
+    pairs: list[tuple[str, str]]  # (business unit, code) per verdict, for the summary
+
+
+def _work(task: tuple[int, int]) -> list[Row]:
     """In a worker: diagnose users [start, stop) in every selected business unit."""
     start, stop = task
     # derivations shared per class and statuses per signature (engine/classes.py): same results
@@ -43,14 +56,12 @@ def _work(task: tuple[int, int]) -> list[tuple[str, bool, list[list[dict[str, An
     return out
 
 
-def _diagnose_user(eng: Engine, snapshot: Snapshot, ui: int, bus: list[int], symptom: str | None):
+def _diagnose_user(eng: Engine, snapshot: Snapshot, ui: int, bus: list[int], symptom: str | None) -> list[Row]:
+    render: Callable[[dict[str, Any]], str] = _worker["render"]
     rows = []
     for bi in bus:
-        d = eng.diagnose(snapshot.factset(ui, bi, symptom))
-        result = d.to_json()
-        cause = any(v["kind"] == "cause" for v in result["verdicts"])
-        rows.append((json_text(json.dumps(result, sort_keys=True, ensure_ascii=False, separators=(",", ":"))), cause,
-                     [result["undetermined"]]))
+        result = eng.diagnose(snapshot.factset(ui, bi, symptom)).to_json()
+        rows.append(Row(render(result), needs_action(result), result["undetermined"], summary_pairs(result)))
     return rows
 
 
@@ -62,14 +73,15 @@ class WorkerCrashed(Exception):
         self.user_index, self.bu_index, self.signal_name = user_index, bu_index, signal_name
 
 
-def results(ruleset: Ruleset, snapshot: Snapshot, sel: service.Selection, symptom: str | None,
-            jobs: int, progress: Callable[[int], None] | None = None) -> Iterator[tuple[str, bool, list[list[dict[str, Any]]]]]:
-    """(result as compact JSON, has a cause, undetermined lists), in user order, computed in
-    `jobs` worker processes so that a crash of the C core cannot take the whole scan with it
+def results(ruleset: Ruleset, snapshot: Snapshot, sel: service.Selection, symptom: str | None, jobs: int,
+            render: Callable[[dict[str, Any]], str], progress: Callable[[int], None] | None = None) -> Iterator[Row]:
+    """Rows in user order, each result rendered by `render` in the worker, computed in `jobs`
+    worker processes so that a crash of the C core cannot take the whole scan with it
     unexplained: the chunk that broke a worker is re-run one (user, BU) per process to name
-    the input that crashes (WorkerCrashed)."""
+    the input that crashes (WorkerCrashed). Nothing starts before the first row is asked for."""
     _worker.clear()
-    _worker.update(ruleset=ruleset, snapshot=snapshot, users=sel.users, business_units=sel.business_units, symptom=symptom)
+    _worker.update(ruleset=ruleset, snapshot=snapshot, users=sel.users, business_units=sel.business_units, symptom=symptom,
+                   render=render)
     tasks = [(i, min(i + CHUNK, len(sel.users))) for i in range(0, len(sel.users), CHUNK)]
     context = multiprocessing.get_context("fork")
     window = max(2, 2 * jobs)  # tasks in flight: bounds the results waiting to be written
@@ -129,28 +141,22 @@ def _one(pos: int, bi: int) -> None:
     eng.diagnose(_worker["snapshot"].factset(_worker["users"][pos], bi, _worker["symptom"]))
 
 
-def write_stream(sink: TextIO, header: dict[str, Any], rows: Iterator[tuple[str, bool, list[list[dict[str, Any]]]]],
-                 only_problems: bool, trailer: Callable[[list[list[dict[str, Any]]]], dict[str, Any]]) -> bool:
-    """The result document: header keys (sorted), then `results`, one per line, then the keys
-    `trailer` computes from the distinct undetermined entries (the questions). Returns whether
-    any cause was found."""
-    sink.write("{\n")
-    for key in sorted(header):
-        sink.write(f"  {json.dumps(key)}: {json_text(json.dumps(header[key], sort_keys=True, ensure_ascii=False))},\n")
-    sink.write('  "results": [')
-    first, any_cause = True, False
+def write_stream(sink: TextIO, stream: Stream, header: dict[str, Any], rows: Iterator[Row], only_problems: bool,
+                 trailer: Callable[[list[dict[str, Any]]], dict[str, Any]]) -> bool:
+    """The whole output, written as rows come: the stream's beginning, each row (all, or with
+    --only-problems those with something to act on), then its end, with the summary counts and
+    the keys `trailer` computes from the distinct undetermined entries (the questions). Returns
+    whether any result has something to act on."""
+    sink.write(stream.begin(header))
+    any_action, summary = False, Summary()
     seen: dict[tuple, dict[str, Any]] = {}  # distinct undetermined entries: enough for the questions
-    for text, cause, und in rows:
-        any_cause |= cause
-        for entries in und:
-            for u in entries:
-                seen.setdefault((u["rule"], tuple(u["missing"])), u)
-        if only_problems and not cause:
+    for row in rows:
+        any_action |= row.action
+        for u in row.undetermined:
+            seen.setdefault((u["rule"], tuple(u["missing"])), u)
+        if only_problems and not row.action:
             continue
-        sink.write(("\n    " if first else ",\n    ") + text)
-        first = False
-    sink.write("\n  ]" if not first else "]")
-    for key, value in trailer([list(seen.values())]).items():
-        sink.write(f",\n  {json.dumps(key)}: {json_text(json.dumps(value, sort_keys=True, ensure_ascii=False))}")
-    sink.write("\n}\n")
-    return any_cause
+        sink.write(stream.joiner(summary.results == 0) + row.text)
+        summary.add(row.pairs)
+    sink.write(stream.end(summary, trailer(list(seen.values()))))
+    return any_action

@@ -5,7 +5,7 @@ import os
 import sys
 from enum import Enum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, ContextManager, Iterator, Optional, TextIO
+from typing import TYPE_CHECKING, Annotated, ContextManager, Iterable, Iterator, Optional, TextIO
 
 import typer
 from rich.console import Console
@@ -17,8 +17,9 @@ if TYPE_CHECKING:
 
 EXIT_OK, EXIT_CAUSE, EXIT_USAGE, EXIT_COLLECT, EXIT_INTERNAL = 0, 1, 2, 3, 4
 
-EXIT_CODES_HELP = ("Exit codes: 0 ran (no cause found), 1 at least one cause found, 2 bad input or usage, "
-                   "3 collection failed, 4 internal error, 130/143/129 stopped by Ctrl-C/SIGTERM/SIGHUP.")
+EXIT_CODES_HELP = ("Exit codes: 0 ran, nothing to act on; 1 something to act on (diagnose: a cause or a remedy; "
+                   "audit verify: the record was altered or not trusted; replay: the result differs); 2 bad input or usage; "
+                   "3 collection failed; 4 internal error; 130/143/129 stopped by Ctrl-C/SIGTERM/SIGHUP.")
 
 RulesOption = Annotated[Optional[Path], typer.Option("--rules", help="Rules directory (default: the rules shipped with syncdoctor).",
                                                      file_okay=False)]
@@ -50,9 +51,8 @@ def check_symptom(ruleset: "Ruleset", symptom: Optional[str]) -> Optional[str]:
     """The symptom when the rules know it; otherwise a usage error naming the choices."""
     if symptom is None or symptom in ruleset.symptom_ids:
         return symptom
-    from syncdoctor.engine.schemas import suggest
-    raise fail(f"--symptom {symptom!r} is not a symptom of these rules{suggest(symptom, ruleset.symptom_ids)}; "
-               f"choose one of: {', '.join(ruleset.symptom_ids)}")
+    raise fail(f"--symptom {symptom!r} is not a symptom of these rules{did_you_mean(symptom, ruleset.symptom_ids)} "
+               f"(choose one of: {', '.join(ruleset.symptom_ids)})")
 
 
 class Format(str, Enum):
@@ -60,6 +60,14 @@ class Format(str, Enum):
     json = "json"
     markdown = "markdown"
     html = "html"
+
+
+def did_you_mean(value: str, choices: Iterable[object]) -> str:
+    """'; did you mean X?' naming the closest choice, or ''. For any option or prompt with a
+    closed list of answers, wherever the list comes from."""
+    from syncdoctor.engine.words import closest
+    best = closest(value, choices)
+    return f"; did you mean {best!r}?" if best else ""
 
 
 def err_console() -> Console:

@@ -4,7 +4,7 @@ from __future__ import annotations
 import json
 import os
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated, Callable, Iterator, Optional
 
 import typer
 from rich.progress import Progress
@@ -12,7 +12,8 @@ from rich.progress import Progress
 from . import org, outputs, service
 from .common import (EXIT_CAUSE, EXIT_CODES_HELP, EXIT_INTERNAL, EXIT_OK, Format, RulesOption, SymptomOption, check_symptom, color_wanted,
                      err_console, fail, open_output, write_output)
-from .formats import render
+from . import formats
+from .formats.words import needs_action
 
 
 def diagnose(
@@ -23,7 +24,7 @@ def diagnose(
     business_unit: Annotated[Optional[str], typer.Option("--business-unit", help="Only this business unit (id or name).")] = None,
     fmt: Annotated[Format, typer.Option("--format", help="Output format.")] = Format.text,
     out: Annotated[Optional[Path], typer.Option("--out", help="Write the report to this file instead of stdout.", dir_okay=False)] = None,
-    only_problems: Annotated[bool, typer.Option("--only-problems", help="With --all: keep only users with a cause.")] = False,
+    only_problems: Annotated[bool, typer.Option("--only-problems", help="With --all: keep only results with something to act on (a cause or a remedy).")] = False,
     audit: Annotated[Optional[Path], typer.Option("--audit", help="Also write an audit record (JSON) to this file.", dir_okay=False)] = None,
     audit_key: Annotated[Optional[Path], typer.Option("--audit-key", help="Sign the audit record with this private key "
                                                       "(`syncdoctor audit keygen`).", dir_okay=False)] = None,
@@ -55,8 +56,8 @@ def diagnose(
     if (facts is None) == (not from_org):
         raise fail("give either --facts FILE or --org (with login options), not both" if facts else
                    "say where the facts come from: --facts FILE, or --org with login options")
-    # A whole-org scan runs in worker processes (a crash names its input); as JSON without an
-    # audit record it is streamed (memory flat in the number of users).
+    # A whole-org scan runs in worker processes (a crash names its input); without an audit
+    # record it is streamed in every format (memory flat in the number of users).
     scan = all_users and not ask
     if jobs > 1 and not scan:
         raise fail("--jobs works with --all (without --ask)")
@@ -107,13 +108,13 @@ def diagnose(
         from .audit import audit_record
         write_output(service_json(audit_record(doc, snapshot, key, selection)), audit, private=True)
     if only_problems:
-        doc["results"] = [r for r in doc["results"] if any(v["kind"] == "cause" for v in r["verdicts"])]
+        doc["results"] = [r for r in doc["results"] if needs_action(r)]
     options = {"color": color_wanted() and out is None} if fmt is Format.text else {}
     if fmt is Format.text and all_users:
         options["show_summary"] = True
-    write_output(render(fmt.value, doc, **options), out)
+    write_output(formats.render(fmt.value, doc, **options), out)
     org.report_questions(questions, snapshot.data)
-    raise typer.Exit(EXIT_CAUSE if service.has_cause(doc) else EXIT_OK)
+    raise typer.Exit(EXIT_CAUSE if service.has_action(doc) else EXIT_OK)
 
 
 def _scan(ruleset, data, source_name, business_unit, sym, answers, resolve_users, out, only_problems, jobs,  # type: ignore[no-untyped-def]
@@ -133,36 +134,38 @@ def _scan(ruleset, data, source_name, business_unit, sym, answers, resolve_users
     del header["results"]
     questions: list[consult.Question] = []
 
-    def trailer(undetermined: list[list[dict]]) -> dict:
-        questions.extend(consult.questions_for(undetermined, ruleset))
+    def trailer(undetermined: list[dict]) -> dict:
+        questions.extend(consult.questions_for([undetermined], ruleset))
         return {"questions": [q.to_json(snapshot.data) for q in questions]}
+    options = {"color": color_wanted() and out is None, "show_summary": True} if fmt is Format.text else {}
     try:
         with Progress(console=err_console(), transient=True, disable=len(sel.users) <= 200) as progress:
             task = progress.add_task("diagnosing", total=len(sel.users))
-            rows = bulk.results(ruleset, snapshot, sel, sym, jobs, lambda n: progress.advance(task, n))
-            if fmt is Format.json and audit is None:
+
+            def rows(render: Callable[[dict], str]) -> Iterator[bulk.Row]:
+                return bulk.results(ruleset, snapshot, sel, sym, jobs, render, lambda n: progress.advance(task, n))
+            if audit is None:  # streamed, whatever the format: memory stays flat
+                sink_format = formats.stream(fmt.value, **options)
                 with open_output(out) as sink:
-                    cause = bulk.write_stream(sink, header, rows, only_problems, trailer)
-            else:
+                    action = bulk.write_stream(sink, sink_format, header, rows(sink_format.result), only_problems, trailer)
+            else:  # the audit record is one document over every result: kept whole
                 results, seen = [], []
-                for text, _, und in rows:
-                    results.append(json.loads(text))
-                    seen.extend(x for x in und if x)
+                for row in rows(formats.stream("json").result):
+                    results.append(json.loads(row.text))
+                    seen.extend(row.undetermined)
                 doc = dict(header, results=results, **trailer(seen))
-                if audit is not None:
-                    from .audit import audit_record
-                    if loaded is not None:  # the file as read, before any answers were applied
-                        snapshot.file_sha256 = loaded.file_sha256
-                    write_output(service_json(audit_record(doc, snapshot, *signing)), audit, private=True)
-                cause = service.has_cause(doc)
+                from .audit import audit_record
+                if loaded is not None:  # the file as read, before any answers were applied
+                    snapshot.file_sha256 = loaded.file_sha256
+                write_output(service_json(audit_record(doc, snapshot, *signing)), audit, private=True)
+                action = service.has_action(doc)
                 if only_problems:
-                    doc["results"] = [r for r in doc["results"] if any(v["kind"] == "cause" for v in r["verdicts"])]
-                options = {"color": color_wanted() and out is None, "show_summary": True} if fmt is Format.text else {}
-                write_output(render(fmt.value, doc, **options), out)
+                    doc["results"] = [r for r in doc["results"] if needs_action(r)]
+                write_output(formats.render(fmt.value, doc, **options), out)
     except bulk.WorkerCrashed as exc:
         raise fail(_crash_report(exc, snapshot, ruleset, sym), EXIT_INTERNAL) from None
     org.report_questions(questions, snapshot.data)
-    raise typer.Exit(EXIT_CAUSE if cause else EXIT_OK)
+    raise typer.Exit(EXIT_CAUSE if action else EXIT_OK)
 
 
 def _crash_report(exc, snapshot, ruleset, sym) -> str:  # type: ignore[no-untyped-def]

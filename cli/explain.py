@@ -10,9 +10,10 @@ from rich.console import Console
 from rich.tree import Tree
 
 from syncdoctor.engine.facts import Fact
-from syncdoctor.engine.model import Condition, Rule
+from syncdoctor.engine.model import Condition, Pattern, Rule
 from syncdoctor.engine.run import Diagnosis, Engine
 from syncdoctor.engine.status import FIRED, T, F, Evaluator
+from syncdoctor.engine.words import plain, plural
 
 from . import service
 from .formats.escape import term as escape  # controls made visible, markup escaped
@@ -29,8 +30,7 @@ def _rel(path: str) -> str:
 
 
 def _values(fact: Fact) -> str:
-    return ", ".join(f"{k}={v!r}" if isinstance(v, str) else f"{k}={str(v).lower() if isinstance(v, bool) else v}"
-                     for k, v in fact.values.items())
+    return ", ".join(f"{k}={v!r}" if isinstance(v, str) else f"{k}={plain(v)}" for k, v in fact.values.items())
 
 
 def _source_words(origin: dict[str, Any]) -> str:
@@ -74,7 +74,22 @@ def _firing_tree(tree: Tree, firing_id: str, d: Diagnosis, eng: Engine, depth: i
     branch = rule.branches()[firing.branch]
     for p in branch:
         if p.negated:
-            node.add(f"and no [italic]{p.fact}[/italic] matched (that list is complete for this diagnosis)")
+            node.add(escape(_absent(p, eng)))
+
+
+def _absent(p: Pattern, eng: Engine) -> str:
+    """A negated condition that held, in plain words: what was looked for and why its absence
+    is known (unknown is never false: the rule fires only when the lists that would show it
+    are complete)."""
+    return f"and {_nothing_shows(p, eng)}: the snapshot's lists that would show it are complete"
+
+
+def _nothing_shows(p: Pattern, eng: Engine) -> str:
+    """'nothing shows that <the fact's description> (where ...)', from the vocabulary."""
+    fd = eng.ruleset.vocabulary.facts.get(p.fact)
+    what = fd.description.rstrip(".") if fd else f"a {p.fact} fact"
+    where = _describe(p.conditions)
+    return f"nothing shows that {what[:1].lower() + what[1:]}{' (' + where + ')' if where else ''}"
 
 
 def _why_not(console: Console, rule: Rule, d: Diagnosis, eng: Engine) -> None:
@@ -102,11 +117,11 @@ def _why_not(console: Console, rule: Rule, d: Diagnosis, eng: Engine) -> None:
                 matching = [c for c in cands if isinstance(c, Fact) and all(ev._cond(x, c, binding).value == T for x in p.conditions)]
                 unknown = [c for c in cands if not isinstance(c, Fact)]
                 if matching:
-                    rows.append((F, f"no {p.fact} {_describe(p.conditions)}", f"found {matching[0].fid}: {_values(matching[0])}"))
+                    rows.append((F, _nothing_shows(p, eng), f"found {matching[0].fid}: {_values(matching[0])}"))
                 elif unknown:
-                    rows.append(("unknown", f"no {p.fact} {_describe(p.conditions)}", "unknown: " + ", ".join(sorted(unknown[0].missing))))
+                    rows.append(("unknown", _nothing_shows(p, eng), "unknown: " + ", ".join(sorted(unknown[0].missing))))
                 else:
-                    rows.append((T, f"no {p.fact} {_describe(p.conditions)}", "none found"))
+                    rows.append((T, _nothing_shows(p, eng), "none found"))
                 continue
             if best is None:
                 unknown = [c for c in cands if not isinstance(c, Fact)]
@@ -121,7 +136,7 @@ def _why_not(console: Console, rule: Rule, d: Diagnosis, eng: Engine) -> None:
                 found = fact.values.get(c.field, "unknown") if isinstance(c, Condition) else "-"
                 if isinstance(c, Condition) and c.field not in fact.values:
                     found = f"unknown ({fact.path_of(c.field)})"
-                rows.append((t.value, f"{p.alias}.{c.field if isinstance(c, Condition) else '(any of)'} {_wanted(c)}", f"found {found}"))
+                rows.append((t.value, f"{p.alias}.{c.field if isinstance(c, Condition) else '(any of)'} {_wanted(c)}", f"found {plain(found)}"))
         held = sum(r[0] == T for r in rows)
         console.print(f"  {held} of {len(rows)} conditions hold")
         order = {T: 0, "unknown": 1, F: 2}
@@ -139,7 +154,7 @@ def _wanted(c: Any) -> str:
         return "one of " + ", ".join(map(str, c.value))
     if c.op in ("is_unknown", "is_known"):
         return c.op.replace("_", " ")
-    return f"{c.op.replace('_', ' ')} {str(c.value).lower() if isinstance(c.value, bool) else c.value}"
+    return f"{c.op.replace('_', ' ')} {plain(c.value)}"
 
 
 def _describe(conds: Any) -> str:
@@ -188,7 +203,7 @@ def explain(
                 _firing_tree(tree, f.id, d, eng)
             console.print(tree)
         elif d.statuses[rule.id].status == FIRED:
-            console.print(f"{rule.id} fired here ({len(firings)} match(es)); run without --why-not for its proof")
+            console.print(f"{rule.id} fired here ({plural(len(firings), 'match', 'matches')}); run without --why-not for its proof")
         elif why_not:
             _why_not(console, rule, d, eng)
         else:

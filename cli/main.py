@@ -3,7 +3,7 @@ a message and an exit code, never a traceback."""
 from __future__ import annotations
 
 import sys
-from typing import Annotated
+from typing import Annotated, Any
 
 # Importing syncdoctor.engine first checks the Python version (one line, exit 2) before
 # anything loads durable-rules' C extension.
@@ -11,16 +11,61 @@ from syncdoctor.engine.findings import FindingError
 from syncdoctor.engine.run import EngineError
 
 import typer
+import typer._click as click
+from typer.core import TyperGroup
 
 from . import audit, dev, facts_cmd, rules_cmd
 from .formats.escape import visible
-from .common import EXIT_CODES_HELP, EXIT_INTERNAL, EXIT_USAGE, err_console, report_findings
+from .common import EXIT_CODES_HELP, EXIT_INTERNAL, EXIT_USAGE, did_you_mean, err_console, report_findings
 from .diagnose import diagnose
 from .explain import explain
 from .service import TOOL_VERSION
 
+
+class RootGroup(TyperGroup):
+    """The root command, with two fixes that hold for every subcommand, present and future:
+    a plain flag shows no `<bool>` in --help (it takes no value), and a value outside an
+    option's choices gets the closest choice named."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        _plain_flags(self)
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except typer.BadParameter as exc:
+            _name_closest_choice(exc)
+            raise
+
+
+def _plain_flags(command: click.Command) -> None:
+    """An empty metavar for every on/off flag (the help option too): typer would print `<bool>`."""
+    params = list(command.params)
+    help_option = command.get_help_option(click.Context(command, **(command.context_settings or {})))
+    for param in params + ([help_option] if help_option is not None else []):
+        if getattr(param, "is_flag", False) and not getattr(param, "count", False):
+            param.metavar = ""
+    for sub in getattr(command, "commands", {}).values():
+        _plain_flags(sub)
+
+
+def _name_closest_choice(exc: typer.BadParameter) -> None:
+    """Rewrite "Value error, 'x' is not one of ..." (typer's words) as plain words with a
+    did-you-mean, reading the choices from the option itself."""
+    desc = getattr(exc.param, "type_descriptor", None)
+    choices = [getattr(c, "value", c) for c in (getattr(desc, "choices", None) or [])]
+    cause = exc.__cause__
+    errors = cause.errors() if cause is not None and hasattr(cause, "errors") else []
+    if not choices or not errors:
+        return
+    value = str(errors[0].get("input"))
+    exc.message = f"{value!r} is not one of {', '.join(map(str, choices))}" + (did_you_mean(value, choices) or ".")
+
+
 app = typer.Typer(
     name="syncdoctor",
+    cls=RootGroup,
     help=("Troubleshoot Account Engagement (Pardot) User Sync from the facts of an org, with the cause, "
           "the remedy and the Knowledge article section each comes from.\n\n"
           "Example: syncdoctor diagnose --facts org.yaml --user jdoe@acme.example --symptom not-syncing\n\n"

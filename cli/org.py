@@ -19,7 +19,7 @@ if TYPE_CHECKING:  # the collectors (simple-salesforce, requests) load only when
     from syncdoctor.facts.http import Secrets
 
 from . import service
-from .common import EXIT_COLLECT, EXIT_USAGE, err_console, fail
+from .common import EXIT_COLLECT, EXIT_USAGE, did_you_mean, err_console, fail
 from .formats.escape import term, visible
 
 T = TypeVar("T")
@@ -143,7 +143,7 @@ def _choose(label: str, choices: list[str]) -> str:
         picked = [c for c in choices if c.lower() == raw] or [c for c in choices if c.lower().startswith(raw) and raw]
         if len(picked) == 1:
             return picked[0]
-        err_console().print(f"  one of: {visible(', '.join(choices))}", markup=False)
+        err_console().print(visible(f"  {raw!r} is not one of: {', '.join(choices)}{did_you_mean(raw, choices)}"), markup=False)
 
 
 def consult_and_diagnose(eng: Engine, data: dict[str, Any], file: str, *, user: str | None, all_users: bool,

@@ -12,6 +12,7 @@ import yaml
 from syncdoctor.engine.findings import Severity
 from syncdoctor.engine.ruleset import default_rules_dir, load_ruleset, require_ruleset
 from syncdoctor.engine.run import Engine
+from syncdoctor.engine.words import plural
 
 from . import scenarios
 from .common import EXIT_OK, EXIT_USAGE, fail, report_findings, write_output
@@ -54,9 +55,9 @@ def validate(directory: DirArg = None,
             typer.echo(str(f))
         if not errors:
             n = len(ruleset.rules) if ruleset else 0
-            typer.echo(f"ok: {n} rules, {len(findings)} warnings")
+            typer.echo(f"ok: {plural(n, 'rule')}, {plural(len(findings), 'warning')}")
         else:
-            typer.echo(f"{len(errors)} errors, {len(findings) - len(errors)} warnings")
+            typer.echo(f"{plural(len(errors), 'error')}, {plural(len(findings) - len(errors), 'warning')}")
     raise typer.Exit(1 if errors else EXIT_OK)
 
 
@@ -82,7 +83,7 @@ def lock(directory: DirArg = None) -> None:
             "# Written by `syncdoctor rules lock`: each rule's version and the hash of its logic.\n"
             + yaml.safe_dump({"rules": entries}, sort_keys=True))
     write_output(text, root / "rules.lock")
-    typer.echo(f"locked {len(entries)} rules")
+    typer.echo(f"locked {plural(len(entries), 'rule')}")
 
 
 def _recheck(ruleset):
@@ -255,7 +256,7 @@ def show(rule_id: Annotated[str, typer.Argument(help="A rule id or conclusion co
     eng = Engine(rs)
     results, _ = scenarios.run_cases(eng, scenarios.case_files(root, rs.case_paths))
     covering = [r for r in results if rule.id in r.fired_rules]
-    typer.echo(f"  covered by {len(covering)} case(s):")
+    typer.echo(f"  covered by {plural(len(covering), 'case')}:")
     for r in covering:
         typer.echo(f"    - {r.name} ({Path(r.file).name}:{r.line})")
 

@@ -125,6 +125,8 @@ def _bad_input(exc: FindingError) -> None:
     raise typer.Exit(EXIT_USAGE) from None
 
 
-def has_cause(doc: dict[str, Any]) -> bool:
-    return any(v["kind"] == "cause" for r in doc["results"] for v in r["verdicts"])
+def has_action(doc: dict[str, Any]) -> bool:
+    """Some result has a verdict to act on (a cause or a remedy): `diagnose` then exits 1."""
+    from .formats.words import needs_action
+    return any(needs_action(r) for r in doc["results"])
 

@@ -21,11 +21,11 @@ from typing import Any, Iterable
 from .facts import Fact, FactSet
 from .memo import MemoEvaluator, StatusMemo
 from .model import Ruleset
-from .run import _HOST_LOCK, Diagnosis, Engine, EngineError, _host, _Session
+from .run import _HOST_LOCK, Diagnosis, Engine, EngineError, _host, _Session, engine_fact
 from .status import Evaluator
 
 SESSION_SIZE = 100  # diagnoses per durable-rules session (about 5,000 facts with their derivations)
-MAX_SESSION_SIZE = 1000  # beyond this durable-rules' join indexes degrade (measured in the issue #17 notes)
+MAX_SESSION_SIZE = 250  # ~12,500 facts: far below SESSION_FACT_LIMIT (engine/run.py) and durable-rules' slow sizes
 
 _FNV_OFFSET, _FNV_PRIME, _MASK = 0x811C9DC5, 16777619, 0xFFFFFFFF
 
@@ -66,7 +66,7 @@ class DistinctIds:
 
 class _ScopedSession(_Session):
     def __init__(self, sid: str, scope: int, factset: FactSet, ids: DistinctIds):
-        super().__init__(sid, factset)
+        super().__init__(sid, factset, None)
         self.scope = scope
         self.ids = ids
         self.factset = factset
@@ -91,7 +91,7 @@ class BatchEngine(Engine):
 
     def _engine_fact(self, fact: Fact, session: _Session) -> dict[str, Any]:
         assert isinstance(session, _ScopedSession)
-        out = super()._engine_fact(fact, session)
+        out = engine_fact(fact, session.sid, self.compiled.shadows)
         out["sc"] = session.scope
         out["id"] = session.ids.take(f"{session.scope}.{fact.fid}")
         return out

@@ -26,7 +26,7 @@ from .compile import compile_ruleset
 from .facts import Fact, FactPool, FactSet
 from .memo import MemoEngine
 from .model import AnyOf, Condition, Ruleset
-from .run import _HOST_LOCK, _PLACEHOLDER, Diagnosis, EngineError, Firing, _host, _Session
+from .run import _HOST_LOCK, _PLACEHOLDER, Diagnosis, EngineError, Firing, _host, _Session, _SessionTooLarge
 
 _ABSENT = ("absent",)
 MAX_CLASSES = 10_000  # per business unit: classes remembered (memory stays bounded in a large org)
@@ -114,7 +114,7 @@ class ClassEngine(MemoEngine):
         """A diagnosis starting from its class's derivations: only conclusions fire."""
         with _HOST_LOCK:
             sid = f"s{next(self._sids)}"
-            session = _Session(sid, factset)
+            session = _Session(sid, factset, self.compiled.shadows)
             self._sessions[sid] = session
             host, name = _host(), self._conclusions
             initial = list(factset.facts)
@@ -135,24 +135,30 @@ class ClassEngine(MemoEngine):
             evaluator = self._evaluator(initial, factset)
             for f in derived:
                 evaluator.add_fact(f)
+            started = False
             try:
                 batch = [self._engine_fact(f, session) for f in initial + derived]
-                batch += [{"sid": sid, "t": "__known", "list": n} for n in sorted(factset.known_lists)]
-                batch.append({"sid": sid, "t": "__stratum", "n": 0})
+                batch += [session.marker({"t": "__known", "list": n}) for n in sorted(factset.known_lists)]
+                batch.append(session.marker({"t": "__stratum", "n": 0}))
+                started = True
                 self._assert_all(host, name, batch)
                 for stratum in range(1, self.compiled.max_stratum + 1):
                     markers = self._complete_kinds(evaluator, stratum)
-                    markers.append({"sid": sid, "t": "__stratum", "n": stratum})
-                    self._assert_all(host, name, [dict(m, sid=sid) for m in markers])
+                    markers.append({"t": "__stratum", "n": stratum})
+                    self._assert_all(host, name, [session.marker(m) for m in markers])
                 self._complete_kinds(evaluator, self.compiled.max_stratum + 1)
                 if session.errors or session.new_facts:
                     raise EngineError("; ".join(session.errors) or "a derivation fired after its class was derived")
                 statuses = {r.id: evaluator.rule_status(r.id) for r in self.ruleset.active_rules}
                 if self.check_agreement:
                     self._agree(session, statuses)
+            except _SessionTooLarge:
+                self._sessions.pop(sid, None)
+                return super().diagnose(factset)  # the whole diagnosis says why, as one user at a time does
             finally:
                 try:
-                    host.delete_state(name, sid)
+                    if started:
+                        host.delete_state(name, sid)
                 finally:
                     self._sessions.pop(sid, None)
             return Diagnosis(factset, session.firings, session.facts, statuses, self.compiled,

@@ -3,6 +3,11 @@
 The engine is compiled once per ruleset and reused for many diagnoses. durable-rules' C core is
 not thread-safe, so every call into it holds one lock. Each diagnosis gets a fresh session id;
 its state is deleted afterwards (a start rule has always fired, so deletion is safe).
+
+durable-rules tells facts apart by a 32-bit hash of their message id (upstream
+jruizgit/rules#376): with tens of thousands of facts in one session, two distinct facts share a
+hash and the second is "already observed" — a rule silently misses it. So every fact gets an
+explicit id chosen so that its hash is new in its session (``_Session.mid``).
 """
 from __future__ import annotations
 
@@ -19,6 +24,7 @@ from durable.engine import Host, MessageNotHandledException, MessageObservedExce
 from . import fastjson
 from .compile import Branch, CompiledRuleset, compile_ruleset, engine_alias, engine_field, shadow_field
 from .facts import MISSING, Fact, FactSet
+from .findings import Finding, FindingError, Span
 from .graph import kind_graph, producers, sccs
 from .model import KIND_ORDER, Condition, Rule, Ruleset
 from .status import UNDETERMINED, Evaluator, RuleStatus
@@ -27,10 +33,24 @@ fastjson.install()  # durable-rules' JSON through orjson (measured: docs/perform
 _HOST_LOCK = threading.RLock()
 _HOST: Host | None = None
 _PLACEHOLDER = re.compile(r"\{([a-z][a-z0-9_]*)\.([a-z][a-z0-9_]*)\}")
+# A derived text (a path through nested groups or up the role hierarchy) embeds the text of the
+# fact it came from: unbounded, a chain of n levels would hold n²/2 characters. Beyond this
+# length the middle is elided, so memory stays linear in the depth of the hierarchy.
+DERIVED_TEXT_LIMIT = 600
+# durable-rules keeps about 10 KB per fact in a session (fixed-size property tables) and does
+# not check every allocation: 160,000 facts under a 1.5 GB ceiling ended in a segmentation
+# fault. A diagnosis that would assert more facts than this stops with a message instead
+# (100,000 facts, a base group nested in 50,000 others, take 1.1 GB).
+SESSION_FACT_LIMIT = 110_000
+_ELLIPSIS = " … "
 
 
 class EngineError(Exception):
     """An internal failure: a rule's action raised, or the two evaluators disagree."""
+
+
+class _SessionTooLarge(Exception):
+    """More facts than SESSION_FACT_LIMIT would enter one session."""
 
 
 class _SynchronousHost(Host):
@@ -96,11 +116,27 @@ def derived_values(ruleset: Ruleset, rule: Rule, binding: dict[str, Fact]) -> tu
             if spec[2] in src:
                 values[name] = src[spec[2]]
         elif isinstance(spec, str):
-            values[name] = render(spec, binding)
+            values[name] = bounded(render(spec, binding))
         else:
             values[name] = spec
     fdef = ruleset.vocabulary.facts[rule.derive.fact]
     return values, (rule.derive.fact,) + tuple(values.get(k) for k in fdef.key)
+
+
+def bounded(text: str, limit: int = DERIVED_TEXT_LIMIT) -> str:
+    """``text``, or its beginning and end around " … " when longer than ``limit``."""
+    if len(text) <= limit:
+        return text
+    half = (limit - len(_ELLIPSIS)) // 2
+    return text[:half] + _ELLIPSIS + text[-half:]
+
+
+def fnv1a32(text: str) -> int:
+    """The hash durable-rules' C core gives a message id (state.c, fnv1Hash32)."""
+    h = 0x811C9DC5
+    for byte in text.encode():
+        h = ((h ^ byte) * 16777619) & 0xFFFFFFFF
+    return h
 
 
 def _demand_plan(compiled: CompiledRuleset) -> tuple[list[str], dict[str, list[tuple[str, str, str, bool, bool]]]]:
@@ -126,8 +162,9 @@ def _demand_plan(compiled: CompiledRuleset) -> tuple[list[str], dict[str, list[t
 
 
 class _Session:
-    def __init__(self, sid: str, factset: FactSet):
+    def __init__(self, sid: str, factset: FactSet, shadows: dict[str, tuple[str, ...]] | None = None):
         self.sid = sid
+        self.shadows = shadows  # lower-cased copies of the text fields some rule compares with ignore_case
         self.facts: dict[str, Fact] = {f.fid: f for f in factset.facts}
         self.order: list[str] = [f.fid for f in factset.facts]
         self.firings: list[Firing] = []
@@ -136,6 +173,30 @@ class _Session:
         self.errors: list[str] = []
         self.new_facts: list[Fact] = []
         self.pool = factset.pool
+        self._hashes: set[int] = set()
+        self.asserted = 0
+        self.too_large = False
+
+    def mid(self, name: str) -> str:
+        """A message id for durable-rules whose 32-bit hash no other message of this session has."""
+        candidate, n = name, 0
+        while (h := fnv1a32(candidate)) in self._hashes:
+            n += 1
+            candidate = f"{name}~{n}"
+        self._hashes.add(h)
+        return candidate
+
+    def engine_fact(self, fact: Fact) -> dict[str, Any]:
+        self.asserted += 1
+        if self.asserted > SESSION_FACT_LIMIT:
+            self.too_large = True
+            raise _SessionTooLarge
+        out = engine_fact(fact, self.sid, self.shadows)
+        out["id"] = self.mid(fact.fid)
+        return out
+
+    def marker(self, values: dict[str, Any]) -> dict[str, Any]:
+        return dict(values, sid=self.sid, id=self.mid(f"{values['t']}:{values.get('list', values.get('n'))}"))
 
     def add_input(self, fact: Fact) -> None:
         self.facts[fact.fid] = fact
@@ -224,11 +285,11 @@ class Diagnosis:
         return out
 
     def used_fact_ids(self) -> list[str]:
-        used: list[str] = []
+        used: set[str] = set()  # a set: with 50,000 firings a list's `in` was minutes
         for f in self.firings:
-            for fid in list(f.matched.values()) + ([f.produced] if f.produced else []):
-                if fid not in used:
-                    used.append(fid)
+            used.update(f.matched.values())
+            if f.produced:
+                used.add(f.produced)
         return sorted(used, key=_fid_order)
 
     def to_json(self) -> dict[str, Any]:
@@ -241,6 +302,13 @@ class Diagnosis:
             "trace": [f.to_json() for f in self.firings],
             "facts": [self.facts[fid].to_json() for fid in self.used_fact_ids()],
         }
+
+
+def _few(matches: set[tuple], shown: int = 5) -> str:
+    """At most ``shown`` matches and how many there are: a message, not 50,000 of them."""
+    items = sorted(matches)
+    more = f" and {len(items) - shown:,} more" if len(items) > shown else ""
+    return f"{items[:shown]}{more} ({len(items):,} in all)"
 
 
 def _fid_order(fid: str) -> tuple:
@@ -302,9 +370,16 @@ class Engine:
                 session.derived_keys[key] = fid
                 session.derived_by[fid] = firing.id
                 firing.produced = fid
-                for extra in self._demanded(session, [fact]):
+                for n, extra in enumerate(self._demanded(session, [fact]), 1):
+                    if n % 1000 == 0:
+                        # durable-rules lets another action start on this session once one has
+                        # run 60 s (its lease): asserting 50,000 demanded facts under load can take
+                        # that long, and the interleaved actions then lose firings. Keep the lease.
+                        c.renew_action_lease()
                     c.assert_fact(self._engine_fact(extra, session))
                 c.assert_fact(self._engine_fact(fact, session))
+            except _SessionTooLarge:
+                return  # diagnose() reports it once the engine is idle
             except Exception as exc:  # surfaced by diagnose(): never swallowed
                 session.errors.append(f"rule {rule.id} (branch {branch.index}): {type(exc).__name__}: {exc}")
 
@@ -319,13 +394,13 @@ class Engine:
         return Evaluator(self.compiled, initial, factset.known_lists, factset.list_paths, factset.pool)
 
     def _engine_fact(self, fact: Fact, session: _Session) -> dict[str, Any]:
-        return engine_fact(fact, session.sid, self.compiled.shadows)
+        return session.engine_fact(fact)
 
     # -- diagnose --------------------------------------------------------------------------
     def diagnose(self, factset: FactSet) -> Diagnosis:
         with _HOST_LOCK:
             sid = f"s{next(self._sids)}"
-            session = _Session(sid, factset)
+            session = _Session(sid, factset, self.compiled.shadows)
             self._sessions[sid] = session
             host = _host()
             name = self.compiled.name
@@ -338,18 +413,24 @@ class Engine:
                 initial += self._demanded(session, initial)
                 session.new_facts = []
             evaluator = self._evaluator(initial, factset)
+            started = False  # delete_state crashes on a session in which no action ever ran
             try:
-                batch = [engine_fact(f, sid, self.compiled.shadows) for f in initial]
-                batch += [{"sid": sid, "t": "__known", "list": n} for n in sorted(factset.known_lists)]
-                batch.append({"sid": sid, "t": "__stratum", "n": 0})
+                batch = [session.engine_fact(f) for f in initial]
+                batch += [session.marker({"t": "__known", "list": n}) for n in sorted(factset.known_lists)]
+                batch.append(session.marker({"t": "__stratum", "n": 0}))
+                started = True
                 self._assert_all(host, name, batch)
                 for stratum in range(1, self.compiled.max_stratum + 1):
+                    if session.too_large:
+                        raise _SessionTooLarge
                     for f in session.new_facts:
                         evaluator.add_fact(f)
                     session.new_facts = []
                     markers = self._complete_kinds(evaluator, stratum)
-                    markers.append({"sid": sid, "t": "__stratum", "n": stratum})
-                    self._assert_all(host, name, [dict(m, sid=sid) for m in markers])
+                    markers.append({"t": "__stratum", "n": stratum})
+                    self._assert_all(host, name, [session.marker(m) for m in markers])
+                if session.too_large:
+                    raise _SessionTooLarge
                 for f in session.new_facts:
                     evaluator.add_fact(f)
                 self._complete_kinds(evaluator, self.compiled.max_stratum + 1)
@@ -358,9 +439,16 @@ class Engine:
                 statuses = {r.id: evaluator.rule_status(r.id) for r in self.ruleset.active_rules}
                 if self.check_agreement:
                     self._agree(session, statuses)
+            except _SessionTooLarge:
+                raise FindingError([Finding(
+                    Span(f"{factset.user_label} · {factset.business_unit_label}"), "too-large",
+                    f"this diagnosis needs more than {SESSION_FACT_LIMIT:,} facts in one session (public groups "
+                    "or roles reach too many others); beyond that the rules engine runs out of memory "
+                    "(docs/reliability.md, Limits)")]) from None
             finally:
                 try:
-                    host.delete_state(name, sid)
+                    if started:
+                        host.delete_state(name, sid)
                 finally:
                     self._sessions.pop(sid, None)
             return Diagnosis(factset, session.firings, session.facts, statuses, self.compiled,
@@ -439,4 +527,4 @@ class Engine:
                 if expected != got:
                     raise EngineError(
                         f"internal error: durable-rules and the status evaluator disagree on rule {rid} "
-                        f"(branch {b.branch.index}): engine fired {sorted(got)}, evaluator found {sorted(expected)}")
+                        f"(branch {b.branch.index}): engine fired {_few(got)}, evaluator found {_few(expected)}")

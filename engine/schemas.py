@@ -2,17 +2,64 @@
 from __future__ import annotations
 
 import difflib
+import itertools
 import json
+import re
+from datetime import date, datetime
 from functools import lru_cache
 from importlib import resources
-from typing import Any
+from typing import Any, Iterator
 
 import jsonschema_rs
-from jsonschema import Draft202012Validator
+from jsonschema import Draft202012Validator, FormatChecker, validators
 from jsonschema.exceptions import ValidationError
 
-from .findings import Finding, Span
-from .loader import json_path, locate
+from .findings import FINDINGS_PER_FILE, Finding, Span, more_finding
+from .located import json_path, locate
+
+_TIMESTAMP = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]+)?)?(Z|[+-][0-9]{2}:?[0-9]{2})")
+
+
+def is_timestamp(value: Any) -> bool:
+    """ISO 8601 with a time zone, and a real moment: `2026-13-45T99:99Z` matches the shape only."""
+    if not isinstance(value, str):
+        return True
+    if not _TIMESTAMP.fullmatch(value):
+        return False
+    try:
+        datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return False
+    return True
+
+
+def is_date(value: Any) -> bool:
+    if not isinstance(value, str):
+        return True
+    try:
+        date.fromisoformat(value)
+    except ValueError:
+        return False
+    return len(value) == 10
+
+
+# Both validators check the same formats with the same functions, so they cannot disagree on them.
+FORMATS = {"timestamp": is_timestamp, "date": is_date}
+
+
+@lru_cache(maxsize=None)
+def _regex(pattern: str) -> re.Pattern[str]:
+    # JSON Schema patterns are ECMA-262, where `$` ends the text. Python's `$` also matches
+    # before a final newline ("0055e000000U002AAA\n" passed an id pattern): use `\Z`.
+    return re.compile(re.sub(r"(?<!\\)\$", r"\\Z", pattern))
+
+
+def _pattern(validator: Any, pattern: str, instance: Any, schema: Any) -> Iterator[ValidationError]:
+    if validator.is_type(instance, "string") and not _regex(pattern).search(instance):
+        yield ValidationError(f"{instance!r} does not match {pattern!r}")
+
+
+_Reference = validators.extend(Draft202012Validator, {"pattern": _pattern})
 
 def schema_text(name: str) -> str:
     return resources.files("syncdoctor.engine.schema").joinpath(f"{name}.schema.json").read_text("utf-8")
@@ -22,14 +69,17 @@ def schema_text(name: str) -> str:
 def validator(name: str) -> Draft202012Validator:
     """The reference validator: its errors become the findings. (Each schema's own validity
     is checked by the tests, not on every run.)"""
-    return Draft202012Validator(json.loads(schema_text(name)))
+    checker = FormatChecker(formats=())
+    for fmt, fn in FORMATS.items():
+        checker.checks(fmt)(fn)
+    return _Reference(json.loads(schema_text(name)), format_checker=checker)
 
 
 @lru_cache(maxsize=None)
 def fast_validator(name: str) -> Any:
     """jsonschema-rs, compiled: hundreds of times faster on a large snapshot. Only a yes/no;
     on "no" the reference validator produces the located, plain-words findings."""
-    return jsonschema_rs.validator_for(json.loads(schema_text(name)))
+    return jsonschema_rs.validator_for(json.loads(schema_text(name)), formats=FORMATS, validate_formats=True)
 
 
 def suggest(word: str, choices: Any) -> str:
@@ -44,9 +94,11 @@ def _message(error: ValidationError) -> str:
     kw = error.validator
     if kw == "additionalProperties" and isinstance(error.instance, dict):
         allowed = list(schema.get("properties", {}))
-        extras = sorted(k for k in error.instance if k not in allowed)
+        patterns = [re.compile(p) for p in schema.get("patternProperties", {})]
+        extras = sorted(k for k in error.instance if k not in allowed and not any(p.search(k) for p in patterns))
         parts = [f"unknown key {k!r}{suggest(k, allowed)}" for k in extras]
-        return f"{where}: " + "; ".join(parts) if parts else f"{where}: {error.message}"
+        ext = " (keys starting with x- are kept for other tools)" if patterns else ""
+        return f"{where}: " + "; ".join(parts) + ext if parts else f"{where}: {error.message}"
     if kw == "required":
         missing = error.message.split("'")[1] if "'" in error.message else error.message
         wanted = schema.get("properties", {}).get(missing, {}) if isinstance(schema.get("properties"), dict) else {}
@@ -93,8 +145,12 @@ def _leaf_errors(error: ValidationError) -> list[ValidationError]:
     return [error]
 
 
-def check(name: str, data: Any, file: str) -> list[Finding]:
-    """All schema findings for ``data``, each located at its file:line:col."""
+COUNT_LIMIT = 5_000  # findings counted beyond those shown; past it the count says "over 5,000"
+
+
+def check(name: str, data: Any, file: str, limit: int = 0) -> list[Finding]:
+    """The schema findings for ``data``, each located at its file:line:col: the first ``limit``
+    (findings.FINDINGS_PER_FILE by default), then one finding counting the others."""
     findings: list[Finding] = []
     seen: set[tuple] = set()
     try:
@@ -102,14 +158,30 @@ def check(name: str, data: Any, file: str) -> list[Finding]:
             return findings
     except Exception:  # noqa: BLE001 - a value it cannot take (a huge integer…): the reference decides
         pass
-    leaves = [leaf for error in validator(name).iter_errors(data) for leaf in _leaf_errors(error)]
+    limit = limit or FINDINGS_PER_FILE
+    found = _findings(validator(name).iter_errors(data), data, file, seen)
+    findings = list(itertools.islice(found, limit))
+    if not findings:
+        # The fast validator said no and the reference found nothing: never take that as a yes.
+        return [Finding(Span(file), "schema", f"does not match the {name} schema (the two validators disagree; "
+                                              "please report this file)")]
+    if next(found, None) is not None:
+        # Explaining every one of 200,000 wrong items took a minute: count a bounded number more.
+        rest = 1 + sum(1 for _ in itertools.islice(found, COUNT_LIMIT))
+        findings.append(more_finding(file, min(rest, COUNT_LIMIT), len(findings), exact=rest <= COUNT_LIMIT))
+    return findings
+
+
+def _findings(errors: Iterator[ValidationError], data: Any, file: str, seen: set[tuple]) -> Iterator[Finding]:
+    leaves = (leaf for error in errors for leaf in _leaf_errors(error))
     # A misspelt key (`expekt:`) is one mistake: say "unknown key 'expekt' (did you mean 'expect'?)"
-    # and not also "missing required key 'expect'".
-    misspelt = {(tuple(e.absolute_path), close) for e in leaves if e.validator == "additionalProperties"
+    # and not also "missing required key 'expect'" (judged over a bounded first stretch of errors).
+    head = list(itertools.islice(leaves, FINDINGS_PER_FILE + COUNT_LIMIT))
+    misspelt = {(tuple(e.absolute_path), close) for e in head if e.validator == "additionalProperties"
                 and isinstance(e.instance, dict) for k in e.instance
                 for close in difflib.get_close_matches(str(k), list((e.schema or {}).get("properties", {})), n=1, cutoff=0.6)
                 if k not in (e.schema or {}).get("properties", {})}
-    for leaf in leaves:
+    for leaf in itertools.chain(head, leaves):
         if leaf.validator == "required" and "'" in leaf.message and \
                 (tuple(leaf.absolute_path), leaf.message.split("'")[1]) in misspelt:
             continue
@@ -119,5 +191,4 @@ def check(name: str, data: Any, file: str) -> list[Finding]:
         if key in seen:
             continue
         seen.add(key)
-        findings.append(Finding(span, "schema", message))
-    return findings
+        yield Finding(span, "schema", message)

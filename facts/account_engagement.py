@@ -11,6 +11,8 @@ from urllib.parse import urlsplit
 
 import requests
 
+from syncdoctor.engine.words import plural
+
 from .auth import Connection
 from .http import HttpPolicy, Secrets, require_https
 from .salesforce import PartFailed
@@ -181,7 +183,7 @@ class AccountEngagementReader:
             except requests.RequestException as exc:
                 kind = "timed out" if isinstance(exc, requests.Timeout) else "connection failed"
                 raise PartFailed(f"Account Engagement did not answer for business unit {bu_id} ({kind}) "
-                                 f"after {len(delays) + 1} attempts") from None
+                                 f"after {plural(len(delays) + 1, 'attempt')}") from None
             try:
                 body = response.json()
             except ValueError:
@@ -201,7 +203,7 @@ class AccountEngagementReader:
                 continue
             if code is None and response.status_code >= 500:
                 raise PartFailed(f"Account Engagement answered HTTP {response.status_code} for business unit {bu_id} "
-                                 f"after {len(delays) + 1} attempts")
+                                 f"after {plural(len(delays) + 1, 'attempt')}")
             raise PartFailed(self.secrets.redact(explain_error(code, message or f"HTTP {response.status_code}", bu_id,
                                                                self.host, self.conn.method, not self.answered)))
         raise PartFailed(explain_error(code, "", bu_id, self.host, self.conn.method, not self.answered))  # pragma: no cover

@@ -17,8 +17,9 @@ from typing import Any, Callable
 
 from syncdoctor.engine import schemas
 from syncdoctor.engine.findings import Finding, FindingError, Span
-from syncdoctor.engine.loader import RULE_FILE_LIMIT, locate, parse_yaml, read_text
+from syncdoctor.engine.loader import RULE_FILE_LIMIT, load_file, locate, located_json, read_text
 from syncdoctor.engine.model import Ruleset
+from syncdoctor.engine.words import closest
 
 from . import lookup
 from .ids import same_id
@@ -149,9 +150,12 @@ def open_questions(data: dict[str, Any], ruleset: Ruleset) -> list[Question]:
 
 # -- the answers file ------------------------------------------------------------------------------
 def load_answers(path: Path) -> tuple[dict[str, Any], str]:
-    text = read_text(path, RULE_FILE_LIMIT)
-    data = parse_yaml(text, str(path))
+    data = load_file(path, RULE_FILE_LIMIT)  # YAML, or JSON by its extension
     findings = schemas.check("answers", data, str(path))
+    if findings and path.suffix.lower() == ".json":
+        located = located_json(read_text(path, RULE_FILE_LIMIT), str(path))  # findings with lines
+        if located is not None and located == data:
+            findings = schemas.check("answers", located, str(path))
     if findings:
         raise FindingError(findings)
     return data, str(path)
@@ -251,6 +255,15 @@ def _parse_ts(value: Any) -> datetime | None:
         return datetime.fromisoformat(str(value).replace("Z", "+00:00")) if value else None
     except ValueError:
         return None
+
+
+def _names(data: dict[str, Any], kind: str) -> list[str]:
+    """What an answer of this assignment type may name: usernames, public group or role names."""
+    sf = data.get("salesforce") or {}
+    if kind == "user":
+        return [str(u["username"]) for u in sf.get("users") or [] if u.get("username")]
+    pool = sf.get("public_groups") if kind == "public_group" else sf.get("roles")
+    return [str(x["name"]) for x in pool or [] if x.get("name")]
 
 
 def _resolve(data: dict[str, Any], entry: dict[str, Any], resolve_users: Resolver | None) -> str | None:
@@ -376,7 +389,9 @@ def _ask_one(topic: str, data: dict[str, Any], p: Prompter, resolve_users: Resol
                     if found:
                         entries.append(entry)
                         break
-                    p.echo(f"  no {kind.replace('_', ' ')} named {name!r} in the collected facts; try again (or give its id)")
+                    near = closest(name, _names(data, kind))
+                    hint = f" (did you mean {near!r}?)" if near else ""
+                    p.echo(f"  no {kind.replace('_', ' ')} named {name!r} in the collected facts{hint}; try again (or give its id)")
             groups[group] = entries
         return groups
     raise ValueError(topic)  # pragma: no cover - TOPICS is closed

@@ -17,6 +17,8 @@ from simple_salesforce import format_soql
 from simple_salesforce.exceptions import (SalesforceError, SalesforceExpiredSession, SalesforceMalformedRequest,
                                           SalesforceRefusedRequest, SalesforceResourceNotFound)
 
+from syncdoctor.engine.words import plural
+
 from .auth import Connection
 from .http import HttpPolicy, Secrets
 from .ids import to18
@@ -110,11 +112,11 @@ class SalesforceReader:
                 # 5xx, timeouts and resets were already retried by the transport (facts/http.py).
                 code, message = _error(exc)
                 raise PartFailed(f"Salesforce answered HTTP {getattr(exc, 'status', '?')} ({code or message or 'no detail'}) "
-                                 f"after {len(delays) + 1} attempts") from None
+                                 f"after {plural(len(delays) + 1, 'attempt')}") from None
             except (requests.exceptions.JSONDecodeError, json.JSONDecodeError):
                 raise PartFailed("Salesforce answered with something that is not JSON (a proxy or an outage page?)") from None
             except requests.RequestException as exc:
-                raise PartFailed(f"Salesforce did not answer ({_network(exc)}) after {len(delays) + 1} attempts") from None
+                raise PartFailed(f"Salesforce did not answer ({_network(exc)}) after {plural(len(delays) + 1, 'attempt')}") from None
             except (KeyError, TypeError, ValueError) as exc:
                 raise PartFailed(f"Salesforce's answer is not shaped like a query result ({type(exc).__name__})") from None
         raise PartFailed("gave up after retries")  # pragma: no cover - the loop returns or raises

@@ -17,3 +17,7 @@ def test_benchmark_smoke_run_writes_its_tables(tmp_path):
     assert "Hand-written analysis that must survive." in text
     assert "| 1,000 | 1 |" in text and "| 1,000 | 2 |" in text and "engine/reference =" in text
     assert "| 2,000 |" in text  # the memory check ran
+    assert "| 1,000-user snapshot |" in text and "×) |" in text  # JSON and YAML latency
+    for fmt in ("text", "markdown", "html"):
+        assert f"| 1,000 | {fmt} | 1 |" in text  # every format's --all memory
+    assert "| 1,000 | text | 2 |" in text

@@ -5,7 +5,8 @@ from html import escape
 from typing import Any
 
 from .escape import safe_url
-from .summary import bu_label, summary, user_label
+from .summary import bu_label, user_label
+from .words import Summary, fact_values, no_verdict, undetermined_intro, undetermined_item, undetermined_next
 
 _STYLE = """
 body{font-family:system-ui,sans-serif;margin:2em;max-width:70em;color:#222}
@@ -18,7 +19,7 @@ table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:.2em .6em}
 
 
 def _fact_line(f: dict[str, Any]) -> str:
-    values = ", ".join(f"{k}={v}" for k, v in f["values"].items())
+    values = fact_values(f["values"])
     prov = f["provenance"]
     where = prov.get("path", "")
     src = prov.get("source", "")
@@ -51,19 +52,30 @@ def _proof(firing_id: str, result: dict[str, Any], depth: int = 0) -> str:
     return "".join(parts)
 
 
-def render_html(doc: dict[str, Any], **_: Any) -> str:
-    rs = doc["ruleset"]
-    out = ["<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'><title>syncdoctor diagnosis</title>",
-           f"<style>{_STYLE}</style></head><body>", "<h1>syncdoctor diagnosis</h1>",
-           f"<p>Ruleset <code>{escape(rs['name'])}</code> version {escape(rs['version'])}, sha256 <code>{escape(rs['sha256'])}</code>. "
-           f"Snapshot <code>{escape(doc['snapshot']['file'])}</code>, sha256 <code>{escape(doc['snapshot']['sha256'])}</code>.</p>",
-           "<h2>Summary</h2><table id='summary'><tr><th>business unit</th><th>code</th><th>users</th></tr>"]
-    out += [f"<tr><td>{escape(bu)}</td><td><code>{code}</code></td><td>{n}</td></tr>" for bu, code, n in summary(doc)]
-    out.append("</table>")
-    for r in doc["results"]:
-        out.append(f"<section class='result'><h2>{escape(user_label(r))} · {escape(bu_label(r))}</h2>")
-        if not r["verdicts"]:
-            out.append("<p>No conclusion.</p>")
+class HtmlStream:
+    """One result at a time: the page is written as results come, and the summary table (counts
+    only) closes it, so memory does not grow with the number of users."""
+
+    def __init__(self, **_: Any) -> None:
+        self.symptom: str | None = None
+
+    def begin(self, header: dict[str, Any]) -> str:
+        self.symptom = header.get("symptom")
+        rs, snap = header["ruleset"], header["snapshot"]
+        return "\n".join([
+            "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'><title>syncdoctor diagnosis</title>",
+            f"<style>{_STYLE}</style></head><body>", "<h1>syncdoctor diagnosis</h1>",
+            f"<p>Ruleset <code>{escape(rs['name'])}</code> version {escape(rs['version'])}, sha256 <code>{escape(rs['sha256'])}</code>. "
+            f"Snapshot <code>{escape(snap['file'])}</code>, sha256 <code>{escape(snap['sha256'])}</code>. "
+            "<a href='#summary'>Summary</a> at the end.</p>", ""])
+
+    def joiner(self, first: bool) -> str:
+        return ""
+
+    def result(self, r: dict[str, Any]) -> str:
+        out = [f"<section class='result'><h2>{escape(user_label(r))} · {escape(bu_label(r))}</h2>"]
+        if not r["verdicts"] and not r["undetermined"]:
+            out += [f"<p>{escape(line)}</p>" for line in no_verdict(self.symptom)]
         for v in r["verdicts"]:
             out.append(f"<div class='verdict {escape(v['kind'])}' data-code='{escape(v['code'])}'><h3>{escape(v['kind'].upper())} "
                        f"<code>{escape(v['code'])}</code></h3><p>{escape(v['message'])}</p>")
@@ -84,9 +96,25 @@ def render_html(doc: dict[str, Any], **_: Any) -> str:
                 out.append(_proof(fid, r))
             out.append("</div></div>")
         if r["undetermined"]:
-            out.append("<p>Could not decide:</p><ul>")
-            out += [f"<li><code>{escape(u['code'])}</code> needs {escape(', '.join(u['missing']))}</li>" for u in r["undetermined"]]
-            out.append("</ul>")
+            out.append(f"<p>{escape(undetermined_intro(bool(r['verdicts'])))}</p><ul>")
+            for u in r["undetermined"]:
+                code, kind, missing = undetermined_item(u)
+                out.append(f"<li><code>{escape(code)}</code> ({escape(kind)}) needs {escape(missing)}</li>")
+            out.append(f"</ul><p>{escape(undetermined_next())}</p>")
         out.append("</section>")
-    out.append("</body></html>\n")
-    return "\n".join(out)
+        return "\n".join(out) + "\n"
+
+    def end(self, summary: Summary, trailer: dict[str, Any]) -> str:
+        out = ["<h2>Summary</h2><p>Users per conclusion, per business unit.</p>",
+               "<table id='summary'><tr><th>business unit</th><th>code</th><th>users</th></tr>"]
+        out += [f"<tr><td>{escape(bu)}</td><td><code>{escape(code)}</code></td><td>{n}</td></tr>" for bu, code, n in summary.rows()]
+        out.append("</table>")
+        if not summary.counts:
+            out.append("<p>Nothing concluded.</p>")
+        out.append("</body></html>\n")
+        return "\n".join(out)
+
+
+def render_html(doc: dict[str, Any], **_: Any) -> str:
+    from . import render_stream
+    return render_stream(HtmlStream(), doc)

@@ -1,17 +1,16 @@
 from __future__ import annotations
 
-from collections import Counter
 from typing import Any
+
+from .words import Summary, summary_pairs
 
 
 def summary(doc: dict[str, Any]) -> list[tuple[str, str, int]]:
     """(business unit, code, number of users) for every code concluded."""
-    counts: Counter[tuple[str, str]] = Counter()
+    s = Summary()
     for r in doc["results"]:
-        bu = r["business_unit"].get("name") or r["business_unit"]["id"]
-        for v in r["verdicts"]:
-            counts[(bu, v["code"])] += 1
-    return sorted((bu, code, n) for (bu, code), n in counts.items())
+        s.add(summary_pairs(r))
+    return s.rows()
 
 
 def user_label(result: dict[str, Any]) -> str:

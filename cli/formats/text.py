@@ -1,53 +1,89 @@
-"""Text for a support engineer's terminal: verdicts first, most important kind first."""
+"""Text for a support engineer's terminal: verdicts first, most important kind first. Rendered
+one result at a time (TextStream), so `diagnose --all` streams it: the summary comes last."""
 from __future__ import annotations
 
-import io
+from functools import lru_cache
 from typing import Any
 
 from rich.console import Console
+
 from .escape import safe_url, term
-from .summary import bu_label, summary, user_label
+from .summary import bu_label, user_label
+from .words import Summary, no_verdict, undetermined_intro, undetermined_item, undetermined_next
 
 KIND_STYLE = {"wait": "bold yellow", "cause": "bold red", "remedy": "bold cyan", "advice": "bold blue",
               "answer": "bold green", "info": "dim"}
 
 
+@lru_cache(maxsize=4)
+def _console(color: bool, width: int) -> Console:
+    """One console per setting, reused for every result (capture() gives each its own text)."""
+    return Console(force_terminal=color, no_color=not color, width=width, highlight=False,
+                   soft_wrap=True, emoji=False)
+
+
+class TextStream:
+    """begin / one result at a time / end: the same text whether streamed or rendered whole."""
+
+    def __init__(self, *, color: bool = False, width: int = 100, show_summary: bool = True) -> None:
+        self.color, self.width, self.show_summary = color, width, show_summary
+        self.symptom: str | None = None
+
+    def begin(self, header: dict[str, Any]) -> str:
+        self.symptom = header.get("symptom")
+        return ""
+
+    def joiner(self, first: bool) -> str:
+        return ""
+
+    def result(self, r: dict[str, Any]) -> str:
+        console, color = _console(self.color, self.width), self.color
+        with console.capture() as cap:
+            console.print(f"[bold]{term(user_label(r))}[/bold] · business unit {term(bu_label(r))}")
+            if not r["verdicts"] and not r["undetermined"]:
+                for line in no_verdict(self.symptom):
+                    console.print(f"  {term(line)}")
+            for v in r["verdicts"]:
+                style = KIND_STYLE.get(v["kind"], "")
+                draft = " (draft rule)" if v.get("rule_status") == "draft" else ""
+                console.print(f"  [{style}]{term(v['kind'].upper()):6}[/{style}] [bold]{term(v['code'])}[/bold]{draft}")
+                console.print(f"         {term(v['message'])}")
+                for d in v.get("details", []):
+                    console.print(f"         - {term(d)}")
+                for step in v["remedies"]:
+                    console.print(f"         → {term(step)}")
+                for w in v.get("warnings", []):
+                    console.print(f"         ! Also changes: {term(w)}")
+                for c in v["citations"]:
+                    label = f"{c['source_title']} · {c['section_title'] or c['section']} ({c['basis']})"
+                    url = safe_url(c.get("url") or "")  # an http(s) URL without spaces or brackets, or no link
+                    link = f"[link={url}]{term(label)}[/link]" if color and url else term(label)
+                    console.print(f"         Source: {link}" + ("" if color or not url else f" <{term(url)}>"))
+            if r["undetermined"]:
+                console.print(f"  {term(undetermined_intro(bool(r['verdicts'])))}")
+                for u in r["undetermined"]:
+                    code, kind, missing = undetermined_item(u)
+                    console.print(f"    {term(code)} ({term(kind)}) needs: {term(missing)}")
+                console.print(f"  {term(undetermined_next())}")
+            console.print()
+        return cap.get()
+
+    def end(self, summary: Summary, trailer: dict[str, Any]) -> str:
+        if not self.show_summary:
+            return ""
+        console = _console(self.color, self.width)
+        with console.capture() as cap:
+            console.print("[bold]Summary[/bold] (users per conclusion, per business unit)")
+            rows = summary.rows()
+            if not rows:
+                console.print("  nothing concluded")
+            for bu, code, n in rows:
+                console.print(f"  {term(bu)}  {term(code)}  {n}")
+        return cap.get()
+
+
 def render_text(doc: dict[str, Any], *, color: bool = False, width: int = 100, show_summary: bool | None = None) -> str:
-    buf = io.StringIO()
-    console = Console(file=buf, force_terminal=color, no_color=not color, width=width, highlight=False,
-                      soft_wrap=True, emoji=False)
-    results = doc["results"]
-    if show_summary or (show_summary is None and len({user_label(r) for r in results}) > 1):
-        console.print("[bold]Summary[/bold] (users per conclusion, per business unit)")
-        rows = summary(doc)
-        if not rows:
-            console.print("  nothing concluded")
-        for bu, code, n in rows:
-            console.print(f"  {term(bu)}  {term(code)}  {n}")
-        console.print()
-    for r in results:
-        console.print(f"[bold]{term(user_label(r))}[/bold] · business unit {term(bu_label(r))}")
-        if not r["verdicts"]:
-            console.print("  No problem found: no rule of the article applies to these facts.")
-        for v in r["verdicts"]:
-            style = KIND_STYLE.get(v["kind"], "")
-            draft = " (draft rule)" if v.get("rule_status") == "draft" else ""
-            console.print(f"  [{style}]{term(v['kind'].upper()):6}[/{style}] [bold]{term(v['code'])}[/bold]{draft}")
-            console.print(f"         {term(v['message'])}")
-            for d in v.get("details", []):
-                console.print(f"         - {term(d)}")
-            for step in v["remedies"]:
-                console.print(f"         → {term(step)}")
-            for w in v.get("warnings", []):
-                console.print(f"         ! Also changes: {term(w)}")
-            for c in v["citations"]:
-                label = f"{c['source_title']} · {c['section_title'] or c['section']} ({c['basis']})"
-                url = safe_url(c.get("url") or "")  # an http(s) URL without spaces or brackets, or no link
-                link = f"[link={url}]{term(label)}[/link]" if color and url else term(label)
-                console.print(f"         Source: {link}" + ("" if color or not url else f" <{term(url)}>"))
-        if r["undetermined"]:
-            console.print("  Could not decide (unknown facts):")
-            for u in r["undetermined"]:
-                console.print(f"    {term(u['code'])} ({term(u['kind'])}) needs: {term(', '.join(u['missing']))}")
-        console.print()
-    return buf.getvalue()
+    if show_summary is None:
+        show_summary = len({user_label(r) for r in doc["results"]}) > 1
+    from . import render_stream
+    return render_stream(TextStream(color=color, width=width, show_summary=show_summary), doc)

@@ -99,7 +99,8 @@ def test_markdown_report_renders_org_names_as_text_only(tmp_path, start):
     assert links and all(str(h).startswith("https://help.salesforce.com/") for h in links)
     n_verdicts = sum(len(x["verdicts"]) for x in doc["results"])
     headings = [t.tag for t in tokens if t.type == "heading_open"]
-    assert headings == ["h1"] + [h for x in doc["results"] for h in ["h2"] + ["h3"] * len(x["verdicts"])]
+    # one h2 per result, one h3 per verdict, and the summary's h2 last: no forged heading
+    assert headings == ["h1"] + [h for x in doc["results"] for h in ["h2"] + ["h3"] * len(x["verdicts"])] + ["h2"]
     assert n_verdicts > 0
     rows = [t for t in tokens if t.type == "tr_open"]
     cells = [t for t in tokens if t.type in ("td_open", "th_open")]

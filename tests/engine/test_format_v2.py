@@ -195,8 +195,11 @@ def test_warnings_are_rendered_apart_from_remedies_with_the_basis(v2_engine, fmt
     snap = parse_snapshot(json.dumps(data), "t.json", fmt="json")
     doc = service.result_document(v2_engine, snap, [v2_engine.diagnose(snap.factset(snap.find_user("asmith@acme.example"), 0, None))], None)
     out = render(fmt, doc)
-    warning = "Relinking in Salesforce Setup &gt; Business Unit Setup" if fmt == "html" else "Relinking in Salesforce Setup > Business Unit Setup"
+    from syncdoctor.cli.formats.escape import md
+    warning = "Relinking in Salesforce Setup > Business Unit Setup"
     remedy = "look at asmith@acme.example"
+    # each format escapes org-controlled text its own way (the remedy names the user)
+    warning, remedy = {"html": (warning.replace(">", "&gt;"), remedy), "markdown": (md(warning), md(remedy))}.get(fmt, (warning, remedy))
     assert warning in out and remedy in out
     if fmt == "json":
         v = next(v for r in json.loads(out)["results"] for v in r["verdicts"] if v["code"] == "LINKED_ELSEWHERE")

@@ -23,13 +23,20 @@ def _load(tmp_path: Path, text: str | bytes, name: str = "r.yaml"):
     ("id: a\nid: b\n", "duplicate-key", 2, 1),
     ("id: !!python/object:os.system x\n", "yaml-tag", 1, 5),
     ("a: &x [1, 2]\nb: *x\n", "yaml-alias", 2, 4),
-    ("a: [1, 2\n", "yaml-syntax", 2, 1),
-    ("<<: {a: 1}\n", "yaml-tag", 1, 1),
+    ("a: [1, 2\n", "yaml-syntax", 1, 4),  # where the unclosed list opens
+    ("a: !!merge <<\n", "yaml-tag", 1, 4),
 ])
 def test_bad_yaml_is_located(tmp_path, text, finding_id, line, col):
     f = _load(tmp_path, text)
     assert (f.id, f.span.line, f.span.col) == (finding_id, line, col)
     assert str(f).startswith(f"{tmp_path / 'r.yaml'}:{line}:{col}  {finding_id}")
+
+
+def test_merge_key_is_a_plain_key(tmp_path):
+    """YAML 1.2 has no merge keys: `<<` is a key like any other (the schema then refuses it)."""
+    p = tmp_path / "m.yaml"
+    p.write_text("<<: {a: 1}\n")
+    assert load_file(p) == {"<<": {"a": 1}}
 
 
 def test_tab_is_named_in_plain_words(tmp_path):

@@ -1,0 +1,279 @@
+"""YAML: strings as written, every problem located, libyaml's speed where it is available.
+
+The resolver follows YAML 1.2's core schema, narrowed: a plain scalar is `true`/`false`, null
+(`null`, `~`, empty), a decimal integer without leading zeros, or a decimal float, and otherwise
+the string as written. So `On`, `no`, `010`, `1_000`, `59:59` and `2026-11-28` stay text (YAML
+1.1 made them booleans, octal, 1000, sexagesimal numbers and dates). Mapping keys are always the
+text as written. Anchors, aliases, tags and duplicate keys are refused.
+
+`parse_yaml` builds located containers with the pure-Python parser (every key and item knows
+its line). `parse_yaml_fast` lets libyaml's C parser do the work (it calls this same resolver),
+builds plain containers, and on any problem re-reads with the located parser to say where.
+"""
+from __future__ import annotations
+
+import math
+import re
+from typing import Any, Callable
+
+import yaml
+from yaml.composer import Composer
+from yaml.events import AliasEvent
+from yaml.nodes import MappingNode, ScalarNode, SequenceNode
+from yaml.parser import Parser
+from yaml.reader import Reader
+from yaml.resolver import BaseResolver
+from yaml.scanner import Scanner
+
+from .findings import Finding, FindingError, Span
+from .located import LocatedDict, LocatedList, bad_strings, json_path, locate
+
+try:  # libyaml is optional in PyYAML; without it every file takes the located path
+    from yaml._yaml import CParser
+except ImportError:  # pragma: no cover - PyYAML wheels ship it
+    CParser = None
+
+STR, INT, FLOAT, BOOL, NULL = (f"tag:yaml.org,2002:{t}" for t in ("str", "int", "float", "bool", "null"))
+MAP, SEQ = "tag:yaml.org,2002:map", "tag:yaml.org,2002:seq"
+# Characters of YAML the located (pure-Python) parser may re-read to explain a problem: it needs
+# about 140 bytes of memory per byte of YAML (benchmarks/input_limits.py).
+REREAD_LIMIT = 2_000_000
+MAX_DIGITS = 4300  # CPython's own limit for int(str); longer numbers are refused, not crashed on
+
+
+class StrictResolver(BaseResolver):
+    """Only the plain scalars JSON would also read as non-strings get another type."""
+
+
+_FORMS = {
+    BOOL: re.compile(r"^(?:true|True|TRUE|false|False|FALSE)\Z"),
+    NULL: re.compile(r"^(?:~|null|Null|NULL|)\Z"),
+    INT: re.compile(r"^-?(?:0|[1-9][0-9]*)\Z"),
+    FLOAT: re.compile(r"^-?(?:0|[1-9][0-9]*)(?:\.[0-9]+(?:[eE][-+]?[0-9]+)?|[eE][-+]?[0-9]+)\Z"),
+}
+_FIRST = {BOOL: "tTfF", NULL: "~nN", INT: "-0123456789", FLOAT: "-0123456789"}
+_CANDIDATES = {c: [(t, _FORMS[t]) for t in _FIRST if c in _FIRST[t]] for c in "tTfF~nN-0123456789"}
+
+
+def _resolve(self: BaseResolver, kind: Any, value: str, implicit: Any) -> str:
+    """BaseResolver.resolve for these four forms, without its path-resolver machinery: libyaml
+    calls it once per node, and the general one was half the time of reading a large file."""
+    if kind is ScalarNode:
+        if implicit[0]:
+            if not value:
+                return NULL
+            for tag, form in _CANDIDATES.get(value[0], ()):
+                if form.match(value):
+                    return tag
+        return STR
+    return SEQ if kind is SequenceNode else MAP
+
+
+StrictResolver.resolve = _resolve  # type: ignore[method-assign]
+
+
+class _LoadProblem(Exception):
+    def __init__(self, mark: Any, finding_id: str, message: str):
+        super().__init__(message)
+        self.mark, self.finding_id, self.message = mark, finding_id, message
+
+
+def scalar(tag: str, text: str, mark: Any = None) -> Any:
+    """The value of a plain-type scalar; numbers Python cannot hold exactly are problems."""
+    if tag == STR:
+        return text
+    if tag in _FORMS and not _FORMS[tag].match(text):  # an explicit `!!int abc`
+        raise _LoadProblem(mark, "yaml-tag", f"{text[:40]!r} is not a value of the YAML tag {tag!r}")
+    if tag == NULL:
+        return None
+    if tag == BOOL:
+        return text.lower() == "true"
+    if tag == INT:
+        if len(text) > MAX_DIGITS:
+            raise _LoadProblem(mark, "number-too-long", f"a number with {len(text):,} digits: at most {MAX_DIGITS:,} are accepted")
+        return int(text)
+    if tag == FLOAT:
+        value = float(text)
+        if not math.isfinite(value):
+            raise _LoadProblem(mark, "number-too-large", f"the number {text[:40]} is too large to hold")
+        return value
+    raise _LoadProblem(mark, "yaml-tag", f"the YAML tag {tag!r} is not allowed: only plain values, lists and mappings")
+
+
+class _Composer(Composer):
+    def compose_node(self, parent: Any, index: Any) -> Any:  # type: ignore[override]
+        if self.check_event(AliasEvent):
+            raise _LoadProblem(self.peek_event().start_mark, "yaml-alias",
+                               "anchors and aliases (*name) are not allowed: write the value out in full")
+        return super().compose_node(parent, index)
+
+
+class _LocatedLoader(Reader, Scanner, Parser, _Composer, StrictResolver):
+    def __init__(self, stream: str):
+        Reader.__init__(self, stream)
+        Scanner.__init__(self)
+        Parser.__init__(self)
+        _Composer.__init__(self)
+        StrictResolver.__init__(self)
+
+
+def _span(file: str, mark: Any) -> Span:
+    return Span(file, mark.line + 1, mark.column + 1) if mark is not None else Span(file)
+
+
+def _key(node: Any) -> str:
+    if not isinstance(node, ScalarNode):
+        raise _LoadProblem(node.start_mark, "yaml-key", "mapping keys must be plain text, not a list or mapping")
+    if node.tag not in (STR, INT, FLOAT, BOOL, NULL):
+        raise _LoadProblem(node.start_mark, "yaml-tag", f"the YAML tag {node.tag!r} is not allowed on a key")
+    return node.value  # the key as written: `On:` is "On", `010:` is "010"
+
+
+def _build_located(node: Any, file: str) -> Any:
+    if isinstance(node, MappingNode):
+        if node.tag != MAP:
+            raise _LoadProblem(node.start_mark, "yaml-tag", f"the YAML tag {node.tag!r} is not allowed: only plain values, lists and mappings")
+        out = LocatedDict()
+        out.span, out.key_spans = _span(file, node.start_mark), {}
+        for key_node, value_node in node.value:
+            key = _key(key_node)
+            if key in out:
+                raise _LoadProblem(key_node.start_mark, "duplicate-key", f"duplicate key {key!r} (first at line {out.key_spans[key].line})")
+            out.key_spans[key] = _span(file, key_node.start_mark)
+            out[key] = _build_located(value_node, file)
+        return out
+    if isinstance(node, SequenceNode):
+        if node.tag != SEQ:
+            raise _LoadProblem(node.start_mark, "yaml-tag", f"the YAML tag {node.tag!r} is not allowed: only plain values, lists and mappings")
+        seq = LocatedList()
+        seq.span, seq.item_spans = _span(file, node.start_mark), []
+        for item in node.value:
+            seq.item_spans.append(_span(file, item.start_mark))
+            seq.append(_build_located(item, file))
+        return seq
+    return scalar(node.tag, node.value, node.start_mark)
+
+
+def _build_plain(node: Any, seen: set[int]) -> Any:
+    """Plain containers from libyaml's nodes (which carry their marks, so a problem is still
+    located). An alias arrives as the very node it names: a node met twice is an alias, refused
+    before anything expands."""
+    if id(node) in seen:
+        raise _LoadProblem(node.start_mark, "yaml-alias", "anchors and aliases (*name) are not allowed: write the value out in full")
+    seen.add(id(node))
+    if isinstance(node, ScalarNode):
+        return scalar(node.tag, node.value, node.start_mark)
+    if isinstance(node, MappingNode):
+        if node.tag != MAP:
+            raise _LoadProblem(node.start_mark, "yaml-tag", f"the YAML tag {node.tag!r} is not allowed: only plain values, lists and mappings")
+        out: dict[str, Any] = {}
+        first: dict[str, Any] = {}
+        for key_node, value_node in node.value:
+            key = _key(key_node)
+            if key in out:
+                raise _LoadProblem(key_node.start_mark, "duplicate-key",
+                                   f"duplicate key {key!r} (first at line {first[key].line + 1})")
+            first[key] = key_node.start_mark
+            out[key] = _build_plain(value_node, seen)
+        return out
+    if node.tag != SEQ:
+        raise _LoadProblem(node.start_mark, "yaml-tag", f"the YAML tag {node.tag!r} is not allowed: only plain values, lists and mappings")
+    return [_build_plain(item, seen) for item in node.value]
+
+
+_SURROGATE_ESCAPE = re.compile(r"\\(?:u|U0000)[dD][89a-fA-F]")
+
+
+def _check_text(data: Any, text: str, file: str) -> None:
+    if not _SURROGATE_ESCAPE.search(text):
+        return
+    paths = list(bad_strings(data))
+    if paths:
+        raise FindingError([Finding(locate(data, p, Span(file)), "not-text",
+                                    f"{json_path(p)}: holds a lone surrogate escape (like \\ud800), which is not a character")
+                            for p in paths[:50]])
+
+
+def parse_yaml(text: str, file: str) -> Any:
+    """Parse one YAML document into located containers, or raise FindingError."""
+    loader = _LocatedLoader(text)
+    try:
+        node = loader.get_single_node()
+        data = None if node is None else _build_located(node, file)
+    except _LoadProblem as exc:
+        raise FindingError([Finding(_span(file, exc.mark), exc.finding_id, exc.message)]) from None
+    except yaml.MarkedYAMLError as exc:
+        raise FindingError([syntax_finding(exc, file)]) from None
+    except yaml.YAMLError as exc:
+        raise FindingError([Finding(Span(file), "yaml-syntax", f"not valid YAML: {exc}")]) from None
+    except RecursionError:
+        raise FindingError([Finding(Span(file), "too-deep", "the document is nested too deeply")]) from None
+    finally:
+        loader.dispose()
+    _check_text(data, text, file)
+    return data
+
+
+if CParser is not None:
+    class _FastLoader(CParser, StrictResolver):  # type: ignore[misc, valid-type]
+        def __init__(self, stream: str):
+            CParser.__init__(self, stream)
+            StrictResolver.__init__(self)
+
+
+def parse_yaml_fast(text: str, file: str) -> Any:
+    """The same result as ``parse_yaml`` without the spans, parsed by libyaml (about five times
+    faster, a fifth of the memory). A problem in a file up to REREAD_LIMIT is re-read by
+    ``parse_yaml``, whose messages are the most precise; in a larger one (where the pure-Python
+    parser would need gigabytes) it is reported from libyaml's own marks."""
+    if CParser is None:
+        return parse_yaml(text, file)
+    try:
+        node = _FastLoader(text).get_single_node()
+        data = None if node is None else _build_plain(node, set())
+    except (yaml.YAMLError, _LoadProblem, RecursionError) as exc:
+        if len(text) <= REREAD_LIMIT:
+            return parse_yaml(text, file)  # raises the located finding (or, should it accept, is right)
+        if isinstance(exc, _LoadProblem):
+            raise FindingError([Finding(_span(file, exc.mark), exc.finding_id, exc.message)]) from None
+        if isinstance(exc, yaml.MarkedYAMLError):
+            raise FindingError([syntax_finding(exc, file, text)]) from None
+        raise FindingError([Finding(Span(file), "too-deep" if isinstance(exc, RecursionError) else "yaml-syntax",
+                                    "the document is nested too deeply" if isinstance(exc, RecursionError) else f"not valid YAML: {exc}")]) from None
+    _check_text(data, text, file)
+    return data
+
+
+# -- syntax errors in plain words --------------------------------------------------------------
+_HINTS: list[tuple[Callable[[str, str], bool], str, bool]] = [
+    # (test on problem and context, message, locate at the context mark rather than the problem)
+    (lambda p, c: "exceeded maximum nesting depth" in p, "the document is nested too deeply", False),
+    (lambda p, c: "'\\t'" in p or "tab" in p, "a tab character: YAML indentation must use spaces", False),
+    (lambda p, c: "quoted scalar" in c, "a quote opened here is never closed", True),
+    (lambda p, c: "could not find expected ':'" in p,
+     "a key without ':' (every line of a mapping is `key: value`; a line that continues the one above must be indented more)", False),
+    (lambda p, c: "mapping values are not allowed" in p,
+     "a ':' where a value was expected: put text containing ': ' in quotes, or check the indentation of this line", False),
+    (lambda p, c: "expected <block end>" in p or "expected <block mapping" in p or "block sequence entries" in p
+     or "did not find expected key" in p or "did not find expected '-'" in p,
+     "the indentation here does not line up: a key or list item must start in the same column as the ones before it", False),
+    (lambda p, c: "flow" in c or "expected ',' or" in p,
+     "a [list] or {mapping} written inline is not closed, or misses a comma", True),
+    (lambda p, c: "found unexpected end of stream" in p, "the file ends in the middle of a value", False),
+]
+
+
+def syntax_finding(exc: yaml.MarkedYAMLError, file: str, text: str = "") -> Finding:
+    problem, context = str(exc.problem or ""), str(exc.context or "")
+    mark = exc.problem_mark
+    if mark is not None and "cannot start any token" in problem and text[mark.index:mark.index + 1] == "\t":
+        problem = "tab"  # libyaml does not name the character; PyYAML does
+    for test, message, at_context in _HINTS:
+        if test(problem, context):
+            mark = (exc.context_mark if at_context else None) or exc.problem_mark or exc.context_mark
+            if "nested too deeply" in message:
+                return Finding(_span(file, mark), "too-deep", message)
+            return Finding(_span(file, mark), "yaml-syntax", f"not valid YAML: {message}")
+    plain = re.sub(r"<([a-z ]+)>", lambda m: m.group(1).replace("block ", "").replace("stream ", ""), problem or context)
+    return Finding(_span(file, exc.problem_mark or exc.context_mark), "yaml-syntax", f"not valid YAML: {plain or 'invalid YAML'}")
+
