@@ -37,7 +37,7 @@ ConsumerKey = Annotated[Optional[str], typer.Option("--consumer-key", envvar="SY
 PrivateKeyFile = Annotated[Optional[Path], typer.Option("--private-key-file", help="Private key for JWT bearer login.", dir_okay=False, rich_help_panel="Login")]
 Sandbox = Annotated[bool, typer.Option("--sandbox", help="A sandbox: log in at test.salesforce.com, read AE at pi.demo.pardot.com.", rich_help_panel="Login")]
 LoginUrl = Annotated[Optional[str], typer.Option("--login-url", help="Log in here instead of login/test.salesforce.com (My Domain, a proxy).", rich_help_panel="Login")]
-AeApiUrl = Annotated[Optional[str], typer.Option("--ae-api-url", help="Account Engagement API host (default pi.pardot.com, pi.demo.pardot.com for sandboxes).", rich_help_panel="Login")]
+AeApiUrl = Annotated[Optional[str], typer.Option("--ae-api-url", help="Account Engagement API host (default: chosen from the org: pi.demo.pardot.com for sandboxes and Developer Edition orgs, else pi.pardot.com).", rich_help_panel="Login")]
 Timeout = Annotated[float, typer.Option("--timeout", help="Seconds to wait for each HTTP answer.", min=0.1, rich_help_panel="Login")]
 Retries = Annotated[int, typer.Option("--retries", help="Retries of a call that failed for a reason retrying can fix.", min=0, max=10, rich_help_panel="Login")]
 Backoff = Annotated[float, typer.Option("--backoff", help="First retry delay in seconds (doubles each time).", min=0, hidden=True)]

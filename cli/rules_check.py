@@ -60,12 +60,37 @@ def check_knowledge(root: Path, docs: Path | None) -> CheckReport:
                         for rid in rules_gap]
     report.problems += [f"{root / 'sources.yaml'}  uncovered-section  no rule cites {s}" for s in sections_gap]
     report.problems += unpinned(ruleset, results)
+    report.problems += unpackaged_folders(root)
     if docs is not None:
         report.problems += stale_docs(ruleset, results, docs)
         report.notes.append(f"{docs} compared")
     else:
         report.notes.append("no docs/knowledge.md next to the rules folder: not compared")
     return report
+
+
+def unpackaged_folders(root: Path) -> list[str]:
+    """In a checkout, every folder of rules/ holding files must be a package of pyproject.toml
+    (else the wheel leaves its files out, and tests/test_packaging.py fails)."""
+    pyproject = root.resolve().parent / "pyproject.toml"
+    if not pyproject.is_file():
+        return []
+    import tomllib
+    try:
+        setup = tomllib.loads(pyproject.read_text(encoding="utf-8"))["tool"]["setuptools"]
+    except (OSError, ValueError, KeyError):
+        return []
+    if setup.get("package-dir", {}).get("syncdoctor.rules") != root.resolve().name:
+        return []  # not the project's own rules folder
+    declared, data = set(setup.get("packages", [])), setup.get("package-data", {})
+    out = []
+    for folder in sorted({f.parent for f in root.rglob("*") if f.is_file() and "__pycache__" not in f.parts}):
+        name = ".".join(["syncdoctor.rules", *folder.relative_to(root.resolve() if folder.is_absolute() else root).parts])
+        if name not in declared or name not in data:
+            out.append(f"{pyproject}  unpackaged-folder  {folder} holds rule files that the package would leave out: "
+                       f"add \"{name}\" to [tool.setuptools] packages and [tool.setuptools.package-data] "
+                       f"(\"{name}\" = [\"*.yaml\"]) in pyproject.toml")
+    return out
 
 
 def unpinned(ruleset: Ruleset, results: list[scenarios.CaseResult]) -> list[str]:

@@ -43,6 +43,13 @@ class ConditionVocabulary(Check):
                     continue
                 for c in flat_conditions(p.conditions):
                     yield from self._condition(c, p, fdef.fields, bound, ruleset)
+                for group in (c for c in p.conditions if isinstance(c, AnyOf)):
+                    for c in flat_conditions(group.conditions):
+                        if c.op == "differs_from":
+                            # durable-rules cannot evaluate an inequality join inside $or (engine error 311)
+                            yield self.finding(c.span, "`differs_from` cannot stand inside `any_of`: write the alternatives "
+                                                       "as `any:` of whole fact patterns, each with its own `differs_from`",
+                                               "join-in-any-of")
                 if p.alias == UI_ALIAS:
                     yield self.finding(p.span, f"`as: {UI_ALIAS}` is reserved for glossary terms ({{ui.term}}): choose another name",
                                        "reserved-alias")

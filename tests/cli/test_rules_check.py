@@ -112,7 +112,9 @@ def test_no_other_test_reads_the_shipped_knowledge():
     rules/ or docs/knowledge.md; every other test uses the fixture ruleset."""
     # (spelt in pieces so that this file does not match itself)
     pattern = re.compile("|".join([r"\bSHIP" + r"PED\b", r"\bKNOWLEDGE" + r"_ROOT\b", 'ROOT / "' + 'rules"', 'ROOT / "docs" / "' + 'knowledge']))
-    allowed = {"tests/conftest.py", "tests/test_cases.py"}
+    # test_packaging reads rules/ only to check that the wheel ships every file of it: `rules check`
+    # guards that too (finding unpackaged-folder), so the guarantee holds.
+    allowed = {"tests/conftest.py", "tests/test_cases.py", "tests/test_packaging.py"}
     readers = [p.relative_to(ROOT).as_posix() for p in (ROOT / "tests").rglob("*.py")
                if pattern.search(p.read_text()) and p.relative_to(ROOT).as_posix() not in allowed]
     assert readers == []
@@ -143,3 +145,14 @@ def test_a_case_file_with_an_error_fails_with_one_located_finding_first(repo, ol
     assert r.exit_code == 1 and ", 0 failed" not in r.stdout  # the file counts as failed, never dropped
     r = cli("rules", "validate", str(repo / "rules"))
     assert r.exit_code == 1 and re.match(r"^\S+legacy\.yaml:\d+:\d+  " + finding + "  ", r.stdout)
+
+
+def test_a_new_rules_folder_not_in_pyproject_is_a_finding(repo):
+    """A folder the wheel would leave out fails `rules check`, not only tests/test_packaging.py."""
+    shutil.copy(ROOT / "pyproject.toml", repo / "pyproject.toml")
+    assert cli("rules", "check", str(repo / "rules")).exit_code == 0
+    extra = repo / "rules" / "cases" / "orgs" / "more"
+    extra.mkdir()
+    shutil.copy(next((repo / "rules" / "cases" / "orgs").glob("*.yaml")), extra / "copy.yaml")
+    r = cli("rules", "check", str(repo / "rules"))
+    assert r.exit_code == 1 and "unpackaged-folder" in r.output and "syncdoctor.rules.cases.orgs.more" in r.output

@@ -236,3 +236,16 @@ def test_no_symptom_list_is_written_in_code_or_schemas():
                  for p in (ROOT / folder).rglob("*") if p.suffix in (".py", ".json")
                  if sum(f'"{i}"' in p.read_text() for i in ids) >= 2]
     assert offenders == []
+
+
+def test_differs_from_inside_any_of_is_refused(rules_copy):
+    """durable-rules cannot evaluate an inequality join inside $or (engine error 311, exit 4):
+    the rule is refused with a located finding instead."""
+    path = rules_copy / "conclude" / "sales-group-for-non-sales.yaml"
+    text = path.read_text()
+    assert "{field: role, not_equals: Sales}" in text
+    path.write_text(text.replace("{field: role, not_equals: Sales}",
+                                 "{any_of: [{field: role, not_equals: Sales}, {field: role, differs_from: user.profile}]}"))
+    _, findings = load_ruleset(rules_copy)
+    f = next(f for f in findings if f.id == "join-in-any-of")
+    assert f.span.file.endswith(path.name) and f.span.line > 0 and "`any:`" in f.message
