@@ -136,7 +136,23 @@ def integrity_problems(record: dict[str, Any]) -> list[str]:
             problems.append("the embedded snapshot does not match its sha256")
     if "content_sha256" in snap and sha256(snap["content"]) != snap["content_sha256"]:
         problems.append("the embedded snapshot content does not match its content_sha256")
+    claimed = embedded_key_id(record)
+    if claimed is not None and claimed[0] != claimed[1]:  # the id a reader sees must name the key that signed
+        problems.append(f"the signature's key_id {claimed[0]} is not the id of its public key ({claimed[1]})")
     return problems
+
+
+def embedded_key_id(record: dict[str, Any]) -> tuple[str, str] | None:
+    """(the key_id the signature states, the id of the public key it carries), when it states one
+    and carries a readable key. The key_id is not signed: only the key's own bytes say which it is."""
+    sig = record.get("signature")
+    if not isinstance(sig, dict) or not isinstance(sig.get("key_id"), str):
+        return None
+    try:
+        public = base64.b64decode(sig["public_key"], validate=True)
+    except (ValueError, KeyError, TypeError):
+        return None
+    return sig["key_id"], hashlib.sha256(public).hexdigest()[:16]
 
 
 def key_id(public: Ed25519PublicKey) -> str:

@@ -9,6 +9,8 @@ from typing import Annotated, Callable, Iterator, Optional
 import typer
 from rich.progress import Progress
 
+from syncdoctor.engine.ruleset import default_rules_dir
+
 from . import org, outputs, service
 from .common import (EXIT_CAUSE, EXIT_CODES_HELP, EXIT_INTERNAL, EXIT_OK, Format, RulesOption, SymptomOption, check_symptom, color_wanted,
                      err_console, fail, open_output, write_output)
@@ -62,7 +64,8 @@ def diagnose(
     if jobs > 1 and not scan:
         raise fail("--jobs works with --all (without --ask)")
     outputs.check({"--out": out, "--audit": audit, "--save-facts": save_facts},  # before any work
-                  {"--facts": facts, "--answers": answers, "--private-key-file": private_key_file, "--audit-key": audit_key})
+                  {"--facts": facts, "--answers": answers, "--private-key-file": private_key_file, "--audit-key": audit_key,
+                   "--rules": rules or default_rules_dir()})
     if audit_key is not None and audit is None:
         raise fail("--audit-key signs the record of --audit: give --audit FILE too")
     from .audit import signing_key

@@ -9,6 +9,8 @@ import typer
 from syncdoctor.facts import consult
 from syncdoctor.facts.snapshot import build_snapshot
 
+from syncdoctor.engine.ruleset import default_rules_dir
+
 from . import org, outputs, service
 from .common import EXIT_COLLECT, EXIT_OK, RulesOption, err_console, fail, write_output
 from .diagnose import snapshot_text
@@ -39,7 +41,8 @@ def collect_cmd(
     Exit codes: 0 written (parts that could not be read are listed and stay unknown), 2 bad
     input, 3 collection failed (nothing written).
     """
-    outputs.check({"--out": out}, {"--answers": answers, "--private-key-file": private_key_file})  # before logging in
+    outputs.check({"--out": out}, {"--answers": answers, "--private-key-file": private_key_file,
+                                   "--rules": rules or default_rules_dir()})  # before logging in
     from syncdoctor.facts.collect import CollectRequest
     from syncdoctor.facts.http import HttpPolicy, Secrets
     eng = service.engine(rules)

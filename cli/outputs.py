@@ -118,9 +118,12 @@ def check(outputs: Mapping[str, Path | None], inputs: Mapping[str, Path | None])
     """Refuse, before any work, an output that cannot be written, that is one of the inputs,
     or that another output also names. `outputs` and `inputs` map option names to paths."""
     seen: dict[tuple[str, object], str] = {}
+    folders: list[tuple[str, str]] = []  # input folders (a rules folder): nothing may be written inside
     for name, path in inputs.items():
         if path is not None and not _is_stdout(path):
             seen.setdefault(_identity(path), name)
+            if os.path.isdir(path):
+                folders.append((os.path.realpath(path), name))
     stdout_by: str | None = None
     for name, path in outputs.items():
         if path is None:
@@ -134,6 +137,10 @@ def check(outputs: Mapping[str, Path | None], inputs: Mapping[str, Path | None])
         if ident in seen:
             other = seen[ident]
             raise fail(f"{name} {path} is the same file as {other}: refusing to write over it")
+        real = os.path.realpath(path)
+        for folder, other in folders:
+            if os.path.commonpath([real, folder]) == folder:
+                raise fail(f"{name} {path} is inside {other} {folder}, which this command reads: refusing to write there")
         problem = _problem(path)
         if problem:
             raise fail(problem)

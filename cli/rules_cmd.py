@@ -16,7 +16,15 @@ from syncdoctor.engine.words import plural
 
 from . import scenarios
 from .common import EXIT_OK, EXIT_USAGE, fail, report_findings, write_output
+from .formats.escape import json_text, visible
 from .knowledge_docs import catalogue, graph, plain_conditions
+
+
+def _echo(text: object = "", nl: bool = True) -> None:
+    """A line for the terminal: a rules folder (titles, messages, case names, its own path) may
+    come from anyone, so no control or bidi character in it reaches the terminal raw."""
+    typer.echo(visible(text, keep_newlines=True), nl=nl)
+
 
 app = typer.Typer(help="Validate, test, document and compare the rules.", no_args_is_help=True)
 
@@ -52,12 +60,12 @@ def validate(directory: DirArg = None,
                                 sort_keys=True, indent=2) + "\n", None)
     else:
         for f in findings:
-            typer.echo(str(f))
+            _echo(str(f))
         if not errors:
             n = len(ruleset.rules) if ruleset else 0
-            typer.echo(f"ok: {plural(n, 'rule')}, {plural(len(findings), 'warning')}")
+            _echo(f"ok: {plural(n, 'rule')}, {plural(len(findings), 'warning')}")
         else:
-            typer.echo(f"{plural(len(errors), 'error')}, {plural(len(findings) - len(errors), 'warning')}")
+            _echo(f"{plural(len(errors), 'error')}, {plural(len(findings) - len(errors), 'warning')}")
     raise typer.Exit(1 if errors else EXIT_OK)
 
 
@@ -83,7 +91,7 @@ def lock(directory: DirArg = None) -> None:
             "# Written by `syncdoctor rules lock`: each rule's version and the hash of its logic.\n"
             + yaml.safe_dump({"rules": entries}, sort_keys=True))
     write_output(text, root / "rules.lock")
-    typer.echo(f"locked {plural(len(entries), 'rule')}")
+    _echo(f"locked {plural(len(entries), 'rule')}")
 
 
 def _recheck(ruleset):
@@ -110,22 +118,22 @@ def test(directory: DirArg = None,
     report_findings(findings)
     for r in results:
         if not r.passed:
-            typer.echo(f"FAIL {r.file}:{r.line}  {r.name}")
+            _echo(f"FAIL {r.file}:{r.line}  {r.name}")
             for p in r.problems:
-                typer.echo(f"     {p}")
+                _echo(f"     {p}")
         elif verbose:
-            typer.echo(f"ok   {r.name}")
+            _echo(f"ok   {r.name}")
     rules_gap, sections_gap = scenarios.coverage(eng, results)
     for rid in rules_gap:
-        typer.echo(f"UNCOVERED rule {rid}: no case makes it fire")
+        _echo(f"UNCOVERED rule {rid}: no case makes it fire")
     for s in sections_gap:
-        typer.echo(f"UNCOVERED section {s}: no rule cites it")
+        _echo(f"UNCOVERED section {s}: no rule cites it")
     if junit:
         write_output(scenarios.junit(results), junit)
     passed = sum(r.passed for r in results)
-    typer.echo(f"{passed} passed, {len(results) - passed} failed")
+    _echo(f"{passed} passed, {len(results) - passed} failed")
     fired = len(ruleset.active_rules) - len(rules_gap)
-    typer.echo(f"coverage: {fired}/{len(ruleset.active_rules)} rules fired by a case; "
+    _echo(f"coverage: {fired}/{len(ruleset.active_rules)} rules fired by a case; "
                f"{'every' if not sections_gap else 'not every'} section of a cited source is cited")
     ok = passed == len(results) and not findings and not rules_gap and not sections_gap and results
     raise typer.Exit(EXIT_OK if ok else 1)
@@ -149,12 +157,12 @@ def check(directory: DirArg = None,
     root = _dir(directory)
     report = check_knowledge(root, docs_file if docs_file is not None else default_docs(root))
     for line in report.problems:
-        typer.echo(line)
+        _echo(line)
     for note in report.notes:
-        typer.echo(f"note: {note}")
-    typer.echo(f"cases: {report.passed} of {report.cases} passed" if report.ran_cases else
+        _echo(f"note: {note}")
+    _echo(f"cases: {report.passed} of {report.cases} passed" if report.ran_cases else
                "cases: not run (they run once the rules load)")
-    typer.echo("ok: the knowledge passes every check" if not report.problems else f"{len(report.problems)} problem(s)")
+    _echo("ok: the knowledge passes every check" if not report.problems else f"{len(report.problems)} problem(s)")
     raise typer.Exit(EXIT_OK if not report.problems else 1)
 
 
@@ -178,7 +186,7 @@ def migrate_cmd(directory: Annotated[Path, typer.Argument(help="A rules folder w
     except (OSError, ValueError, KeyError, TypeError) as exc:
         raise fail(f"cannot migrate {directory}: {exc}") from None
     for line in done:
-        typer.echo(line)
+        _echo(line)
 
 
 @app.command("docs")
@@ -220,7 +228,7 @@ def list_rules(directory: DirArg = None) -> None:
     rs = require_ruleset(_dir(directory))
     for r in rs.rules:
         what = f"concludes {r.conclude.code}" if r.conclude else f"derives {r.derive.fact}"  # type: ignore[union-attr]
-        typer.echo(f"{r.id:45} v{r.version:<3} {r.status:10} {what}")
+        _echo(f"{r.id:45} v{r.version:<3} {r.status:10} {what}")
 
 
 @app.command("show")
@@ -237,28 +245,28 @@ def show(rule_id: Annotated[str, typer.Argument(help="A rule id or conclusion co
     if rule is None:
         close = difflib.get_close_matches(rule_id, [r.id for r in rs.rules], n=1)
         raise fail(f"no rule {rule_id!r}" + (f" (did you mean {close[0]!r}?)" if close else ""))
-    typer.echo(f"{rule.id} v{rule.version} ({rule.status}) — {rule.title}")
-    typer.echo(f"  written at {rule.span}")
-    typer.echo("  when:")
+    _echo(f"{rule.id} v{rule.version} ({rule.status}) — {rule.title}")
+    _echo(f"  written at {rule.span}")
+    _echo("  when:")
     for c in plain_conditions(rule):
-        typer.echo(f"    - {c}")
+        _echo(f"    - {c}")
     if rule.conclude:
         c = rule.conclude
-        typer.echo(f"  concludes {c.code} ({c.kind}): {' '.join(rs.expand(c.message).split())}")
+        _echo(f"  concludes {c.code} ({c.kind}): {' '.join(rs.expand(c.message).split())}")
         for text in c.remedies:
-            typer.echo(f"    → {rs.expand(text)}")
+            _echo(f"    → {rs.expand(text)}")
         for text in c.warnings:
-            typer.echo(f"    ! also changes: {rs.expand(text)}")
+            _echo(f"    ! also changes: {rs.expand(text)}")
     else:
-        typer.echo(f"  derives {rule.derive.fact}")  # type: ignore[union-attr]
+        _echo(f"  derives {rule.derive.fact}")  # type: ignore[union-attr]
     for cite in rule.citations:
-        typer.echo(f"  cites {rs.citation_label(cite)} (basis: {cite.basis})" + (f": “{cite.quote}”" if cite.quote else ""))
+        _echo(f"  cites {rs.citation_label(cite)} (basis: {cite.basis})" + (f": “{cite.quote}”" if cite.quote else ""))
     eng = Engine(rs)
     results, _ = scenarios.run_cases(eng, scenarios.case_files(root, rs.case_paths))
     covering = [r for r in results if rule.id in r.fired_rules]
-    typer.echo(f"  covered by {plural(len(covering), 'case')}:")
+    _echo(f"  covered by {plural(len(covering), 'case')}:")
     for r in covering:
-        typer.echo(f"    - {r.name} ({Path(r.file).name}:{r.line})")
+        _echo(f"    - {r.name} ({Path(r.file).name}:{r.line})")
 
 
 @app.command("diff")
@@ -284,7 +292,10 @@ def diff(old: Annotated[Path, typer.Argument(help="The rules directory before th
             raise typer.Exit(EXIT_USAGE)
         rulesets.append(ruleset)
     doc = rules_diff.diff_document(rulesets[0], rulesets[1], new)
-    typer.echo((rules_diff.render_json if fmt == "json" else rules_diff.render_text)(doc), nl=False)
+    if fmt == "json":  # C0 escaped by json, C1 and bidi by json_text (visible's \x is not JSON)
+        typer.echo(json_text(rules_diff.render_json(doc)), nl=False)
+    else:
+        _echo(rules_diff.render_text(doc), nl=False)
     r = doc["rules"]
     differs = bool(r["added"] or r["removed"] or r["changed"] or doc["verdict_changes"])
     raise typer.Exit(1 if exit_code and differs else EXIT_OK)

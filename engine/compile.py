@@ -181,7 +181,13 @@ def compile_ruleset(ruleset: Ruleset, action_factory: Any, *, scoped: bool = Fal
             guards_for: dict[str, set[str]] = {}
             compiled_patterns: list[tuple[str, list]] = []
             for p in patterns:
-                conds = [{"t": p.fact}] + sorted((_condition(c, guards_for) for c in p.conditions), key=_nested)
+                flat: list[dict] = []
+                for c in p.conditions:
+                    # Flattened: durable-rules mis-evaluates an `$and` nested in a pattern's
+                    # `$and` when it holds a second join to the same fact (two `differs_from`).
+                    compiled = _condition(c, guards_for)
+                    flat.extend(compiled["$and"] if set(compiled) == {"$and"} else [compiled])
+                conds = [{"t": p.fact}] + sorted(flat, key=_nested)  # `$or` last: see _nested
                 key = engine_alias(p.alias) + ("$not" if p.negated else "")
                 compiled_patterns.append((key, conds))
             # add $ex guards to the patterns whose fields are joined on later

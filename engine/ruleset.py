@@ -160,8 +160,13 @@ def load_ruleset(directory: Path | str | None = None, *, run_checks: bool = True
                                         f"rules folder {folder!r} " + ("does not exist" if base is not None else
                                                                        "is not a folder inside the rules folder")))
             continue
-        rule_files.extend(sorted(p for p in base.rglob("*") if p.suffix in (".yaml", ".yml") and p.is_file()
-                                 and inside(root, p.relative_to(root).as_posix()) is not None))
+        for p in sorted(p for p in base.rglob("*") if p.suffix in (".yaml", ".yml")):
+            if inside(root, p.relative_to(root).as_posix()) is None:  # a symlink out: named, never skipped silently
+                col.findings.append(Finding(Span(str(p)), "path-outside",
+                                            f"{p.relative_to(root).as_posix()} leads outside the rules folder "
+                                            f"(to {os.path.realpath(p)}): it is not read; copy the file in instead"))
+            elif p.is_file():
+                rule_files.append(p)
 
     rules: list[Rule] = []
     for path in rule_files:
@@ -201,6 +206,10 @@ def load_ruleset(directory: Path | str | None = None, *, run_checks: bool = True
     return ruleset, findings
 
 
+FILE_CODES = frozenset({"path-outside", "file-not-found", "not-a-file", "unreadable", "no-manifest", "yaml-syntax",
+                        "not-utf8", "binary-file", "file-too-large", "format-1"})
+
+
 def root_causes_first(found: list[Finding]) -> list[Finding]:
     """Findings without their consequences, causes first. Lock findings (version, stale) say
     something only about a file that is otherwise valid; a rule file that did not load makes
@@ -209,7 +218,10 @@ def root_causes_first(found: list[Finding]) -> list[Finding]:
     broken = {f.span.file for f in errors}
     kept = [f for f in set(found)
             if not (f.id in LOCK_CODES and (f.span.file in broken or (f.id == "lock-orphan" and errors)))]
-    return sorted(kept, key=lambda f: (f.id in LOCK_CODES, f.severity is not Severity.ERROR, *Finding.sort_key(f)))
+    # A file that could not be read at all (outside the folder, missing, not YAML) explains the
+    # unresolved citations and unknown facts that follow from it: it comes first.
+    return sorted(kept, key=lambda f: (f.id in LOCK_CODES, f.severity is not Severity.ERROR, f.id not in FILE_CODES,
+                                       *Finding.sort_key(f)))
 
 
 def require_ruleset(directory: Path | str | None = None) -> Ruleset:

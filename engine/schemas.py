@@ -17,7 +17,7 @@ from jsonschema.exceptions import ValidationError
 from .findings import FINDINGS_PER_FILE, Finding, Span, more_finding
 from .located import json_path, locate
 
-_TIMESTAMP = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]+)?)?(Z|[+-][0-9]{2}:?[0-9]{2})")
+_TIMESTAMP = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]+)?)?(Z|[+-](?:[01][0-9]|2[0-3]):?[0-5][0-9])")  # an offset is at most 23:59
 
 
 def is_timestamp(value: Any) -> bool:

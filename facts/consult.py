@@ -21,7 +21,7 @@ from syncdoctor.engine.loader import RULE_FILE_LIMIT, load_file, locate, located
 from syncdoctor.engine.model import Ruleset
 from syncdoctor.engine.words import closest
 
-from . import lookup
+from . import ids, lookup
 from .ids import same_id
 
 TOPICS: dict[str, tuple[str, str]] = {
@@ -180,6 +180,7 @@ def apply_answers(data: dict[str, Any], answers: dict[str, Any], via: str, *, fi
         sources[path] = {"source": "engineer", "via": via, "at": at}
         reasons.pop(path, None)
 
+    answered_by: dict[int, str] = {}  # business unit index -> the key that answered for it
     for key, given in (answers.get("business_units") or {}).items():
         where = ["business_units", key]
         try:
@@ -190,6 +191,12 @@ def apply_answers(data: dict[str, Any], answers: dict[str, Any], via: str, *, fi
                                     "ambiguous-business-unit" if isinstance(exc, lookup.Ambiguous) else "unknown-business-unit",
                                     f"business_units.{key}: {exc}; it has: {known}"))
             continue
+        if idx in answered_by:  # its name and its id: two answers, one silently lost
+            findings.append(Finding(locate(answers, where, Span(file)), "duplicate-answer",
+                                    f"business_units.{key}: the same business unit as business_units.{answered_by[idx]} "
+                                    f"({bus[idx]['id']}): answer for it once"))
+            continue
+        answered_by[idx] = str(key)
         bu = bus[idx]
         base = f"business_units[{idx}]"
         sync = bu.get("user_sync") or {}
@@ -230,15 +237,29 @@ def apply_answers(data: dict[str, Any], answers: dict[str, Any], via: str, *, fi
                     groups[group].append({"type": entry["type"], "id": target})
             bu["user_groups"] = groups
             stated(f"{base}.user_groups")
+        user_by: dict[str, str] = {}  # user id -> the key that answered for them
         for j, (name, should) in enumerate((given.get("expected_access") or {}).items()):
-            entry = {"type": "user", "id": name} if re.fullmatch(r"[a-zA-Z0-9]{15}([a-zA-Z0-9]{3})?", name) \
-                else {"type": "user", "name": name}
-            uid = _resolve(out, entry, resolve_users)
+            # An id is looked up like a name (its case restored by its suffix): an id that is
+            # not in the snapshot is refused, never kept as an answer about nobody.
+            try:
+                uid = _resolve(out, {"type": "user", "name": name}, resolve_users)
+            except lookup.LookupProblem as exc:
+                findings.append(Finding(locate(answers, where + ["expected_access", name], Span(file)), "ambiguous-name",
+                                        f"business_units.{key}.expected_access.{name}: {exc}"))
+                continue
+            if uid is None and resolve_users is not None and ids.looks_like_id(name):
+                uid = name  # a live org: a user the snapshot did not collect may still exist
             if uid is None:
                 findings.append(Finding(locate(answers, where + ["expected_access", name], Span(file)), "unknown-name",
                                         f"business_units.{key}.expected_access.{name}: no user named {name!r} "
                                         "in the snapshot; give their username or id"))
                 continue
+            if ids.key(uid) in user_by:
+                findings.append(Finding(locate(answers, where + ["expected_access", name], Span(file)), "duplicate-answer",
+                                        f"business_units.{key}.expected_access.{name}: the same user as "
+                                        f"{user_by[ids.key(uid)]!r} ({uid}): answer for them once"))
+                continue
+            user_by[ids.key(uid)] = name
             bu.setdefault("expected_access", {})[uid] = bool(should)
             stated(f"{base}.expected_access.{uid}")
     if findings:

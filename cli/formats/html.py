@@ -1,10 +1,10 @@
 """One self-contained HTML file: no scripts or styles fetched from anywhere."""
 from __future__ import annotations
 
-from html import escape
+import html
 from typing import Any
 
-from .escape import safe_url
+from .escape import safe_url, visible
 from .summary import bu_label, user_label
 from .words import Summary, fact_values, no_verdict, undetermined_intro, undetermined_item, undetermined_next
 
@@ -16,6 +16,12 @@ body{font-family:system-ui,sans-serif;margin:2em;max-width:70em;color:#222}
 details{margin-left:1.2em}summary{cursor:pointer}code{background:#f3f3f3;padding:0 .2em}
 table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:.2em .6em}
 """
+
+
+def escape(text: object) -> str:
+    """HTML-escaped, with every control and bidi character shown as an escape: the report may be
+    printed to a terminal (stdout is the default), where an OSC 52 or `ESC[2J` would act."""
+    return html.escape(visible(text, keep_newlines=True))
 
 
 def _fact_line(f: dict[str, Any]) -> str:

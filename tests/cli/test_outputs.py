@@ -269,3 +269,19 @@ def test_facts_collect_checks_its_output_before_logging_in(tmp_path):
     assert r.exit_code == 2 and "same file as --answers" in r.stderr
     r = run("facts", "collect", "--out", str(tmp_path / "missing" / "org.yaml"), *login)
     assert r.exit_code == 2 and "does not exist" in r.stderr
+
+
+@pytest.mark.parametrize("where", ["ruleset.yaml", "new-report.txt", "conclude/user-inactive.yaml"])
+def test_an_output_inside_the_rules_folder_read_is_refused(tmp_path, facts, where):
+    """--out / --audit may not land inside the rules folder the command reads (given with
+    --rules, or the default one): the knowledge would be replaced by a report."""
+    from tests.conftest import FIXTURE_RULES
+    rules = tmp_path / "myrules"
+    shutil.copytree(FIXTURE_RULES, rules)
+    before = {p: p.read_bytes() for p in rules.rglob("*") if p.is_file()}
+    for option in ("--out", "--audit"):
+        r = run("diagnose", "--facts", str(facts), *USER, "--rules", str(rules), option, str(rules / where))
+        assert r.exit_code == 2 and "which this command reads" in r.stderr, r.stderr
+    assert {p: p.read_bytes() for p in rules.rglob("*") if p.is_file()} == before
+    r = run("diagnose", "--facts", str(facts), *USER, "--out", str(FIXTURE_RULES / "ruleset.yaml"))  # the default folder
+    assert r.exit_code == 2 and "--rules" in r.stderr

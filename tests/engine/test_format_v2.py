@@ -249,3 +249,17 @@ def test_differs_from_inside_any_of_is_refused(rules_copy):
     _, findings = load_ruleset(rules_copy)
     f = next(f for f in findings if f.id == "join-in-any-of")
     assert f.span.file.endswith(path.name) and f.span.line > 0 and "`any:`" in f.message
+
+
+def test_a_registry_outside_the_folder_is_the_first_finding(rules_copy, tmp_path):
+    """The root cause (a manifest entry leading outside the folder) comes before the unresolved
+    citations it causes."""
+    outside = tmp_path / "elsewhere.yaml"
+    outside.write_text("secret: value\n")
+    (rules_copy / "sources.yaml").unlink()
+    (rules_copy / "sources.yaml").symlink_to(outside)
+    _, findings = load_ruleset(rules_copy)
+    from syncdoctor.engine.ruleset import root_causes_first
+    ordered = root_causes_first(findings)
+    assert ordered[0].id == "path-outside" and any(f.id == "unresolved-citation" for f in ordered)
+    assert all("secret" not in f.message for f in findings)
