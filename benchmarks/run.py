@@ -127,6 +127,57 @@ def in_process(path: Path, limit: int) -> tuple[float, float, int]:
     return len(pairs) / (t1 - t0), len(pairs) / (t2 - t1), len(pairs)
 
 
+def side_by_side(path: Path, limit: int) -> dict[str, float]:
+    """Diagnoses/s (CPU time of this process) of each engine on the same factsets, interleaved
+    three times (median): one session and a full status pass per diagnosis (`Engine`, before
+    issue 17), statuses memoised per signature (`MemoEngine`), derivations shared per class on
+    top of that (`ClassEngine`, what `--all` runs), many diagnoses per session (`BatchEngine`)."""
+    from syncdoctor.engine.batch import BatchEngine
+    from syncdoctor.engine.classes import ClassEngine
+    from syncdoctor.engine.memo import MemoEngine
+    from syncdoctor.engine.ruleset import require_ruleset
+    from syncdoctor.engine.run import Engine
+    from syncdoctor.facts.snapshot import load_snapshot
+    ruleset = require_ruleset()
+    snap = load_snapshot(path)
+    factsets = [snap.factset(u, b, None) for u in range(min(limit, len(snap.users))) for b in range(len(snap.business_units))]
+    engines = {"Engine": Engine(ruleset), "MemoEngine": MemoEngine(ruleset), "ClassEngine": ClassEngine(ruleset),
+               "BatchEngine": BatchEngine(ruleset)}
+    rates: dict[str, list[float]] = {k: [] for k in engines}
+    for _ in range(3):
+        for name, eng in engines.items():
+            t = time.process_time()
+            if isinstance(eng, BatchEngine):
+                eng.diagnose_many(factsets)
+            else:
+                for fs in factsets:
+                    eng.diagnose(fs)
+            rates[name].append(len(factsets) / (time.process_time() - t))
+    return {k: statistics.median(v) for k, v in rates.items()}
+
+
+def breakdown(path: Path, limit: int) -> dict[str, float]:
+    """Where one process's time goes for the first `limit` users (what a scan worker does),
+    in seconds, and the bytes of one JSON result."""
+    import json as _json
+    from syncdoctor.engine.classes import ClassEngine
+    from syncdoctor.engine.ruleset import require_ruleset
+    from syncdoctor.facts.snapshot import load_snapshot
+    eng = ClassEngine(require_ruleset())
+    t0 = time.perf_counter()
+    snap = load_snapshot(path)
+    t1 = time.perf_counter()
+    factsets = [snap.factset(u, b, None) for u in range(min(limit, len(snap.users))) for b in range(len(snap.business_units))]
+    t2 = time.perf_counter()
+    diagnoses = [eng.diagnose(fs) for fs in factsets]
+    t3 = time.perf_counter()
+    size = sum(len(_json.dumps(d.to_json(), sort_keys=True, ensure_ascii=False, separators=(",", ":"))) for d in diagnoses)
+    t4 = time.perf_counter()
+    return {"parse": t1 - t0, "facts": t2 - t1, "engine": t3 - t2, "output": t4 - t3, "results": len(diagnoses),
+            "bytes": size / len(diagnoses), "hits": eng.memo.hits / max(1, eng.memo.hits + eng.memo.misses),
+            "classes": eng.whole, "shared": eng.shared / max(1, len(diagnoses))}
+
+
 def hwm_kb() -> int:
     """Peak RSS of this process image (VmHWM). Not ru_maxrss: Linux carries that across exec,
     so a child would report its parent's peak."""
@@ -170,6 +221,8 @@ def main() -> int:
     rows: list[str] = []
     latency: list[str] = []
     depth_rows: list[str] = []
+    side_rows: list[str] = []
+    split_rows: list[str] = []
 
     example = ROOT / "docs" / "examples" / "acme.yaml"
     runs = [timed(CLI + ["diagnose", "--facts", str(example), "--user", "asmith@acme.example", "--format", "json"])[0]
@@ -206,6 +259,12 @@ def main() -> int:
         engine_rate, reference_rate, count = in_process(org, limit)
         rows.append(f"| {n:,} (in process, {count:,} diagnoses) | engine alone | | {engine_rate / 2:,.0f} "
                     f"| reference {reference_rate / 2:,.0f} users/s · engine/reference = {engine_rate / reference_rate:.2f} |")
+        rates = side_by_side(org, min(n, 1000))
+        side_rows.append(f"| {n:,} | " + " | ".join(f"{rates[k]:,.0f}" for k in ("Engine", "MemoEngine", "ClassEngine", "BatchEngine"))
+                         + f" | {rates['ClassEngine'] / rates['Engine']:.2f}× |")
+        b = breakdown(org, min(n, 1000))
+        split_rows.append(f"| {n:,} ({b['results']:,.0f} results) | {b['parse']:.2f} s | {b['facts']:.2f} s | {b['engine']:.2f} s "
+                          f"| {b['output']:.2f} s | {b['bytes'] / 1024:,.1f} KB | {b['hits']:.0%} | {b['classes']:,} ({b['shared']:.0%} shared) |")
 
     memory_rows: list[str] = []
     if args.memory:  # in a fresh process: nothing else this benchmark loaded counts
@@ -257,6 +316,23 @@ def main() -> int:
         "| users | format | jobs | wall | users/s | peak RSS (process tree) | main process share of CPU |",
         "|---|---|---|---|---|---|---|",
         *format_rows,
+        "",
+        "## Engines side by side (issue 17; one process, the same diagnoses, CPU time, median of 3 interleaved runs)",
+        "",
+        "Diagnoses/s over the first 1,000 users (2 business units). `Engine`: one durable-rules session and a full "
+        "status pass per diagnosis (before). `MemoEngine`: statuses memoised per signature. `ClassEngine`: that, and "
+        "derivations shared per derivation class (what `--all` runs now). `BatchEngine`: 100 diagnoses per "
+        "durable-rules session (scope join) plus the memo.",
+        "",
+        "| users in org | Engine (before) | MemoEngine | ClassEngine (now) | BatchEngine | now/before |",
+        "|---|---|---|---|---|---|",
+        *side_rows,
+        "",
+        "## Where a scan worker's time goes (first 1,000 users, ClassEngine, one process, wall)",
+        "",
+        "| users in org | parse snapshot | facts (pools + per user) | engine + status | result JSON | bytes per result | status memo hits | derivation classes |",
+        "|---|---|---|---|---|---|---|---|",
+        *split_rows,
         "",
         *(["## Memory over many diagnoses in one process (peak RSS)", "",
            "| diagnoses | peak RSS |", "|---|---|", *memory_rows, ""] if memory_rows else []),

@@ -22,6 +22,7 @@ from concurrent.futures.process import BrokenProcessPool
 from typing import Any, Callable, Iterator, NamedTuple, TextIO
 
 from syncdoctor.engine.model import Ruleset
+from syncdoctor.engine.classes import ClassEngine
 from syncdoctor.engine.run import Engine
 from syncdoctor.facts.snapshot import Snapshot
 
@@ -46,7 +47,8 @@ class Row(NamedTuple):
 def _work(task: tuple[int, int]) -> list[Row]:
     """In a worker: diagnose users [start, stop) in every selected business unit."""
     start, stop = task
-    eng: Engine = _worker.get("engine") or _worker.setdefault("engine", Engine(_worker["ruleset"]))
+    # derivations shared per class and statuses per signature (engine/classes.py): same results
+    eng: Engine = _worker.get("engine") or _worker.setdefault("engine", ClassEngine(_worker["ruleset"]))
     snapshot: Snapshot = _worker["snapshot"]
     out = []
     for ui in _worker["users"][start:stop]:

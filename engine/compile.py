@@ -95,7 +95,12 @@ class CompiledRuleset:
     shadows: dict[str, tuple[str, ...]]  # fact kind -> fields asserted lower-cased too (ignore_case)
 
     def branches_of(self, rule_id: str) -> list[Branch]:
-        return [b for b in self.branches if b.rule.id == rule_id]
+        by_rule = self.__dict__.get("_by_rule")
+        if by_rule is None:  # asked once per rule per diagnosis: indexed on first use
+            by_rule = self.__dict__["_by_rule"] = {}
+            for b in self.branches:
+                by_rule.setdefault(b.rule.id, []).append(b)
+        return list(by_rule.get(rule_id, ()))
 
 
 class CompileError(Exception):
@@ -144,8 +149,12 @@ def _condition(c: Condition | AnyOf, guards_for: dict[str, set[str]]) -> dict:
     raise CompileError(f"unknown operator {c.op}")
 
 
-def compile_ruleset(ruleset: Ruleset, action_factory: Any) -> CompiledRuleset:
-    """Build the durable-rules definition; ``action_factory(branch)`` returns each action."""
+def compile_ruleset(ruleset: Ruleset, action_factory: Any, *, scoped: bool = False) -> CompiledRuleset:
+    """Build the durable-rules definition; ``action_factory(branch)`` returns each action.
+
+    ``scoped``: many diagnoses share one durable-rules session (engine/batch.py). Every branch
+    then starts from its stratum marker (stratum 0 included) and every other pattern, negated
+    ones too, joins that marker's scope number (`sc`), so no match spans two diagnoses."""
     rule_strata = strata(ruleset)
     prods = producers(ruleset)
     derived = set(prods)
@@ -172,17 +181,18 @@ def compile_ruleset(ruleset: Ruleset, action_factory: Any) -> CompiledRuleset:
             guards_for: dict[str, set[str]] = {}
             compiled_patterns: list[tuple[str, list]] = []
             for p in patterns:
-                conds = [{"t": p.fact}]
+                flat: list[dict] = []
                 for c in p.conditions:
                     # Flattened: durable-rules mis-evaluates an `$and` nested in a pattern's
                     # `$and` when it holds a second join to the same fact (two `differs_from`).
                     compiled = _condition(c, guards_for)
-                    conds.extend(compiled["$and"] if set(compiled) == {"$and"} else [compiled])
+                    flat.extend(compiled["$and"] if set(compiled) == {"$and"} else [compiled])
+                conds = [{"t": p.fact}] + sorted(flat, key=_nested)  # `$or` last: see _nested
                 key = engine_alias(p.alias) + ("$not" if p.negated else "")
                 compiled_patterns.append((key, conds))
             # add $ex guards to the patterns whose fields are joined on later
             out: list[dict] = []
-            if stratum > 0:
+            if stratum > 0 or scoped:
                 out.append({"a__stratum": {"$and": [{"t": "__stratum"}, {"n": stratum}]}})
             for g in guards:
                 out.append({f"a__known_{g}": {"$and": [{"t": "__known"}, {"list": g}]}})
@@ -191,11 +201,28 @@ def compile_ruleset(ruleset: Ruleset, action_factory: Any) -> CompiledRuleset:
                 for fld in sorted(guards_for.get(alias, ())) if not key.endswith("$not") else ():
                     conds.append({"$ex": {fld: 1}})
                 out.append({key: conds[0] if len(conds) == 1 else {"$and": conds}})
+            if scoped:
+                out = out[:1] + [_scope_join(item) for item in out[1:]]
             branch = Branch(rule, i, branch_name, tuple(patterns), stratum, tuple(guards))
             definition[branch_name] = {"all": out, "run": action_factory(branch), "pri": 1 + stratum}
             branches.append(branch)
     return CompiledRuleset(ruleset, name, branches, rule_strata, max(rule_strata.values(), default=0), derived,
                            component_of(ruleset), {name: definition}, case_folded_fields(ruleset))
+
+
+def _nested(cond: dict) -> bool:
+    """A nested `$and`/`$or`. durable-rules 2.0.28 ignores a join written after one in the same
+    pattern (measured: the pattern then matches whatever the joined value), so a pattern's
+    nested tests always come after its joins."""
+    return "$or" in cond or "$and" in cond
+
+
+def _scope_join(item: dict) -> dict:
+    """One compiled pattern, also required to belong to the scope of the branch's marker."""
+    ((key, expr),) = item.items()
+    conds = list(expr["$and"]) if set(expr) == {"$and"} else [expr]
+    at = next((i for i, c in enumerate(conds) if _nested(c)), len(conds))
+    return {key: {"$and": conds[:at] + [{"sc": {"a__stratum": "sc"}}] + conds[at:]}}
 
 
 def _noop(c: Any) -> None:

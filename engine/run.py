@@ -21,6 +21,7 @@ from typing import Any
 
 from durable.engine import Host, MessageNotHandledException, MessageObservedException
 
+from . import fastjson
 from .compile import Branch, CompiledRuleset, compile_ruleset, engine_alias, engine_field, shadow_field
 from .facts import MISSING, Fact, FactSet
 from .findings import Finding, FindingError, Span
@@ -28,6 +29,7 @@ from .graph import kind_graph, producers, sccs
 from .model import KIND_ORDER, Condition, Rule, Ruleset
 from .status import UNDETERMINED, Evaluator, RuleStatus
 
+fastjson.install()  # durable-rules' JSON through orjson (measured: docs/performance.md)
 _HOST_LOCK = threading.RLock()
 _HOST: Host | None = None
 _PLACEHOLDER = re.compile(r"\{([a-z][a-z0-9_]*)\.([a-z][a-z0-9_]*)\}")
@@ -318,12 +320,13 @@ class Engine:
     """A compiled ruleset on durable-rules; ``diagnose`` is safe to call many times."""
 
     _sids = itertools.count(1)
+    scoped = False  # one diagnosis per durable-rules session (engine/batch.py: many)
 
     def __init__(self, ruleset: Ruleset, *, check_agreement: bool = True):
         self.ruleset = ruleset
         self.check_agreement = check_agreement
         self._sessions: dict[str, _Session] = {}
-        self.compiled = compile_ruleset(ruleset, self._action)
+        self.compiled = compile_ruleset(ruleset, self._action, scoped=self.scoped)
         self._producers = {k: [r.id for r in v] for k, v in producers(ruleset).items()}
         # dependencies first, so a kind is decided only after what it is derived from
         edges = kind_graph(ruleset)
@@ -339,7 +342,7 @@ class Engine:
         aliases = [p.alias for p in branch.patterns if not p.negated]
 
         def action(c: Any) -> None:
-            session = self._sessions.get(c.s.sid)
+            session = self._session_of(c)
             if session is None:
                 return
             try:
@@ -373,14 +376,25 @@ class Engine:
                         # run 60 s (its lease): asserting 50,000 demanded facts under load can take
                         # that long, and the interleaved actions then lose firings. Keep the lease.
                         c.renew_action_lease()
-                    c.assert_fact(session.engine_fact(extra))
-                c.assert_fact(session.engine_fact(fact))
+                    c.assert_fact(self._engine_fact(extra, session))
+                c.assert_fact(self._engine_fact(fact, session))
             except _SessionTooLarge:
                 return  # diagnose() reports it once the engine is idle
             except Exception as exc:  # surfaced by diagnose(): never swallowed
                 session.errors.append(f"rule {rule.id} (branch {branch.index}): {type(exc).__name__}: {exc}")
 
         return action
+
+    def _session_of(self, c: Any) -> _Session | None:
+        """The diagnosis a firing belongs to (here: its durable-rules session)."""
+        return self._sessions.get(c.s.sid)
+
+    def _evaluator(self, initial: list[Fact], factset: FactSet) -> Evaluator:
+        """The status evaluator of one diagnosis (engine/memo.py: one that shares statuses)."""
+        return Evaluator(self.compiled, initial, factset.known_lists, factset.list_paths, factset.pool)
+
+    def _engine_fact(self, fact: Fact, session: _Session) -> dict[str, Any]:
+        return session.engine_fact(fact)
 
     # -- diagnose --------------------------------------------------------------------------
     def diagnose(self, factset: FactSet) -> Diagnosis:
@@ -398,7 +412,7 @@ class Engine:
                 initial += eager
                 initial += self._demanded(session, initial)
                 session.new_facts = []
-            evaluator = Evaluator(self.compiled, initial, factset.known_lists, factset.list_paths, factset.pool)
+            evaluator = self._evaluator(initial, factset)
             started = False  # delete_state crashes on a session in which no action ever ran
             try:
                 batch = [session.engine_fact(f) for f in initial]

@@ -1,0 +1,139 @@
+"""The status evaluator, memoised per signature across the diagnoses of one engine.
+
+A branch's three-valued status is a function of exactly what ``Evaluator.evaluate_branch``
+reads: the shared pool (one per business unit), the completeness of each kind it matches, and,
+for the kinds not in the pool (the diagnosis's own facts and what was derived from them), each
+fact's id and the values of the fields the branch reads. That tuple is the signature: users
+with the same role, profile and state have the same one, so the branch is evaluated once and
+its status reused. Only the places of missing values differ between such users (a user's own
+`salesforce.users[17].profile` against `[42]`): they are relabelled from the representative's
+facts to the current one's. Values are keyed with their type, as the evaluator compares them
+(``True`` is not ``1``).
+"""
+from __future__ import annotations
+
+import weakref
+from typing import Any
+
+from .compile import Branch, CompiledRuleset
+from .facts import Fact, FactPool, FactSet
+from .model import AnyOf, Condition, Ruleset
+from .run import Engine
+from .status import UNDETERMINED, BranchStatus, Evaluator
+
+_ABSENT = object()
+MAX_ENTRIES = 20_000  # per pool: a bound on memory whatever the org (cleared when reached)
+
+_Plan = tuple[tuple[str, tuple[str, ...]], ...]  # (kind, fields the branch reads on it) per kind
+
+
+def read_fields(branch: Branch) -> _Plan:
+    """For each kind a branch matches, the fields its conditions and joins read."""
+    kinds = {p.alias: p.fact for p in branch.patterns}
+    out: dict[str, set[str]] = {p.fact: set() for p in branch.patterns}
+
+    def walk(kind: str, conds: Any) -> None:
+        for c in conds:
+            if isinstance(c, AnyOf):
+                walk(kind, c.conditions)
+                continue
+            assert isinstance(c, Condition)
+            out[kind].add(c.field)
+            if c.ref is not None and c.ref[0] in kinds:
+                out[kinds[c.ref[0]]].add(c.ref[1])
+    for p in branch.patterns:
+        walk(p.fact, p.conditions)
+    return tuple((k, tuple(sorted(v))) for k, v in sorted(out.items()))
+
+
+class StatusMemo:
+    """Branch statuses by signature, one table per pool (dropped with the pool)."""
+
+    def __init__(self, compiled: CompiledRuleset):
+        self.plans = {b.name: read_fields(b) for b in compiled.branches}
+        self._tables: weakref.WeakKeyDictionary[FactPool, dict] = weakref.WeakKeyDictionary()
+        self._unpooled: dict = {}
+        self.hits = self.misses = 0
+
+    def table(self, pool: FactPool | None) -> dict:
+        if pool is None:
+            return self._unpooled
+        table = self._tables.get(pool)
+        if table is None:
+            table = self._tables[pool] = {}
+        return table
+
+
+class MemoEvaluator(Evaluator):
+    """``Evaluator`` whose branch statuses come from a ``StatusMemo`` when the signature is known."""
+
+    def __init__(self, memo: StatusMemo, compiled: CompiledRuleset, facts: list[Fact], known_lists: set[str],
+                 list_paths: dict[str, str], pool: FactPool | None = None):
+        super().__init__(compiled, facts, known_lists, list_paths, pool)
+        self.memo = memo
+        self._table = memo.table(pool)
+        self._parts: dict[tuple[str, tuple[str, ...]], tuple] = {}  # (kind, fields) -> signature part
+
+    def add_fact(self, fact: Fact) -> None:
+        super().add_fact(fact)
+        self._parts = {k: v for k, v in self._parts.items() if k[0] != fact.kind}
+
+    def evaluate_branch(self, branch: Branch) -> BranchStatus:
+        key, facts = self._signature(branch)
+        found = self._table.get(key)
+        if found is None:
+            self.memo.misses += 1
+            status = super().evaluate_branch(branch)
+            if len(self._table) >= MAX_ENTRIES:
+                self._table.clear()
+            # the representative's facts are kept only where they are needed: to relabel missing places
+            self._table[key] = (status, facts if status.status == UNDETERMINED and status.missing else None)
+            return status
+        self.memo.hits += 1
+        status, rep_facts = found
+        if status.status != UNDETERMINED or not status.missing:
+            return status
+        return BranchStatus(branch, status.status, status.matches, self._relabel(status.missing, rep_facts, facts, branch))
+
+    def _signature(self, branch: Branch) -> tuple[tuple, dict[str, Fact]]:
+        pooled = self.pool.by_kind if self.pool is not None else {}
+        parts: list[Any] = [branch.name]
+        facts: dict[str, Fact] = {}
+        for plan in self.memo.plans[branch.name]:
+            kind = plan[0]
+            parts.append(self.list_missing(kind))
+            if kind in pooled:
+                continue  # read from the pool: the same for every diagnosis using this table
+            own = self.by_kind.get(kind, ())
+            for f in own:
+                facts[f.fid] = f
+            part = self._parts.get(plan)
+            if part is None:  # the same kind and fields recur across branches: computed once
+                part = self._parts[plan] = tuple(
+                    (f.fid, tuple((v, type(v)) if (v := f.values.get(n, _ABSENT)) is not _ABSENT else _ABSENT
+                                  for n in plan[1])) for f in own)
+            parts.append(part)
+        return tuple(parts), facts
+
+    def _relabel(self, missing: frozenset[str], rep: dict[str, Fact], cur: dict[str, Fact], branch: Branch) -> frozenset[str]:
+        """The representative's places of missing values, as the current diagnosis's."""
+        fields = dict(self.memo.plans[branch.name])
+        mapping: dict[str, str] = {}
+        for fid, fact in rep.items():
+            other = cur[fid]
+            for name in fields.get(fact.kind, ()):
+                a, b = fact.path_of(name), other.path_of(name)
+                if a != b:
+                    mapping[a] = b
+        return frozenset(mapping.get(m, m) for m in missing)
+
+
+class MemoEngine(Engine):
+    """``Engine`` (one durable-rules session per diagnosis) with statuses shared by signature."""
+
+    def __init__(self, ruleset: Ruleset, *, check_agreement: bool = True):
+        super().__init__(ruleset, check_agreement=check_agreement)
+        self.memo = StatusMemo(self.compiled)
+
+    def _evaluator(self, initial: list[Fact], factset: FactSet) -> Evaluator:
+        return MemoEvaluator(self.memo, self.compiled, initial, factset.known_lists, factset.list_paths, factset.pool)

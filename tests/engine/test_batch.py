@@ -1,0 +1,232 @@
+"""Shared work across diagnoses (engine/batch.py, engine/memo.py) concludes exactly what one
+diagnosis at a time concludes: same verdicts, rule statuses, undetermined lists and proof."""
+from __future__ import annotations
+
+import json
+import random
+
+import pytest
+from durable.engine import Host
+from hypothesis import given, strategies as st
+
+from syncdoctor.engine.batch import MAX_SESSION_SIZE, BatchEngine, DistinctIds, fnv1a32
+from syncdoctor.engine.classes import ClassEngine
+from syncdoctor.engine.memo import MemoEngine
+from syncdoctor.facts.snapshot import parse_snapshot
+from syncdoctor.facts.synthetic import generate
+
+ROLES = [f"00E5e000000R{c}00AAA" for c in "ABCDEF"]
+GROUPS = [f"00G5e000000G{c}00AAA" for c in "ABC"]
+USERS = [f"0055e000000U{i:03d}AAA" for i in range(1, 9)]
+
+
+@pytest.fixture(scope="module")
+def batch(ruleset):
+    return BatchEngine(ruleset, session_size=5)
+
+
+@pytest.fixture(scope="module")
+def memo(ruleset):
+    return MemoEngine(ruleset)
+
+
+@pytest.fixture(scope="module")
+def classes(ruleset):
+    return ClassEngine(ruleset)
+
+
+def _doc(d) -> str:
+    return json.dumps(d.to_json(), sort_keys=True)
+
+
+member = st.one_of(
+    st.fixed_dictionaries({"type": st.just("user"), "id": st.sampled_from(USERS)}),
+    st.fixed_dictionaries({"type": st.just("public_group"), "id": st.sampled_from(GROUPS)}),
+    st.fixed_dictionaries({"type": st.sampled_from(["role", "role_and_subordinates", "role_and_internal_subordinates"]),
+                           "id": st.sampled_from(ROLES)}),
+)
+
+
+@st.composite
+def orgs(draw):
+    """Several users (sharing roles and profiles, some with direct memberships) in two
+    business units whose settings and completeness vary."""
+    maybe = lambda s: st.one_of(st.none(), s)  # noqa: E731
+    roles = [{"id": r, "name": f"Role {i}", "parent_id": draw(st.sampled_from([None] + ROLES[:i])) if i else None,
+              "portal_type": draw(maybe(st.sampled_from(["None", "Partner"])))} for i, r in enumerate(ROLES)]
+    groups = [{"id": g, "name": f"Group {i}", "members": draw(st.lists(member, max_size=3))} for i, g in enumerate(GROUPS)]
+
+    def bu(i: int) -> dict:
+        return {"id": f"0Uv5e000000BU0{i}AAA", "name": f"BU {i}",
+                "user_sync": {"enabled": draw(maybe(st.booleans())), "mode": draw(maybe(st.sampled_from(["legacy", "managed"]))),
+                              "profile_roles": draw(maybe(st.dictionaries(st.sampled_from(["P1", "P2"]), st.sampled_from(["Sales", "Marketing"])))),
+                              "move_to_recycle_bin_without_profile": draw(maybe(st.booleans())),
+                              "last_change_at": draw(maybe(st.sampled_from(["2026-11-28T09:30:00Z", "2026-11-01T00:00:00Z"])))},
+                "user_groups": draw(maybe(st.fixed_dictionaries({"marketing": st.lists(member, max_size=3),
+                                                                 "sales": st.lists(member, max_size=2)})))}
+    users = [{"id": uid, "username": f"u{i}@x.example", "is_active": draw(maybe(st.booleans())),
+              "profile": draw(maybe(st.sampled_from(["P1", "P2"]))), "role_id": draw(maybe(st.sampled_from(ROLES))),
+              "last_modified_at": draw(maybe(st.sampled_from(["2026-11-28T09:55:00Z", "2026-10-01T00:00:00Z"])))}
+             for i, uid in enumerate(USERS[:draw(st.integers(2, len(USERS)))])]
+    return {"snapshot_version": 1, "collected_at": "2026-11-28T10:00:00Z", "business_units": [bu(1), bu(2)],
+            "salesforce": {"users": users, "roles": roles, "public_groups": groups if draw(st.booleans()) else None}}
+
+
+@given(orgs(), st.sampled_from([None, "cannot-delete", "not-syncing", "restrict-access"]))
+def test_shared_scan_concludes_what_one_at_a_time_concludes(engine, batch, memo, classes, data, symptom):
+    """Whole results compared as JSON: verdicts, undetermined lists with their missing places,
+    rule statuses, the trace (firing ids, matches, parents) and the facts it uses."""
+    snap = parse_snapshot(json.dumps(data), "test.json", fmt="json")
+    factsets = [snap.factset(u, b, symptom) for u in range(len(snap.users)) for b in range(2)]
+    alone = [_doc(engine.diagnose(fs)) for fs in factsets]
+    assert [_doc(d) for d in batch.diagnose_many(factsets)] == alone
+    assert [_doc(memo.diagnose(fs)) for fs in factsets] == alone
+    # twice: the second pass finds every class already derived
+    for _ in range(2):
+        assert [_doc(classes.diagnose(fs)) for fs in factsets] == alone
+
+
+def test_memo_reuses_statuses_and_relabels_missing_places(engine, ruleset):
+    """Users who differ only in where their data sits share every status; a missing value is
+    still reported at the user's own place in the snapshot."""
+    memo = MemoEngine(ruleset)
+    users = [{"id": uid, "username": f"u{i}@x.example", "profile": "P1", "role_id": None} for i, uid in enumerate(USERS[:3])]
+    data = {"snapshot_version": 1, "collected_at": "2026-11-28T10:00:00Z",
+            "business_units": [{"id": "0Uv5e000000BU01AAA", "user_sync": {"enabled": True, "mode": "legacy"}}],
+            "salesforce": {"users": users}}
+    snap = parse_snapshot(json.dumps(data), "test.json", fmt="json")
+    docs = [memo.diagnose(snap.factset(u, 0, None)).to_json() for u in range(3)]
+    assert memo.memo.hits > memo.memo.misses
+    for u, doc in enumerate(docs):
+        assert doc == engine.diagnose(snap.factset(u, 0, None)).to_json()
+        places = {m for entry in doc["undetermined"] for m in entry["missing"]}
+        assert f"salesforce.users[{u}].is_active" in places
+        assert not any(f"salesforce.users[{o}]" in p for p in places for o in range(3) if o != u)
+
+
+def test_a_session_at_the_size_bound_on_a_generated_org(ruleset, engine):
+    """MAX_SESSION_SIZE diagnoses in one durable-rules session: every fact distinct to the
+    engine (no 32-bit id collision drops one), every result the one-at-a-time result."""
+    snap = parse_snapshot(json.dumps(generate(MAX_SESSION_SIZE // 2, seed=3)), "org.json", fmt="json")
+    factsets = [snap.factset(u, b, None) for u in range(len(snap.users)) for b in range(len(snap.business_units))]
+    big = BatchEngine(ruleset, session_size=MAX_SESSION_SIZE)
+    got = big.diagnose_many(factsets[:MAX_SESSION_SIZE])
+    sample = random.Random(1).sample(range(len(got)), 40)
+    assert [_doc(got[i]) for i in sample] == [_doc(engine.diagnose(factsets[i])) for i in sample]
+    with pytest.raises(ValueError):
+        BatchEngine(ruleset, session_size=MAX_SESSION_SIZE + 1)
+
+
+def test_fnv_matches_durable_rules_and_distinct_ids_avoid_a_collision():
+    """durable-rules refuses a second fact whose id hashes like a stored one; DistinctIds
+    renames the second of two colliding names, and durable-rules then keeps both facts."""
+    seen: dict[int, str] = {}
+    i = 0
+    while True:  # a birthday collision among short names: about 2^16 tries
+        name = f"{i}.f{i % 7}"
+        h = fnv1a32(name)
+        if h in seen:
+            first, second = seen[h], name
+            break
+        seen[h] = name
+        i += 1
+    fired: list[str] = []
+
+    def run(c) -> None:
+        fired.append(c.m.v)
+    host = Host()
+    host.register_rulesets({"h17_collide": {"r": {"all": [{"m": {"t": "x"}}], "run": run}}})
+    host.assert_fact("h17_collide", {"sid": "1", "t": "x", "v": "a", "id": first})
+    try:
+        host.assert_fact("h17_collide", {"sid": "1", "t": "x", "v": "b", "id": second})
+    except Exception:  # noqa: BLE001 - the collision: durable-rules says it has seen this fact
+        pass
+    assert fired == ["a"], "durable-rules no longer collides on equal 32-bit id hashes: revisit DistinctIds"
+    ids = DistinctIds()
+    a, b = ids.take(first), ids.take(second)
+    assert a == first and b != second and fnv1a32(a) != fnv1a32(b)
+    assert ids.take(second) == b  # one name, one id
+    host.assert_fact("h17_collide", {"sid": "2", "t": "x", "v": "a", "id": a})
+    host.assert_fact("h17_collide", {"sid": "2", "t": "x", "v": "b", "id": b})
+    assert fired == ["a", "a", "b"]
+
+
+def test_no_compiled_join_follows_a_nested_test(batch, engine):
+    """durable-rules ignores a join written after a nested `$and`/`$or` in one pattern: the
+    compiler puts every join (the scope join too) before them."""
+    for eng in (engine, batch):
+        for rule in eng.compiled.definition[eng.compiled.name].values():
+            for pattern in rule["all"]:
+                (expr,) = pattern.values()
+                conds = expr.get("$and", [expr]) if set(expr) == {"$and"} else [expr]
+                nested = False
+                for c in conds:
+                    is_join = any(isinstance(v, dict) and next(iter(v), "").startswith("a_") for v in c.values())
+                    assert not (nested and is_join), f"join after a nested test: {pattern}"
+                    nested |= "$or" in c or "$and" in c
+
+
+def test_durable_rules_drops_a_join_after_an_or():
+    """The hazard the ordering avoids, measured on durable-rules itself."""
+    fired: list[tuple] = []
+    host = Host()
+    join, alt = {"k": {"a_m": "k"}}, {"$or": [{"v": 1}, {"v": 2}]}
+    host.register_rulesets({"h17_or": {
+        "after": {"all": [{"a_m": {"t": "m"}}, {"a_x": {"$and": [{"t": "x"}, alt, join]}}], "run": lambda c: fired.append(("after", c.a_m.k, c.a_x.k))},
+        "before": {"all": [{"a_m": {"t": "m"}}, {"a_x": {"$and": [{"t": "x"}, join, alt]}}], "run": lambda c: fired.append(("before", c.a_m.k, c.a_x.k))},
+    }})
+    host.assert_facts("h17_or", [{"sid": "1", "t": "x", "k": 1, "v": 1}, {"sid": "1", "t": "x", "k": 2, "v": 1},
+                                 {"sid": "1", "t": "m", "k": 1}])
+    assert sorted(f for f in fired if f[0] == "before") == [("before", 1, 1)]
+    assert sorted(f for f in fired if f[0] == "after") == [("after", 1, 1), ("after", 1, 2)]
+
+
+def test_durable_rules_json_shim_keeps_what_the_standard_library_gives():
+    """durable.engine's `json` is orjson behind a shim (engine/fastjson.py); what orjson refuses
+    falls back to the standard library instead of failing."""
+    import json as std
+    import durable.engine as de
+
+    from syncdoctor.engine import fastjson
+    fastjson.install()
+    assert isinstance(de.json, fastjson._Shim)
+    for value in [{"sid": "1", "t": "x", "name": "Zoë ☃ \u2028", "n": 3, "b": True, "z": None, "l": [1, "a"]},
+                  {"huge": 10**30}, [{"nested": {"k": [1.5, -2]}}]]:
+        text = de.json.dumps(value, ensure_ascii=False)
+        assert std.loads(text) == value and de.json.loads(text) == value
+    assert de.json.loads('{"big": 100000000000000000000000000000}') == {"big": 10**29}
+
+
+def test_derivation_classes_are_shared_and_read_from_the_rules(ruleset, engine):
+    """Users of one role share their derivations (one whole diagnosis per class); the fields
+    that decide a class come from the compiled derive rules: `id` counts by what joins it."""
+    eng = ClassEngine(ruleset)
+    assert eng.shareable
+    user = dict(eng._uses["user"])
+    assert user["has_role"] is None  # compared by value
+    assert user["id"] and ("assignment", "target") in user["id"]  # only joined from pool facts
+    snap = parse_snapshot(json.dumps(generate(300, seed=5)), "org.json", fmt="json")
+    factsets = [snap.factset(u, b, None) for u in range(len(snap.users)) for b in range(len(snap.business_units))]
+    docs = [_doc(eng.diagnose(fs)) for fs in factsets]
+    assert eng.shared > eng.whole > 0 and eng.fallbacks == 0
+    sample = random.Random(2).sample(range(len(factsets)), 60)
+    assert [docs[i] for i in sample] == [_doc(engine.diagnose(factsets[i])) for i in sample]
+
+
+def test_a_direct_assignment_makes_its_own_class(ruleset, engine):
+    """Four users of one role, the second also assigned directly: the direct assignment is
+    derived for that user only (its id joins an assignment), never shared with the others; the
+    fourth reuses the class the first and third derived (kept from its second member on)."""
+    data = {"snapshot_version": 1, "collected_at": "2026-11-28T10:00:00Z",
+            "business_units": [{"id": "0Uv5e000000BU01AAA", "user_sync": {"enabled": True, "mode": "managed"},
+                                "user_groups": {"marketing": [{"type": "user", "id": USERS[1]}], "sales": []}}],
+            "salesforce": {"roles": [{"id": ROLES[0], "name": "R", "parent_id": None}],
+                           "users": [{"id": uid, "username": f"u{i}@x.example", "is_active": True, "profile": "P1",
+                                      "role_id": ROLES[0]} for i, uid in enumerate(USERS[:4])]}}
+    snap = parse_snapshot(json.dumps(data), "test.json", fmt="json")
+    eng = ClassEngine(ruleset)
+    got = [eng.diagnose(snap.factset(u, 0, None)).to_json() for u in range(4)]
+    assert (eng.whole, eng.shared) == (3, 1)
+    assert got == [engine.diagnose(snap.factset(u, 0, None)).to_json() for u in range(4)]
+    assert "MANAGED_NOT_ASSIGNED" not in {v["code"] for v in got[1]["verdicts"]}
+    assert "MANAGED_NOT_ASSIGNED" in {v["code"] for v in got[0]["verdicts"]} | {u["code"] for u in got[0]["undetermined"]}
