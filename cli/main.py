@@ -2,6 +2,8 @@
 a message and an exit code, never a traceback."""
 from __future__ import annotations
 
+import contextlib
+import os
 import sys
 from typing import Annotated, Any
 
@@ -109,7 +111,13 @@ def run() -> None:
         app()
     except Terminated as exc:
         err_console().print(f"stopped by {exc}: no output file was replaced", markup=False)
-        raise SystemExit(exc.exit_code) from None
+        # Everything to clean up was cleaned while unwinding (temp files removed, workers ended).
+        # Leave now: interpreter exit joins the worker pool's manager thread, which can wait
+        # forever on a pool the signal interrupted mid-message (seen under load).
+        for stream in (sys.stdout, sys.stderr):
+            with contextlib.suppress(Exception):
+                stream.flush()
+        os._exit(exc.exit_code)
     except FindingError as exc:
         report_findings(exc.findings)
         raise SystemExit(EXIT_USAGE) from None
