@@ -99,8 +99,10 @@ def unpackaged_folders(root: Path) -> list[str]:
 
 
 def unpinned(ruleset: Ruleset, results: list[scenarios.CaseResult]) -> list[str]:
-    """Conclusion rules whose message, or one of whose remedies, no passing case pins with a phrase
-    (so an inverted instruction, "Disable" for "Enable", would still pass every case)."""
+    """Conclusion rules whose message, or one of whose remedies, no passing case pins with a phrase,
+    so that an inverted instruction would still pass every case. A remedy's pin must start where
+    the remedy starts: its first words say what to do ("Disable…", "Unassign…"), and a pin found
+    only further in would let "Do not disable…" or "unassign" for "assign" pass."""
     out: list[str] = []
     for rule in ruleset.active_rules:
         c = rule.conclude
@@ -108,6 +110,7 @@ def unpinned(ruleset: Ruleset, results: list[scenarios.CaseResult]) -> list[str]
             continue
         message_pinned = False
         remedy_pinned = [False] * len(c.remedies)
+        loose: dict[int, list[str]] = {}  # remedy -> cases that pin it only in its middle
         for r in results:
             if not r.passed or not r.output:
                 continue
@@ -116,16 +119,24 @@ def unpinned(ruleset: Ruleset, results: list[scenarios.CaseResult]) -> list[str]
                 continue
             message_pinned |= bool(r.expect.get("message_contains", {}).get(c.code))
             for phrase in r.expect.get("remedies_contain", {}).get(c.code, []):
-                for i, text in enumerate(verdict["remedies"]):
-                    if phrase in text:
+                for i, text in enumerate(verdict["remedies"][:len(c.remedies)]):
+                    if text.startswith(phrase):
                         remedy_pinned[i] = True
+                    elif phrase in text:
+                        loose.setdefault(i, []).append(
+                            f"{r.file}:{r.line}:{r.col}  unanchored-pin  case {r.name!r} pins {c.code}'s remedy {i + 1} "
+                            f"with {phrase!r}, which does not start it ({text[:60]!r}…): pin the remedy from its first word")
         if not message_pinned:
             out.append(f"{rule.conclude.span}  unpinned-message  no case pins a phrase of {c.code}'s message: "
                        f"add `message_contains: {{{c.code}: [\"...\"]}}` to a case that concludes it")
         for i, pinned in enumerate(remedy_pinned):
-            if not pinned:
-                out.append(f"{rule.conclude.span}  unpinned-remedy  no case pins a phrase of {c.code}'s remedy {i + 1} "
-                           f"({c.remedies[i][:50]!r}…): add it under `remedies_contain: {{{c.code}: [...]}}`")
+            if pinned:
+                continue
+            if i in loose:
+                out += loose[i]
+            else:
+                out.append(f"{rule.conclude.span}  unpinned-remedy  no case pins {c.code}'s remedy {i + 1} from its start "
+                           f"({c.remedies[i][:50]!r}…): add its first words under `remedies_contain: {{{c.code}: [...]}}`")
     return out
 
 

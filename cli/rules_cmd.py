@@ -162,7 +162,7 @@ def check(directory: DirArg = None,
         _echo(f"note: {note}")
     _echo(f"cases: {report.passed} of {report.cases} passed" if report.ran_cases else
                "cases: not run (they run once the rules load)")
-    _echo("ok: the knowledge passes every check" if not report.problems else f"{len(report.problems)} problem(s)")
+    _echo("ok: the knowledge passes every check" if not report.problems else plural(len(report.problems), 'problem'))
     raise typer.Exit(EXIT_OK if not report.problems else 1)
 
 

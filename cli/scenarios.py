@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from syncdoctor.engine.words import plural
 from syncdoctor.engine import schemas
 from syncdoctor.engine.findings import Finding, FindingError, Span
 from syncdoctor.engine.loader import load_file, locate
@@ -99,7 +100,7 @@ def run_cases(eng: Engine, files: list[Path], strict: bool = True) -> tuple[list
         if found:
             findings.extend(found)
             results.append(CaseResult(str(file), found[0].span.line, f"(the case file {file.name})", False,
-                                      [f"{len(found)} problem(s) in the file, first: {found[0]}"]))
+                                      [f"{plural(len(found), 'problem')} in the file, first: {found[0]}"]))
             continue
         for i, case in enumerate(data["cases"]):
             span = locate(data, ["cases", i], Span(str(file)))

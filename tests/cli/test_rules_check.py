@@ -55,7 +55,7 @@ cases:
     expect:
       concluded: [WRONG_ROLE_ADVICE]
       message_contains: {WRONG_ROLE_ADVICE: ["Check which Account Engagement role"]}
-      remedies_contain: {WRONG_ROLE_ADVICE: ["map the profile \\"Marketing User\\" to the right role"]}
+      remedies_contain: {WRONG_ROLE_ADVICE: ["In the \\"Map Salesforce Profiles to Account Engagement Roles\\" table, map the profile"]}
 """
 
 
@@ -168,3 +168,14 @@ def test_a_case_file_in_a_subfolder_is_read(repo):
     (sub / "more.yaml").write_text(text.replace("LEGACY_PROFILE_NOT_SYNCED]", "LEGACY_PROFILE_NOT_SYNCD]", 1))
     r = cli("rules", "check", str(repo / "rules"))
     assert r.exit_code == 1 and "legacy-extra/more.yaml" in r.stdout and "unknown-code" in r.stdout, r.stdout
+
+
+@pytest.mark.parametrize("new", ["- Do not Disable the setting", "- Never, ever Disable the setting"])
+def test_negating_a_remedy_in_front_of_its_pin_fails_naming_the_case(repo, new):
+    """A pin must start where its remedy starts: "Do not Disable…" still contains the pinned
+    "Disable the setting", so a pin anywhere in the remedy would let the inversion pass."""
+    replace(repo / "rules" / "conclude" / "legacy-recycled-profile-not-synced.yaml", "- Disable the setting", new)
+    r = cli("rules", "check", str(repo / "rules"))
+    assert r.exit_code == 1
+    lines = [line for line in r.stdout.splitlines() if "unanchored-pin" in line]
+    assert lines and all(re.match(r"^\S+\.yaml:\d+:\d+  unanchored-pin  case '", line) for line in lines), r.stdout
