@@ -111,17 +111,24 @@ def results(ruleset: Ruleset, snapshot: Snapshot, sel: service.Selection, sympto
 
 
 def _stop_workers(executor: ProcessPoolExecutor) -> None:
-    """Terminate the pool's processes now (shutdown would wait for their current chunk)."""
-    processes = list((getattr(executor, "_processes", None) or {}).values())
-    for proc in processes:
-        with contextlib.suppress(Exception):
-            proc.terminate()
-    for proc in processes:
-        with contextlib.suppress(Exception):
-            proc.join(5)
-            if proc.is_alive():
-                proc.kill()
+    """Terminate the pool's processes now (shutdown would wait for their current chunk). A signal
+    can arrive while the pool is starting a worker (inside `submit`), before the pool has
+    registered it: every live child process of ours is a worker, so end those too."""
     executor.shutdown(wait=False, cancel_futures=True)
+    for _ in range(3):
+        processes = set((getattr(executor, "_processes", None) or {}).values()) | set(multiprocessing.active_children())
+        processes = {p for p in processes if p.is_alive()}
+        if not processes:
+            return
+        for proc in processes:
+            with contextlib.suppress(Exception):
+                proc.terminate()
+        for proc in processes:
+            with contextlib.suppress(Exception):
+                proc.join(5)
+                if proc.is_alive():
+                    proc.kill()
+                    proc.join(1)
 
 
 def _isolate(task: tuple[int, int], context: Any) -> None:
