@@ -104,9 +104,11 @@ def results(ruleset: Ruleset, snapshot: Snapshot, sel: service.Selection, sympto
             if progress:
                 progress(task[1] - task[0])
     except BaseException:
-        _stop_workers(executor)  # a signal, Ctrl-C or an error: no worker may outlive the run
+        # A signal, Ctrl-C or an error, here or in the consumer (which then closes this generator:
+        # GeneratorExit): no worker may outlive the run, and nothing waits on the broken pool.
+        _stop_workers(executor)
         raise
-    finally:
+    else:
         executor.shutdown(wait=True, cancel_futures=True)
 
 
@@ -157,13 +159,18 @@ def write_stream(sink: TextIO, stream: Stream, header: dict[str, Any], rows: Ite
     sink.write(stream.begin(header))
     any_action, summary = False, Summary()
     seen: dict[tuple, dict[str, Any]] = {}  # distinct undetermined entries: enough for the questions
-    for row in rows:
-        any_action |= row.action
-        for u in row.undetermined:
-            seen.setdefault((u["rule"], tuple(u["missing"])), u)
-        if only_problems and not row.action:
-            continue
-        sink.write(stream.joiner(summary.results == 0) + row.text)
-        summary.add(row.pairs)
+    try:
+        for row in rows:
+            any_action |= row.action
+            for u in row.undetermined:
+                seen.setdefault((u["rule"], tuple(u["missing"])), u)
+            if only_problems and not row.action:
+                continue
+            sink.write(stream.joiner(summary.results == 0) + row.text)
+            summary.add(row.pairs)
+    finally:
+        close = getattr(rows, "close", None)
+        if close is not None:
+            close()  # a signal or an error while writing: the workers end now, not at exit
     sink.write(stream.end(summary, trailer(list(seen.values()))))
     return any_action

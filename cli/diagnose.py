@@ -1,6 +1,7 @@
 """`syncdoctor diagnose`: the support engineer's main command."""
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 from pathlib import Path
@@ -153,9 +154,10 @@ def _scan(ruleset, data, source_name, business_unit, sym, answers, resolve_users
                     action = bulk.write_stream(sink, sink_format, header, rows(sink_format.result), only_problems, trailer)
             else:  # the audit record is one document over every result: kept whole
                 results, seen = [], []
-                for row in rows(formats.stream("json").result):
-                    results.append(json.loads(row.text))
-                    seen.extend(row.undetermined)
+                with contextlib.closing(rows(formats.stream("json").result)) as stream_rows:
+                    for row in stream_rows:
+                        results.append(json.loads(row.text))
+                        seen.extend(row.undetermined)
                 doc = dict(header, results=results, **trailer(seen))
                 from .audit import audit_record
                 if loaded is not None:  # the file as read, before any answers were applied
