@@ -122,14 +122,7 @@ class BatchEngine(Engine):
                 for scope, factset in enumerate(factsets, 1):
                     session = _ScopedSession(sid, scope, factset, ids)
                     self._scopes[scope] = session
-                    initial = list(factset.facts)
-                    if factset.pool is not None:
-                        eager = [f for kind in self._eager for f in factset.pool.of_kind(kind)]
-                        for f in eager:
-                            session.add_input(f)
-                        initial += eager
-                        initial += self._demanded(session, initial)
-                        session.new_facts = []
+                    initial = self._initial_facts(session, factset)
                     args = (self.compiled, initial, factset.known_lists, factset.list_paths, factset.pool)
                     work.append((session, MemoEvaluator(memo, *args) if memo is not None else Evaluator(*args)))
                     batch += [self._engine_fact(f, session) for f in initial]

@@ -117,13 +117,7 @@ class ClassEngine(MemoEngine):
             session = _Session(sid, factset, self.compiled.shadows)
             self._sessions[sid] = session
             host, name = _host(), self._conclusions
-            initial = list(factset.facts)
-            assert factset.pool is not None
-            eager = [f for kind in self._eager for f in factset.pool.of_kind(kind)]
-            for f in eager:
-                session.add_input(f)
-            initial += eager
-            initial += self._demanded(session, initial)
+            initial = self._initial_facts(session, factset)
             session.firings = list(derivation.firings)
             for fact in derivation.derived:
                 session.facts[fact.fid] = fact
@@ -156,11 +150,7 @@ class ClassEngine(MemoEngine):
                 self._sessions.pop(sid, None)
                 return super().diagnose(factset)  # the whole diagnosis says why, as one user at a time does
             finally:
-                try:
-                    if started:
-                        host.delete_state(name, sid)
-                finally:
-                    self._sessions.pop(sid, None)
+                self._end_session(host, name, sid, started)
             return Diagnosis(factset, session.firings, session.facts, statuses, self.compiled,
                              dict(evaluator.derived_missing))
 

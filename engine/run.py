@@ -404,14 +404,7 @@ class Engine:
             self._sessions[sid] = session
             host = _host()
             name = self.compiled.name
-            initial = list(factset.facts)
-            if factset.pool is not None:
-                eager = [f for kind in self._eager for f in factset.pool.of_kind(kind)]
-                for f in eager:
-                    session.add_input(f)
-                initial += eager
-                initial += self._demanded(session, initial)
-                session.new_facts = []
+            initial = self._initial_facts(session, factset)
             evaluator = self._evaluator(initial, factset)
             started = False  # delete_state crashes on a session in which no action ever ran
             try:
@@ -446,13 +439,31 @@ class Engine:
                     "or roles reach too many others); beyond that the rules engine runs out of memory "
                     "(docs/reliability.md, Limits)")]) from None
             finally:
-                try:
-                    if started:
-                        host.delete_state(name, sid)
-                finally:
-                    self._sessions.pop(sid, None)
+                self._end_session(host, name, sid, started)
             return Diagnosis(factset, session.firings, session.facts, statuses, self.compiled,
                              dict(evaluator.derived_missing))
+
+    def _initial_facts(self, session: _Session, factset: FactSet) -> list[Fact]:
+        """What a session starts with: the diagnosis's own facts, every pool fact of the kinds some
+        rule reads without an equality join, and the pool facts those demand."""
+        initial = list(factset.facts)
+        if factset.pool is not None:
+            eager = [f for kind in self._eager for f in factset.pool.of_kind(kind)]
+            for f in eager:
+                session.add_input(f)
+            initial += eager
+            initial += self._demanded(session, initial)
+            session.new_facts = []
+        return initial
+
+    def _end_session(self, host: Host, name: str, sid: str, started: bool) -> None:
+        """Delete the durable-rules session (only once an action ran in it: delete_state crashes
+        otherwise) and forget it, whatever happened."""
+        try:
+            if started:
+                host.delete_state(name, sid)
+        finally:
+            self._sessions.pop(sid, None)
 
     def _demanded(self, session: _Session, arriving: list[Fact]) -> list[Fact]:
         """Pool facts that can join with the arriving facts (and, transitively, with those),
