@@ -16,7 +16,7 @@ import json
 import re
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
@@ -190,26 +190,26 @@ def new_key_pair() -> tuple[bytes, bytes]:
             private.public_key().public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo))
 
 
-def load_private_key(path: Path) -> Ed25519PrivateKey:
-    """ValueError (with the reason) unless `path` holds an unencrypted Ed25519 private key in PEM."""
+def _load_pem(path: Path, load: Callable[[bytes], Any], what: str) -> Any:
     try:
-        key_obj = serialization.load_pem_private_key(path.read_bytes(), password=None)
+        return load(path.read_bytes())
     except OSError as exc:
         raise ValueError(f"{path}: cannot read: {exc.strerror}") from None
     except (ValueError, TypeError) as exc:
-        raise ValueError(f"{path}: not an unencrypted PEM private key ({exc})") from None
+        raise ValueError(f"{path}: not {what} ({exc})") from None
+
+
+def load_private_key(path: Path) -> Ed25519PrivateKey:
+    """ValueError (with the reason) unless `path` holds an unencrypted Ed25519 private key in PEM."""
+    key_obj = _load_pem(path, lambda data: serialization.load_pem_private_key(data, password=None),
+                        "an unencrypted PEM private key")
     if not isinstance(key_obj, Ed25519PrivateKey):
         raise ValueError(f"{path}: not an Ed25519 key (make one with `syncdoctor audit keygen`)")
     return key_obj
 
 
 def load_public_key(path: Path) -> Ed25519PublicKey:
-    try:
-        key_obj = serialization.load_pem_public_key(path.read_bytes())
-    except OSError as exc:
-        raise ValueError(f"{path}: cannot read: {exc.strerror}") from None
-    except (ValueError, TypeError) as exc:
-        raise ValueError(f"{path}: not a PEM public key ({exc})") from None
+    key_obj = _load_pem(path, serialization.load_pem_public_key, "a PEM public key")
     if not isinstance(key_obj, Ed25519PublicKey):
         raise ValueError(f"{path}: not an Ed25519 public key")
     return key_obj
