@@ -8,7 +8,7 @@ never the first one in file order. A failed lookup names the closest matches.
 from __future__ import annotations
 
 import difflib
-from typing import Any, Sequence
+from typing import Any, Callable, Sequence
 
 from .ids import BadId, key, looks_like_id, to18
 
@@ -57,6 +57,13 @@ def _ambiguous(what: str, query: str, labels: list[str], source: str) -> Ambiguo
                          + f"; name one by {'username or id' if what == 'user' else 'id'}")
 
 
+def _single(hits: list[int], what: str, query: str, label: Callable[[int], str], source: str) -> int | None:
+    """The one record `hits` holds; None for none; ambiguous (naming each) for several."""
+    if len(hits) > 1:
+        raise _ambiguous(what, query, [label(i) for i in hits], source)
+    return hits[0] if hits else None
+
+
 def _not_found(what: str, query: str, source: str, close: list[str]) -> LookupProblem:
     hint = f"; did you mean: {', '.join(close)}?" if close else ""
     return LookupProblem(f"{what} {query!r} is not in {source}{hint}")
@@ -65,49 +72,41 @@ def _not_found(what: str, query: str, source: str, close: list[str]) -> LookupPr
 def find_user(users: Sequence[dict[str, Any]], query: str, source: str) -> int:
     """The index of the user `query` names (username, email or id), or LookupProblem."""
     q = query.strip()
+    label: Callable[[int], str] = lambda i: _label_user(users[i])  # noqa: E731
     if looks_like_id(q):
         hits, near = _id_matches(users, q)
-        if len(hits) == 1:
-            return hits[0]
-        if hits:
-            raise _ambiguous("user", query, [_label_user(users[i]) for i in hits], source)
+        if (found := _single(hits, "user", query, label, source)) is not None:
+            return found
         if near:
             raise _not_found("user", query, source, near)
     lowered = q.lower()
     exact = [i for i, u in enumerate(users) if u.get("username") == q]
     by_name = exact or [i for i, u in enumerate(users) if str(u.get("username") or "").lower() == lowered]
-    if len(by_name) == 1:
-        return by_name[0]
-    if by_name:
-        raise _ambiguous("user", query, [_label_user(users[i]) for i in by_name], source)
+    if (found := _single(by_name, "user", query, label, source)) is not None:
+        return found
     by_email = [i for i, u in enumerate(users) if str(u.get("email") or "").lower() == lowered]
-    if len(by_email) == 1:
-        return by_email[0]
-    if by_email:
-        raise _ambiguous("user", query, [_label_user(users[i]) for i in by_email], source)
+    if (found := _single(by_email, "user", query, label, source)) is not None:
+        return found
     names = [str(u.get("username")) for u in users if u.get("username")]
     close = _closest(q, names)
-    return _raise(_not_found("user", query, source, close))
+    raise _not_found("user", query, source, close)
 
 
 def find_business_unit(units: Sequence[dict[str, Any]], query: str, source: str) -> int:
     """The index of the business unit `query` names (id or name), or LookupProblem."""
     q = query.strip()
     near: list[str] = []
+    label: Callable[[int], str] = lambda i: _label_bu(units[i])  # noqa: E731
     if looks_like_id(q):
         hits, near = _id_matches(units, q)
-        if len(hits) == 1:
-            return hits[0]
-        if hits:
-            raise _ambiguous("business unit", query, [_label_bu(units[i]) for i in hits], source)
+        if (found := _single(hits, "business unit", query, label, source)) is not None:
+            return found
     exact = [i for i, bu in enumerate(units) if bu.get("name") == query]
     by_name = exact or [i for i, bu in enumerate(units) if str(bu.get("name") or "").strip().lower() == q.lower()]
-    if len(by_name) == 1:
-        return by_name[0]
-    if by_name:
-        raise _ambiguous("business unit", query, [_label_bu(units[i]) for i in by_name], source)
+    if (found := _single(by_name, "business unit", query, label, source)) is not None:
+        return found
     names = [str(bu.get("name")) for bu in units if bu.get("name")] + [str(bu["id"]) for bu in units]
-    return _raise(_not_found("business unit", query, source, near or _closest(q, names)))
+    raise _not_found("business unit", query, source, near or _closest(q, names))
 
 
 def _closest(query: str, names: list[str]) -> list[str]:
@@ -118,6 +117,3 @@ def _closest(query: str, names: list[str]) -> list[str]:
     close = difflib.get_close_matches(query.lower(), list(by_lower), n=3, cutoff=0.5)
     return [by_lower[c] for c in close]
 
-
-def _raise(problem: LookupProblem) -> int:
-    raise problem
