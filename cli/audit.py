@@ -98,7 +98,7 @@ def verify(record: Annotated[Path, typer.Argument(help="An audit record written 
         problems = records.signature_problems(data, trusted)
     if problems:
         for verdict, why in problems:
-            typer.echo(f"{verdict}: {why}")
+            typer.echo(visible(f"{verdict}: {why}"))  # `why` may quote the record's own text
         raise typer.Exit(EXIT_DIFFERS)
     rs = data["ruleset"]
     typer.echo(visible(f"intact: record {data['record_sha256'][:16]}…, snapshot {data['snapshot']['sha256'][:16]}…, "

@@ -14,6 +14,7 @@ from syncdoctor.engine.ruleset import default_rules_dir
 from . import org, outputs, service
 from .common import EXIT_COLLECT, EXIT_OK, RulesOption, err_console, fail, write_output
 from .diagnose import snapshot_text
+from .formats.escape import visible
 
 app = typer.Typer(help="Collect facts from a live org into a snapshot file.", no_args_is_help=True)
 
@@ -108,5 +109,5 @@ def probe_cmd(
         typer.echo(secrets.redact(json.dumps(result.to_json(), indent=2, ensure_ascii=True)))
     else:
         for line in result.lines():
-            typer.echo(secrets.redact(line))
+            typer.echo(visible(secrets.redact(line)))  # org names and server messages
     raise typer.Exit(EXIT_OK)

@@ -14,7 +14,8 @@ from typing import Any, Callable
 from .account_engagement import AccountEngagementReader, ae_host
 from .auth import AuthOptions, CollectError, NotInOrg, connect
 from .http import CallLog, HttpPolicy, InsecureUrl, Secrets, require_https
-from .ids import to18
+from . import lookup
+from .ids import looks_like_id, to18
 from .kinds import ACTIVE_BU_STATUSES, integration_user, kind_summary, role_gaps, users_visibility
 from .salesforce import QUERIES, PartFailed, SalesforceReader, Source
 
@@ -169,7 +170,7 @@ def collect(req: CollectRequest, secrets: Secrets, sleep: Callable[[float], None
 def _select_business_units(tenants: list[dict[str, Any]] | None, wanted: list[str], notes: list[str]) -> list[dict[str, Any]]:
     if tenants is None:
         # Tooling unreadable: the BUs named on the command line are still known by id.
-        return [{"id": w} for w in wanted if len(w) in (15, 18) and w.isalnum()]
+        return [{"id": w} for w in wanted if looks_like_id(w)]
     usable = [t for t in tenants if t.get("creation_status") is None or t["creation_status"] in ACTIVE_BU_STATUSES]
     gone = [t for t in tenants if t not in usable]
     if not wanted:
@@ -178,10 +179,13 @@ def _select_business_units(tenants: list[dict[str, Any]] | None, wanted: list[st
         return usable
     out = []
     for w in wanted:
-        match = next((t for t in tenants if t["id"][:15] == w[:15] or t.get("name") == w), None)
-        if match is None:
+        try:  # the same lookup as a snapshot's: ids by identity, names ignoring case, shared names ambiguous
+            match = tenants[lookup.find_business_unit(tenants, w, "this org")]
+        except lookup.Ambiguous as exc:
+            raise NotInOrg(str(exc)) from None
+        except lookup.LookupProblem:
             names = ", ".join(f"{t['id']} ({t.get('name')})" for t in usable) or "none"
-            raise NotInOrg(f"business unit {w!r} is not in this org; its business units: {names}")
+            raise NotInOrg(f"business unit {w!r} is not in this org; its business units: {names}") from None
         if match in gone:
             raise NotInOrg(f"business unit {w!r} cannot be read: its CreationStatus is {match['creation_status']} "
                            "(deleted, being deleted, deprovisioned, not yet created, or failed)")

@@ -57,7 +57,7 @@ class Question:
 
     @property
     def key(self) -> tuple[int, str]:
-        return (self.bu_index, self.topic if self.user_id is None else f"{self.topic}:{self.user_id[:15]}")
+        return (self.bu_index, self.topic if self.user_id is None else f"{self.topic}:{ids.key(self.user_id)}")
 
     def text(self, data: dict[str, Any]) -> str:
         bu = (data.get("business_units") or [])[self.bu_index]
@@ -401,12 +401,16 @@ def _ask_one(topic: str, data: dict[str, Any], p: Prompter, resolve_users: Resol
                     break
                 while True:
                     name = p.text(f"{kind.replace('_', ' ')}: name or id (username for a user)").strip()
-                    entry = {"type": kind, "id": name} if re.fullmatch(r"[a-zA-Z0-9]{15}([a-zA-Z0-9]{3})?", name) else {"type": kind, "name": name}
+                    # A name first (a role may well be called "SalesManagersUS"); an id only when no
+                    # record has that name and the text is shaped like one.
+                    entry = {"type": kind, "name": name}
                     try:
-                        found = "id" in entry or _resolve(data, entry, resolve_users) is not None
+                        found = _resolve(data, entry, resolve_users) is not None
                     except lookup.Ambiguous as exc:
                         p.echo(f"  {exc}")
                         continue
+                    if not found and ids.looks_like_id(name):
+                        entry, found = {"type": kind, "id": name}, True
                     if found:
                         entries.append(entry)
                         break

@@ -178,3 +178,44 @@ def test_a_record_re_signed_with_another_key_cannot_borrow_the_real_key_id(tmp_p
     record.write_text(json.dumps(doc))
     res = run("audit", "verify", str(record))
     assert res.returncode == 1 and real_id in res.stdout and "not the id of its public key" in res.stdout
+
+
+def test_audit_verify_shows_a_hostile_key_id_without_raw_escapes(tmp_path: Path) -> None:
+    """`audit verify` quotes the record's own key id when it explains an alteration: the text
+    reaches the terminal with its controls made visible."""
+    record = tmp_path / "rec.json"
+    assert run("diagnose", "--facts", str(ACME), "--user", "jdoe@acme.example", "--audit", str(record)).returncode in (0, 1)
+    doc = json.loads(record.read_text())
+    doc["signature"] = {"algorithm": "ed25519", "key_id": "\x1b]0;PWNED\x07\x1b[2J", "public_key": "x", "signature": "y"}
+    record.write_text(json.dumps(doc))
+    res = run("audit", "verify", str(record))
+    assert res.returncode != 0
+    assert "\x1b" not in res.stdout + res.stderr and "\x07" not in res.stdout + res.stderr
+
+
+def test_collection_names_business_units_like_a_snapshot_does() -> None:
+    """`--business-unit` on a live org goes through the same lookup as on a snapshot: a shared
+    name is ambiguous, a name in another case and an id with its case flattened are found, and
+    a longer text that merely starts with an id is not."""
+    from syncdoctor.facts.auth import NotInOrg
+    from syncdoctor.facts.collect import _select_business_units
+    tenants = [{"id": "0Uv5e0000000001CAA", "name": "EMEA"}, {"id": "0Uv5e0000000002CAA", "name": "EMEA"},
+               {"id": "0Uv5e0000000003CAA", "name": "North America"}]
+    with pytest.raises(NotInOrg, match="ambiguous"):
+        _select_business_units(tenants, ["EMEA"], [])
+    assert _select_business_units(tenants, ["north america"], []) == [tenants[2]]
+    assert _select_business_units(tenants, ["0UV5E0000000003CAA"], []) == [tenants[2]]
+    with pytest.raises(NotInOrg, match="not in this org"):
+        _select_business_units(tenants, ["0Uv5e0000000003CAAjunk"], [])
+
+
+def test_an_assignment_answer_is_a_name_before_it_is_an_id() -> None:
+    """At the --ask prompt, a role whose name is 15 letters long is that role, not an id."""
+    from syncdoctor.facts import consult
+    data = yaml.safe_load(ACME.read_text())
+    role = data["salesforce"]["roles"][0]
+    role["name"] = "SalesManagersUS"
+    typed = iter(["role", "SalesManagersUS", "done", "done"])
+    p = consult.Prompter(echo=lambda _: None, choose=lambda label, choices: next(typed), text=lambda label: next(typed))
+    groups = consult._ask_one("user_groups", data, p, None)
+    assert groups["marketing"] == [{"type": "role", "name": "SalesManagersUS"}]
