@@ -30,6 +30,7 @@ from .run import _HOST_LOCK, _PLACEHOLDER, Diagnosis, EngineError, Firing, _host
 
 _ABSENT = ("absent",)
 MAX_CLASSES = 10_000  # per business unit: classes remembered (memory stays bounded in a large org)
+GIVE_UP_AFTER = 2_000  # diagnoses in classes of their own, none met twice: the knowledge shares nothing
 _SEEN_ONCE = object()  # a class met once: its derivations are kept only when it comes again
 
 
@@ -60,6 +61,7 @@ class ClassEngine(MemoEngine):
                                                     if k not in derive_names}})
         self._derived_kinds = set(self.compiled.derived_kinds)
         self.shared = self.whole = self.fallbacks = 0
+        self._repeated = False  # some class met a second time
 
     def diagnose(self, factset: FactSet) -> Diagnosis:
         if not self.shareable or factset.pool is None:
@@ -77,10 +79,16 @@ class ClassEngine(MemoEngine):
             self.fallbacks += 1  # its derivations do not come first in its trace
             return super().diagnose(factset)
         self.whole += 1
+        if self.whole >= GIVE_UP_AFTER and not self.shared and not self._repeated:
+            # Knowledge whose derive rules read each user's identity (email, username...) puts every
+            # user in a class of its own: stop paying for class keys and tables that never share.
+            self.shareable = False
+            self._classes.clear()
         d = super().diagnose(factset)
         # Most classes of a large org have one member (a user's own memberships, email...): the
         # derivations (some KB each) are kept from a class's second member on, for its third.
         if found is _SEEN_ONCE:
+            self._repeated = True
             table[key] = _derivation_of(d)
         elif len(table) < MAX_CLASSES:
             table[key] = _SEEN_ONCE

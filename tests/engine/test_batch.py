@@ -230,3 +230,22 @@ def test_a_direct_assignment_makes_its_own_class(ruleset, engine):
     assert got == [engine.diagnose(snap.factset(u, 0, None)).to_json() for u in range(4)]
     assert "MANAGED_NOT_ASSIGNED" not in {v["code"] for v in got[1]["verdicts"]}
     assert "MANAGED_NOT_ASSIGNED" in {v["code"] for v in got[0]["verdicts"]} | {u["code"] for u in got[0]["undetermined"]}
+
+
+def test_knowledge_that_shares_no_class_stops_keeping_classes(monkeypatch, engine):
+    """Knowledge v2 reads each user's own email and username in its derive rules: every user is a
+    class of its own. After GIVE_UP_AFTER such diagnoses the class engine stops building class
+    keys and tables, and answers exactly as one diagnosis at a time does, before and after."""
+    from syncdoctor.engine import classes as classes_module
+    from syncdoctor.engine.ruleset import require_ruleset
+    from syncdoctor.engine.run import Engine
+    from tests.conftest import ROOT
+    monkeypatch.setattr(classes_module, "GIVE_UP_AFTER", 5)
+    v2 = require_ruleset(ROOT / "tests" / "fixtures" / "knowledge_v2")
+    eng, plain = ClassEngine(v2), Engine(v2)
+    assert eng.shareable
+    snap = parse_snapshot(json.dumps(generate(20, seed=8)), "org.json", fmt="json")
+    factsets = [snap.factset(u, 0, None) for u in range(len(snap.users))]
+    docs = [_doc(eng.diagnose(fs)) for fs in factsets]
+    assert not eng.shareable and eng.shared == 0 and eng.whole == 5 and eng.fallbacks == len(factsets) - 5
+    assert docs == [_doc(plain.diagnose(fs)) for fs in factsets]
