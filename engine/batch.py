@@ -21,24 +21,11 @@ from typing import Any, Iterable
 from .facts import Fact, FactSet
 from .memo import MemoEvaluator, StatusMemo
 from .model import Ruleset
-from .run import _HOST_LOCK, Diagnosis, Engine, EngineError, _host, _Session, engine_fact
+from .run import _HOST_LOCK, Diagnosis, Engine, EngineError, _host, _Session, engine_fact, fnv1a32
 from .status import Evaluator
 
 SESSION_SIZE = 100  # diagnoses per durable-rules session (about 5,000 facts with their derivations)
 MAX_SESSION_SIZE = 250  # ~12,500 facts: far below SESSION_FACT_LIMIT (engine/run.py) and durable-rules' slow sizes
-
-_FNV_OFFSET, _FNV_PRIME, _MASK = 0x811C9DC5, 16777619, 0xFFFFFFFF
-
-
-def fnv1a32(text: str) -> int:
-    """durable-rules' message-id hash (fnv1Hash32 in its state.c): FNV-1a over the UTF-8 bytes,
-    each byte sign-extended as a C `char` is on x86."""
-    h = _FNV_OFFSET
-    for b in text.encode("utf-8"):
-        h ^= b if b < 0x80 else (b | 0xFFFFFF00)
-        h = (h * _FNV_PRIME) & _MASK
-    return h
-
 
 class DistinctIds:
     """Message ids for one durable-rules session whose 32-bit hashes are pairwise distinct.

@@ -132,10 +132,12 @@ def bounded(text: str, limit: int = DERIVED_TEXT_LIMIT) -> str:
 
 
 def fnv1a32(text: str) -> int:
-    """The hash durable-rules' C core gives a message id (state.c, fnv1Hash32)."""
+    """durable-rules' message-id hash (fnv1Hash32 in its state.c): FNV-1a over the UTF-8 bytes,
+    each byte sign-extended as a C `char` is on x86 (so non-ASCII ids hash as the C core does)."""
     h = 0x811C9DC5
-    for byte in text.encode():
-        h = ((h ^ byte) * 16777619) & 0xFFFFFFFF
+    for b in text.encode("utf-8"):
+        h ^= b if b < 0x80 else (b | 0xFFFFFF00)
+        h = (h * 16777619) & 0xFFFFFFFF
     return h
 
 
@@ -361,7 +363,7 @@ class Engine:
                 if existing is not None:
                     firing.produced, firing.new = existing, False
                     return
-                fid = f"d{len(session.new_facts) + 1}"
+                fid = f"d{len(session.derived_by) + 1}"  # never reset: new_facts restarts every stratum
                 fact = Fact(fid, rule.derive.fact, values, {"source": "derived", "rule": rule.id,
                                                             "rule_version": rule.version, "firing": firing.id})
                 session.facts[fid] = fact

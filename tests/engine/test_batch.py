@@ -249,3 +249,22 @@ def test_knowledge_that_shares_no_class_stops_keeping_classes(monkeypatch, engin
     docs = [_doc(eng.diagnose(fs)) for fs in factsets]
     assert not eng.shareable and eng.shared == 0 and eng.whole == 5 and eng.fallbacks == len(factsets) - 5
     assert docs == [_doc(plain.diagnose(fs)) for fs in factsets]
+
+
+def test_fnv_sign_extends_non_ascii_bytes_as_durable_rules_does():
+    """Two non-ASCII ids that collide under the sign-extended hash: durable-rules' C core takes
+    them for one fact (the second is refused), so the hash the engine uses must say they collide."""
+    first, second = "é828918", "é1212600"
+    assert fnv1a32(first) == fnv1a32(second)
+    fired: list[str] = []
+
+    def run(c) -> None:
+        fired.append(c.m.v)
+    host = Host()
+    host.register_rulesets({"fnv_non_ascii": {"r": {"all": [{"m": {"t": "x"}}], "run": run}}})
+    host.assert_fact("fnv_non_ascii", {"sid": "1", "t": "x", "v": "a", "id": first})
+    try:
+        host.assert_fact("fnv_non_ascii", {"sid": "1", "t": "x", "v": "b", "id": second})
+    except Exception:  # noqa: BLE001 - the collision: durable-rules says it has seen this fact
+        pass
+    assert fired == ["a"]
