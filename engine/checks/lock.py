@@ -33,7 +33,7 @@ class VersionNotBumped(Check):
             return
         if entry["version"] == rule.version:
             yield self.finding(rule.span, f"what rule {rule.id} matches or produces changed since it was locked at version "
-                                          f"{rule.version}: bump `version` to {rule.version + 1}, then run `syncdoctor rules lock`")
+                                          f"{rule.version}: bump `version` to {rule.version + 1}, then run `syncdoctor rules lock`. {BUMP_RULE}")
         elif rule.version < entry["version"]:
             yield self.finding(rule.span, f"rule {rule.id} went back from version {entry['version']} to {rule.version}")
         else:

@@ -60,6 +60,8 @@ def test_each_check_reports_its_location(rules_copy, file, old, new, finding_id,
     if not finding_id:  # a harmless edit that changes logic: the lock notices
         f = _one(findings, "version-not-bumped")
         assert f.span.file.endswith(file)
+        from syncdoctor.engine.checks.lock import BUMP_RULE
+        assert BUMP_RULE in f.message  # the tool states the rule the guide quotes
         return
     f = _one(findings, finding_id)
     if finding_id.startswith("duplicate-"):
