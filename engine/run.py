@@ -363,7 +363,7 @@ class Engine:
                 if existing is not None:
                     firing.produced, firing.new = existing, False
                     return
-                fid = f"d{len(session.derived_by) + 1}"  # never reset: new_facts restarts every stratum
+                fid = f"d{len(session.new_facts) + 1}"
                 fact = Fact(fid, rule.derive.fact, values, {"source": "derived", "rule": rule.id,
                                                             "rule_version": rule.version, "firing": firing.id})
                 session.facts[fid] = fact
