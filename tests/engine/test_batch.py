@@ -117,6 +117,22 @@ def test_a_session_at_the_size_bound_on_a_generated_org(ruleset, engine):
         BatchEngine(ruleset, session_size=MAX_SESSION_SIZE + 1)
 
 
+def _assert_both(name: str, first: str, second: str) -> tuple[Host, list[str]]:
+    """Two facts with message ids `first` and `second` in one durable-rules session: what fired."""
+    fired: list[str] = []
+
+    def run(c) -> None:
+        fired.append(c.m.v)
+    host = Host()
+    host.register_rulesets({name: {"r": {"all": [{"m": {"t": "x"}}], "run": run}}})
+    host.assert_fact(name, {"sid": "1", "t": "x", "v": "a", "id": first})
+    try:
+        host.assert_fact(name, {"sid": "1", "t": "x", "v": "b", "id": second})
+    except Exception:  # noqa: BLE001 - the collision: durable-rules says it has seen this fact
+        pass
+    return host, fired
+
+
 def test_fnv_matches_durable_rules_and_distinct_ids_avoid_a_collision():
     """durable-rules refuses a second fact whose id hashes like a stored one; DistinctIds
     renames the second of two colliding names, and durable-rules then keeps both facts."""
@@ -130,17 +146,7 @@ def test_fnv_matches_durable_rules_and_distinct_ids_avoid_a_collision():
             break
         seen[h] = name
         i += 1
-    fired: list[str] = []
-
-    def run(c) -> None:
-        fired.append(c.m.v)
-    host = Host()
-    host.register_rulesets({"h17_collide": {"r": {"all": [{"m": {"t": "x"}}], "run": run}}})
-    host.assert_fact("h17_collide", {"sid": "1", "t": "x", "v": "a", "id": first})
-    try:
-        host.assert_fact("h17_collide", {"sid": "1", "t": "x", "v": "b", "id": second})
-    except Exception:  # noqa: BLE001 - the collision: durable-rules says it has seen this fact
-        pass
+    host, fired = _assert_both("h17_collide", first, second)
     assert fired == ["a"], "durable-rules no longer collides on equal 32-bit id hashes: revisit DistinctIds"
     ids = DistinctIds()
     a, b = ids.take(first), ids.take(second)
@@ -256,15 +262,5 @@ def test_fnv_sign_extends_non_ascii_bytes_as_durable_rules_does():
     them for one fact (the second is refused), so the hash the engine uses must say they collide."""
     first, second = "é828918", "é1212600"
     assert fnv1a32(first) == fnv1a32(second)
-    fired: list[str] = []
-
-    def run(c) -> None:
-        fired.append(c.m.v)
-    host = Host()
-    host.register_rulesets({"fnv_non_ascii": {"r": {"all": [{"m": {"t": "x"}}], "run": run}}})
-    host.assert_fact("fnv_non_ascii", {"sid": "1", "t": "x", "v": "a", "id": first})
-    try:
-        host.assert_fact("fnv_non_ascii", {"sid": "1", "t": "x", "v": "b", "id": second})
-    except Exception:  # noqa: BLE001 - the collision: durable-rules says it has seen this fact
-        pass
+    _, fired = _assert_both("fnv_non_ascii", first, second)
     assert fired == ["a"]
