@@ -31,6 +31,8 @@ from .formats import Stream
 from .formats.words import Summary, needs_action, summary_pairs
 from .outputs import reset_signals_in_child
 
+# a result rendered: its text, or (text, shared refs, shared texts) in JSON's shared layout
+Render = Callable[[dict[str, Any]], Any]
 CHUNK = 200  # users per task handed to a worker
 
 _worker: dict[str, Any] = {}
@@ -42,6 +44,10 @@ class Row(NamedTuple):
     action: bool  # a verdict to act on (formats.words.ACTIONABLE): exit 1, kept by --only-problems
     undetermined: list[dict[str, Any]]  # for the questions at the end
     pairs: list[tuple[str, str]]  # (business unit, code) per verdict, for the summary
+    # JSON in the shared layout (engine/layout.py): the shared values the result refers to, and
+    # the texts of those its worker had not handed over before
+    refs: frozenset[tuple[str, str]] = frozenset()
+    texts: dict[tuple[str, str], str] | None = None
 
 
 def _work(task: tuple[int, int]) -> list[Row]:
@@ -57,11 +63,13 @@ def _work(task: tuple[int, int]) -> list[Row]:
 
 
 def _diagnose_user(eng: Engine, snapshot: Snapshot, ui: int, bus: list[int], symptom: str | None) -> list[Row]:
-    render: Callable[[dict[str, Any]], str] = _worker["render"]
+    render: Render = _worker["render"]
     rows = []
     for bi in bus:
         result = eng.diagnose(snapshot.factset(ui, bi, symptom)).to_json()
-        rows.append(Row(render(result), needs_action(result), result["undetermined"], summary_pairs(result)))
+        rendered = render(result)
+        text, refs, texts = (rendered, frozenset(), None) if isinstance(rendered, str) else rendered
+        rows.append(Row(text, needs_action(result), result["undetermined"], summary_pairs(result), refs, texts))
     return rows
 
 
@@ -74,7 +82,7 @@ class WorkerCrashed(Exception):
 
 
 def results(ruleset: Ruleset, snapshot: Snapshot, sel: service.Selection, symptom: str | None, jobs: int,
-            render: Callable[[dict[str, Any]], str], progress: Callable[[int], None] | None = None) -> Iterator[Row]:
+            render: Render, progress: Callable[[int], None] | None = None) -> Iterator[Row]:
     """Rows in user order, each result rendered by `render` in the worker, computed in `jobs`
     worker processes so that a crash of the C core cannot take the whole scan with it
     unexplained: the chunk that broke a worker is re-run one (user, BU) per process to name
@@ -159,18 +167,26 @@ def write_stream(sink: TextIO, stream: Stream, header: dict[str, Any], rows: Ite
     sink.write(stream.begin(header))
     any_action, summary = False, Summary()
     seen: dict[tuple, dict[str, Any]] = {}  # distinct undetermined entries: enough for the questions
+    shared_texts: dict[tuple[str, str], str] = {}  # JSON's shared layout: every shared value received
+    used: set[tuple[str, str]] = set()  # ... and those the written results refer to
     try:
         for row in rows:
             any_action |= row.action
             for u in row.undetermined:
                 seen.setdefault((u["rule"], tuple(u["missing"])), u)
+            if row.texts:
+                shared_texts.update(row.texts)
             if only_problems and not row.action:
                 continue
             sink.write(stream.joiner(summary.results == 0) + row.text)
             summary.add(row.pairs)
+            used.update(row.refs)
     finally:
         close = getattr(rows, "close", None)
         if close is not None:
             close()  # a signal or an error while writing: the workers end now, not at exit
-    sink.write(stream.end(summary, trailer(list(seen.values()))))
+    tail = trailer(list(seen.values()))
+    if getattr(stream, "layout", "full") == "shared":
+        tail = {"shared": {ref: shared_texts[ref] for ref in used}, **tail}
+    sink.write(stream.end(summary, tail))
     return any_action

@@ -116,6 +116,8 @@ def diagnose(
     options = {"color": color_wanted() and out is None} if fmt is Format.text else {}
     if fmt is Format.text and all_users:
         options["show_summary"] = True
+    if fmt is Format.json and all_users:
+        options.update(shared_layout(eng.ruleset, doc["snapshot"]))
     write_output(formats.render(fmt.value, doc, **options), out)
     org.report_questions(questions, snapshot.data)
     raise typer.Exit(EXIT_CAUSE if service.has_action(doc) else EXIT_OK)
@@ -142,6 +144,8 @@ def _scan(ruleset, data, source_name, business_unit, sym, answers, resolve_users
         questions.extend(consult.questions_for([undetermined], ruleset))
         return {"questions": [q.to_json(snapshot.data) for q in questions]}
     options = {"color": color_wanted() and out is None, "show_summary": True} if fmt is Format.text else {}
+    if fmt is Format.json:
+        options.update(shared_layout(ruleset, header["snapshot"]))
     try:
         with Progress(console=err_console(), transient=True, disable=len(sel.users) <= 200) as progress:
             task = progress.add_task("diagnosing", total=len(sel.users))
@@ -150,8 +154,9 @@ def _scan(ruleset, data, source_name, business_unit, sym, answers, resolve_users
                 return bulk.results(ruleset, snapshot, sel, sym, jobs, render, lambda n: progress.advance(task, n))
             if audit is None:  # streamed, whatever the format: memory stays flat
                 sink_format = formats.stream(fmt.value, **options)
+                render = sink_format.result_shared if options.get("layout") == "shared" else sink_format.result  # type: ignore[attr-defined]
                 with open_output(out) as sink:
-                    action = bulk.write_stream(sink, sink_format, header, rows(sink_format.result), only_problems, trailer)
+                    action = bulk.write_stream(sink, sink_format, header, rows(render), only_problems, trailer)
             else:  # the audit record is one document over every result: kept whole
                 results, seen = [], []
                 with contextlib.closing(rows(formats.stream("json").result)) as stream_rows:
@@ -171,6 +176,12 @@ def _scan(ruleset, data, source_name, business_unit, sym, answers, resolve_users
         raise fail(_crash_report(exc, snapshot, ruleset, sym), EXIT_INTERNAL) from None
     org.report_questions(questions, snapshot.data)
     raise typer.Exit(EXIT_CAUSE if action else EXIT_OK)
+
+
+def shared_layout(ruleset, snapshot_header: dict) -> dict:  # type: ignore[no-untyped-def]
+    """Format options for JSON over many results: the shared layout (engine/layout.py)."""
+    from syncdoctor.engine.layout import rules_table
+    return {"layout": "shared", "rules": rules_table(ruleset), "snapshot": snapshot_header}
 
 
 def _crash_report(exc, snapshot, ruleset, sym) -> str:  # type: ignore[no-untyped-def]

@@ -3,12 +3,30 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from syncdoctor.engine.layout import LAYOUT, Compactor
+
 from .escape import json_text
 from .words import Summary
 
+# A worker's result in the shared layout: its text, the shared values it refers to (table, key),
+# and the texts of those this worker has not handed over before.
+SharedRefs = frozenset[tuple[str, str]]
+SharedTexts = dict[tuple[str, str], str]
 
-def render_json(doc: dict[str, Any], **_: Any) -> str:
-    """Sorted keys and fixed separators: the same result gives the same bytes."""
+
+def render_json(doc: dict[str, Any], *, layout: str = "full", rules: dict[str, Any] | None = None, **_: Any) -> str:
+    """Sorted keys and fixed separators: the same result gives the same bytes. In the shared
+    layout (engine/layout.py) the results are compacted and the shared tables added."""
+    if layout == "shared":
+        compactor = Compactor(doc.get("snapshot") or {})
+        results, shared = [], {"facts": {}, "rule_status": {}}
+        for r in doc["results"]:
+            compact, used = compactor.compact(r)
+            results.append(compact)
+            for table, values in used.items():
+                shared[table].update(values)
+        doc = dict(doc, layout=LAYOUT, rules=rules or {}, results=results,
+                   shared={t: dict(sorted(v.items())) for t, v in shared.items()})
     return json_text(json.dumps(doc, sort_keys=True, indent=2, ensure_ascii=False)) + "\n"
 
 
@@ -16,23 +34,64 @@ def _dump(value: Any) -> str:
     return json_text(json.dumps(value, sort_keys=True, ensure_ascii=False))
 
 
+def _compact_text(value: Any) -> str:
+    return json_text(json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":")))
+
+
 class JsonStream:
     """The result document streamed: header keys (sorted), then `results`, one compact object
-    per line, then the trailer keys (the questions, known only at the end)."""
+    per line, then the trailer keys (the shared tables and the questions, known only at the end).
 
-    def __init__(self, **_: Any) -> None:
-        pass
+    With ``layout="shared"`` (a whole-org scan) each result is compacted (engine/layout.py):
+    ``result_shared`` gives its text, the shared values it refers to, and the texts of those
+    not handed over before by this process; `end` writes the shared tables the kept results use."""
+
+    def __init__(self, *, layout: str = "full", rules: dict[str, Any] | None = None,
+                 snapshot: dict[str, Any] | None = None, **_: Any) -> None:
+        self.layout, self.rules = layout, rules or {}
+        self._compactor = Compactor(snapshot or {}) if layout == "shared" else None
+        self._sent: set[tuple[str, str]] = set()  # shared values this process has handed over
 
     def begin(self, header: dict[str, Any]) -> str:
+        if self.layout == "shared":
+            header = dict(header, layout=LAYOUT, rules=self.rules)
         return "{\n" + "".join(f"  {_dump(k)}: {_dump(header[k])},\n" for k in sorted(header)) + '  "results": ['
 
     def joiner(self, first: bool) -> str:
         return "\n    " if first else ",\n    "
 
     def result(self, r: dict[str, Any]) -> str:
-        return json_text(json.dumps(r, sort_keys=True, ensure_ascii=False, separators=(",", ":")))
+        return _compact_text(r)
+
+    def result_shared(self, r: dict[str, Any]) -> tuple[str, SharedRefs, SharedTexts]:
+        assert self._compactor is not None
+        compact, used = self._compactor.compact(r)
+        refs, texts = set(), {}
+        for table, values in used.items():
+            for key, value in values.items():
+                refs.add((table, key))
+                if (table, key) not in self._sent:
+                    self._sent.add((table, key))
+                    texts[(table, key)] = _compact_text(value)
+        return _compact_text(compact), frozenset(refs), texts
 
     def end(self, summary: Summary, trailer: dict[str, Any]) -> str:
         out = "\n  ]" if summary.results else "]"
-        out += "".join(f",\n  {_dump(k)}: {_dump(v)}" for k, v in trailer.items())
+        for k, v in trailer.items():
+            if k == "shared" and self.layout == "shared":
+                out += f",\n  {_dump(k)}: " + _shared_text(v)
+            else:
+                out += f",\n  {_dump(k)}: {_dump(v)}"
         return out + "\n}\n"
+
+
+def _shared_text(texts: SharedTexts) -> str:
+    """The shared tables from their values' texts, tables and keys sorted (same bytes whatever --jobs)."""
+    tables: dict[str, list[tuple[str, str]]] = {"facts": [], "rule_status": []}
+    for (table, key), text in texts.items():
+        tables.setdefault(table, []).append((key, text))
+    parts = []
+    for table in sorted(tables):
+        rows = ",\n      ".join(f"{_dump(key)}: {text}" for key, text in sorted(tables[table]))
+        parts.append(f"    {_dump(table)}: {{" + (f"\n      {rows}\n    }}" if rows else "}"))
+    return "{\n" + ",\n".join(parts) + "\n  }"
