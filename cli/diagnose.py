@@ -4,6 +4,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+from enum import Enum
 from pathlib import Path
 from typing import Annotated, Callable, Iterator, Optional
 
@@ -19,6 +20,12 @@ from . import formats
 from .formats.words import needs_action
 
 
+class Layout(str, Enum):
+    """How JSON writes many results (engine/layout.py, docs/results.md)."""
+    shared = "shared"
+    full = "full"
+
+
 def diagnose(
     facts: Annotated[Optional[Path], typer.Option("--facts", help="Facts snapshot file (YAML or JSON).", dir_okay=False)] = None,
     user: Annotated[Optional[str], typer.Option("--user", help="The Salesforce user: username, email or id.")] = None,
@@ -27,6 +34,9 @@ def diagnose(
     business_unit: Annotated[Optional[str], typer.Option("--business-unit", help="Only this business unit (id or name).")] = None,
     fmt: Annotated[Format, typer.Option("--format", help="Output format.")] = Format.text,
     out: Annotated[Optional[Path], typer.Option("--out", help="Write the report to this file instead of stdout.", dir_okay=False)] = None,
+    layout: Annotated[Optional[Layout], typer.Option(
+        "--layout", help="JSON only: 'shared' (the default with --all) writes each result's proof and the facts, rule "
+                         "statuses and citations results share once; 'full' writes every result whole (docs/results.md).")] = None,
     only_problems: Annotated[bool, typer.Option("--only-problems", help="With --all: keep only results with something to act on (a cause or a remedy).")] = False,
     audit: Annotated[Optional[Path], typer.Option("--audit", help="Also write an audit record (JSON) to this file.", dir_okay=False)] = None,
     audit_key: Annotated[Optional[Path], typer.Option("--audit-key", help="Sign the audit record with this private key "
@@ -67,6 +77,9 @@ def diagnose(
     outputs.check({"--out": out, "--audit": audit, "--save-facts": save_facts},  # before any work
                   {"--facts": facts, "--answers": answers, "--private-key-file": private_key_file, "--audit-key": audit_key,
                    "--rules": rules or default_rules_dir()})
+    if layout is not None and fmt is not Format.json:
+        raise fail("--layout chooses how JSON results are written: give --format json too")
+    shared = fmt is Format.json and all_users and layout is not Layout.full
     if audit_key is not None and audit is None:
         raise fail("--audit-key signs the record of --audit: give --audit FILE too")
     from .audit import signing_key
@@ -98,7 +111,7 @@ def diagnose(
         data, source_name = loaded.data, loaded.file
     if scan:
         _scan(ruleset, data, source_name, business_unit, sym, answers, resolve_users, out, only_problems, jobs,
-              None if from_org else loaded, fmt, audit, (key, selection))
+              None if from_org else loaded, fmt, audit, (key, selection), shared)
     eng = service.engine(rules)
     runner = _with_progress if all_users else service.run
     snapshot, diagnoses, questions = org.consult_and_diagnose(
@@ -116,7 +129,7 @@ def diagnose(
     options = {"color": color_wanted() and out is None} if fmt is Format.text else {}
     if fmt is Format.text and all_users:
         options["show_summary"] = True
-    if fmt is Format.json and all_users:
+    if shared:
         options.update(shared_layout(eng.ruleset, doc["snapshot"]))
     write_output(formats.render(fmt.value, doc, **options), out)
     org.report_questions(questions, snapshot.data)
@@ -124,7 +137,7 @@ def diagnose(
 
 
 def _scan(ruleset, data, source_name, business_unit, sym, answers, resolve_users, out, only_problems, jobs,  # type: ignore[no-untyped-def]
-          loaded, fmt, audit, signing=(None, None)):
+          loaded, fmt, audit, signing=(None, None), shared=False):
     from syncdoctor.facts import consult
     from syncdoctor.facts.snapshot import build_snapshot
 
@@ -144,7 +157,7 @@ def _scan(ruleset, data, source_name, business_unit, sym, answers, resolve_users
         questions.extend(consult.questions_for([undetermined], ruleset))
         return {"questions": [q.to_json(snapshot.data) for q in questions]}
     options = {"color": color_wanted() and out is None, "show_summary": True} if fmt is Format.text else {}
-    if fmt is Format.json:
+    if shared:
         options.update(shared_layout(ruleset, header["snapshot"]))
     try:
         with Progress(console=err_console(), transient=True, disable=len(sel.users) <= 200) as progress:

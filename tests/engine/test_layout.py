@@ -108,3 +108,16 @@ def test_the_scan_bytes_do_not_depend_on_jobs(tmp_path):
     assert outs[0] == outs[1]
     doc = json.loads(outs[0])
     assert len(doc["results"]) == 900 and doc["shared"]["facts"]
+
+
+def test_layout_full_writes_whole_results_and_shared_expands_to_their_proofs():
+    full = _scan("--layout", "full")
+    assert "layout" not in full and all("trace" in r and "citations" in r["verdicts"][0] for r in full["results"] if r["verdicts"])
+    shared = expand(_scan())
+    assert shared["results"] == [proof_of(r) for r in full["results"]]
+    assert shared["questions"] == full["questions"]
+
+
+def test_layout_is_refused_outside_json():
+    r = runner.invoke(app, ["diagnose", "--facts", str(EXAMPLE), "--all", "--layout", "full"])
+    assert r.exit_code == 2 and "--format json" in r.output
