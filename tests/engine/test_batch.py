@@ -7,7 +7,7 @@ import random
 
 import pytest
 from durable.engine import Host
-from hypothesis import given, strategies as st
+from hypothesis import given, settings, strategies as st
 
 from syncdoctor.engine.batch import MAX_SESSION_SIZE, BatchEngine, DistinctIds, fnv1a32
 from syncdoctor.engine.classes import ClassEngine
@@ -264,3 +264,74 @@ def test_fnv_sign_extends_non_ascii_bytes_as_durable_rules_does():
     assert fnv1a32(first) == fnv1a32(second)
     _, fired = _assert_both("fnv_non_ascii", first, second)
     assert fired == ["a"]
+
+
+@st.composite
+def orgs_with_ae_users(draw):
+    """orgs() plus Account Engagement users whose emails and links collide with the Salesforce
+    users' (in another letter case too), as knowledge v2's collision and link rules read them."""
+    data = draw(orgs())
+    users = data["salesforce"]["users"]
+    for u in users:
+        u["email"] = draw(st.sampled_from([u["username"], u["username"].upper(), "shared@x.example"]))
+    ae = []
+    for i in range(draw(st.integers(0, 6))):
+        bu = draw(st.sampled_from(data["business_units"]))["id"]
+        entry = {"id": 1000 + i, "business_unit_id": bu, "in_recycle_bin": draw(st.booleans()),
+                 "email": draw(st.sampled_from([u["email"] for u in users] + ["SHARED@x.example", "other@x.example"])),
+                 "role": "Marketing"}
+        link = draw(st.sampled_from(["absent", None] + [u["id"] for u in users]))
+        if link != "absent":
+            entry["salesforce_id"] = link
+        ae.append(entry)
+    if draw(st.booleans()):
+        data["account_engagement"] = {"users": ae}
+    return data
+
+
+@given(orgs_with_ae_users(), st.sampled_from([None, "not-syncing", "in-recycle-bin"]))
+@settings(max_examples=60, deadline=None)
+def test_memoised_statuses_equal_one_at_a_time_with_knowledge_v2(data, symptom):
+    """The status memo keys a join's looked-up value by what the lookup finds (engine/memo.py):
+    with knowledge v2's joins on ids, emails (casefolded) and usernames, every result is still
+    byte for byte what one diagnosis at a time gives."""
+    snap = parse_snapshot(json.dumps(data), "test.json", fmt="json")
+    factsets = [snap.factset(u, b, symptom) for u in range(len(snap.users)) for b in range(2)]
+    alone = [_doc(V2["engine"].diagnose(fs)) for fs in factsets]
+    for _ in range(2):  # the second pass finds every signature already known
+        assert [_doc(V2["memo"].diagnose(fs)) for fs in factsets] == alone
+
+
+def _v2_engines() -> dict:
+    from syncdoctor.engine.ruleset import require_ruleset
+    from syncdoctor.engine.run import Engine
+    from tests.conftest import ROOT
+    v2 = require_ruleset(ROOT / "tests" / "fixtures" / "knowledge_v2")
+    return {"engine": Engine(v2), "memo": MemoEngine(v2)}
+
+
+class _Lazy(dict):
+    def __missing__(self, key: str):  # built on first use: importing this module starts no engine
+        self.update(_v2_engines())
+        return self[key]
+
+
+V2 = _Lazy()
+
+
+def test_a_casefolded_join_is_memoised_by_what_the_casefolded_lookup_finds():
+    """Two users whose emails an exact lookup finds nowhere, one of which an `ignore_case` join
+    finds (collision-email): they must not share a memo entry."""
+    data = {"snapshot_version": 1, "collected_at": "2026-11-28T10:00:00Z",
+            "business_units": [{"id": "0Uv5e000000BU01AAA", "name": "BU 1", "user_sync": {"enabled": True, "mode": "managed"},
+                                "user_groups": {"marketing": [], "sales": []}}],
+            "salesforce": {"users": [{"id": USERS[i], "username": f"u{i}@x.example", "email": email, "is_active": True,
+                                      "profile": "P1"} for i, email in enumerate(["nomatch@x.example", "shared@x.example"])],
+                           "roles": [], "public_groups": []},
+            "account_engagement": {"users": [{"id": 7, "business_unit_id": "0Uv5e000000BU01AAA", "email": "SHARED@x.example",
+                                              "salesforce_id": None, "role": "Marketing", "in_recycle_bin": False}]}}
+    snap = parse_snapshot(json.dumps(data), "test.json", fmt="json")
+    factsets = [snap.factset(u, 0, "not-syncing") for u in range(2)]
+    alone = [_doc(V2["engine"].diagnose(fs)) for fs in factsets]
+    assert "SYNC_COLLISION" in alone[1] or "collision" in alone[1]
+    assert [_doc(V2["memo"].diagnose(fs)) for fs in factsets] == alone
