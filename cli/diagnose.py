@@ -79,7 +79,7 @@ def diagnose(
                    "--rules": rules or default_rules_dir()})
     if layout is not None and fmt is not Format.json:
         raise fail("--layout chooses how JSON results are written: give --format json too")
-    shared = fmt is Format.json and all_users and layout is not Layout.full
+    shared = fmt is Format.json and (layout is Layout.shared or (layout is None and all_users))
     if audit_key is not None and audit is None:
         raise fail("--audit-key signs the record of --audit: give --audit FILE too")
     from .audit import signing_key

@@ -121,3 +121,20 @@ def test_layout_full_writes_whole_results_and_shared_expands_to_their_proofs():
 def test_layout_is_refused_outside_json():
     r = runner.invoke(app, ["diagnose", "--facts", str(EXAMPLE), "--all", "--layout", "full"])
     assert r.exit_code == 2 and "--format json" in r.output
+
+
+def test_with_an_audit_record_the_scan_writes_the_same_document(tmp_path):
+    """--audit keeps every result whole for the record; the output is still the shared layout."""
+    streamed = _scan()
+    with_audit = _scan("--audit", str(tmp_path / "record.json"))
+    assert with_audit == streamed
+    record = json.loads((tmp_path / "record.json").read_text())
+    assert all("trace" in r for r in record["results"])  # the record: whole results
+
+
+def test_one_user_is_whole_unless_the_shared_layout_is_asked_for():
+    args = ["diagnose", "--facts", str(EXAMPLE), "--user", "asmith@acme.example", "--format", "json"]
+    whole = json.loads(runner.invoke(app, args).stdout)
+    shared = json.loads(runner.invoke(app, args + ["--layout", "shared"]).stdout)
+    assert "layout" not in whole and shared["layout"] == LAYOUT
+    assert expand(shared)["results"] == [proof_of(r) for r in whole["results"]]
