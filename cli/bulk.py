@@ -19,29 +19,22 @@ import signal
 from collections import deque
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from typing import Any, Callable, Iterator, NamedTuple, TextIO
+from typing import Any, Callable, Iterator, TextIO
 
+from syncdoctor.api.errors import EngineCrashed
+from syncdoctor.api.pipeline import Row, Selection, row
 from syncdoctor.engine.model import Ruleset
 from syncdoctor.engine.classes import ClassEngine
 from syncdoctor.engine.run import Engine
 from syncdoctor.facts.snapshot import Snapshot
 
-from . import service
 from .formats import Stream
-from .formats.words import Summary, needs_action, summary_pairs
+from .formats.words import Summary
 from .outputs import reset_signals_in_child
 
 CHUNK = 200  # users per task handed to a worker
 
 _worker: dict[str, Any] = {}
-
-
-class Row(NamedTuple):
-    """One (user, business unit) diagnosed, as a worker hands it back: small and already rendered."""
-    text: str  # the result in the output format
-    action: bool  # a verdict to act on (formats.words.ACTIONABLE): exit 1, kept by --only-problems
-    undetermined: list[dict[str, Any]]  # for the questions at the end
-    pairs: list[tuple[str, str]]  # (business unit, code) per verdict, for the summary
 
 
 def _work(task: tuple[int, int]) -> list[Row]:
@@ -57,25 +50,18 @@ def _work(task: tuple[int, int]) -> list[Row]:
 
 
 def _diagnose_user(eng: Engine, snapshot: Snapshot, ui: int, bus: list[int], symptom: str | None) -> list[Row]:
-    render: Callable[[dict[str, Any]], str] = _worker["render"]
-    rows = []
-    for bi in bus:
-        result = eng.diagnose(snapshot.factset(ui, bi, symptom)).to_json()
-        rows.append(Row(render(result), needs_action(result), result["undetermined"], summary_pairs(result)))
-    return rows
+    render: Callable[[dict[str, Any]], Any] | None = _worker["render"]
+    return [row(eng.diagnose(snapshot.factset(ui, bi, symptom)).to_json(), render) for bi in bus]
 
 
-class WorkerCrashed(Exception):
+class WorkerCrashed(EngineCrashed):
     """A worker process died (durable-rules' C core aborting, say) on one (user, business unit)."""
 
-    def __init__(self, user_index: int, bu_index: int, signal_name: str):
-        super().__init__(f"user {user_index}, business unit {bu_index}: {signal_name}")
-        self.user_index, self.bu_index, self.signal_name = user_index, bu_index, signal_name
 
-
-def results(ruleset: Ruleset, snapshot: Snapshot, sel: service.Selection, symptom: str | None, jobs: int,
-            render: Callable[[dict[str, Any]], str], progress: Callable[[int], None] | None = None) -> Iterator[Row]:
-    """Rows in user order, each result rendered by `render` in the worker, computed in `jobs`
+def results(ruleset: Ruleset, snapshot: Snapshot, sel: Selection, symptom: str | None, jobs: int,
+            render: Callable[[dict[str, Any]], Any] | None, progress: Callable[[int], None] | None = None) -> Iterator[Row]:
+    """Rows in user order, each result rendered by `render` in the worker (None: the result
+    dict itself), computed in `jobs`
     worker processes so that a crash of the C core cannot take the whole scan with it
     unexplained: the chunk that broke a worker is re-run one (user, BU) per process to name
     the input that crashes (WorkerCrashed). Nothing starts before the first row is asked for."""
@@ -160,14 +146,14 @@ def write_stream(sink: TextIO, stream: Stream, header: dict[str, Any], rows: Ite
     any_action, summary = False, Summary()
     seen: dict[tuple, dict[str, Any]] = {}  # distinct undetermined entries: enough for the questions
     try:
-        for row in rows:
-            any_action |= row.action
-            for u in row.undetermined:
+        for r in rows:
+            any_action |= r.action
+            for u in r.undetermined:
                 seen.setdefault((u["rule"], tuple(u["missing"])), u)
-            if only_problems and not row.action:
+            if only_problems and not r.action:
                 continue
-            sink.write(stream.joiner(summary.results == 0) + row.text)
-            summary.add(row.pairs)
+            sink.write(stream.joiner(summary.results == 0) + r.rendered)
+            summary.add(r.pairs)
     finally:
         close = getattr(rows, "close", None)
         if close is not None:
