@@ -1,6 +1,6 @@
 """syncdoctor's Python API: what the CLI does, for a notebook or a script (docs/api.md).
 
-    from syncdoctor import api
+    import syncdoctor.api as api
     snap = api.load_snapshot("docs/examples/acme.yaml")
     for result in api.diagnose(snap, "asmith@acme.example"):
         print(result["business_unit"]["name"], [v["code"] for v in result["verdicts"]])
