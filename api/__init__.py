@@ -110,10 +110,4 @@ def _as_snapshot(snapshot: SnapshotLike) -> Snapshot:
 
 
 def _symptom(know: Knowledge, symptom: str | None) -> str | None:
-    ids = know.ruleset.symptom_ids
-    if symptom is None or symptom in ids:
-        return symptom
-    from syncdoctor.engine.words import closest
-    best = closest(symptom, ids)
-    hint = f"; did you mean {best!r}?" if best else ""
-    raise UnknownChoice(f"{symptom!r} is not a symptom of these rules{hint} (choose one of: {', '.join(ids)})")
+    return pipeline.check_symptom(know.ruleset, symptom)

@@ -21,7 +21,7 @@ from syncdoctor.facts import consult
 from syncdoctor.facts.lookup import LookupProblem
 from syncdoctor.facts.snapshot import Snapshot, build_snapshot, load_snapshot
 
-from .errors import BadInput, NotFound
+from .errors import BadInput, NotFound, UnknownChoice
 
 TOOL_VERSION = "0.1.0"
 T = TypeVar("T")
@@ -67,6 +67,16 @@ def knowledge(rules_dir: str | Path | None = None) -> Knowledge:
     k = Knowledge(str(rules_dir) if rules_dir else "")
     k.ruleset  # noqa: B018 - validate before any work
     return k
+
+
+def check_symptom(ruleset: Ruleset, symptom: str | None) -> str | None:
+    """The symptom when the rules know it; otherwise UnknownChoice naming the closest and the choices."""
+    if symptom is None or symptom in ruleset.symptom_ids:
+        return symptom
+    from syncdoctor.engine.words import closest
+    best = closest(symptom, ruleset.symptom_ids)
+    hint = f"; did you mean {best!r}?" if best else ""
+    raise UnknownChoice(f"{symptom!r} is not a symptom of these rules{hint} (choose one of: {', '.join(ruleset.symptom_ids)})")
 
 
 # -- the source -------------------------------------------------------------------------------

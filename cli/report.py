@@ -67,7 +67,7 @@ def run(know: Knowledge, source: Source, request: Request, report: Report, ask: 
     try:
         with _progress(len(sel.users), ready is None) as advance:
             sink_format = formats.stream(report.fmt.value, **options) if streamed else None
-            rows = iter(ready) if ready is not None else pipeline.diagnoses(
+            rows = (r for r in ready) if ready is not None else pipeline.diagnoses(
                 know, snapshot, sel, request.symptom, jobs=request.jobs, progress=advance,
                 render=sink_format.result if sink_format else None)
             if sink_format is not None:
@@ -76,7 +76,7 @@ def run(know: Knowledge, source: Source, request: Request, report: Report, ask: 
                     action = write_stream(sink, sink_format, header, rows, report.only_problems, trailer)
             else:
                 action = _whole(report, options, header, rows, trailer, snapshot, source, request)
-    except EngineCrashed as exc:
+    except EngineCrashed as exc:  # cli/bulk.py's WorkerCrashed
         raise fail(_crash_report(exc, snapshot, ruleset, request.symptom), EXIT_INTERNAL) from None
     org.report_questions(questions, snapshot.data)
     return EXIT_CAUSE if action else EXIT_OK
@@ -114,7 +114,7 @@ def _whole(report: Report, options: dict[str, Any], header: dict[str, Any], rows
     """The report rendered as one document, after the audit record is written."""
     results: list[dict[str, Any]] = []
     seen: list[dict[str, Any]] = []
-    with contextlib.closing(rows) if hasattr(rows, "close") else contextlib.nullcontext():
+    with contextlib.closing(rows):  # type: ignore[type-var]  # generators all: an error here ends the workers now
         for r in rows:
             results.append(r.rendered)
             seen.extend(r.undetermined)
