@@ -19,16 +19,17 @@ import signal
 from collections import deque
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from typing import Any, Callable, Iterator, NamedTuple, TextIO
+from typing import Any, Callable, Iterator, TextIO
 
+from syncdoctor.api.errors import EngineCrashed
+from syncdoctor.api.pipeline import Row, Selection, row
 from syncdoctor.engine.model import Ruleset
 from syncdoctor.engine.classes import ClassEngine
 from syncdoctor.engine.run import Engine
 from syncdoctor.facts.snapshot import Snapshot
 
-from . import service
 from .formats import Stream
-from .formats.words import Summary, needs_action, summary_pairs
+from .formats.words import Summary
 from .outputs import reset_signals_in_child
 
 # a result rendered: its text, or (text, shared refs, shared texts) in JSON's shared layout
@@ -36,18 +37,6 @@ Render = Callable[[dict[str, Any]], Any]
 CHUNK = 200  # users per task handed to a worker
 
 _worker: dict[str, Any] = {}
-
-
-class Row(NamedTuple):
-    """One (user, business unit) diagnosed, as a worker hands it back: small and already rendered."""
-    text: str  # the result in the output format
-    action: bool  # a verdict to act on (formats.words.ACTIONABLE): exit 1, kept by --only-problems
-    undetermined: list[dict[str, Any]]  # for the questions at the end
-    pairs: list[tuple[str, str]]  # (business unit, code) per verdict, for the summary
-    # JSON in the shared layout (engine/layout.py): the shared values the result refers to, and
-    # the texts of those its worker had not handed over before
-    refs: frozenset[tuple[str, str]] = frozenset()
-    texts: dict[tuple[str, str], str] | None = None
 
 
 def _work(task: tuple[int, int]) -> list[Row]:
@@ -63,27 +52,18 @@ def _work(task: tuple[int, int]) -> list[Row]:
 
 
 def _diagnose_user(eng: Engine, snapshot: Snapshot, ui: int, bus: list[int], symptom: str | None) -> list[Row]:
-    render: Render = _worker["render"]
-    rows = []
-    for bi in bus:
-        result = eng.diagnose(snapshot.factset(ui, bi, symptom)).to_json()
-        rendered = render(result)
-        text, refs, texts = (rendered, frozenset(), None) if isinstance(rendered, str) else rendered
-        rows.append(Row(text, needs_action(result), result["undetermined"], summary_pairs(result), refs, texts))
-    return rows
+    render: Render | None = _worker["render"]
+    return [row(eng.diagnose(snapshot.factset(ui, bi, symptom)).to_json(), render) for bi in bus]
 
 
-class WorkerCrashed(Exception):
+class WorkerCrashed(EngineCrashed):
     """A worker process died (durable-rules' C core aborting, say) on one (user, business unit)."""
 
-    def __init__(self, user_index: int, bu_index: int, signal_name: str):
-        super().__init__(f"user {user_index}, business unit {bu_index}: {signal_name}")
-        self.user_index, self.bu_index, self.signal_name = user_index, bu_index, signal_name
 
-
-def results(ruleset: Ruleset, snapshot: Snapshot, sel: service.Selection, symptom: str | None, jobs: int,
-            render: Render, progress: Callable[[int], None] | None = None) -> Iterator[Row]:
-    """Rows in user order, each result rendered by `render` in the worker, computed in `jobs`
+def results(ruleset: Ruleset, snapshot: Snapshot, sel: Selection, symptom: str | None, jobs: int,
+            render: Render | None, progress: Callable[[int], None] | None = None) -> Iterator[Row]:
+    """Rows in user order, each result rendered by `render` in the worker (None: the result
+    dict itself), computed in `jobs`
     worker processes so that a crash of the C core cannot take the whole scan with it
     unexplained: the chunk that broke a worker is re-run one (user, BU) per process to name
     the input that crashes (WorkerCrashed). Nothing starts before the first row is asked for."""
@@ -170,17 +150,17 @@ def write_stream(sink: TextIO, stream: Stream, header: dict[str, Any], rows: Ite
     shared_texts: dict[tuple[str, str], str] = {}  # JSON's shared layout: every shared value received
     used: set[tuple[str, str]] = set()  # ... and those the written results refer to
     try:
-        for row in rows:
-            any_action |= row.action
-            for u in row.undetermined:
+        for r in rows:
+            any_action |= r.action
+            for u in r.undetermined:
                 seen.setdefault((u["rule"], tuple(u["missing"])), u)
-            if row.texts:
-                shared_texts.update(row.texts)
-            if only_problems and not row.action:
+            if r.texts:
+                shared_texts.update(r.texts)
+            if only_problems and not r.action:
                 continue
-            sink.write(stream.joiner(summary.results == 0) + row.text)
-            summary.add(row.pairs)
-            used.update(row.refs)
+            sink.write(stream.joiner(summary.results == 0) + r.rendered)
+            summary.add(r.pairs)
+            used.update(r.refs)
     finally:
         close = getattr(rows, "close", None)
         if close is not None:

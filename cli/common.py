@@ -49,10 +49,12 @@ SymptomOption = Annotated[Optional[str], typer.Option(
 
 def check_symptom(ruleset: "Ruleset", symptom: Optional[str]) -> Optional[str]:
     """The symptom when the rules know it; otherwise a usage error naming the choices."""
-    if symptom is None or symptom in ruleset.symptom_ids:
-        return symptom
-    raise fail(f"--symptom {symptom!r} is not a symptom of these rules{did_you_mean(symptom, ruleset.symptom_ids)} "
-               f"(choose one of: {', '.join(ruleset.symptom_ids)})")
+    from syncdoctor.api.errors import UnknownChoice
+    from syncdoctor.api.pipeline import check_symptom as known_symptom
+    try:
+        return known_symptom(ruleset, symptom)
+    except UnknownChoice as exc:
+        raise fail(f"--symptom {exc}") from None
 
 
 class Format(str, Enum):

@@ -9,10 +9,12 @@ import typer
 from rich.console import Console
 from rich.tree import Tree
 
+from syncdoctor.api.errors import UnknownChoice
+from syncdoctor.api.explain import Explanation, Proof, explain_diagnosis, find_rule
 from syncdoctor.engine.facts import Fact
 from syncdoctor.engine.model import Condition, Pattern, Rule
-from syncdoctor.engine.run import Diagnosis, Engine
-from syncdoctor.engine.status import FIRED, T, F, Evaluator
+from syncdoctor.engine.run import Engine
+from syncdoctor.engine.status import FIRED, T, F, Outcome
 from syncdoctor.engine.words import plain, plural
 
 from . import service
@@ -60,21 +62,15 @@ def _rule_line(rule: Rule, eng: Engine) -> str:
     return f"rule [bold]{rule.id}[/bold] v{rule.version} ({escape(_rel(rule.span.file))}:{rule.span.line}) cites {escape(cites)}"
 
 
-def _firing_tree(tree: Tree, firing_id: str, d: Diagnosis, eng: Engine, depth: int = 0) -> None:
-    firing = next(f for f in d.firings if f.id == firing_id)
-    rule = eng.ruleset.rule(firing.rule)
-    assert rule is not None
-    node = tree.add(_rule_line(rule, eng))
-    for alias, fid in firing.matched.items():
-        fact = d.facts[fid]
-        label = f"{alias}: [italic]{fact.kind}[/italic] {escape(_values(fact))}  ← {escape(_origin(fact))}"
+def _proof_tree(tree: Tree, proof: Proof, eng: Engine) -> None:
+    node = tree.add(_rule_line(proof.rule, eng))
+    for m in proof.matched:
+        label = f"{m.alias}: [italic]{m.fact.kind}[/italic] {escape(_values(m.fact))}  ← {escape(_origin(m.fact))}"
         child = node.add(label)
-        if fact.provenance.get("source") == "derived" and depth < 60:
-            _firing_tree(child, fact.provenance["firing"], d, eng, depth + 1)
-    branch = rule.branches()[firing.branch]
-    for p in branch:
-        if p.negated:
-            node.add(escape(_absent(p, eng)))
+        if m.proof is not None:
+            _proof_tree(child, m.proof, eng)
+    for p in proof.absent:
+        node.add(escape(_absent(p, eng)))
 
 
 def _absent(p: Pattern, eng: Engine) -> str:
@@ -92,56 +88,35 @@ def _nothing_shows(p: Pattern, eng: Engine) -> str:
     return f"nothing shows that {what[:1].lower() + what[1:]}{' (' + where + ')' if where else ''}"
 
 
-def _why_not(console: Console, rule: Rule, d: Diagnosis, eng: Engine) -> None:
-    status = d.statuses[rule.id]
-    console.print(f"{rule.id} did not fire: {status.status.replace('_', ' ')}"
-                  + (f"; unknown: {escape(', '.join(status.missing))}" if status.missing else ""))
-    ev = Evaluator(eng.compiled, list(d.facts.values()), d.factset.known_lists, d.factset.list_paths, d.factset.pool)
-    ev.derived_missing = dict(d.derived_missing)
-    for b in eng.compiled.branches_of(rule.id):
-        if len(rule.branches()) > 1:
-            console.print(f"  alternative {b.index + 1}:")
-        binding: dict[str, Any] = {}
-        rows = []
-        for p in b.patterns:
-            cands = ev._candidates(p, binding, frozenset())
-            best, best_truths = None, []
-            for cand in cands:
-                if not isinstance(cand, Fact):
-                    continue
-                truths = [(c, ev._cond(c, cand, binding)) for c in p.conditions]
-                score = (sum(t.value == T for _, t in truths), -sum(t.value == F for _, t in truths))
-                if best is None or score > best[0]:
-                    best, best_truths = (score, cand), truths
-            if p.negated:
-                matching = [c for c in cands if isinstance(c, Fact) and all(ev._cond(x, c, binding).value == T for x in p.conditions)]
-                unknown = [c for c in cands if not isinstance(c, Fact)]
-                if matching:
-                    rows.append((F, _nothing_shows(p, eng), f"found {matching[0].fid}: {_values(matching[0])}"))
-                elif unknown:
-                    rows.append(("unknown", _nothing_shows(p, eng), "unknown: " + ", ".join(sorted(unknown[0].missing))))
-                else:
-                    rows.append((T, _nothing_shows(p, eng), "none found"))
-                continue
-            if best is None:
-                unknown = [c for c in cands if not isinstance(c, Fact)]
-                found = ("unknown: " + ", ".join(sorted(unknown[0].missing))) if unknown else "no such fact"
-                rows.append(("unknown" if unknown else F, f"a {p.fact} {_describe(p.conditions)}", found))
-                continue
-            fact = best[1]
-            binding[p.alias] = fact
-            if not p.conditions:
-                rows.append((T, f"a {p.fact}", f"{fact.fid}"))
-            for c, t in best_truths:
-                found = fact.values.get(c.field, "unknown") if isinstance(c, Condition) else "-"
-                if isinstance(c, Condition) and c.field not in fact.values:
-                    found = f"unknown ({fact.path_of(c.field)})"
-                rows.append((t.value, f"{p.alias}.{c.field if isinstance(c, Condition) else '(any of)'} {_wanted(c)}", f"found {plain(found)}"))
+def _why_not(console: Console, x: Explanation, eng: Engine) -> None:
+    console.print(f"{x.rule.id} did not fire: {x.status.replace('_', ' ')}"
+                  + (f"; unknown: {escape(', '.join(x.missing))}" if x.missing else ""))
+    for branch in x.why_not():
+        if len(x.rule.branches()) > 1:
+            console.print(f"  alternative {branch.index + 1}:")
+        rows = [_outcome_row(o, eng) for o in branch.outcomes]
         held = sum(r[0] == T for r in rows)
         console.print(f"  {held} of {len(rows)} conditions hold")
         order = {T: 0, "unknown": 1, F: 2}
         for truth, wanted, found in sorted(rows, key=lambda r: order[r[0]]):
             console.print(f"    {MARK[truth]} {escape(wanted)} — {escape(str(found))}")
+
+
+def _outcome_row(o: Outcome, eng: Engine) -> tuple[str, str, str]:
+    """(truth, what the condition wants, what was found) in plain words."""
+    p, c, fact = o.pattern, o.condition, o.fact
+    unknown = "unknown: " + ", ".join(o.missing)
+    if p.negated:
+        found = f"found {fact.fid}: {_values(fact)}" if fact is not None else unknown if o.truth == "unknown" else "none found"
+        return o.truth, _nothing_shows(p, eng), found
+    if fact is None:
+        return o.truth, f"a {p.fact} {_describe(p.conditions)}", unknown if o.truth == "unknown" else "no such fact"
+    if c is None:
+        return o.truth, f"a {p.fact}", f"{fact.fid}"
+    if not isinstance(c, Condition):
+        return o.truth, f"{p.alias}.(any of) {_wanted(c)}", f"found {plain('-')}"
+    value = fact.values[c.field] if c.field in fact.values else f"unknown ({fact.path_of(c.field)})"
+    return o.truth, f"{p.alias}.{c.field} {_wanted(c)}", f"found {plain(value)}"
 
 
 def _wanted(c: Any) -> str:
@@ -178,11 +153,10 @@ def explain(
         syncdoctor explain DELETE_MANAGED_STILL_ASSIGNED --facts org.yaml --user jdoe@acme.example --symptom cannot-delete
     """
     eng = service.engine(rules)
-    rule = eng.ruleset.by_code(target) or eng.ruleset.rule(target)
-    if rule is None:
-        known = [r.conclude.code for r in eng.ruleset.rules if r.conclude] + [r.id for r in eng.ruleset.rules]
-        from syncdoctor.engine.schemas import suggest
-        raise fail(f"{target!r} is neither a conclusion code nor a rule id{suggest(target, known)}")
+    try:
+        rule = find_rule(eng.ruleset, target)
+    except UnknownChoice as exc:
+        raise fail(str(exc)) from None
     snapshot = service.load(facts)
     try:
         sel = service.select(snapshot, user, False, business_unit)
@@ -192,24 +166,22 @@ def explain(
     buf = io.StringIO()
     color = color_wanted()
     console = Console(file=buf, force_terminal=color, no_color=not color, width=160, highlight=False, emoji=False)
-    for d in diagnoses:
-        console.print(f"[bold]{escape(d.factset.user_label)}[/bold] · business unit {escape(d.factset.business_unit_label)}")
-        firings = [f for f in d.firings if f.rule == rule.id]
-        if d.statuses[rule.id].status == FIRED and not why_not:
+    for x in (explain_diagnosis(eng, d, rule) for d in diagnoses):
+        console.print(f"[bold]{escape(x.diagnosis.factset.user_label)}[/bold] · business unit {escape(x.diagnosis.factset.business_unit_label)}")
+        if x.status == FIRED and not why_not:
             head = rule.conclude.code if rule.conclude else f"derived {rule.derive.fact}"  # type: ignore[union-attr]
-            verdict = next((v for v in d.verdicts() if v["rule"] == rule.id), None)
+            verdict = x.verdict
             tree = Tree(f"[bold]{head}[/bold]" + (f" ({verdict['kind']}): {escape(verdict['message'])}" if verdict else ""))
-            for f in firings:
-                _firing_tree(tree, f.id, d, eng)
+            for proof in x.proofs():
+                _proof_tree(tree, proof, eng)
             console.print(tree)
-        elif d.statuses[rule.id].status == FIRED:
-            console.print(f"{rule.id} fired here ({plural(len(firings), 'match', 'matches')}); run without --why-not for its proof")
+        elif x.status == FIRED:
+            console.print(f"{rule.id} fired here ({plural(len(x.firings), 'match', 'matches')}); run without --why-not for its proof")
         elif why_not:
-            _why_not(console, rule, d, eng)
+            _why_not(console, x, eng)
         else:
-            st = d.statuses[rule.id]
-            console.print(f"{rule.id} did not fire ({st.status.replace('_', ' ')})"
-                          + (f"; it needs: {escape(', '.join(st.missing))}" if st.missing else "") + ". Add --why-not for each condition.")
+            console.print(f"{rule.id} did not fire ({x.status.replace('_', ' ')})"
+                          + (f"; it needs: {escape(', '.join(x.missing))}" if x.missing else "") + ". Add --why-not for each condition.")
         console.print()
     write_output(buf.getvalue(), None)
     raise typer.Exit(EXIT_OK)

@@ -7,6 +7,7 @@ from typing import Annotated, Optional
 import typer
 
 from syncdoctor.facts import consult
+from syncdoctor.api.pipeline import Source
 from syncdoctor.facts.snapshot import build_snapshot
 
 from syncdoctor.engine.ruleset import default_rules_dir
@@ -54,7 +55,7 @@ def collect_cmd(
     collection = org.run_collection(req, secrets)
     data = collection.data
     if answers is not None:
-        data = org.with_answers_file(data, answers)
+        data = service.guarded(lambda: Source(data, str(out)).with_answers_file(answers)).data
     asked: set[tuple[int, str]] = set()
     while ask:  # one question at a time: the mode decides which settings are asked next
         pending = [q for q in consult.open_questions(data, eng.ruleset) if q.key not in asked]

@@ -9,16 +9,13 @@ from typing import TYPE_CHECKING, Annotated, Any, Callable, Optional, TypeVar
 import typer
 
 from syncdoctor.engine.model import Ruleset
-from syncdoctor.engine.run import Diagnosis, Engine
 from syncdoctor.facts import consult
-from syncdoctor.facts.snapshot import Snapshot, build_snapshot
 
 if TYPE_CHECKING:  # the collectors (simple-salesforce, requests) load only when an org is read
     from syncdoctor.facts.auth import AuthOptions
     from syncdoctor.facts.collect import Collection, CollectRequest
     from syncdoctor.facts.http import Secrets
 
-from . import service
 from .common import EXIT_COLLECT, EXIT_USAGE, did_you_mean, err_console, fail
 from .formats.escape import term, visible
 
@@ -129,13 +126,6 @@ def _interruptible(ask: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         raise typer.Exit(EXIT_INTERRUPTED) from None
 
 
-def with_answers_file(data: dict[str, Any], answers: Path, resolve_users: consult.Resolver | None = None) -> dict[str, Any]:
-    """The snapshot data with an --answers file applied (bad answers: located findings, exit 2)."""
-    doc, afile = service.guarded(lambda: consult.load_answers(answers))
-    return service.guarded(lambda: consult.apply_answers(data, doc, f"answers file {afile}", file=afile,
-                                                         resolve_users=resolve_users))
-
-
 def _choose(label: str, choices: list[str]) -> str:
     """A choice, not free text: asked again until the answer is one of the choices (or a unique prefix)."""
     while True:
@@ -144,37 +134,6 @@ def _choose(label: str, choices: list[str]) -> str:
         if len(picked) == 1:
             return picked[0]
         err_console().print(visible(f"  {raw!r} is not one of: {', '.join(choices)}{did_you_mean(raw, choices)}"), markup=False)
-
-
-def consult_and_diagnose(eng: Engine, data: dict[str, Any], file: str, *, user: str | None, all_users: bool,
-                         business_unit: str | None, symptom: str | None, answers: Path | None, ask: bool,
-                         resolve_users: consult.Resolver | None = None,
-                         run: Callable[..., list[Diagnosis]] = service.run,
-                         loaded: Snapshot | None = None) -> tuple[Snapshot, list[Diagnosis], list[consult.Question]]:
-    """Diagnose; while --ask and some question would decide an undetermined verdict, ask the
-    first one (the mode before the settings that only one mode reads), apply the answer and
-    diagnose again. Returns the questions still open."""
-    if answers is not None:
-        data = with_answers_file(data, answers, resolve_users)
-    asked: set[tuple[int, str]] = set()
-    while True:
-        if loaded is not None and answers is None and not asked:
-            snapshot = loaded  # already validated: not twice
-        else:
-            snapshot = service.guarded(lambda: build_snapshot(data, file))
-        try:
-            sel = service.select(snapshot, user, all_users, business_unit)
-        except service.UsageProblem as exc:
-            raise fail(str(exc)) from None
-        diagnoses = run(eng, snapshot, sel, symptom)
-        questions = consult.questions_for([d.undetermined() for d in diagnoses], eng.ruleset)
-        pending = [q for q in questions if q.key not in asked]
-        if not ask or not pending:
-            return snapshot, diagnoses, pending
-        given = consult.ask(pending[:1], data, prompter(), resolve_users)
-        asked.add(pending[0].key)
-        if given["business_units"]:
-            data = service.guarded(lambda: consult.apply_answers(data, given, "asked interactively", resolve_users=resolve_users))
 
 
 def report_questions(questions: list[consult.Question], data: dict[str, Any]) -> None:

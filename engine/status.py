@@ -70,6 +70,25 @@ class BranchStatus:
     missing: frozenset[str] = frozenset()
 
 
+@dataclass(frozen=True)
+class Outcome:
+    """One condition of a rule's branch, as `Evaluator.explain_rule` weighed it. `condition` is
+    None for the pattern as a whole (a fact of that kind exists; for a negated pattern, none
+    does); `fact` is the fact considered (the closest candidate, or for a negated pattern the
+    fact that shows it); `missing` names the snapshot paths that would decide an unknown."""
+    pattern: Pattern
+    condition: Condition | AnyOf | None
+    truth: str
+    fact: Fact | None = None
+    missing: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class BranchOutcomes:
+    index: int  # the branch (an `any:` alternative) of the rule
+    outcomes: list[Outcome]
+
+
 @dataclass
 class RuleStatus:
     rule_id: str
@@ -245,6 +264,42 @@ class Evaluator:
                 elif isinstance(other, Fact) and c.value[1] not in other.values:
                     result = t_and(result, Truth(U, frozenset({other.path_of(c.value[1])})))
         return result
+
+    def explain_rule(self, rule_id: str) -> list[BranchOutcomes]:
+        """Each branch of a rule, condition by condition, over the facts so far (what `explain
+        --why-not` prints). For each pattern the candidate meeting most of its conditions is
+        chosen, and binds the pattern's alias for the patterns after it; a negated pattern tells
+        whether some fact shows what it excludes. A reading aid for people: the rule's status is
+        `rule_status`, which weighs every binding, not only the closest."""
+        out = []
+        for b in self.compiled.branches_of(rule_id):
+            binding: dict[str, Any] = {}
+            outcomes: list[Outcome] = []
+            for p in b.patterns:
+                cands = self._candidates(p, binding, frozenset())
+                facts = [c for c in cands if isinstance(c, Fact)]
+                unknown = tuple(sorted(next((c.missing for c in cands if isinstance(c, _Unknown)), ())))
+                if p.negated:
+                    shown = next((f for f in facts if all(self._cond(c, f, binding).value == T for c in p.conditions)), None)
+                    truth = F if shown else U if unknown else T
+                    outcomes.append(Outcome(p, None, truth, shown, unknown if truth == U else ()))
+                    continue
+                best: tuple[tuple[int, int], Fact, list[tuple[Condition | AnyOf, Truth]]] | None = None
+                for f in facts:
+                    truths = [(c, self._cond(c, f, binding)) for c in p.conditions]
+                    score = (sum(t.value == T for _, t in truths), -sum(t.value == F for _, t in truths))
+                    if best is None or score > best[0]:
+                        best = (score, f, truths)
+                if best is None:
+                    outcomes.append(Outcome(p, None, U if unknown else F, None, unknown))
+                    continue
+                _, fact, truths = best
+                binding[p.alias] = fact
+                if not p.conditions:
+                    outcomes.append(Outcome(p, None, T, fact))
+                outcomes += [Outcome(p, c, t.value, fact, tuple(sorted(t.missing))) for c, t in truths]
+            out.append(BranchOutcomes(b.index, outcomes))
+        return out
 
     def rule_status(self, rule_id: str) -> RuleStatus:
         """Status of a rule over the facts so far. Cached: call it for a rule only once every

@@ -1,0 +1,114 @@
+"""syncdoctor's Python API: what the CLI does, for a notebook or a script (docs/api.md).
+
+    import syncdoctor.api as api
+    snap = api.load_snapshot("docs/examples/acme.yaml")
+    for result in api.diagnose(snap, "asmith@acme.example"):
+        print(result["business_unit"]["name"], [v["code"] for v in result["verdicts"]])
+
+Results are the dicts `syncdoctor diagnose --format json` writes under `results`. Every problem
+with the input is an exception of `syncdoctor.api.errors` (SyncdoctorError and its kinds) with
+a message naming what was wrong; nothing prints, nothing exits. The CLI runs the same pipeline
+(syncdoctor/api/pipeline.py)."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any, Iterator, Mapping
+
+from syncdoctor.engine.layout import LayoutError, expand  # --all JSON (the shared layout) back to whole results
+from syncdoctor.facts.snapshot import Snapshot, build_snapshot
+
+from . import pipeline
+from .errors import BadInput, EngineCrashed, NotFound, SyncdoctorError, UnknownChoice
+from .explain import Explanation, explain_diagnosis, find_rule
+from .pipeline import Knowledge, Request
+
+__all__ = ["BadInput", "EngineCrashed", "Explanation", "NotFound", "Snapshot", "SyncdoctorError", "UnknownChoice",
+           "load_snapshot", "diagnose", "scan", "explain", "document", "expand", "LayoutError"]
+
+SnapshotLike = Snapshot | str | os.PathLike | Mapping[str, Any]
+RulesDir = str | os.PathLike | None
+
+
+def load_snapshot(source: str | os.PathLike | Mapping[str, Any], *, name: str = "<data>") -> Snapshot:
+    """A validated facts snapshot, from a file (YAML or JSON) or from data already parsed (a
+    dict, cited in results as `name`). BadInput lists each problem by file and line (or field)."""
+    if isinstance(source, Mapping):
+        data = dict(source)
+        return pipeline.checked(lambda: build_snapshot(data, name))
+    return pipeline.Source.file(Path(source)).build()
+
+
+def diagnose(snapshot: SnapshotLike, user: str, *, business_unit: str | None = None, symptom: str | None = None,
+             rules: RulesDir = None) -> list[dict[str, Any]]:
+    """The results for one user (username, email or id): one per business unit, or for the one
+    named (id or name). NotFound names the closest users (or every candidate, when ambiguous);
+    UnknownChoice names the closest symptom."""
+    if not user:
+        raise NotFound("say which user: a username, an email or an id")
+    return list(_results(snapshot, Request(user=user, business_unit=business_unit, symptom=symptom), rules))
+
+
+def scan(snapshot: SnapshotLike, *, business_unit: str | None = None, symptom: str | None = None,
+         jobs: int | None = None, rules: RulesDir = None) -> Iterator[dict[str, Any]]:
+    """Every user's results (users × business units, in the snapshot's order), as they come: in
+    this process, or in `jobs` worker processes (what `diagnose --all --jobs N` does; a crash of
+    the rules engine there is EngineCrashed naming the input). Close the iterator (or finish it)
+    to end the workers."""
+    return _results(snapshot, Request(all_users=True, business_unit=business_unit, symptom=symptom, jobs=jobs), rules)
+
+
+def document(snapshot: SnapshotLike, results: list[dict[str, Any]], *, symptom: str | None = None,
+             rules: RulesDir = None) -> dict[str, Any]:
+    """The whole result document `diagnose --format json` writes around `results` (tool, ruleset,
+    snapshot, symptom, results, questions)."""
+    snap, know = _as_snapshot(snapshot), _knowledge(rules)
+    questions = pipeline.questions([u for r in results for u in r["undetermined"]], know.ruleset)
+    return dict(pipeline.header(know.ruleset, snap, symptom), results=results,
+                questions=[q.to_json(snap.data) for q in questions])
+
+
+def explain(snapshot: SnapshotLike, target: str, user: str, *, business_unit: str | None = None,
+            symptom: str | None = None, rules: RulesDir = None) -> list[Explanation]:
+    """What `syncdoctor explain` computes for a conclusion code or rule id, one Explanation per
+    business unit: the rule's status there, its proof down to the input facts when it fired, and
+    (`why_not()`) each condition's outcome on the facts considered. UnknownChoice names the
+    closest code or rule."""
+    know = _knowledge(rules)
+    rule = find_rule(know.ruleset, target)
+    snap = _as_snapshot(snapshot)
+    sym = _symptom(know, symptom)
+    sel = pipeline.select(snap, user, False, business_unit)
+    eng = know.engine
+    return [explain_diagnosis(eng, eng.diagnose(snap.factset(ui, bi, sym)), rule)
+            for ui in sel.users for bi in sel.business_units]
+
+
+def _results(snapshot: SnapshotLike, request: Request, rules: RulesDir) -> Iterator[dict[str, Any]]:
+    know = _knowledge(rules)
+    snap = _as_snapshot(snapshot)
+    sym = _symptom(know, request.symptom)
+    sel = pipeline.select_request(snap, request)
+    return _dicts(pipeline.diagnoses(know, snap, sel, sym, jobs=request.jobs))
+
+
+def _dicts(rows: Iterator[pipeline.Row]) -> Iterator[dict[str, Any]]:
+    try:
+        for r in rows:
+            yield r.rendered
+    finally:
+        close = getattr(rows, "close", None)
+        if close is not None:
+            close()  # the caller stopped early: the workers end now
+
+
+def _knowledge(rules: RulesDir) -> Knowledge:
+    return pipeline.knowledge(rules)
+
+
+def _as_snapshot(snapshot: SnapshotLike) -> Snapshot:
+    return snapshot if isinstance(snapshot, Snapshot) else load_snapshot(snapshot)
+
+
+def _symptom(know: Knowledge, symptom: str | None) -> str | None:
+    return pipeline.check_symptom(know.ruleset, symptom)

@@ -1,0 +1,37 @@
+"""The exceptions of `syncdoctor.api`: every problem with the caller's input is one of these, with
+a message that names what was wrong (and the closest matches, for a name). The API never prints
+and never exits; the CLI turns these into its messages and exit codes."""
+from __future__ import annotations
+
+from syncdoctor.engine.findings import FindingError
+
+
+class SyncdoctorError(Exception):
+    """Base class: catch this to catch every problem the API reports."""
+
+
+class BadInput(SyncdoctorError, FindingError):
+    """A snapshot, rules folder or answers file that cannot be used. `findings` holds each
+    problem located by file and line (or field); str() lists them, one a line."""
+
+    @classmethod
+    def of(cls, exc: FindingError) -> "BadInput":
+        return exc if isinstance(exc, BadInput) else cls(exc.findings)
+
+
+class NotFound(SyncdoctorError, LookupError):
+    """A user or business unit that the snapshot does not hold, or that several records match:
+    the message names the closest matches, or every candidate."""
+
+
+class UnknownChoice(SyncdoctorError, ValueError):
+    """A symptom, conclusion code or rule id that the rules do not define (the closest is named)."""
+
+
+class EngineCrashed(SyncdoctorError):
+    """A worker process died (durable-rules' C core aborting, say). `user_index` and `bu_index`
+    name the input that crashes alone (-1 when no single input does)."""
+
+    def __init__(self, user_index: int, bu_index: int, signal_name: str):
+        super().__init__(f"user {user_index}, business unit {bu_index}: {signal_name}")
+        self.user_index, self.bu_index, self.signal_name = user_index, bu_index, signal_name

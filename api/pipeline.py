@@ -1,0 +1,222 @@
+"""The diagnose pipeline, one path for the CLI and the API: a source (a snapshot file, or data
+collected from an org) → answers applied → a selection (users × business units) → a stream of
+results (in this process, or in worker processes: cli/bulk.py) → sinks. The sinks (a report in
+any format, an audit record, the questions) are the CLI's (cli/report.py); `syncdoctor.api`
+hands the stream to the caller.
+
+Nothing here prints or exits: problems are `syncdoctor.api.errors` exceptions."""
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Callable, Iterator, NamedTuple, TypeVar
+
+from syncdoctor.engine.findings import FindingError
+from syncdoctor.engine.model import Ruleset
+from syncdoctor.engine.ruleset import require_ruleset
+from syncdoctor.engine.run import Engine
+from syncdoctor.facts import consult
+from syncdoctor.facts.lookup import LookupProblem
+from syncdoctor.facts.snapshot import Snapshot, build_snapshot, load_snapshot
+
+from .errors import BadInput, NotFound, UnknownChoice
+
+TOOL_VERSION = "0.1.0"
+T = TypeVar("T")
+
+
+def checked(fn: Callable[[], T]) -> T:
+    """Run `fn`; a located finding (bad input) becomes BadInput."""
+    try:
+        return fn()
+    except FindingError as exc:
+        raise BadInput.of(exc) from None
+
+
+# -- the rules --------------------------------------------------------------------------------
+@lru_cache(maxsize=8)
+def _ruleset_for(root: str) -> Ruleset:
+    return require_ruleset(root or None)
+
+
+@lru_cache(maxsize=8)
+def _engine_for(root: str) -> Engine:
+    return Engine(_ruleset_for(root))
+
+
+@dataclass(frozen=True)
+class Knowledge:
+    """The rules a run uses (a rules folder; "" for the default: $SYNCDOCTOR_RULES, else the
+    shipped rules), validated once per process. durable-rules starts only when a diagnosis runs
+    in this process: worker processes start their own."""
+    root: str = ""
+
+    @property
+    def ruleset(self) -> Ruleset:
+        return checked(lambda: _ruleset_for(self.root))
+
+    @property
+    def engine(self) -> Engine:
+        return checked(lambda: _engine_for(self.root))
+
+
+def knowledge(rules_dir: str | Path | None = None) -> Knowledge:
+    """The rules of `rules_dir`, validated now (BadInput names each problem)."""
+    k = Knowledge(str(rules_dir) if rules_dir else "")
+    k.ruleset  # noqa: B018 - validate before any work
+    return k
+
+
+def check_symptom(ruleset: Ruleset, symptom: str | None) -> str | None:
+    """The symptom when the rules know it; otherwise UnknownChoice naming the closest and the choices."""
+    if symptom is None or symptom in ruleset.symptom_ids:
+        return symptom
+    from syncdoctor.engine.words import closest
+    best = closest(symptom, ruleset.symptom_ids)
+    hint = f"; did you mean {best!r}?" if best else ""
+    raise UnknownChoice(f"{symptom!r} is not a symptom of these rules{hint} (choose one of: {', '.join(ruleset.symptom_ids)})")
+
+
+# -- the source -------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Source:
+    """Where the facts come from: snapshot data and the name results cite for it. `snapshot` is
+    the data already validated (a file as read); answers make a new Source without it."""
+    data: dict[str, Any]
+    name: str
+    snapshot: Snapshot | None = None
+    resolve_users: consult.Resolver | None = None  # an org's: users named in answers are looked up
+    file_sha256: str | None = None  # of the file as read, before any answers (audit records)
+
+    @classmethod
+    def file(cls, path: str | Path) -> "Source":
+        snap = checked(lambda: load_snapshot(path))
+        return cls(snap.data, snap.file, snap, None, snap.file_sha256)
+
+    def answered(self, answers: dict[str, Any], via: str, file: str = "") -> "Source":
+        data = checked(lambda: consult.apply_answers(self.data, answers, via, file=file, resolve_users=self.resolve_users))
+        return dataclasses.replace(self, data=data, snapshot=None)
+
+    def with_answers_file(self, path: Path) -> "Source":
+        doc, afile = checked(lambda: consult.load_answers(path))
+        return self.answered(doc, f"answers file {afile}", afile)
+
+    def build(self) -> Snapshot:
+        return self.snapshot if self.snapshot is not None else checked(lambda: build_snapshot(self.data, self.name))
+
+
+# -- the request and the selection -------------------------------------------------------------
+@dataclass(frozen=True)
+class Request:
+    """What to diagnose: a user (username, email or id) or every user, in one business unit (id
+    or name) or all, for a symptom; with answers from a file; `jobs` worker processes (None:
+    in this process)."""
+    user: str | None = None
+    all_users: bool = False
+    business_unit: str | None = None
+    symptom: str | None = None
+    answers: Path | None = None
+    jobs: int | None = None
+
+    def selection_record(self) -> dict[str, Any]:
+        """What the command line selected, as an audit record keeps it (replay selects again)."""
+        return {"user": self.user, "all_users": self.all_users, "business_unit": self.business_unit}
+
+
+@dataclass
+class Selection:
+    users: list[int]
+    business_units: list[int]
+
+
+def select(snapshot: Snapshot, user: str | None, all_users: bool, business_unit: str | None) -> Selection:
+    """The (users, business units) a request names; an unknown or ambiguous name is NotFound
+    naming the candidates or the closest matches (facts/lookup.py)."""
+    try:
+        bus = [snapshot.find_business_unit(business_unit)] if business_unit else list(range(len(snapshot.business_units)))
+        if not bus:
+            raise NotFound(f"{snapshot.file} lists no business units (business_units is absent or empty)")
+        if all_users:
+            return Selection(list(range(len(snapshot.users))), bus)
+        if not user:
+            raise NotFound("say which user: --user USERNAME|EMAIL|ID, or --all")
+        try:
+            return Selection([snapshot.find_user(user)], bus)
+        except LookupProblem as exc:
+            why = (snapshot.data.get("incomplete_reasons") or {}).get("salesforce.users")
+            hint = f"; the snapshot's user list may be incomplete: {why}" if why else ""
+            raise NotFound(f"{exc}{hint}") from None
+    except LookupProblem as exc:
+        raise NotFound(str(exc)) from None
+
+
+def select_request(snapshot: Snapshot, request: Request) -> Selection:
+    return select(snapshot, request.user, request.all_users, request.business_unit)
+
+
+# -- the stream of results ----------------------------------------------------------------------
+class Row(NamedTuple):
+    """One (user, business unit) diagnosed: small, and already rendered where it was computed."""
+    rendered: Any  # the result as `render` made it (a format's text), or the result dict itself
+    action: bool  # a verdict to act on (formats.words.ACTIONABLE): exit 1, kept by --only-problems
+    undetermined: list[dict[str, Any]]  # for the questions at the end
+    pairs: list[tuple[str, str]]  # (business unit, code) per verdict, for the summary
+    # JSON's shared layout (engine/layout.py): the shared values the result refers to, and the
+    # texts of those its process had not handed over before (cli/formats/jsonfmt.py)
+    refs: frozenset[tuple[str, str]] = frozenset()
+    texts: dict[tuple[str, str], str] | None = None
+
+
+def row(result: dict[str, Any], render: Callable[[dict[str, Any]], Any] | None) -> Row:
+    """A result as a Row; `render` gives its text, or (text, refs, texts) in the shared layout."""
+    from syncdoctor.cli.formats.words import needs_action, summary_pairs
+    rendered, refs, texts = render(result) if render else result, frozenset(), None
+    if isinstance(rendered, tuple):
+        rendered, refs, texts = rendered
+    return Row(rendered, needs_action(result), result["undetermined"], summary_pairs(result), refs, texts)
+
+
+def diagnoses(know: Knowledge, snapshot: Snapshot, sel: Selection, symptom: str | None, *, jobs: int | None = None,
+              render: Callable[[dict[str, Any]], Any] | None = None,
+              progress: Callable[[int], None] | None = None) -> Iterator[Row]:
+    """A row per (user, business unit), in the users' order: in this process, or with `jobs`
+    in worker processes (cli/bulk.py: a crash of the C core is EngineCrashed naming its input).
+    `progress` hears the number of users done. Nothing runs before the first row is asked for."""
+    if jobs:
+        from syncdoctor.cli import bulk  # looked up at each call: a test watches bulk.results
+        return bulk.results(know.ruleset, snapshot, sel, symptom, jobs, render, progress)
+    return _in_process(know.engine, snapshot, sel, symptom, render, progress)
+
+
+def _in_process(eng: Engine, snapshot: Snapshot, sel: Selection, symptom: str | None,
+                render: Callable[[dict[str, Any]], Any] | None, progress: Callable[[int], None] | None) -> Iterator[Row]:
+    for ui in sel.users:
+        for bi in sel.business_units:
+            yield row(eng.diagnose(snapshot.factset(ui, bi, symptom)).to_json(), render)
+        if progress:
+            progress(1)
+
+
+# -- what surrounds the results ----------------------------------------------------------------
+def ruleset_info(ruleset: Ruleset) -> dict[str, Any]:
+    return {"name": ruleset.name, "version": ruleset.version, "sha256": ruleset.sha256,
+            "files": dict(sorted(ruleset.file_hashes.items()))}
+
+
+def header(ruleset: Ruleset, snapshot: Snapshot, symptom: str | None) -> dict[str, Any]:
+    """The result document's keys before `results` (the questions come after)."""
+    return {
+        "tool": {"name": "syncdoctor", "version": TOOL_VERSION},
+        "ruleset": ruleset_info(ruleset),
+        "snapshot": {"file": snapshot.file, "sha256": snapshot.sha256, "collected_at": snapshot.data.get("collected_at")},
+        "symptom": symptom,
+    }
+
+
+def questions(undetermined: list[dict[str, Any]], ruleset: Ruleset,
+              asked: frozenset[tuple[int, str]] = frozenset()) -> list[consult.Question]:
+    """The questions whose answers would decide an undetermined entry (results' `undetermined`
+    lists, concatenated), except those already asked."""
+    return [q for q in consult.questions_for([undetermined], ruleset) if q.key not in asked]

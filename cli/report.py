@@ -1,0 +1,176 @@
+"""`diagnose`'s run of the pipeline (syncdoctor/api/pipeline.py), with the CLI's ends: the
+questions asked interactively (--ask), the progress bar, and the sinks — the report in any
+format (streamed as results come, or rendered whole), the audit record, and the questions still
+open (on stderr). One path for one user and for a whole org, from a file or from an org."""
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Callable, Iterator
+
+from rich.progress import Progress
+
+from syncdoctor.api import pipeline
+from syncdoctor.api.errors import EngineCrashed, NotFound
+from syncdoctor.api.pipeline import Knowledge, Request, Row, Source
+from syncdoctor.engine.model import Ruleset
+from syncdoctor.facts import consult
+from syncdoctor.facts.snapshot import Snapshot
+
+from . import formats, org, service
+from .common import EXIT_CAUSE, EXIT_INTERNAL, EXIT_OK, Format, color_wanted, err_console, fail, open_output, write_output
+from .formats.words import needs_action
+
+if TYPE_CHECKING:
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+PROGRESS_FROM = 200  # users: a bar below that would only flicker
+
+
+@dataclass(frozen=True)
+class Report:
+    """Where the results go: the report (format, file or stdout, only what needs action) and
+    the audit record (file, signing key)."""
+    fmt: Format = Format.text
+    out: Path | None = None
+    only_problems: bool = False
+    audit: Path | None = None
+    audit_key: Ed25519PrivateKey | None = None
+    shared: bool = False  # JSON in the shared layout (engine/layout.py, docs/results.md)
+
+
+def run(know: Knowledge, source: Source, request: Request, report: Report, ask: bool = False) -> int:
+    """Diagnose what `request` selects and write every sink; returns the exit code (1 when some
+    result has something to act on). Bad input exits 2 (typer.Exit), a worker's crash 4."""
+    if request.answers is not None:
+        source = service.guarded(lambda: source.with_answers_file(request.answers))  # type: ignore[arg-type]
+    snapshot, sel = _prepare(source, request)
+    asked: set[tuple[int, str]] = set()
+    ready: list[Row] | None = None  # with --ask, the results of the last round of questions
+    if ask:
+        source, snapshot, sel, ready = _consult(know, source, request, snapshot, sel, asked)
+    # Streamed, whatever the format (memory flat in the number of users), unless the report must
+    # be one document: with an audit record (one document over every result), or after --ask.
+    streamed = request.all_users and not ask and report.audit is None
+    options: dict[str, Any] = {"color": color_wanted() and report.out is None} if report.fmt is Format.text else {}
+    if report.fmt is Format.text and request.all_users:
+        options["show_summary"] = True
+    ruleset = know.ruleset
+    header = pipeline.header(ruleset, snapshot, request.symptom)
+    if report.shared:
+        options.update(shared_layout(ruleset, header["snapshot"]))
+    questions: list[consult.Question] = []
+
+    def trailer(undetermined: list[dict[str, Any]]) -> dict[str, Any]:
+        questions.extend(pipeline.questions(undetermined, ruleset, frozenset(asked)))
+        return {"questions": [q.to_json(snapshot.data) for q in questions]}
+    try:
+        with _progress(len(sel.users), ready is None) as advance:
+            sink_format = formats.stream(report.fmt.value, **options) if streamed else None
+            rows = (r for r in ready) if ready is not None else pipeline.diagnoses(
+                know, snapshot, sel, request.symptom, jobs=request.jobs, progress=advance,
+                render=_renderer(sink_format, report.shared))
+            if sink_format is not None:
+                with open_output(report.out) as sink:
+                    from .bulk import write_stream
+                    action = write_stream(sink, sink_format, header, rows, report.only_problems, trailer)
+            else:
+                action = _whole(report, options, header, rows, trailer, snapshot, source, request)
+    except EngineCrashed as exc:  # cli/bulk.py's WorkerCrashed
+        raise fail(_crash_report(exc, snapshot, ruleset, request.symptom), EXIT_INTERNAL) from None
+    org.report_questions(questions, snapshot.data)
+    return EXIT_CAUSE if action else EXIT_OK
+
+
+def _prepare(source: Source, request: Request) -> tuple[Snapshot, pipeline.Selection]:
+    snapshot = service.guarded(source.build)
+    try:
+        return snapshot, pipeline.select_request(snapshot, request)
+    except NotFound as exc:
+        raise fail(str(exc)) from None
+
+
+def _consult(know: Knowledge, source: Source, request: Request, snapshot: Snapshot, sel: pipeline.Selection,
+             asked: set[tuple[int, str]]) -> tuple[Source, Snapshot, pipeline.Selection, list[Row]]:
+    """--ask: while some question would decide an undetermined verdict, ask the first one (the
+    mode before the settings that only one mode reads), apply the answer and diagnose again."""
+    while True:
+        with _progress(len(sel.users), request.all_users) as advance:
+            rows = list(pipeline.diagnoses(know, snapshot, sel, request.symptom, progress=advance))
+        pending = pipeline.questions([u for r in rows for u in r.undetermined], know.ruleset, frozenset(asked))
+        if not pending:
+            return source, snapshot, sel, rows
+        given = consult.ask(pending[:1], source.data, org.prompter(), source.resolve_users)
+        asked.add(pending[0].key)
+        if given["business_units"]:
+            answered = source
+            source = service.guarded(lambda: answered.answered(given, "asked interactively"))
+            snapshot, sel = _prepare(source, request)
+
+
+def _whole(report: Report, options: dict[str, Any], header: dict[str, Any], rows: Iterator[Row],
+           trailer: Callable[[list[dict[str, Any]]], dict[str, Any]], snapshot: Snapshot, source: Source,
+           request: Request) -> bool:
+    """The report rendered as one document, after the audit record is written."""
+    results: list[dict[str, Any]] = []
+    seen: list[dict[str, Any]] = []
+    with contextlib.closing(rows):  # type: ignore[type-var]  # generators all: an error here ends the workers now
+        for r in rows:
+            results.append(r.rendered)
+            seen.extend(r.undetermined)
+    doc = dict(header, results=results, **trailer(seen))
+    if report.audit is not None:
+        from .audit import audit_record
+        if source.file_sha256 is not None:  # the file as read, before any answers were applied
+            snapshot.file_sha256 = source.file_sha256
+        record = audit_record(doc, snapshot, report.audit_key, request.selection_record())
+        write_output(formats.render("json", record), report.audit, private=True)
+    action = service.has_action(doc)
+    if report.only_problems:
+        doc["results"] = [r for r in doc["results"] if needs_action(r)]
+    write_output(formats.render(report.fmt.value, doc, **options), report.out)
+    return action
+
+
+def shared_layout(ruleset: Ruleset, snapshot_header: dict[str, Any]) -> dict[str, Any]:
+    """Format options for JSON in the shared layout (engine/layout.py)."""
+    from syncdoctor.engine.layout import rules_table
+    return {"layout": "shared", "rules": rules_table(ruleset), "snapshot": snapshot_header}
+
+
+def _renderer(sink_format: formats.Stream | None, shared: bool) -> Callable[[dict[str, Any]], Any] | None:
+    """What a worker renders each result with: the stream's text, in the shared layout with the
+    shared values it refers to (cli/formats/jsonfmt.py); None: the result dict itself."""
+    if sink_format is None:
+        return None
+    return sink_format.result_shared if shared else sink_format.result  # type: ignore[attr-defined]
+
+
+@contextlib.contextmanager
+def _progress(users: int, wanted: bool = True) -> Iterator[Callable[[int], None]]:
+    """A transient bar on stderr for long runs; yields what advances it by a number of users."""
+    with Progress(console=err_console(), transient=True, disable=not wanted or users <= PROGRESS_FROM) as progress:
+        task = progress.add_task("diagnosing", total=users)
+        yield lambda n: progress.advance(task, n)
+
+
+def _crash_report(exc: EngineCrashed, snapshot: Snapshot, ruleset: Ruleset, sym: str | None) -> str:
+    """Name the input that crashed a worker, and keep it as a one-user snapshot for a regression test."""
+    if exc.user_index < 0:
+        return f"a worker process died ({exc.signal_name}) with ruleset {ruleset.name} {ruleset.version}"
+    import tempfile
+    u = snapshot.users[exc.user_index]
+    bu = snapshot.business_units[exc.bu_index]
+    data = json.loads(json.dumps(snapshot.data))
+    data["salesforce"]["users"] = [u]
+    data["business_units"] = [bu]
+    fd, path = tempfile.mkstemp(prefix="syncdoctor-crash-", suffix=".json")
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        json.dump(data, fh, indent=2)
+    return (f"the rules engine crashed ({exc.signal_name}) diagnosing user {u.get('username') or u['id']} "
+            f"(salesforce.users[{exc.user_index}]) in business unit {bu.get('name') or bu['id']} "
+            f"with ruleset {ruleset.name} {ruleset.version} ({ruleset.sha256[:12]}), symptom {sym or 'none'}; "
+            f"a snapshot with just that input: {path} (make it a regression test)")
