@@ -27,16 +27,21 @@ def looks_like_id(text: str) -> bool:
     return _ID.fullmatch(text) is not None
 
 
+class _Bits(dict):  # type: ignore[type-arg]
+    """str.translate table: A-Z to "1", every other character to "0" (ids' own are listed, so
+    translating one is a single C call; anything else goes through __missing__)."""
+
+    def __missing__(self, code: int) -> str:
+        return "1" if 65 <= code <= 90 else "0"
+
+
+_BITS = _Bits({code: "1" if 65 <= code <= 90 else "0" for code in range(128)})
+
+
 def suffix(sfid15: str) -> str:
-    """The 3-character case suffix of a 15-character id."""
-    out = ""
-    for chunk in range(3):
-        bits = 0
-        for i, ch in enumerate(sfid15[chunk * 5:chunk * 5 + 5]):
-            if "A" <= ch <= "Z":
-                bits |= 1 << i
-        out += _SUFFIX[bits]
-    return out
+    """The 3-character case suffix of a 15-character id (character i of a chunk is bit i)."""
+    bits = sfid15[:15].translate(_BITS).ljust(15, "0")  # a shorter text: its missing characters are not upper case
+    return _SUFFIX[int(bits[4::-1], 2)] + _SUFFIX[int(bits[9:4:-1], 2)] + _SUFFIX[int(bits[14:9:-1], 2)]
 
 
 def _restored(sfid: str) -> str:
@@ -66,10 +71,10 @@ def key(sfid: str) -> str:
     if any(ch not in _SUFFIX for ch in sfid[15:].upper()):
         raise BadId(f"{sfid}: {sfid[15:]!r} cannot be a Salesforce id suffix (letters A-Z and digits 0-5 only)")
     head = sfid[:15]
+    if suffix(head) == sfid[15:].upper():
+        return head  # the usual case (the suffix marks upper-case letters only: nothing to reject)
     letters = [ch for ch in head if ch.isalpha()]
     restored = _restored(sfid)  # also rejects a suffix no casing gives
-    if suffix(head) == sfid[15:].upper():
-        return head
     flattened = bool(letters) and (all(ch.isupper() for ch in letters) or all(ch.islower() for ch in letters))
     return restored if flattened else head
 
