@@ -36,13 +36,15 @@ class KindSource:
     joins with 3 of 120,000 AE users computes one field of each and builds 3 Facts, not
     120,000; the same row always gives the same Fact object."""
 
+    SCANS = 16  # lookups of a field answered by scanning its column before it is indexed
+
     def __init__(self, count: int, make: Callable[[int], Fact], column: Callable[[str], list[Any] | Coarse]):
         self.count = count
         self._make, self._column = make, column
         self._made: dict[int, Fact] = {}
-        # (field, casefolded) -> (value -> row numbers, the Coarse column or None); on the source,
-        # so the pools sharing it share it
-        self.index: dict[tuple[str, bool], tuple[dict[Any, list[int]], Coarse | None]] = {}
+        # (field, casefolded) -> [its column (a list, or once indexed: value -> row numbers), the
+        # Coarse column or None, lookups scanned so far]; on the source, shared by its pools
+        self._columns: dict[tuple[str, bool], list[Any]] = {}
 
     @classmethod
     def of(cls, facts: list[Fact]) -> KindSource:
@@ -59,26 +61,40 @@ class KindSource:
 
     def rows_with(self, name: str, value: Any, fold: bool) -> list[int]:
         """The rows whose field `name` is `value` (MISSING: those lacking it); `fold`: text
-        compared casefolded. The field's index is built on first use."""
-        entry = self.index.get((name, fold))
+        compared casefolded. The first lookups of a field scan its column; from the
+        SCANS-th on, an index is built (one diagnosis looks up a few values: a scan of
+        120,000 rows costs a few ms, an index ten times that; an org scan looks up thousands)."""
+        entry = self._columns.get((name, fold))
         if entry is None:
             column = self._column(name)
             keys, exact = (column.keys, column) if isinstance(column, Coarse) else (column, None)
+            if fold:
+                keys = [v.casefold() if isinstance(v, str) else v for v in keys]
+            entry = self._columns[(name, fold)] = [keys, exact, 0]
+        keys, exact, scans = entry
+        want = value.casefold() if fold and isinstance(value, str) else value
+        key = want if exact is None else exact.key_of(value) if value is not MISSING else MISSING
+        if fold and isinstance(key, str):
+            key = key.casefold()
+        if isinstance(keys, dict):
+            found = keys.get(key, [])
+        elif scans < self.SCANS:
+            entry[2] += 1
+            found = [i for i, v in enumerate(keys) if v == key]  # == as a dict's keys compare
+        else:
             idx: dict[Any, list[int]] = {}
             for i, v in enumerate(keys):
-                idx.setdefault(v.casefold() if fold and isinstance(v, str) else v, []).append(i)
-            entry = self.index[(name, fold)] = (idx, exact)
-        idx, exact = entry
-        want = value.casefold() if fold and isinstance(value, str) else value
+                idx.setdefault(v, []).append(i)
+            entry[0] = idx
+            found = idx.get(key, [])
         if exact is None:
-            return idx.get(want, [])
-        key = exact.key_of(value) if value is not MISSING else MISSING
-        found = []
-        for i in idx.get(key.casefold() if fold and isinstance(key, str) else key, ()):
+            return found
+        out = []
+        for i in found:  # the rows sharing the key: keep those whose exact value is the one wanted
             v = exact.exact(i)
             if (v.casefold() if fold and isinstance(v, str) else v) == want:
-                found.append(i)
-        return found
+                out.append(i)
+        return out
 
 
 @dataclass

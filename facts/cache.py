@@ -98,10 +98,13 @@ def lookup(file_sha256: str, kind: str) -> Entry | None:
             raw = fh.read()
     except OSError:
         return None
-    head, sep, payload = raw.partition(b"\n")
+    cut = raw.find(b"\n")
+    if cut < 0:
+        return None
+    head, payload = raw[:cut], memoryview(raw)[cut + 1:]  # the payload is not copied
     try:
         header = orjson.loads(head)
-        if not (sep and isinstance(header, dict) and header.get("key") == file_sha256 and header.get("kind") == kind
+        if not (isinstance(header, dict) and header.get("key") == file_sha256 and header.get("kind") == kind
                 and header.get("code") == code_identity() and header.get("length") == len(payload)
                 and header.get("payload_sha256") == hashlib.sha256(payload).hexdigest()
                 and isinstance(header.get("canonical_sha256"), str)):
