@@ -36,12 +36,14 @@ class _Bits(dict):  # type: ignore[type-arg]
 
 
 _BITS = _Bits({code: "1" if 65 <= code <= 90 else "0" for code in range(128)})
+# Five characters' "0"/"1" (upper case or not, first character first) -> their suffix letter.
+_CHUNK = {format(n, "05b")[::-1]: _SUFFIX[n] for n in range(32)}
 
 
 def suffix(sfid15: str) -> str:
     """The 3-character case suffix of a 15-character id (character i of a chunk is bit i)."""
     bits = sfid15[:15].translate(_BITS).ljust(15, "0")  # a shorter text: its missing characters are not upper case
-    return _SUFFIX[int(bits[4::-1], 2)] + _SUFFIX[int(bits[9:4:-1], 2)] + _SUFFIX[int(bits[14:9:-1], 2)]
+    return _CHUNK[bits[0:5]] + _CHUNK[bits[5:10]] + _CHUNK[bits[10:15]]
 
 
 def _restored(sfid: str) -> str:
@@ -94,12 +96,19 @@ def id_problems(data: Any) -> Iterator[tuple[list[Any], str]]:
     Values that are not id-shaped are the schema's business. One walk over every container of
     the document (100,000 users: about a second), building a path only for a problem."""
     stack: list[tuple[Any, Any]] = [(data, None)]  # (container, (parent's link, key in parent))
+    seen: dict[str, str | None] = {}  # an org repeats its role and business unit ids: check each once
+
+    def problem_of(value: str) -> str | None:
+        found = seen.get(value, _UNSEEN)
+        if found is _UNSEEN:
+            found = seen[value] = _id_problem(value)
+        return found  # type: ignore[return-value]
     while stack:
         node, link = stack.pop()
         if isinstance(node, dict):
             for k, v in node.items():
                 if isinstance(v, str):
-                    if k in ID_KEYS and (problem := _id_problem(v)):
+                    if k in ID_KEYS and (problem := problem_of(v)):
                         yield _path(link) + [k], problem
                 elif isinstance(v, (dict, list)):
                     stack.append((v, (link, k)))
@@ -108,8 +117,11 @@ def id_problems(data: Any) -> Iterator[tuple[list[Any], str]]:
             for i, v in enumerate(node):
                 if isinstance(v, (dict, list)):
                     stack.append((v, (link, i)))
-                elif ids_here and isinstance(v, str) and (problem := _id_problem(v)):
+                elif ids_here and isinstance(v, str) and (problem := problem_of(v)):
                     yield _path(link) + [i], problem
+
+
+_UNSEEN = object()
 
 
 def _id_problem(value: str) -> str | None:
