@@ -195,7 +195,17 @@ def _check_text(data: Any, text: str, file: str) -> None:
 
 
 def parse_yaml(text: str, file: str) -> Any:
-    """Parse one YAML document into located containers, or raise FindingError."""
+    """Parse one YAML document into located containers, or raise FindingError. libyaml reads a
+    valid document (five times faster: every command reads its rules this way); a document
+    with a problem is read again by the pure-Python parser, whose messages are the reference."""
+    if CParser is not None:
+        try:
+            data = _build_events(_FastLoader(text), file)
+        except (yaml.YAMLError, _LoadProblem, RecursionError):
+            pass
+        else:
+            _check_text(data, text, file)
+            return data
     loader = _LocatedLoader(text)
     try:
         node = loader.get_single_node()
@@ -224,11 +234,13 @@ if CParser is not None:
 _NO_KEY = object()
 
 
-def _build_events(parser: Any) -> Any:
+def _build_events(parser: Any, file: str | None = None) -> Any:
     """Plain containers straight from libyaml's events, as ``_build_plain`` would build them from
     the composed graph, without ever holding that graph (45 MB of YAML composed to 1.6 GB of
     nodes and marks). Refuses the same things: aliases, tags, keys that are not plain text,
-    duplicate keys, several documents (and, as PyYAML's composer, a duplicate anchor)."""
+    duplicate keys, several documents (and, as PyYAML's composer, a duplicate anchor).
+    With `file`: located containers, as ``_build_located`` builds them (the events carry the
+    same marks as the nodes would)."""
     parser.get_event()  # stream start
     if parser.check_event(StreamEndEvent):
         parser.get_event()
@@ -254,6 +266,8 @@ def _build_events(parser: Any) -> Any:
                 anchors[anchor] = event.start_mark
             top = stack[-1] if stack else None
             wants_key = top is not None and isinstance(top[0], dict) and top[1] is _NO_KEY
+            if file is not None and top is not None and not wants_key and isinstance(top[0], list):
+                top[0].item_spans.append(_span(file, event.start_mark))
             if kind is ScalarEvent:
                 tag = event.tag if event.tag not in (None, "!") else _resolve(None, ScalarNode, event.value, event.implicit)
                 if wants_key:
@@ -264,6 +278,8 @@ def _build_events(parser: Any) -> Any:
                         raise _LoadProblem(event.start_mark, "duplicate-key", f"duplicate key {key!r} (first at line {top[2][key] + 1})")
                     top[1] = key
                     top[2][key] = event.start_mark.line
+                    if file is not None:
+                        top[0].key_spans[key] = _span(file, event.start_mark)
                     continue
                 value = scalar(tag, event.value, event.start_mark)
             else:  # a mapping or a sequence starts
@@ -273,7 +289,16 @@ def _build_events(parser: Any) -> Any:
                 if event.tag not in (None, "!", MAP if mapping else SEQ):
                     raise _LoadProblem(event.start_mark, "yaml-tag",
                                        f"the YAML tag {event.tag!r} is not allowed: only plain values, lists and mappings")
-                stack.append([{}, _NO_KEY, {}] if mapping else [[], None, None])
+                if file is None:
+                    stack.append([{}, _NO_KEY, {}] if mapping else [[], None, None])
+                    continue
+                container: Any = LocatedDict() if mapping else LocatedList()
+                container.span = _span(file, event.start_mark)
+                if mapping:
+                    container.key_spans = {}
+                else:
+                    container.item_spans = []
+                stack.append([container, _NO_KEY, {}] if mapping else [container, None, None])
                 continue
         if not stack:
             root = value
