@@ -6,9 +6,12 @@ the string as written. So `On`, `no`, `010`, `1_000`, `59:59` and `2026-11-28` s
 1.1 made them booleans, octal, 1000, sexagesimal numbers and dates). Mapping keys are always the
 text as written. Anchors, aliases, tags and duplicate keys are refused.
 
-`parse_yaml` builds located containers with the pure-Python parser (every key and item knows
-its line). `parse_yaml_fast` lets libyaml's C parser do the work (it calls this same resolver),
-builds plain containers, and on any problem re-reads with the located parser to say where.
+Both readers build containers from libyaml's events (its C parser, calling this same resolver),
+never holding a node graph: `parse_yaml` located containers (every key and item knows its
+line), `parse_yaml_fast` plain ones. A document with a problem is read again by PyYAML's
+pure-Python parser (`parse_yaml`; `parse_yaml_fast` up to REREAD_LIMIT), whose messages name
+the character and the place most precisely; libyaml and it agree on every valid document
+(libyaml alone also takes a tab between `key:` and its value, which YAML allows).
 """
 from __future__ import annotations
 
