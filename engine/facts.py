@@ -42,6 +42,7 @@ class KindSource:
         self.count = count
         self._make, self._column = make, column
         self._made: dict[int, Fact] = {}
+        self._found: dict[tuple[str, bool, Any], list[Fact]] = {}
         # (field, casefolded) -> [its column (a list, or once indexed: value -> row numbers), the
         # Coarse column or None, lookups scanned so far]; on the source, shared by its pools
         self._columns: dict[tuple[str, bool], list[Any]] = {}
@@ -58,6 +59,15 @@ class KindSource:
 
     def all(self) -> list[Fact]:
         return [self.fact(i) for i in range(self.count)]
+
+    def facts_with(self, name: str, value: Any, fold: bool) -> list[Fact]:
+        """The facts whose field `name` is `value` (see rows_with), kept per value: the business
+        units' pools share the org's sources, and so their answers."""
+        want = (name, fold, value.casefold() if fold and isinstance(value, str) else value)
+        found = self._found.get(want)
+        if found is None:
+            found = self._found[want] = [self.fact(i) for i in self.rows_with(name, value, fold)]
+        return found
 
     def rows_with(self, name: str, value: Any, fold: bool) -> list[int]:
         """The rows whose field `name` is `value` (MISSING: those lacking it); `fold`: text
@@ -152,7 +162,6 @@ class FactPool:
                 merged[kind] = source
         self.sources = {k: s for k, s in merged.items() if s.count}
         self.by_kind: Mapping[str, list[Fact]] = _Kinds(self.sources)
-        self._found: dict[tuple[str, str, bool, Any], list[Fact]] = {}
         self._ids: dict[str, Fact] | None = None
 
     @property
@@ -172,11 +181,7 @@ class FactPool:
         source = self.sources.get(kind)
         if source is None:
             return []
-        want = value.casefold() if fold and isinstance(value, str) else value
-        found = self._found.get((kind, name, fold, want))
-        if found is None:
-            found = self._found[(kind, name, fold, want)] = [source.fact(i) for i in source.rows_with(name, value, fold)]
-        return found
+        return source.facts_with(name, value, fold)
 
 
 def indexed_lookup(cache: dict[tuple[str, str], dict[Any, list[Fact]]], by_kind: dict[str, list[Fact]],

@@ -262,10 +262,15 @@ class Snapshot:
 
     def _ae_by_bu(self) -> dict[str, list[int]]:
         if self._ae_index is None:
-            self._ae_index = {}
-            for j, a in enumerate(((self.data.get("account_engagement") or {}).get("users")) or []):
+            spelled: dict[str, list[int]] = {}  # by the id as written: key() once per spelling, not per AE user
+            for j, a in enumerate(self.ae_users):
                 if a.get("business_unit_id"):
-                    self._ae_index.setdefault(key(a["business_unit_id"]), []).append(j)
+                    spelled.setdefault(a["business_unit_id"], []).append(j)
+            merged: dict[str, list[list[int]]] = {}
+            for written, rows in spelled.items():
+                merged.setdefault(key(written), []).append(rows)
+            self._ae_index = {k: parts[0] if len(parts) == 1 else sorted(j for rows in parts for j in rows)
+                              for k, parts in merged.items()}
         return self._ae_index
 
 
