@@ -328,6 +328,7 @@ def main() -> int:
     if args.only == "single-user":
         write_section(args.out, "## Single-user diagnosis", single_user_table(latency, " ".join(sys.argv[1:])))
         print("\n".join(single_user_table(latency, " ".join(sys.argv[1:]))))
+        shutil.rmtree(work, ignore_errors=True)  # the orgs (100k users: 106 MB) and their cache
         return 0
 
     memory_rows: list[str] = []
