@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import atexit
 import os
 import shutil
 import tempfile
@@ -25,6 +26,7 @@ os.environ[RULES_ENV] = str(FIXTURE_RULES)
 # The snapshot cache (facts/cache.py) of every test, and of the CLI processes tests start, is a
 # private temporary folder: never the user's, and never shared with another test run.
 os.environ["SYNCDOCTOR_CACHE_DIR"] = tempfile.mkdtemp(prefix="syncdoctor-test-cache-")
+atexit.register(shutil.rmtree, os.environ["SYNCDOCTOR_CACHE_DIR"], ignore_errors=True)
 os.environ.pop("SYNCDOCTOR_NO_CACHE", None)
 
 settings.register_profile("ci", max_examples=40, deadline=None)
