@@ -17,12 +17,12 @@ from .located import LocatedDict, LocatedList, json_path, line_col, locate
 from .yamlload import REREAD_LIMIT, parse_yaml, parse_yaml_fast
 
 __all__ = ["LocatedDict", "LocatedList", "json_path", "locate", "parse_json", "parse_yaml", "parse_yaml_fast",
-           "read_text", "load_file", "located_json", "REREAD_LIMIT", "RULE_FILE_LIMIT", "SNAPSHOT_LIMIT", "SNAPSHOT_LIMITS", "snapshot_limit"]
+           "read_text", "read_bytes", "decode_text", "load_file", "located_json", "REREAD_LIMIT", "RULE_FILE_LIMIT", "SNAPSHOT_LIMIT", "SNAPSHOT_LIMITS", "snapshot_limit"]
 
 RULE_FILE_LIMIT = 1_000_000  # bytes; a rule file, an answers file or a case file is pages of text
 # Snapshot size limits, per format, from measurements (docs/reliability.md, "Limits"): the
 # largest file each parser reads within the time and memory a diagnosis promises.
-SNAPSHOT_LIMITS = {"json": 150_000_000, "yaml": 30_000_000}
+SNAPSHOT_LIMITS = {"json": 150_000_000, "yaml": 64_000_000}
 SNAPSHOT_LIMIT = max(SNAPSHOT_LIMITS.values())  # audit records embed a snapshot; read as JSON
 
 
@@ -32,6 +32,11 @@ def snapshot_limit(path: Path | str) -> int:
 
 def read_text(path: Path, limit: int) -> str:
     """Read a UTF-8 text file (a byte-order mark is dropped) or raise a located finding."""
+    return decode_text(read_bytes(path, limit), str(path))
+
+
+def read_bytes(path: Path, limit: int) -> bytes:
+    """A file's bytes, refused (located finding) when it is not a file or is over `limit`."""
     file = str(path)
     try:
         if path.is_dir():
@@ -44,9 +49,17 @@ def read_text(path: Path, limit: int) -> str:
     if size > limit:
         raise FindingError([Finding(Span(file), "file-too-large", f"file is {size:,} bytes, over the {limit:,}-byte limit for this kind of file")])
     try:
-        data = path.read_bytes()
+        with open(path, "rb") as fh:
+            data = fh.read(limit + 1)  # a file that grew since stat() is still bounded
     except OSError as exc:
         raise FindingError([Finding(Span(file), "unreadable", f"cannot read: {exc.strerror}")]) from None
+    if len(data) > limit:
+        raise FindingError([Finding(Span(file), "file-too-large", f"file is over the {limit:,}-byte limit for this kind of file")])
+    return data
+
+
+def decode_text(data: bytes, file: str) -> str:
+    """UTF-8 text without its byte-order mark, or a located finding (binary, not UTF-8)."""
     if b"\x00" in data:
         raise FindingError([Finding(Span(file), "binary-file", "looks like a binary file (contains NUL bytes), expected text")])
     try:

@@ -6,9 +6,12 @@ the string as written. So `On`, `no`, `010`, `1_000`, `59:59` and `2026-11-28` s
 1.1 made them booleans, octal, 1000, sexagesimal numbers and dates). Mapping keys are always the
 text as written. Anchors, aliases, tags and duplicate keys are refused.
 
-`parse_yaml` builds located containers with the pure-Python parser (every key and item knows
-its line). `parse_yaml_fast` lets libyaml's C parser do the work (it calls this same resolver),
-builds plain containers, and on any problem re-reads with the located parser to say where.
+Both readers build containers from libyaml's events (its C parser, calling this same resolver),
+never holding a node graph: `parse_yaml` located containers (every key and item knows its
+line), `parse_yaml_fast` plain ones. A document with a problem is read again by PyYAML's
+pure-Python parser (`parse_yaml`; `parse_yaml_fast` up to REREAD_LIMIT), whose messages name
+the character and the place most precisely; libyaml and it agree on every valid document
+(libyaml alone also takes a tab between `key:` and its value, which YAML allows).
 """
 from __future__ import annotations
 
@@ -17,8 +20,8 @@ import re
 from typing import Any, Callable
 
 import yaml
-from yaml.composer import Composer
-from yaml.events import AliasEvent
+from yaml.composer import Composer, ComposerError
+from yaml.events import AliasEvent, MappingEndEvent, MappingStartEvent, ScalarEvent, SequenceEndEvent, StreamEndEvent
 from yaml.nodes import MappingNode, ScalarNode, SequenceNode
 from yaml.parser import Parser
 from yaml.reader import Reader
@@ -195,7 +198,17 @@ def _check_text(data: Any, text: str, file: str) -> None:
 
 
 def parse_yaml(text: str, file: str) -> Any:
-    """Parse one YAML document into located containers, or raise FindingError."""
+    """Parse one YAML document into located containers, or raise FindingError. libyaml reads a
+    valid document (five times faster: every command reads its rules this way); a document
+    with a problem is read again by the pure-Python parser, whose messages are the reference."""
+    if CParser is not None:
+        try:
+            data = _build_events(_FastLoader(text), file)
+        except (yaml.YAMLError, _LoadProblem, RecursionError):
+            pass
+        else:
+            _check_text(data, text, file)
+            return data
     loader = _LocatedLoader(text)
     try:
         node = loader.get_single_node()
@@ -221,6 +234,89 @@ if CParser is not None:
             StrictResolver.__init__(self)
 
 
+_NO_KEY = object()
+
+
+def _build_events(parser: Any, file: str | None = None) -> Any:
+    """Plain containers straight from libyaml's events, as ``_build_plain`` would build them from
+    the composed graph, without ever holding that graph (45 MB of YAML composed to 1.6 GB of
+    nodes and marks). Refuses the same things: aliases, tags, keys that are not plain text,
+    duplicate keys, several documents (and, as PyYAML's composer, a duplicate anchor).
+    With `file`: located containers, as ``_build_located`` builds them (the events carry the
+    same marks as the nodes would)."""
+    parser.get_event()  # stream start
+    if parser.check_event(StreamEndEvent):
+        parser.get_event()
+        return None
+    document = parser.get_event()
+    anchors: dict[str, Any] = {}
+    # Open containers: [the container, its pending key (mappings), first line of each key (mappings)]
+    stack: list[list[Any]] = []
+    root: Any = _NO_KEY
+    while root is _NO_KEY:
+        event = parser.get_event()
+        kind = type(event)
+        if kind is AliasEvent:
+            raise _LoadProblem(event.start_mark, "yaml-alias", "anchors and aliases (*name) are not allowed: write the value out in full")
+        if kind in (MappingEndEvent, SequenceEndEvent):
+            value = stack.pop()[0]
+        else:
+            anchor = getattr(event, "anchor", None)
+            if anchor is not None:
+                if anchor in anchors:
+                    raise ComposerError(f"found duplicate anchor {anchor!r}; first occurrence", anchors[anchor],
+                                        "second occurrence", event.start_mark)
+                anchors[anchor] = event.start_mark
+            top = stack[-1] if stack else None
+            wants_key = top is not None and isinstance(top[0], dict) and top[1] is _NO_KEY
+            if file is not None and top is not None and not wants_key and isinstance(top[0], list):
+                top[0].item_spans.append(_span(file, event.start_mark))
+            if kind is ScalarEvent:
+                tag = event.tag if event.tag not in (None, "!") else _resolve(None, ScalarNode, event.value, event.implicit)
+                if wants_key:
+                    if tag not in (STR, INT, FLOAT, BOOL, NULL):
+                        raise _LoadProblem(event.start_mark, "yaml-tag", f"the YAML tag {tag!r} is not allowed on a key")
+                    key = event.value  # the key as written: `On:` is "On", `010:` is "010"
+                    if key in top[0]:
+                        raise _LoadProblem(event.start_mark, "duplicate-key", f"duplicate key {key!r} (first at line {top[2][key] + 1})")
+                    top[1] = key
+                    top[2][key] = event.start_mark.line
+                    if file is not None:
+                        top[0].key_spans[key] = _span(file, event.start_mark)
+                    continue
+                value = scalar(tag, event.value, event.start_mark)
+            else:  # a mapping or a sequence starts
+                if wants_key:
+                    raise _LoadProblem(event.start_mark, "yaml-key", "mapping keys must be plain text, not a list or mapping")
+                mapping = kind is MappingStartEvent
+                if event.tag not in (None, "!", MAP if mapping else SEQ):
+                    raise _LoadProblem(event.start_mark, "yaml-tag",
+                                       f"the YAML tag {event.tag!r} is not allowed: only plain values, lists and mappings")
+                if file is None:
+                    stack.append([{}, _NO_KEY, {}] if mapping else [[], None, None])
+                    continue
+                container: Any = LocatedDict() if mapping else LocatedList()
+                container.span = _span(file, event.start_mark)
+                if mapping:
+                    container.key_spans = {}
+                else:
+                    container.item_spans = []
+                stack.append([container, _NO_KEY, {}] if mapping else [container, None, None])
+                continue
+        if not stack:
+            root = value
+        elif isinstance(stack[-1][0], dict):
+            stack[-1][0][stack[-1][1]] = value
+            stack[-1][1] = _NO_KEY
+        else:
+            stack[-1][0].append(value)
+    parser.get_event()  # document end
+    if not parser.check_event(StreamEndEvent):
+        raise ComposerError("expected a single document in the stream", document.start_mark,
+                            "but found another document", parser.get_event().start_mark)
+    return root
+
+
 def parse_yaml_fast(text: str, file: str) -> Any:
     """The same result as ``parse_yaml`` without the spans, parsed by libyaml (about five times
     faster, a fifth of the memory). A problem in a file up to REREAD_LIMIT is re-read by
@@ -229,8 +325,7 @@ def parse_yaml_fast(text: str, file: str) -> Any:
     if CParser is None:
         return parse_yaml(text, file)
     try:
-        node = _FastLoader(text).get_single_node()
-        data = None if node is None else _build_plain(node, set())
+        data = _build_events(_FastLoader(text))
     except (yaml.YAMLError, _LoadProblem, RecursionError) as exc:
         if len(text) <= REREAD_LIMIT:
             return parse_yaml(text, file)  # raises the located finding (or, should it accept, is right)

@@ -11,15 +11,15 @@ import json
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 from syncdoctor.engine import schemas
-from syncdoctor.engine.facts import Fact, FactPool, FactSet
+from syncdoctor.engine.facts import MISSING, Coarse, Fact, FactPool, FactSet, KindSource
 from syncdoctor.engine.findings import Finding, FindingError, Span
-from syncdoctor.engine.loader import (REREAD_LIMIT, LocatedDict, json_path, locate, located_json, parse_json,
-                                     parse_yaml, parse_yaml_fast, read_text, snapshot_limit)
+from syncdoctor.engine.loader import (REREAD_LIMIT, LocatedDict, LocatedList, decode_text, json_path, locate, located_json,
+                                     parse_json, parse_yaml, parse_yaml_fast, read_bytes, snapshot_limit)
 
-from . import lookup
+from . import cache, lookup
 from .ids import id_problems, key, looks_like_id, to18
 
 def _ts(value: Any) -> datetime | None:
@@ -43,7 +43,7 @@ class Snapshot:
     data: dict[str, Any]
     sha256: str
     file_sha256: str | None = None  # of the file's bytes, when read from a file (audit records)
-    org_facts: list[Fact] = field(default_factory=list)
+    org_sources: dict[str, KindSource] = field(default_factory=dict)  # roles, group members, AE users
     org_known: set[str] = field(default_factory=set)
     _bu_cache: dict[int, tuple[FactPool, frozenset[str], dict[str, str]]] = field(default_factory=dict, repr=False)
     _ae_index: dict[str, list[int]] | None = field(default=None, repr=False)
@@ -158,17 +158,11 @@ class Snapshot:
 
     def _business_unit_part(self, bu_index: int) -> tuple[FactPool, frozenset[str], dict[str, str]]:
         """The facts every diagnosis in one business unit shares (org facts, the profile table,
-        the assignments, the BU's AE users), built once per business unit."""
+        the assignments, the BU's AE users), once per business unit, each kind built only when
+        a diagnosis first reads it (fact ids are numbered as if all were built, in this order)."""
         cached = self._bu_cache.get(bu_index)
         if cached is not None:
             return cached
-        facts: list[Fact] = []
-
-        def add(kind: str, values: dict[str, Any], path: str, field_paths: dict[str, str]) -> None:
-            self._pool_counter += 1
-            facts.append(Fact(f"b{self._pool_counter}", kind, {k: v for k, v in values.items() if v is not None},
-                              self.provenance(path, field_paths), field_paths))
-
         bu = self.business_units[bu_index]
         bp = f"business_units[{bu_index}]"
         sync = bu.get("user_sync") or {}
@@ -182,32 +176,73 @@ class Snapshot:
             "all_ae_users": self.all_ae_users_path,
         }
         table = sync.get("profile_roles")
+        mappings: list[tuple[dict[str, Any], str, dict[str, str]]] = []
         if isinstance(table, dict):
             known.add("profile_roles")
             for profile, role in table.items():
                 p = f"{bp}.user_sync.profile_roles.{profile}"
-                add("profile_mapping", {"profile": profile, "role": role}, p, {"profile": p, "role": p})
+                mappings.append(({"profile": profile, "role": role}, p, {"profile": p, "role": p}))
         groups = bu.get("user_groups") or {}
         if isinstance(groups.get("marketing"), list) and isinstance(groups.get("sales"), list):
             known.add("user_groups")
         elif groups.get("marketing") is not None or groups.get("sales") is not None:
             missing = "sales" if groups.get("sales") is None else "marketing"
             list_paths["user_groups"] = f"{bp}.user_groups.{missing}"
-        for group in ("marketing", "sales"):
-            for j, m in enumerate(groups.get(group) or []):
-                p = f"{bp}.user_groups.{group}[{j}]"
-                add("assignment", {"group": group, "type": m["type"], "target": to18(m["id"])}, p, {})
-
+        members = [(group, j, m) for group in ("marketing", "sales") for j, m in enumerate(groups.get(group) or [])]
+        assignments = [({"group": group, "type": m["type"], "target": to18(m["id"])}, f"{bp}.user_groups.{group}[{j}]", {})
+                       for group, j, m in members]
         # A business unit's AE users that were read count even when its list is incomplete (a
         # link found there is a link); only a collected list is known complete.
         if self._ae_collected(bu):
             known.add("ae_users")
-        ae = (self.data.get("account_engagement") or {}).get("users") or []
-        for j in self._ae_by_bu().get(key(bu["id"]), []):
-            add("ae_user", *_ae_values(ae[j], j))
-        part = (FactPool(facts + self.org_facts), frozenset(known), list_paths)
+        ae_rows = self._ae_by_bu().get(key(bu["id"]), [])
+        base = self._pool_counter
+        self._pool_counter += len(mappings) + len(assignments) + len(ae_rows)
+        sources = {
+            "profile_mapping": self._listed("profile_mapping", "b", base, mappings),
+            "assignment": self._listed("assignment", "b", base + len(mappings), assignments),
+            "ae_user": self._ae_source("ae_user", "b", base + len(mappings) + len(assignments), ae_rows, with_bu=False),
+        }
+        part = (FactPool(sources={**sources, **self.org_sources}), frozenset(known), list_paths)
         self._bu_cache[bu_index] = part
         return part
+
+    # -- pool kinds, built lazily (engine/facts.py: KindSource) -------------------------------
+    def _fact(self, fid: str, kind: str, values: dict[str, Any], path: str, field_paths: dict[str, str]) -> Fact:
+        return Fact(fid, kind, values, self.provenance(path, field_paths), field_paths)
+
+    def _listed(self, kind: str, prefix: str, base: int,
+                items: list[tuple[dict[str, Any], str, dict[str, str]]]) -> KindSource:
+        """A kind whose values are already computed (small kinds: roles, groups, a BU's table)."""
+        rows = [{k: v for k, v in values.items() if v is not None} for values, _, _ in items]
+        return KindSource(len(items), lambda i: self._fact(f"{prefix}{base + i + 1}", kind, rows[i], items[i][1], items[i][2]),
+                          lambda name: [r.get(name, MISSING) for r in rows])
+
+    def _ae_source(self, kind: str, prefix: str, base: int, indexes: list[int], *, with_bu: bool) -> KindSource:
+        """AE users (a business unit's, or the org's with their business unit): the largest
+        kind, so only the fields a diagnosis looks up are computed, and only the Facts it uses."""
+        ae = self.ae_users
+
+        def make(i: int) -> Fact:
+            j = indexes[i]
+            values = _ae_values(ae[j], with_bu)
+            return self._fact(f"{prefix}{base + i + 1}", kind, {k: v for k, v in values.items() if v is not None},
+                              f"account_engagement.users[{j}]", {"has_salesforce_id": f"account_engagement.users[{j}].salesforce_id"})
+
+        def column(name: str) -> list[Any] | Coarse:
+            get = _AE_FIELDS.get(name) if with_bu or name != "business_unit_id" else None
+            if get is None:
+                return [MISSING] * len(indexes)
+            if name in ("salesforce_id", "business_unit_id"):  # to18 of every row would cost more than the rest
+                return Coarse([MISSING if not (v := ae[j].get(name)) else _id_key(v) for j in indexes], _id_key,
+                              lambda i: MISSING if (v := get(ae[indexes[i]])) is None else v)
+            return [MISSING if (v := get(ae[j])) is None else v for j in indexes]
+        return KindSource(len(indexes), make, column)
+
+    @property
+    def ae_users(self) -> list[dict[str, Any]]:
+        ae = (self.data.get("account_engagement") or {}).get("users")
+        return ae if isinstance(ae, list) else []
 
     def _ae_collected(self, bu: dict[str, Any]) -> bool:
         """Whether this business unit's AE users were collected (a complete list)."""
@@ -227,22 +262,23 @@ class Snapshot:
 
     def _ae_by_bu(self) -> dict[str, list[int]]:
         if self._ae_index is None:
-            self._ae_index = {}
-            for j, a in enumerate(((self.data.get("account_engagement") or {}).get("users")) or []):
+            spelled: dict[str, list[int]] = {}  # by the id as written: key() once per spelling, not per AE user
+            for j, a in enumerate(self.ae_users):
                 if a.get("business_unit_id"):
-                    self._ae_index.setdefault(key(a["business_unit_id"]), []).append(j)
+                    spelled.setdefault(a["business_unit_id"], []).append(j)
+            merged: dict[str, list[list[int]]] = {}
+            for written, rows in spelled.items():
+                merged.setdefault(key(written), []).append(rows)
+            self._ae_index = {k: parts[0] if len(parts) == 1 else sorted(j for rows in parts for j in rows)
+                              for k, parts in merged.items()}
         return self._ae_index
 
 
 def _org_facts(snap: Snapshot) -> None:
-    """Roles and public groups are the same for every diagnosis: build them once."""
+    """Roles, public groups and the org's AE users are the same for every diagnosis: one
+    source each, shared by every business unit's pool (facts o1, o2, ... in this order)."""
     sf = snap.data.get("salesforce") or {}
-    facts: list[Fact] = []
-
-    def add(kind: str, values: dict[str, Any], path: str, field_paths: dict[str, str]) -> None:
-        prov = snap.provenance(path, field_paths)
-        facts.append(Fact(f"o{len(facts) + 1}", kind, {k: v for k, v in values.items() if v is not None}, prov, field_paths))
-
+    role_items: list[tuple[dict[str, Any], str, dict[str, str]]] = []
     roles = sf.get("roles")
     if isinstance(roles, list):
         snap.org_known.add("roles")
@@ -251,42 +287,55 @@ def _org_facts(snap: Snapshot) -> None:
             is_top = None
             if "parent_id" in r:
                 is_top = r["parent_id"] is None
-            add("role", {"role_id": to18(r["id"]), "name": r.get("name"), "is_top": is_top,
-                         "parent_id": to18(r["parent_id"]) if r.get("parent_id") else None,
-                         "portal_type": r.get("portal_type")},
-                p, {"role_id": f"{p}.id", "name": f"{p}.name", "is_top": f"{p}.parent_id",
-                    "parent_id": f"{p}.parent_id", "portal_type": f"{p}.portal_type"})
+            role_items.append(({"role_id": to18(r["id"]), "name": r.get("name"), "is_top": is_top,
+                                "parent_id": to18(r["parent_id"]) if r.get("parent_id") else None,
+                                "portal_type": r.get("portal_type")},
+                               p, {"role_id": f"{p}.id", "name": f"{p}.name", "is_top": f"{p}.parent_id",
+                                   "parent_id": f"{p}.parent_id", "portal_type": f"{p}.portal_type"}))
     groups = sf.get("public_groups")
     if isinstance(groups, list) and all(isinstance(g.get("members"), list) for g in groups):
         snap.org_known.add("public_groups")
+    member_items: list[tuple[dict[str, Any], str, dict[str, str]]] = []
     for i, g in enumerate(groups or []):
         for j, m in enumerate(g.get("members") or []):
-            p = f"salesforce.public_groups[{i}].members[{j}]"
-            add("group_member", {"group_id": to18(g["id"]), "group_name": g.get("name"),
-                                 "member_type": m["type"], "member_id": to18(m["id"])},
-                p, {"group_name": f"salesforce.public_groups[{i}].name"})
+            member_items.append(({"group_id": to18(g["id"]), "group_name": g.get("name"),
+                                  "member_type": m["type"], "member_id": to18(m["id"])},
+                                 f"salesforce.public_groups[{i}].members[{j}]", {"group_name": f"salesforce.public_groups[{i}].name"}))
     # AE users of every business unit, those of business units not in the snapshot included
     # (emails and usernames are unique across business units): complete only when every
     # business unit's list was collected.
     ae = (snap.data.get("account_engagement") or {}).get("users")
     if isinstance(ae, list) and all(snap._ae_collected(bu) for bu in snap.business_units):
         snap.org_known.add("all_ae_users")
-    for j, a in enumerate(ae if isinstance(ae, list) else []):
-        values, path, paths = _ae_values(a, j)
-        values["business_unit_id"] = to18(a["business_unit_id"]) if a.get("business_unit_id") else None
-        add("org_ae_user", values, path, paths)
-    snap.org_facts = facts
+    snap.org_sources = {
+        "role": snap._listed("role", "o", 0, role_items),
+        "group_member": snap._listed("group_member", "o", len(role_items), member_items),
+        "org_ae_user": snap._ae_source("org_ae_user", "o", len(role_items) + len(member_items),
+                                       list(range(len(snap.ae_users))), with_bu=True),
+    }
 
 
-def _ae_values(a: dict[str, Any], j: int) -> tuple[dict[str, Any], str, dict[str, str]]:
-    """An AE user's fact values. `salesforce_id: null` means linked to nobody
-    (has_salesforce_id false); an absent salesforce_id is unknown."""
-    p = f"account_engagement.users[{j}]"
-    has_sf = (a["salesforce_id"] is not None) if "salesforce_id" in a else None
-    return ({"ae_id": None if a.get("id") is None else str(a["id"]), "email": a.get("email"),
-             "salesforce_id": to18(a["salesforce_id"]) if a.get("salesforce_id") else None,
-             "has_salesforce_id": has_sf, "role": a.get("role"), "in_recycle_bin": a.get("in_recycle_bin")},
-            p, {"has_salesforce_id": f"{p}.salesforce_id"})
+# An AE user's fact values, one function per field (a lookup computes only the field it joins
+# on). `salesforce_id: null` means linked to nobody (has_salesforce_id false); an absent
+# salesforce_id is unknown. None: unknown (left out of the fact).
+_AE_FIELDS: dict[str, Callable[[dict[str, Any]], Any]] = {
+    "ae_id": lambda a: None if a.get("id") is None else str(a["id"]),
+    "email": lambda a: a.get("email"),
+    "salesforce_id": lambda a: to18(a["salesforce_id"]) if a.get("salesforce_id") else None,
+    "has_salesforce_id": lambda a: (a["salesforce_id"] is not None) if "salesforce_id" in a else None,
+    "role": lambda a: a.get("role"),
+    "in_recycle_bin": lambda a: a.get("in_recycle_bin"),
+    "business_unit_id": lambda a: to18(a["business_unit_id"]) if a.get("business_unit_id") else None,  # org_ae_user only
+}
+
+
+def _id_key(value: Any) -> Any:
+    """What every spelling of one id shares (15- or 18-character, case flattened or not)."""
+    return value[:15].casefold() if isinstance(value, str) else value
+
+
+def _ae_values(a: dict[str, Any], with_bu: bool) -> dict[str, Any]:
+    return {name: get(a) for name, get in _AE_FIELDS.items() if with_bu or name != "business_unit_id"}
 
 
 def _semantic_findings(data: dict[str, Any], file: str) -> list[Finding]:
@@ -364,11 +413,11 @@ def _on_cycles(parent: dict[str, str]) -> set[str]:
 
 
 def parse_snapshot(text: str, file: str, *, fmt: str | None = None) -> Snapshot:
-    kind = fmt or ("json" if file.lower().endswith(".json") else "yaml")
+    kind = fmt or _kind(file)
     if kind == "json":
         data = parse_json(text, file)
         try:
-            return build_snapshot(data, file)
+            return build_snapshot(data, file, owned=True)
         except FindingError:
             located = located_json(text, file)  # the same findings, with their lines
             if located is None or located != data:
@@ -376,7 +425,7 @@ def parse_snapshot(text: str, file: str, *, fmt: str | None = None) -> Snapshot:
             return build_snapshot(located, file)
     data = parse_yaml_fast(text, file)
     try:
-        return build_snapshot(data, file)
+        return build_snapshot(data, file, owned=True)
     except FindingError:
         if isinstance(data, LocatedDict) or len(text) > REREAD_LIMIT:
             raise  # a very large file's findings name the field (re-reading would take gigabytes)
@@ -384,38 +433,46 @@ def parse_snapshot(text: str, file: str, *, fmt: str | None = None) -> Snapshot:
         return build_snapshot(parse_yaml(text, file), file)
 
 
-def build_snapshot(data: Any, file: str) -> Snapshot:
-    """Validate a parsed (or collected, or answered) snapshot and build its org facts."""
+def _kind(file: str) -> str:
+    return "json" if file.lower().endswith(".json") else "yaml"
+
+
+def build_snapshot(data: Any, file: str, *, owned: bool = False) -> Snapshot:
+    """Validate a parsed (or collected, or answered) snapshot and build its org facts.
+    `owned`: `data` was just parsed and nothing else holds it, so it is kept, not copied."""
     findings = schemas.check("snapshot", data, file)
     if not findings:
         findings = _semantic_findings(data, file)
     if findings:
         raise FindingError(findings)
     canonical = json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    snap = Snapshot(file, _plain(data), hashlib.sha256(canonical.encode()).hexdigest())
+    plain = data if owned and not _located(data) else _plain(data)
+    snap = Snapshot(file, plain, hashlib.sha256(canonical.encode()).hexdigest())
     _org_facts(snap)
     return snap
 
 
 def load_snapshot(path: Path | str) -> Snapshot:
+    """A snapshot file, validated; a file read before (the same bytes) comes from the cache
+    (facts/cache.py) without being parsed or checked again."""
     p = Path(path)
-    text = read_text(p, snapshot_limit(p))
-    snap = parse_snapshot(text, str(p))
-    snap.file_sha256 = _bytes_sha256(p, text)
+    raw = read_bytes(p, snapshot_limit(p))
+    digest = hashlib.sha256(raw).hexdigest()  # the bytes as read: what the audit record names
+    kind = _kind(str(p))
+    entry = cache.lookup(digest, kind)
+    if entry is not None:
+        snap = Snapshot(str(p), entry.data, entry.canonical_sha256)
+        _org_facts(snap)
+    else:
+        snap = parse_snapshot(decode_text(raw, str(p)), str(p))
+        cache.store(digest, kind, len(raw), cache.Entry(snap.data, snap.sha256))
+    snap.file_sha256 = digest
     return snap
 
 
-def _bytes_sha256(path: Path, text: str) -> str:
-    """sha256 of the file's bytes as read (what `sha256sum` prints): the text read is exactly
-    its UTF-8 decoding, so encoding it gives the bytes back, with a byte-order mark the
-    reader may have dropped."""
-    raw = text.encode("utf-8")
-    bom = "\ufeff".encode("utf-8")
-    if not raw.startswith(bom):
-        with open(path, "rb") as fh:
-            if fh.read(len(bom)) == bom:
-                raw = bom + raw
-    return hashlib.sha256(raw).hexdigest()
+def _located(value: Any) -> bool:
+    """Whether a parsed document holds line-aware containers (anywhere: parsers build them all or none)."""
+    return isinstance(value, (LocatedDict, LocatedList))
 
 
 def _plain(value: Any) -> Any:

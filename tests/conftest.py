@@ -1,7 +1,9 @@
 from __future__ import annotations
 
+import atexit
 import os
 import shutil
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -21,6 +23,11 @@ FIXTURE_RULES = ROOT / "tests" / "fixtures" / "rules"
 KNOWLEDGE_ROOT = Path(os.environ.get("SYNCDOCTOR_TEST_KNOWLEDGE_ROOT") or ROOT)
 SHIPPED = KNOWLEDGE_ROOT / "rules"
 os.environ[RULES_ENV] = str(FIXTURE_RULES)
+# The snapshot cache (facts/cache.py) of every test, and of the CLI processes tests start, is a
+# private temporary folder: never the user's, and never shared with another test run.
+os.environ["SYNCDOCTOR_CACHE_DIR"] = tempfile.mkdtemp(prefix="syncdoctor-test-cache-")
+atexit.register(shutil.rmtree, os.environ["SYNCDOCTOR_CACHE_DIR"], ignore_errors=True)
+os.environ.pop("SYNCDOCTOR_NO_CACHE", None)
 
 settings.register_profile("ci", max_examples=40, deadline=None)
 settings.register_profile("thorough", max_examples=1000, deadline=None)

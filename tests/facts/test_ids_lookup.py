@@ -6,6 +6,8 @@ import json
 
 import pytest
 import yaml
+from hypothesis import given
+from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from syncdoctor.cli.main import app
@@ -46,6 +48,17 @@ def test_an_18_character_id_gets_its_case_back_from_its_suffix(sfid, mangle):
     assert key(written) == sfid
     assert to18(written) == true18(sfid)
     assert key(true18(sfid)) == sfid  # as Salesforce writes it
+
+
+def _suffix_by_definition(sfid15: str) -> str:
+    """Salesforce's definition: per chunk of five characters, bit i set when character i is A-Z."""
+    alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZ012345"
+    return "".join(alphabet[sum(1 << i for i, ch in enumerate(sfid15[c * 5:c * 5 + 5]) if "A" <= ch <= "Z")] for c in range(3))
+
+
+@given(st.text(alphabet=st.sampled_from("aZ09bY-é٣Ａ \x00"), max_size=18) | st.from_regex(r"[A-Za-z0-9]{15}", fullmatch=True))
+def test_the_fast_suffix_is_the_definition(sfid15: str):
+    assert suffix(sfid15) == _suffix_by_definition(sfid15)
 
 
 @pytest.mark.parametrize("bad", ["0055e000000U002AA5", "0055e000000U002ZZZ", "0055e000000U0029AA", "00000000000000005AA"[:18]])
