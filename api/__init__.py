@@ -15,17 +15,19 @@ import os
 from pathlib import Path
 from typing import Any, Iterator, Mapping
 
-from syncdoctor.engine.layout import LayoutError, expand  # --all JSON (the shared layout) back to whole results
+from syncdoctor.engine import layout
+from syncdoctor.engine.findings import FindingError
 from syncdoctor.facts.snapshot import Snapshot, build_snapshot
 
 from . import pipeline
-from .errors import BadInput, EngineCrashed, NotFound, SyncdoctorError, UnknownChoice
+from .errors import BadArgument, BadInput, EngineCrashed, LayoutError, NotFound, SyncdoctorError, UnknownChoice
 from .explain import Explanation, explain_diagnosis, find_rule
 from .pipeline import Knowledge, Request
 
-__all__ = ["BadInput", "EngineCrashed", "Explanation", "NotFound", "Snapshot", "SyncdoctorError", "UnknownChoice",
+__all__ = ["BadArgument", "BadInput", "EngineCrashed", "Explanation", "NotFound", "Snapshot", "SyncdoctorError", "UnknownChoice",
            "load_snapshot", "diagnose", "scan", "explain", "document", "expand", "LayoutError"]
 
+MAX_JOBS = 64  # as `diagnose --jobs`
 SnapshotLike = Snapshot | str | os.PathLike | Mapping[str, Any]
 RulesDir = str | os.PathLike | None
 
@@ -36,6 +38,8 @@ def load_snapshot(source: str | os.PathLike | Mapping[str, Any], *, name: str = 
     if isinstance(source, Mapping):
         data = dict(source)
         return pipeline.checked(lambda: build_snapshot(data, name))
+    if not isinstance(source, (str, os.PathLike)):
+        raise BadArgument(f"a snapshot is a file path or a dict, not {type(source).__name__}")
     return pipeline.Source.file(Path(source)).build()
 
 
@@ -44,6 +48,7 @@ def diagnose(snapshot: SnapshotLike, user: str, *, business_unit: str | None = N
     """The results for one user (username, email or id): one per business unit, or for the one
     named (id or name). NotFound names the closest users (or every candidate, when ambiguous);
     UnknownChoice names the closest symptom."""
+    _text("user", user)
     if not user:
         raise NotFound("say which user: a username, an email or an id")
     return list(_results(snapshot, Request(user=user, business_unit=business_unit, symptom=symptom), rules))
@@ -55,6 +60,8 @@ def scan(snapshot: SnapshotLike, *, business_unit: str | None = None, symptom: s
     this process, or in `jobs` worker processes (what `diagnose --all --jobs N` does; a crash of
     the rules engine there is EngineCrashed naming the input). Close the iterator (or finish it)
     to end the workers."""
+    if jobs is not None and (not isinstance(jobs, int) or isinstance(jobs, bool) or not 1 <= jobs <= MAX_JOBS):
+        raise BadArgument(f"jobs is None (in this process) or a number of worker processes from 1 to {MAX_JOBS}, not {jobs!r}")
     return _results(snapshot, Request(all_users=True, business_unit=business_unit, symptom=symptom, jobs=jobs), rules)
 
 
@@ -63,6 +70,7 @@ def document(snapshot: SnapshotLike, results: list[dict[str, Any]], *, symptom: 
     """The whole result document `diagnose --format json` writes around `results` (tool, ruleset,
     snapshot, symptom, results, questions)."""
     snap, know = _as_snapshot(snapshot), _knowledge(rules)
+    symptom = _symptom(know, symptom)
     questions = pipeline.questions([u for r in results for u in r["undetermined"]], know.ruleset)
     return dict(pipeline.header(know.ruleset, snap, symptom), results=results,
                 questions=[q.to_json(snap.data) for q in questions])
@@ -80,11 +88,23 @@ def explain(snapshot: SnapshotLike, target: str, user: str, *, business_unit: st
     sym = _symptom(know, symptom)
     sel = pipeline.select(snap, user, False, business_unit)
     eng = know.engine
-    return [explain_diagnosis(eng, eng.diagnose(snap.factset(ui, bi, sym)), rule)
+    return [explain_diagnosis(eng, pipeline.checked(lambda: eng.diagnose(snap.factset(ui, bi, sym))), rule)
             for ui in sel.users for bi in sel.business_units]
 
 
+def expand(doc: dict[str, Any]) -> dict[str, Any]:
+    """A document `diagnose --all --format json` wrote (the shared layout, docs/results.md) with
+    whole results, each trace reduced to its proof; any other result document as it is.
+    LayoutError names a reference that does not resolve."""
+    try:
+        return layout.expand(doc)
+    except layout.LayoutError as exc:
+        raise LayoutError(str(exc)) from None
+
+
 def _results(snapshot: SnapshotLike, request: Request, rules: RulesDir) -> Iterator[dict[str, Any]]:
+    _text("business_unit", request.business_unit, optional=True)
+    _text("symptom", request.symptom, optional=True)
     know = _knowledge(rules)
     snap = _as_snapshot(snapshot)
     sym = _symptom(know, request.symptom)
@@ -92,10 +112,22 @@ def _results(snapshot: SnapshotLike, request: Request, rules: RulesDir) -> Itera
     return _dicts(pipeline.diagnoses(know, snap, sel, sym, jobs=request.jobs))
 
 
+def _text(name: str, value: Any, optional: bool = False) -> None:
+    if (value is None and optional) or isinstance(value, str):
+        if isinstance(value, str) and optional and not value.strip():
+            raise BadArgument(f"{name} is None or a non-empty text, not {value!r}")
+        return
+    raise BadArgument(f"{name} is {'None or ' if optional else ''}text, not {type(value).__name__}")
+
+
 def _dicts(rows: Iterator[pipeline.Row]) -> Iterator[dict[str, Any]]:
     try:
         for r in rows:
             yield r.rendered
+    except BadInput:
+        raise
+    except FindingError as exc:  # a diagnosis too large for one session (engine/run.py): bad input
+        raise BadInput.of(exc) from None
     finally:
         close = getattr(rows, "close", None)
         if close is not None:

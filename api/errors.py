@@ -28,6 +28,10 @@ class UnknownChoice(SyncdoctorError, ValueError):
     """A symptom, conclusion code or rule id that the rules do not define (the closest is named)."""
 
 
+class BadArgument(SyncdoctorError, TypeError):
+    """An argument of the wrong type or out of range (a user that is not text, jobs=0)."""
+
+
 class EngineCrashed(SyncdoctorError):
     """A worker process died (durable-rules' C core aborting, say). `user_index` and `bu_index`
     name the input that crashes alone (-1 when no single input does)."""
@@ -35,3 +39,8 @@ class EngineCrashed(SyncdoctorError):
     def __init__(self, user_index: int, bu_index: int, signal_name: str):
         super().__init__(f"user {user_index}, business unit {bu_index}: {signal_name}")
         self.user_index, self.bu_index, self.signal_name = user_index, bu_index, signal_name
+
+
+class LayoutError(SyncdoctorError, ValueError):
+    """A document in the shared result layout (`diagnose --all --format json`) whose references
+    do not resolve, or that is not shaped as docs/results.md says."""

@@ -37,13 +37,29 @@ def checked(fn: Callable[[], T]) -> T:
 
 # -- the rules --------------------------------------------------------------------------------
 @lru_cache(maxsize=8)
-def _ruleset_for(root: str) -> Ruleset:
+def _ruleset_for(root: str, stamp: tuple) -> Ruleset:
     return require_ruleset(root or None)
 
 
 @lru_cache(maxsize=8)
-def _engine_for(root: str) -> Engine:
-    return Engine(_ruleset_for(root))
+def _engine_for(root: str, stamp: tuple) -> Engine:
+    return Engine(_ruleset_for(root, stamp))
+
+
+def _stamp(root: str) -> tuple:
+    """What says a rules folder changed since it was loaded (each file's path, size and mtime):
+    a process that loads the rules again after an edit gets the edited rules, not a stale copy."""
+    from syncdoctor.engine.ruleset import default_rules_dir
+    folder = Path(root) if root else default_rules_dir()
+    entries = []
+    try:
+        for path in folder.rglob("*"):
+            if path.is_file():
+                st = path.stat()
+                entries.append((str(path.relative_to(folder)), st.st_size, st.st_mtime_ns))
+    except OSError:
+        return ()  # unreadable: loading reports it
+    return tuple(sorted(entries))
 
 
 @dataclass(frozen=True)
@@ -55,11 +71,11 @@ class Knowledge:
 
     @property
     def ruleset(self) -> Ruleset:
-        return checked(lambda: _ruleset_for(self.root))
+        return checked(lambda: _ruleset_for(self.root, _stamp(self.root)))
 
     @property
     def engine(self) -> Engine:
-        return checked(lambda: _engine_for(self.root))
+        return checked(lambda: _engine_for(self.root, _stamp(self.root)))
 
 
 def knowledge(rules_dir: str | Path | None = None) -> Knowledge:
@@ -134,6 +150,8 @@ class Selection:
 def select(snapshot: Snapshot, user: str | None, all_users: bool, business_unit: str | None) -> Selection:
     """The (users, business units) a request names; an unknown or ambiguous name is NotFound
     naming the candidates or the closest matches (facts/lookup.py)."""
+    if business_unit is not None and not business_unit.strip():
+        raise NotFound("the business unit named is empty: name one by id or name, or none for every business unit")
     try:
         bus = [snapshot.find_business_unit(business_unit)] if business_unit else list(range(len(snapshot.business_units)))
         if not bus:

@@ -359,7 +359,7 @@ def main() -> int:
         "diagnosed twice).",
         "",
         *single_user_table(latency),
-        "## Whole-org scan: `diagnose --all --format json --jobs N` (full trace kept in the output)",
+        "## Whole-org scan: `diagnose --all --format json --jobs N` (the default JSON layout: shared, docs/results.md)",
         "",
         "| users | jobs | wall (median) | users/s | peak RSS (process tree) |",
         "|---|---|---|---|---|",

@@ -23,6 +23,7 @@ from typing import Any, Callable, Iterator, TextIO
 
 from syncdoctor.api.errors import EngineCrashed
 from syncdoctor.api.pipeline import Row, Selection, row
+from syncdoctor.engine.layout import collision
 from syncdoctor.engine.model import Ruleset
 from syncdoctor.engine.classes import ClassEngine
 from syncdoctor.engine.run import Engine
@@ -154,8 +155,9 @@ def write_stream(sink: TextIO, stream: Stream, header: dict[str, Any], rows: Ite
             any_action |= r.action
             for u in r.undetermined:
                 seen.setdefault((u["rule"], tuple(u["missing"])), u)
-            if r.texts:
-                shared_texts.update(r.texts)
+            for ref, text in (r.texts or {}).items():
+                if shared_texts.setdefault(ref, text) != text:  # two workers, two values, one key
+                    raise collision(*ref)
             if only_problems and not r.action:
                 continue
             sink.write(stream.joiner(summary.results == 0) + r.rendered)

@@ -28,7 +28,7 @@ import json
 from typing import Any, Iterable
 
 from .model import Ruleset
-from .run import _fid_order
+from .run import EngineError, _fid_order
 
 LAYOUT = "shared/1"
 _SNAPSHOT_KEYS = ("file", "collected_at")  # the same for every snapshot fact: said once, in the header
@@ -51,6 +51,21 @@ def content_key(value: Any) -> str:
     (64 bits: two different facts of one output share a key with a chance of about n²/2⁶⁵.)"""
     text = json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return hashlib.blake2b(text.encode("utf-8"), digest_size=8).hexdigest()
+
+
+def collision(table: str, key: str) -> EngineError:
+    """Two different values of one output under one key: never written (the reader would resolve
+    a reference to the wrong value). Keys are 64-bit: this takes a crafted collision, or 2³² values."""
+    return EngineError(f"two different values of shared.{table} have the key {key} (a hash collision): "
+                       "rerun with --layout full, which shares nothing")
+
+
+def add_shared(tables: dict[str, dict[str, Any]], table: str, key: str, value: Any) -> None:
+    """Add a shared value, refusing a different value under a key already taken."""
+    slot = tables.setdefault(table, {})
+    if key in slot and slot[key] != value:
+        raise collision(table, key)
+    slot[key] = value
 
 
 def proof_ids(result: dict[str, Any]) -> set[str]:
@@ -114,9 +129,12 @@ class Compactor:
         prov = dict(fact["provenance"])
         if prov.get("source") == "derived":
             prov.pop("firing", None)  # its producer, in the proof: restored from there
-        elif prov.get("source") == "snapshot" and all(prov.get(k) == v for k, v in self._hoisted.items()):
-            for k in _SNAPSHOT_KEYS:
-                prov.pop(k, None)
+        elif prov.get("source") == "snapshot":
+            # said once, in the header: only what every snapshot fact then has (a snapshot without
+            # `collected_at` gives facts without it, and a header saying null)
+            for k, v in self._hoisted.items():
+                if v is not None and prov.get(k) == v:
+                    del prov[k]
         return {"kind": fact["kind"], "values": fact["values"], "provenance": prov}
 
 
@@ -139,20 +157,32 @@ def _named(firing: dict[str, Any]) -> Iterable[str]:
 
 def expand(doc: dict[str, Any]) -> dict[str, Any]:
     """A shared-layout document with full-layout results (each trace its proof). Raises
-    LayoutError naming the result and the reference when something does not resolve."""
+    LayoutError naming the result and the reference when something does not resolve, or the
+    part that is not shaped as the layout says."""
+    if not isinstance(doc, dict):
+        raise LayoutError(f"a result document is a JSON object, not {type(doc).__name__}")
     if doc.get("layout") != LAYOUT:
         return doc
-    rules, shared = doc.get("rules") or {}, doc.get("shared") or {}
-    facts, statuses = shared.get("facts") or {}, shared.get("rule_status") or {}
+    rules, shared, results = doc.get("rules"), doc.get("shared"), doc.get("results")
+    if not isinstance(rules, dict) or not isinstance(shared, dict) or not isinstance(results, list):
+        raise LayoutError(f"a {LAYOUT} document has `rules` and `shared` objects and a `results` list")
+    facts, statuses = shared.get("facts"), shared.get("rule_status")
+    if not isinstance(facts, dict) or not isinstance(statuses, dict):
+        raise LayoutError("`shared` has a `facts` and a `rule_status` object")
     hoisted = {k: (doc.get("snapshot") or {}).get(k) for k in _SNAPSHOT_KEYS}
-    results = [expand_result(r, rules, facts, statuses, hoisted, i) for i, r in enumerate(doc.get("results") or [])]
     out = {k: v for k, v in doc.items() if k not in ("layout", "rules", "shared")}
-    out["results"] = results
+    out["results"] = []
+    for i, r in enumerate(results):
+        try:
+            out["results"].append(expand_result(r, rules, facts, statuses, hoisted, i))
+        except (KeyError, TypeError, AttributeError, IndexError) as exc:
+            raise LayoutError(f"results[{i}] is not shaped as the {LAYOUT} layout says "
+                              f"({type(exc).__name__}: {exc}; docs/results.md)") from None
     return out
 
 
 class LayoutError(ValueError):
-    """A shared-layout document whose references do not resolve."""
+    """A shared-layout document whose references do not resolve, or that is not shaped as the layout says."""
 
 
 def expand_result(r: dict[str, Any], rules: dict[str, Any], facts: dict[str, Any], statuses: dict[str, Any],
@@ -162,8 +192,19 @@ def expand_result(r: dict[str, Any], rules: dict[str, Any], facts: dict[str, Any
             raise LayoutError(f"results[{index}]: {what} {key!r} is not in the document")
         return table[key]
 
+    fact_ids = set(r["facts"])
+    firing_ids = {f["id"] for f in r["proof"]}
+
+    def resolves(ids: Any, known: set[str], what: str) -> None:
+        for x in ids:
+            if x not in known:
+                raise LayoutError(f"results[{index}]: {what} {x!r} is not in the result")
+
     trace = []
     for f in r["proof"]:
+        resolves(f["matched"].values(), fact_ids, f"fact id matched by firing {f['id']}")
+        resolves([f["derived"]] if f.get("derived") else [], fact_ids, f"fact id derived by firing {f['id']}")
+        resolves(f.get("parents", []), firing_ids, f"parent firing of {f['id']}")
         full = {"id": f["id"], "rule": f["rule"], "rule_version": need(rules, f["rule"], "rule")["rule_version"],
                 "branch": f.get("branch", 0), "matched": f["matched"], "parents": f.get("parents", [])}
         if "concluded" in f:
@@ -180,12 +221,14 @@ def expand_result(r: dict[str, Any], rules: dict[str, Any], facts: dict[str, Any
             prov["firing"] = producer.get(fid)
         elif prov.get("source") == "snapshot":
             for k, v in hoisted.items():
-                prov.setdefault(k, v)
+                if v is not None:
+                    prov.setdefault(k, v)
         fact_list.append({"id": fid, "kind": body["kind"], "values": body["values"], "provenance": prov})
     fact_list.sort(key=lambda f: _fid_order(f["id"]))
     verdicts = []
     for v in r["verdicts"]:
         rule = need(rules, v["rule"], "rule")
+        resolves(v["evidence"], firing_ids, f"evidence of {v.get('code')}")
         verdicts.append(dict(v, rule_version=rule["rule_version"], rule_status=rule["rule_status"],
                              citations=rule.get("citations", [])))
     undetermined = []
@@ -196,4 +239,4 @@ def expand_result(r: dict[str, Any], rules: dict[str, Any], facts: dict[str, Any
             "rule_status": need(statuses, r["rule_status"], "rule status table"), "trace": trace, "facts": fact_list}
 
 
-__all__ = ["LAYOUT", "Compactor", "LayoutError", "content_key", "expand", "expand_result", "proof_of", "rules_table"]
+__all__ = ["LAYOUT", "Compactor", "LayoutError", "add_shared", "collision", "content_key", "expand", "expand_result", "proof_of", "rules_table"]

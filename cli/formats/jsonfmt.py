@@ -3,7 +3,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from syncdoctor.engine.layout import LAYOUT, Compactor
+from syncdoctor.engine.layout import LAYOUT, Compactor, add_shared, collision
 
 from .escape import json_text
 from .words import Summary
@@ -24,7 +24,8 @@ def render_json(doc: dict[str, Any], *, layout: str = "full", rules: dict[str, A
             compact, used = compactor.compact(r)
             results.append(compact)
             for table, values in used.items():
-                shared[table].update(values)
+                for key, value in values.items():
+                    add_shared(shared, table, key, value)
         doc = dict(doc, layout=LAYOUT, rules=rules or {}, results=results,
                    shared={t: dict(sorted(v.items())) for t, v in shared.items()})
     return json_text(json.dumps(doc, sort_keys=True, indent=2, ensure_ascii=False)) + "\n"
@@ -50,7 +51,9 @@ class JsonStream:
                  snapshot: dict[str, Any] | None = None, **_: Any) -> None:
         self.layout, self.rules = layout, rules or {}
         self._compactor = Compactor(snapshot or {}) if layout == "shared" else None
-        self._sent: set[tuple[str, str]] = set()  # shared values this process has handed over
+        # shared values this process has handed over, with a hash of their text (this process's
+        # seed: a stranger cannot aim at it) to catch two values under one key
+        self._sent: dict[tuple[str, str], int] = {}
 
     def begin(self, header: dict[str, Any]) -> str:
         if self.layout == "shared":
@@ -70,9 +73,13 @@ class JsonStream:
         for table, values in used.items():
             for key, value in values.items():
                 refs.add((table, key))
-                if (table, key) not in self._sent:
-                    self._sent.add((table, key))
-                    texts[(table, key)] = _compact_text(value)
+                text = _compact_text(value)
+                seen = self._sent.get((table, key))
+                if seen is None:
+                    self._sent[(table, key)] = hash(text)
+                    texts[(table, key)] = text
+                elif seen != hash(text):
+                    raise collision(table, key)
         return _compact_text(compact), frozenset(refs), texts
 
     def end(self, summary: Summary, trailer: dict[str, Any]) -> str:

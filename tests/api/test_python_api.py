@@ -164,3 +164,46 @@ def test_expand_reads_the_scan_the_cli_writes_back_to_each_results_proof(org):
     del shared["shared"]["facts"][next(iter(shared["shared"]["facts"]))]
     with pytest.raises(api.LayoutError, match=r"results\[\d+\]: fact '[0-9a-f]{16}' is not in the document"):
         api.expand(shared)
+
+
+@pytest.mark.parametrize("call", [
+    lambda s: api.load_snapshot([1]),
+    lambda s: api.load_snapshot(None),
+    lambda s: api.diagnose(s, 5),
+    lambda s: api.diagnose(s, "asmith@acme.example", business_unit=5),
+    lambda s: api.diagnose(s, "asmith@acme.example", business_unit=""),
+    lambda s: list(api.scan(s, jobs=0)),
+    lambda s: list(api.scan(s, jobs=-1)),
+    lambda s: list(api.scan(s, jobs=True)),
+    lambda s: api.document(s, [], symptom="nope"),
+])
+def test_a_wrong_argument_is_a_syncdoctor_error_that_says_what_is_expected(call):
+    snap = api.load_snapshot("docs/examples/acme.yaml")
+    with pytest.raises(api.SyncdoctorError) as caught:
+        call(snap)
+    assert isinstance(caught.value, (api.BadArgument, api.UnknownChoice))
+
+
+def test_a_diagnosis_too_large_for_the_engine_is_bad_input_in_every_call(monkeypatch):
+    import syncdoctor.engine.run as run
+    monkeypatch.setattr(run, "SESSION_FACT_LIMIT", 3)  # as an org whose groups reach 110,000 facts
+    snap = api.load_snapshot("docs/examples/acme.yaml")
+    for call in (lambda: api.diagnose(snap, "jdoe@acme.example"), lambda: list(api.scan(snap)),
+                 lambda: list(api.scan(snap, jobs=2)),
+                 lambda: api.explain(snap, "MANAGED_NOT_ASSIGNED", "jdoe@acme.example")):
+        with pytest.raises(api.BadInput, match="too-large"):
+            call()
+
+
+def test_edited_rules_are_read_again_not_served_from_a_stale_copy(tmp_path):
+    import shutil
+    from tests.conftest import ROOT
+    rules = tmp_path / "rules"
+    shutil.copytree(ROOT / "tests" / "fixtures" / "rules", rules)
+    before = api.document("docs/examples/acme.yaml", [], rules=rules)["ruleset"]["sha256"]
+    target = next(p for p in rules.rglob("*.yaml") if "message:" in p.read_text() and "MANAGED_NOT_ASSIGNED" in p.read_text())
+    target.write_text(target.read_text().replace("message: ", "message: EDITED ", 1))
+    after = api.diagnose("docs/examples/acme.yaml", "asmith@acme.example", rules=rules)
+    codes = [v["message"] for r in after for v in r["verdicts"] if v["code"] == "MANAGED_NOT_ASSIGNED"]
+    assert codes and all(m.startswith("EDITED") for m in codes)
+    assert api.document("docs/examples/acme.yaml", after, rules=rules)["ruleset"]["sha256"] != before

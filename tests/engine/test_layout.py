@@ -10,6 +10,7 @@ from typer.testing import CliRunner
 
 from syncdoctor.cli.main import app
 from syncdoctor.engine.layout import LAYOUT, Compactor, LayoutError, expand, proof_ids, proof_of, rules_table
+from syncdoctor.engine.run import EngineError
 from syncdoctor.facts.snapshot import parse_snapshot
 from syncdoctor.facts.synthetic import generate
 from tests.conftest import EXAMPLE
@@ -138,3 +139,52 @@ def test_one_user_is_whole_unless_the_shared_layout_is_asked_for():
     shared = json.loads(runner.invoke(app, args + ["--layout", "shared"]).stdout)
     assert "layout" not in whole and shared["layout"] == LAYOUT
     assert expand(shared)["results"] == [proof_of(r) for r in whole["results"]]
+
+
+def test_a_snapshot_without_collected_at_expands_to_the_same_facts(tmp_path):
+    """Snapshot facts then have no `collected_at` and the header says null: nothing is hoisted
+    for it, and nothing is added back."""
+    text = EXAMPLE.read_text()
+    assert "\ncollected_at:" in text
+    path = tmp_path / "no-date.yaml"
+    path.write_text("\n".join(line for line in text.splitlines() if not line.startswith("collected_at:")) + "\n")
+    args = ["diagnose", "--facts", str(path), "--all", "--format", "json"]
+    full = json.loads(runner.invoke(app, args + ["--layout", "full"]).stdout)
+    shared = json.loads(runner.invoke(app, args).stdout)
+    assert shared["snapshot"]["collected_at"] is None
+    assert expand(shared)["results"] == [proof_of(r) for r in full["results"]]
+
+
+@pytest.mark.parametrize("edit, message", [
+    (lambda r: r["proof"][0]["matched"].update(user="f99"), "fact id matched by firing"),
+    (lambda r: r["proof"][-1].update(parents=["r999"]), "parent firing of"),
+    (lambda r: r["verdicts"][0].update(evidence=["r998"]), "evidence of"),
+    (lambda r: r.pop("proof"), "is not shaped as the shared/1 layout says"),
+    (lambda r: r.update(facts=[]), "is not in the result"),
+    (lambda r: r.update(proof=[{"id": "r1"}]), "is not shaped as the shared/1 layout says"),
+])
+def test_a_reference_inside_a_result_that_does_not_resolve_is_named(edit, message):
+    doc = _scan()
+    r = next(r for r in doc["results"] if r["verdicts"] and r["proof"])
+    edit(r)
+    with pytest.raises(LayoutError, match=message):
+        expand(doc)
+
+
+@pytest.mark.parametrize("doc", [[1], {"layout": LAYOUT, "results": "x", "rules": {}, "shared": {}},
+                                 {"layout": LAYOUT, "results": [], "rules": {}, "shared": {"facts": []}}])
+def test_a_document_not_shaped_as_the_layout_is_named(doc):
+    with pytest.raises(LayoutError):
+        expand(doc)
+
+
+def test_two_values_under_one_key_are_refused_not_written(monkeypatch):
+    """A 64-bit key collision (forced here) would make a reference resolve to the wrong fact:
+    the scan stops with an internal error (exit 4) naming it, in the workers and in the
+    whole-document path alike."""
+    from syncdoctor.engine import layout
+    monkeypatch.setattr(layout, "content_key", lambda value: "0" * 16)
+    for extra in ([], ["--audit", "/dev/null"]):
+        r = runner.invoke(app, ["diagnose", "--facts", str(EXAMPLE), "--all", "--format", "json", *extra])
+        # the console entry point (cli/main.py) reports an EngineError as "internal error", exit 4
+        assert isinstance(r.exception, EngineError) and "hash collision" in str(r.exception)
