@@ -17,54 +17,33 @@ from typing import Any
 
 from .compile import Branch, CompiledRuleset
 from .facts import Fact, FactPool, FactSet
-from .model import AnyOf, Condition, Pattern, Ruleset
+from .model import AnyOf, Condition, Ruleset
 from .run import Engine
 from .status import UNDETERMINED, BranchStatus, Evaluator
 
 _ABSENT = object()
 MAX_ENTRIES = 20_000  # per pool: a bound on memory whatever the org (cleared when reached)
 
-# Per kind a branch matches: the fields it reads by value, and the fields it reads only as the
-# value an indexed join looks up in pool kinds, with those (pool kind, field, casefolded) lookups.
-_Lookups = tuple[tuple[str, tuple[tuple[str, str, bool], ...]], ...]
-_Use = tuple[str, tuple[str, ...], _Lookups]
-_Plan = tuple[_Use, ...]
+_Plan = tuple[tuple[str, tuple[str, ...]], ...]  # (kind, fields the branch reads on it) per kind
 
 
 def read_fields(branch: Branch) -> _Plan:
-    """For each kind a branch matches, the fields its conditions and joins read: by value, or
-    only through a lookup. A field of a diagnosis's own fact that the branch uses only as the
-    value of an equality join into a pool kind (`assignment.target same_as user.id`) decides
-    nothing but which pool facts the lookup finds (Evaluator._candidates): the signature then
-    holds those facts, not the value, so users whose id, email or username find nothing share
-    one entry. The join must be its pattern's only equality join (the evaluator looks up by the
-    first whose value is known) and not inside `any_of`; anything else reads by value."""
+    """For each kind a branch matches, the fields its conditions and joins read."""
     kinds = {p.alias: p.fact for p in branch.patterns}
-    by_value: dict[str, set[str]] = {p.fact: set() for p in branch.patterns}
-    lookups: dict[tuple[str, str], set[tuple[str, str, bool]]] = {}
+    out: dict[str, set[str]] = {p.fact: set() for p in branch.patterns}
 
-    def walk(p: Pattern, conds: Any, top: bool, single_join: bool) -> None:
+    def walk(kind: str, conds: Any) -> None:
         for c in conds:
             if isinstance(c, AnyOf):
-                walk(p, c.conditions, False, single_join)
+                walk(kind, c.conditions)
                 continue
             assert isinstance(c, Condition)
-            by_value[p.fact].add(c.field)
+            out[kind].add(c.field)
             if c.ref is not None and c.ref[0] in kinds:
-                other = kinds[c.ref[0]]
-                if top and single_join and c.indexed_join and other != p.fact:
-                    lookups.setdefault((other, c.ref[1]), set()).add((p.fact, c.field, c.ignore_case))
-                else:
-                    by_value[other].add(c.ref[1])
+                out[kinds[c.ref[0]]].add(c.ref[1])
     for p in branch.patterns:
-        joins = [c for c in p.conditions if isinstance(c, Condition) and c.indexed_join]
-        walk(p, p.conditions, True, len(joins) == 1)
-    out = []
-    for kind in sorted(by_value):
-        looked = tuple((name, tuple(sorted(targets))) for (k, name), targets in sorted(lookups.items())
-                       if k == kind and name not in by_value[kind])
-        out.append((kind, tuple(sorted(by_value[kind])), looked))
-    return tuple(out)
+        walk(p.fact, p.conditions)
+    return tuple((k, tuple(sorted(v))) for k, v in sorted(out.items()))
 
 
 class StatusMemo:
@@ -93,7 +72,7 @@ class MemoEvaluator(Evaluator):
         super().__init__(compiled, facts, known_lists, list_paths, pool)
         self.memo = memo
         self._table = memo.table(pool)
-        self._parts: dict[_Use, tuple] = {}  # (kind, fields, lookups) -> signature part
+        self._parts: dict[tuple[str, tuple[str, ...]], tuple] = {}  # (kind, fields) -> signature part
 
     def add_fact(self, fact: Fact) -> None:
         super().add_fact(fact)
@@ -132,24 +111,13 @@ class MemoEvaluator(Evaluator):
             if part is None:  # the same kind and fields recur across branches: computed once
                 part = self._parts[plan] = tuple(
                     (f.fid, tuple((v, type(v)) if (v := f.values.get(n, _ABSENT)) is not _ABSENT else _ABSENT
-                                  for n in plan[1]),
-                     tuple(self._looked_up(f, name, targets, pooled) for name, targets in plan[2])) for f in own)
+                                  for n in plan[1])) for f in own)
             parts.append(part)
         return tuple(parts), facts
 
-    def _looked_up(self, f: Fact, name: str, targets: tuple[tuple[str, str, bool], ...], pooled: dict) -> Any:
-        """What a join from ``f.name`` finds: the pool facts, or the value when a target is not pooled."""
-        v = f.values.get(name, _ABSENT)
-        if v is _ABSENT:
-            return _ABSENT
-        if self.pool is None or any(kind not in pooled for kind, _, _ in targets):
-            return (v, type(v))
-        # with the value's type: the evaluator's comparison tells True from 1, the lookup's dict does not
-        return (type(v),) + tuple(tuple(g.fid for g in self.pool.lookup(kind, field, v, fold)) for kind, field, fold in targets)
-
     def _relabel(self, missing: frozenset[str], rep: dict[str, Fact], cur: dict[str, Fact], branch: Branch) -> frozenset[str]:
         """The representative's places of missing values, as the current diagnosis's."""
-        fields = {kind: values + tuple(name for name, _ in looked) for kind, values, looked in self.memo.plans[branch.name]}
+        fields = dict(self.memo.plans[branch.name])
         mapping: dict[str, str] = {}
         for fid, fact in rep.items():
             other = cur[fid]

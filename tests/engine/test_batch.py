@@ -292,9 +292,8 @@ def orgs_with_ae_users(draw):
 @given(orgs_with_ae_users(), st.sampled_from([None, "not-syncing", "in-recycle-bin"]))
 @settings(max_examples=60, deadline=None)
 def test_memoised_statuses_equal_one_at_a_time_with_knowledge_v2(data, symptom):
-    """The status memo keys a join's looked-up value by what the lookup finds (engine/memo.py):
-    with knowledge v2's joins on ids, emails (casefolded) and usernames, every result is still
-    byte for byte what one diagnosis at a time gives."""
+    """With knowledge v2's joins on ids, emails (casefolded) and usernames, the status memo
+    (engine/memo.py) gives byte for byte what one diagnosis at a time gives."""
     snap = parse_snapshot(json.dumps(data), "test.json", fmt="json")
     factsets = [snap.factset(u, b, symptom) for u in range(len(snap.users)) for b in range(2)]
     alone = [_doc(V2["engine"].diagnose(fs)) for fs in factsets]
@@ -321,7 +320,8 @@ V2 = _Lazy()
 
 def test_a_casefolded_join_is_memoised_by_what_the_casefolded_lookup_finds():
     """Two users whose emails an exact lookup finds nowhere, one of which an `ignore_case` join
-    finds (collision-email): they must not share a memo entry."""
+    finds (collision-email): they must not share a memo entry (a memo keyed by what an exact
+    lookup finds would make them share one)."""
     data = {"snapshot_version": 1, "collected_at": "2026-11-28T10:00:00Z",
             "business_units": [{"id": "0Uv5e000000BU01AAA", "name": "BU 1", "user_sync": {"enabled": True, "mode": "managed"},
                                 "user_groups": {"marketing": [], "sales": []}}],
