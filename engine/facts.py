@@ -62,11 +62,16 @@ class KindSource:
 
     def facts_with(self, name: str, value: Any, fold: bool) -> list[Fact]:
         """The facts whose field `name` is `value` (see rows_with), kept per value: the business
-        units' pools share the org's sources, and so their answers."""
+        units' pools share the org's sources, and so their answers, while the field is scanned."""
         want = (name, fold, value.casefold() if fold and isinstance(value, str) else value)
         found = self._found.get(want)
         if found is None:
-            found = self._found[want] = [self.fact(i) for i in self.rows_with(name, value, fold)]
+            found = [self.fact(i) for i in self.rows_with(name, value, fold)]
+            # Kept only while the field is scanned (a few answers): once it is indexed an answer
+            # costs a dict lookup, and keeping one per value an org scan looks up (every user's
+            # id and email) grew without bound and slowed the scan (docs/performance.md).
+            if not isinstance(self._columns[(name, fold)][0], dict):
+                self._found[want] = found
         return found
 
     def rows_with(self, name: str, value: Any, fold: bool) -> list[int]:

@@ -97,3 +97,15 @@ def test_a_kind_no_diagnosis_reads_is_never_built():
     pool = FactPool(sources={"org_ae_user": source})
     assert "org_ae_user" in pool.by_kind and "role" not in pool.by_kind
     assert pool.lookup("org_ae_user", "email", "x@y") == [] and built == []
+
+
+def test_answers_are_not_kept_once_a_field_is_indexed():
+    """An org scan looks up every user's id and email: keeping an answer per value grew without
+    bound (memory, and a slower scan); once the field is indexed an answer is a dict lookup."""
+    from syncdoctor.engine.facts import Fact
+    facts = [Fact(f"o{i}", "ae_user", {"email": f"u{i}@x.example"}, {}) for i in range(500)]
+    source = KindSource.of(facts)
+    for i in range(400):
+        assert [f.fid for f in source.facts_with("email", f"u{i}@x.example", False)] == [f"o{i}"]
+    assert len(source._found) <= KindSource.SCANS
+    assert source.facts_with("email", "U3@X.example", True)[0].fid == "o3"  # casefolded: its own column
