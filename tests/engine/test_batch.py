@@ -289,36 +289,30 @@ def orgs_with_ae_users(draw):
     return data
 
 
+@pytest.fixture(scope="module")
+def v2():
+    """Engine and MemoEngine on a frozen copy of the knowledge v2 rules."""
+    from syncdoctor.engine.ruleset import require_ruleset
+    from syncdoctor.engine.run import Engine
+    from tests.conftest import ROOT
+    rules = require_ruleset(ROOT / "tests" / "fixtures" / "knowledge_v2")
+    return {"engine": Engine(rules), "memo": MemoEngine(rules)}
+
+
 @given(orgs_with_ae_users(), st.sampled_from([None, "not-syncing", "in-recycle-bin"]))
 @settings(max_examples=60, deadline=None)
-def test_memoised_statuses_equal_one_at_a_time_with_knowledge_v2(data, symptom):
+def test_memoised_statuses_equal_one_at_a_time_with_knowledge_v2(v2, data, symptom):
     """With knowledge v2's joins on ids, emails (casefolded) and usernames, the status memo
     (engine/memo.py) gives byte for byte what one diagnosis at a time gives."""
     snap = parse_snapshot(json.dumps(data), "test.json", fmt="json")
     factsets = [snap.factset(u, b, symptom) for u in range(len(snap.users)) for b in range(2)]
-    alone = [_doc(V2["engine"].diagnose(fs)) for fs in factsets]
+    alone = [_doc(v2["engine"].diagnose(fs)) for fs in factsets]
     for _ in range(2):  # the second pass finds every signature already known
-        assert [_doc(V2["memo"].diagnose(fs)) for fs in factsets] == alone
+        assert [_doc(v2["memo"].diagnose(fs)) for fs in factsets] == alone
 
 
-def _v2_engines() -> dict:
-    from syncdoctor.engine.ruleset import require_ruleset
-    from syncdoctor.engine.run import Engine
-    from tests.conftest import ROOT
-    v2 = require_ruleset(ROOT / "tests" / "fixtures" / "knowledge_v2")
-    return {"engine": Engine(v2), "memo": MemoEngine(v2)}
 
-
-class _Lazy(dict):
-    def __missing__(self, key: str):  # built on first use: importing this module starts no engine
-        self.update(_v2_engines())
-        return self[key]
-
-
-V2 = _Lazy()
-
-
-def test_a_casefolded_join_is_memoised_by_what_the_casefolded_lookup_finds():
+def test_a_casefolded_join_is_memoised_by_what_the_casefolded_lookup_finds(v2):
     """Two users whose emails an exact lookup finds nowhere, one of which an `ignore_case` join
     finds (collision-email): they must not share a memo entry (a memo keyed by what an exact
     lookup finds would make them share one)."""
@@ -332,6 +326,6 @@ def test_a_casefolded_join_is_memoised_by_what_the_casefolded_lookup_finds():
                                               "salesforce_id": None, "role": "Marketing", "in_recycle_bin": False}]}}
     snap = parse_snapshot(json.dumps(data), "test.json", fmt="json")
     factsets = [snap.factset(u, 0, "not-syncing") for u in range(2)]
-    alone = [_doc(V2["engine"].diagnose(fs)) for fs in factsets]
+    alone = [_doc(v2["engine"].diagnose(fs)) for fs in factsets]
     assert "SYNC_COLLISION" in alone[1] or "collision" in alone[1]
-    assert [_doc(V2["memo"].diagnose(fs)) for fs in factsets] == alone
+    assert [_doc(v2["memo"].diagnose(fs)) for fs in factsets] == alone

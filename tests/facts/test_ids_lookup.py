@@ -35,6 +35,14 @@ def diagnose(*args: str):
 def codes(r) -> set[str]:
     return {v["code"] for res in json.loads(r.stdout)["results"] for v in res["verdicts"]}
 
+def with_answers(tmp_path, data: dict, business_units: dict):
+    """diagnose jdoe with an answers file naming what `business_units` says."""
+    answers = tmp_path / "answers.yaml"
+    answers.write_text(yaml.safe_dump({"answers_version": 1, "business_units": business_units}))
+    return runner.invoke(app, ["diagnose", "--facts", str(write(tmp_path, data)), "--user", "jdoe@acme.example",
+                               "--answers", str(answers)])
+
+
 
 def true18(sfid15: str) -> str:
     return sfid15 + suffix(sfid15)
@@ -168,11 +176,8 @@ def test_answers_file_with_a_shared_email_is_ambiguous(tmp_path):
     data = acme()
     for u in data["salesforce"]["users"][2:4]:
         u["email"] = "shared@acme.example"
-    answers = tmp_path / "answers.yaml"
-    answers.write_text(yaml.safe_dump({"answers_version": 1, "business_units": {NA: {"user_groups": {
-        "marketing": [{"type": "user", "name": "shared@acme.example"}], "sales": []}}}}))
-    r = runner.invoke(app, ["diagnose", "--facts", str(write(tmp_path, data)), "--user", "jdoe@acme.example",
-                            "--answers", str(answers)])
+    r = with_answers(tmp_path, data, {NA: {"user_groups": {"marketing": [{"type": "user", "name": "shared@acme.example"}],
+                                                            "sales": []}}})
     assert r.exit_code == 2 and "ambiguous" in r.stderr
     for u in data["salesforce"]["users"][2:4]:
         assert u["username"] in r.stderr
@@ -195,10 +200,7 @@ def test_answers_file_naming_a_shared_business_unit_name_is_ambiguous(tmp_path):
     data = acme()
     for bu in data["business_units"]:
         bu["name"] = "Acme"
-    answers = tmp_path / "answers.yaml"
-    answers.write_text(yaml.safe_dump({"answers_version": 1, "business_units": {"Acme": {"mode": "legacy"}}}))
-    r = runner.invoke(app, ["diagnose", "--facts", str(write(tmp_path, data)), "--user", "jdoe@acme.example",
-                            "--answers", str(answers)])
+    r = with_answers(tmp_path, data, {"Acme": {"mode": "legacy"}})
     assert r.exit_code == 2 and "ambiguous-business-unit" in r.stderr
     for bu in data["business_units"]:
         assert bu["id"] in r.stderr
@@ -208,11 +210,8 @@ def test_answers_file_naming_a_shared_group_name_is_ambiguous(tmp_path):
     data = acme()
     for g in data["salesforce"]["public_groups"]:
         g["name"] = "Team"
-    answers = tmp_path / "answers.yaml"
-    answers.write_text(yaml.safe_dump({"answers_version": 1, "business_units": {NA: {"user_groups": {
-        "marketing": [{"type": "public_group", "name": "Team"}], "sales": []}}}}))
-    r = runner.invoke(app, ["diagnose", "--facts", str(write(tmp_path, data)), "--user", "jdoe@acme.example",
-                            "--answers", str(answers)])
+    r = with_answers(tmp_path, data, {NA: {"user_groups": {"marketing": [{"type": "public_group", "name": "Team"}],
+                                                            "sales": []}}})
     assert r.exit_code == 2 and "ambiguous" in r.stderr
     for g in data["salesforce"]["public_groups"]:
         assert g["id"] in r.stderr
