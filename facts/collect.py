@@ -113,20 +113,25 @@ def collect(req: CollectRequest, secrets: Secrets, sleep: Callable[[float], None
                                f"{req.user!r}, but the list may be incomplete: {hidden}")
         raise NotInOrg(f"no Salesforce user has the username, email or id {req.user!r}")
     profiles = part("salesforce.profiles", QUERIES["profiles"], sf.profiles)
-    roles = part("salesforce.roles", QUERIES["roles"], sf.roles)
+    groups_and_unknown = part("salesforce.public_groups", f"{QUERIES['groups']}; {QUERIES['members']}; "
+                              f"{QUERIES['groups_by_id']} (the groups public groups contain)",
+                              lambda: sf.public_groups(lambda: hidden))
+    groups, named = None, set()
+    if groups_and_unknown is not None:
+        groups, unknown_members, named = groups_and_unknown
+        for i, g in enumerate(groups):
+            if to18(g["id"]) in unknown_members:
+                missing[f"salesforce.public_groups[{i}].members"] = unknown_members[to18(g["id"])]
+    # Only the roles something can reach: the internal hierarchy, the roles users hold and the
+    # roles public groups name, with their parents (facts/hierarchy.py states the bound).
+    held = {u["role_id"] for u in users or [] if u.get("role_id")}
+    roles = part("salesforce.roles", f"{QUERIES['roles']}; {QUERIES['roles_by_id']} (roles users hold or groups "
+                 "name, and their parents)", lambda: sf.roles(held | named))
     if roles is not None:
         gap = role_gaps(users or [], roles, perms)
         if gap:  # a present list is complete: one that misses users' roles stays unknown
             missing["salesforce.roles"], roles = gap, None
             sources.pop("salesforce.roles", None)
-    groups_and_unknown = part("salesforce.public_groups", f"{QUERIES['groups']}; {QUERIES['members']}",
-                              lambda: sf.public_groups(lambda: hidden))
-    groups = None
-    if groups_and_unknown is not None:
-        groups, unknown_members = groups_and_unknown
-        for i, g in enumerate(groups):
-            if to18(g["id"]) in unknown_members:
-                missing[f"salesforce.public_groups[{i}].members"] = unknown_members[to18(g["id"])]
     data["salesforce"] = {"users": users, "profiles": profiles, "roles": roles, "public_groups": groups}
 
     ae = AccountEngagementReader(conn, host, req.policy, secrets, sleep)
@@ -147,7 +152,8 @@ def collect(req: CollectRequest, secrets: Secrets, sleep: Callable[[float], None
                      "whether they are in the recycle bin stays unknown")
     if done:
         data["account_engagement"] = {"users": ae_users, "collected_business_units": done}
-        sources["account_engagement.users"] = Source("account_engagement", f"{AE_VIA} on {host.base}", now_utc()).to_json()
+        # The host that answered last (error 201 may have moved the run to the other host).
+        sources["account_engagement.users"] = Source("account_engagement", f"{AE_VIA} on {ae.host.base}", now_utc()).to_json()
     else:
         data["account_engagement"] = {"users": None}
     if failures:
