@@ -22,10 +22,13 @@ from typing import Any, Callable
 from .http import Secrets
 
 # An OAuth bearer token is RFC 6750's b64token (letters, digits, "-._~+/", "=" padding);
-# Salesforce's session ids add "!" (00D…!…). A value with anything else in it (spaces,
-# brackets, quotes, asterisks, bullets) or naming redaction is a placeholder, not a token.
+# Salesforce's session ids add "!" (00D…!…), and are far longer than MIN_TOKEN. A value with
+# anything else in it (spaces, brackets, quotes, asterisks, bullets), a bare word such as
+# REDACTED, a run of mask characters or a short value is a placeholder, not a token.
 _TOKEN = re.compile(r"[A-Za-z0-9!\-._~+/]+=*")
-_REDACTION_WORDS = re.compile(r"redact|show-access-token|hidden|masked|removed", re.IGNORECASE)
+_PLACEHOLDER_WORD = re.compile(r"\W*(redacted|hidden|masked|removed|secret|none|null|undefined)\W*", re.IGNORECASE)
+_MASKS = set("xX*#.-_")
+MIN_TOKEN = 16
 _TIMEOUT = 120
 
 
@@ -34,7 +37,8 @@ def token_problem(value: Any) -> str | None:
     in the place of the token (a redacted value)."""
     if not isinstance(value, str) or not value.strip():
         return "no access token in its output"
-    if _REDACTION_WORDS.search(value) or not _TOKEN.fullmatch(value) or set(value) <= set("xX*#."):
+    if (not _TOKEN.fullmatch(value) or _PLACEHOLDER_WORD.fullmatch(value) or set(value) <= _MASKS
+            or "redact" in value.lower() or len(value) < MIN_TOKEN):
         return "the access token is redacted in its output (a placeholder, not a token)"
     return None
 
