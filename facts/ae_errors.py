@@ -32,8 +32,9 @@ SCOPE_HELP = {
     "session-id": "the access token must come from a connected app that includes the pardot_api OAuth scope",
 }
 
-_SCOPE = re.compile(r"\bscopes?\b", re.IGNORECASE)
-_INACTIVE = re.compile(r"\binactive\b|\bexpired?\b|\brevoked\b", re.IGNORECASE)
+# Words, also inside identifiers ("invalid_scope"), never inside other words ("telescope").
+_SCOPE = re.compile(r"(?<![a-z])scopes?(?![a-z])", re.IGNORECASE)
+_INACTIVE = re.compile(r"(?<![a-z])(inactive|expir|revok)", re.IGNORECASE)
 _NOT_IN_BU = re.compile(r"business[\s_-]*unit|pardot-business-unit-id", re.IGNORECASE)
 
 

@@ -132,6 +132,8 @@ class FakeOrg:
         # request on the other one gets 201. `ae_messages` overrides an error's message.
         self.ae_home: str | None = None
         self.ae_messages: dict[int, str] = {}
+        self.ae_refused_fields: set[str] = set()
+        self.ae_fields: dict[str, set[str]] = {}
 
     # -- fault injection ------------------------------------------------------------------
     def fault(self, kind: str, where: str = "", times: int = 1, after: int = 0) -> None:
@@ -332,8 +334,15 @@ class FakeOrg:
         else:
             if request.args.get("deleted") != "all" or "fields" not in request.args:
                 return _json({"code": 400, "message": "fields is required; deleted=all expected"}, 400)
+            refused = sorted(set(request.args["fields"].split(",")) & self.ae_refused_fields)
+            if refused:  # a stand-in text: the API's answer to an unknown field is not documented
+                return _json({"code": 400, "message": f"Invalid value specified for fields: {refused[0]}"}, 400)
             start = 0
-        chunk = rows[start:start + self.ae_page_size]
+        if "fields" in request.args:
+            self.ae_fields[bu] = set(request.args["fields"].split(","))
+        # Only the fields asked for come back (the paging token keeps the first page's fields).
+        chunk = [{k: v for k, v in row.items() if k in self.ae_fields.get(bu, set(row))}
+                 for row in rows[start:start + self.ae_page_size]]
         body: dict[str, Any] = {"values": chunk}
         if start + self.ae_page_size < len(rows):
             token = f"{bu}:{start + self.ae_page_size}"
