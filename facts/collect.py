@@ -132,6 +132,7 @@ def collect(req: CollectRequest, secrets: Secrets, sleep: Callable[[float], None
         if gap:  # a present list is complete: one that misses users' roles stays unknown
             missing["salesforce.roles"], roles = gap, None
             sources.pop("salesforce.roles", None)
+    notes += [secrets.redact(w) for w in sf.warnings]
     data["salesforce"] = {"users": users, "profiles": profiles, "roles": roles, "public_groups": groups}
 
     ae = AccountEngagementReader(conn, host, req.policy, secrets, sleep)

@@ -47,9 +47,20 @@ def by_ids(records: Records, template: str, ids: Iterable[str]) -> list[dict[str
     return out
 
 
-def read_roles(records: Records, reachable: Iterable[str]) -> list[dict[str, Any]]:
-    """The internal hierarchy, plus each role in `reachable` and its parents."""
-    rows = {r["Id"][:15]: r for r in records(QUERIES["roles"])}
+def read_roles(records: Records, reachable: Iterable[str], note: Callable[[str], None] = lambda _: None
+               ) -> list[dict[str, Any]]:
+    """The internal hierarchy, plus each role in `reachable` and its parents. Should an org
+    refuse to filter on PortalType (not documented either way), only the reachable roles and
+    their parents are read, and `note` says so."""
+    from .salesforce import PartFailed  # salesforce.py imports this module
+    try:
+        rows = {r["Id"][:15]: r for r in records(QUERIES["roles"])}
+    except PartFailed as exc:
+        if "portaltype" not in str(exc).lower():
+            raise
+        rows = {}
+        note("UserRole could not be filtered on PortalType: only the roles users hold or groups name, and their "
+             "parents, were read (a role named only in an answers file is then not found)")
     pending = {i for i in reachable if i and i[:15] not in rows}
     asked: set[str] = set()
     while pending:

@@ -191,7 +191,7 @@ class SalesforceReader:
     def roles(self, reachable: Iterable[str] = ()) -> list[dict[str, Any]]:
         """The internal role hierarchy and the roles in `reachable` (held by read users, named
         by role groups) with their parents: never every portal role (facts/hierarchy.py)."""
-        return hierarchy.read_roles(self.records, reachable)
+        return hierarchy.read_roles(self.records, reachable, self.warnings.append)
 
     def public_groups(self, users_incomplete: Callable[[], str | None] = lambda: None
                       ) -> tuple[list[dict[str, Any]], dict[str, str], set[str]]:

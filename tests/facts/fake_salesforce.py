@@ -125,6 +125,7 @@ class FakeOrg:
         self.hosts: list[tuple[str, str]] = []  # (Host header, path) of every request
         self.login_page: str | None = None  # an HTML page answering logins (a proxy, a captive portal)
         self.served: dict[str, int] = {"UserRole": 0, "Group": 0}  # rows returned, per object
+        self.refuse_portal_type = False  # an org that would not filter UserRole on PortalType
         # SOAP login() state: "enabled", "disabled" (orgs created from Winter '26) or
         # "permission" (enforced "Use Any API Auth", Summer '26); the fault texts are below.
         self.soap_login = "enabled"
@@ -265,7 +266,7 @@ class FakeOrg:
             # only part of it.
             roles = self.model.roles if self.permissions.get("PermissionsViewRoles") else \
                 self.model.roles[:self.roles_without_permission]
-            rows = [r for r in _where(roles, where.group(1) if where else "") ]
+            rows = _where(roles, where.group(1) if where else "", self.refuse_portal_type)
             self.served["UserRole"] += len(rows)
             return [{"attributes": {"type": "UserRole"}, **r} for r in rows]
         if name == "Group":
@@ -361,12 +362,14 @@ AE_MESSAGES = {46: "Insufficient permissions", 49: "Access denied", 66: "Too man
 AE_STATUS = {46: 403, 49: 403, 66: 429, 122: 429, 183: 500, 184: 401, 202: 429, 214: 504}
 
 
-def _where(rows: list[dict[str, Any]], clause: str) -> list[dict[str, Any]]:
+def _where(rows: list[dict[str, Any]], clause: str, refuse_portal_type: bool = False) -> list[dict[str, Any]]:
     """The WHERE clauses the collector sends for UserRole and Group, as Salesforce reads them:
     `PortalType = 'None'`, `Type IN (...)`, `Id IN (...)` (15- or 18-character ids)."""
     if not clause:
         return list(rows)
     if m := re.fullmatch(r"PortalType = '(\w+)'", clause):
+        if refuse_portal_type:
+            raise ValueError("field 'PortalType' can not be filtered in a query call")
         return [r for r in rows if (r.get("PortalType") or "None") == m.group(1)]
     if m := re.fullmatch(r"Type IN \((.*)\)", clause):
         kinds = set(re.findall(r"'(\w+)'", m.group(1)))

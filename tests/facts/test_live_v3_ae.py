@@ -195,6 +195,17 @@ def test_a_50000_role_portal_org_reads_only_the_roles_and_groups_something_reach
     assert r.exit_code in (0, 1), r.stderr
 
 
+def test_an_org_that_will_not_filter_roles_on_portal_type_still_gets_every_reachable_role(fake_org, tmp_path):
+    held, named = _portal_org(fake_org)
+    fake_org.refuse_portal_type = True
+    r, data = collect(fake_org, tmp_path, name="org.json")
+    assert r.exit_code == 0, r.stderr
+    roles = {x["id"] for x in data["salesforce"]["roles"]}
+    assert held | named <= roles and "salesforce.roles" not in data.get("unknown_reasons", {})
+    assert fake_org.served["UserRole"] <= 3 * len(held | named) + 8
+    assert "could not be filtered on PortalType" in r.stderr
+
+
 # -- what the knowledge needs from Account Engagement ------------------------------------------
 
 def test_the_ae_username_update_time_and_updater_are_kept(fake_org, tmp_path):
