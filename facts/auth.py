@@ -13,9 +13,8 @@ to the run's `Secrets` so every message can be scrubbed."""
 from __future__ import annotations
 
 import re
-import subprocess
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Callable
 from urllib.parse import urlsplit
 from xml.parsers.expat import ExpatError
 
@@ -152,14 +151,6 @@ def _domain(opts: AuthOptions) -> tuple[str, str | None]:
             return host[: -len(".salesforce.com")], None
         return ("test" if opts.sandbox else "login"), url
     return ("test" if opts.sandbox else "login"), None
-
-
-def sf_cli_login(alias: str, secrets: Secrets, runner: Callable[..., Any] = subprocess.run) -> tuple[str, str]:
-    """Access token and instance URL from the Salesforce CLI, either generation (facts/sf_cli.py)."""
-    try:
-        return CliLogin(alias, secrets, runner).login()
-    except CliFailed as exc:
-        raise CollectError(str(exc)) from None
 
 
 def connect(opts: AuthOptions, policy: HttpPolicy, log: CallLog, secrets: Secrets) -> Connection:

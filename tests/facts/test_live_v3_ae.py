@@ -13,7 +13,6 @@ from syncdoctor.cli.main import app
 from syncdoctor.facts.ae_errors import denial_cause, token_cause
 from syncdoctor.facts.salesforce import _needs
 from tests.facts.fake_salesforce import BU_LEGACY, BU_MANAGED, N_USERS, add_user, sfid
-from tests.facts.test_collect import login
 from tests.facts.test_faults import collect, fake_sf_cli
 
 runner = CliRunner()
