@@ -16,7 +16,7 @@ import json
 import re
 import shutil
 import subprocess
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Callable
 
 from .http import Secrets
@@ -53,8 +53,6 @@ class CliLogin:
     alias: str
     secrets: Secrets
     runner: Callable[..., Any] = subprocess.run
-    redacting: bool | None = None  # learnt on the first call: True for a CLI that redacts `org display`
-    last_token: str | None = field(default=None, repr=False)
 
     def login(self) -> tuple[str, str]:
         display = self._result(["org", "display", "--target-org", self.alias, "--json"])
@@ -64,10 +62,8 @@ class CliLogin:
                             f"log in again: `sf org login web --alias {self.alias}`")
         token = display.get("accessToken")
         problem = token_problem(token)
-        if problem is None:
-            self.redacting = False
+        if problem is None:  # an older CLI (or SF_TEMP_SHOW_SECRETS=true): the token is there
             return self._keep(token), url
-        self.redacting = True
         command = ["org", "auth", "show-access-token", "--target-org", self.alias, "--json"]
         try:
             shown = self._result(command)
@@ -83,7 +79,6 @@ class CliLogin:
 
     def _keep(self, token: str) -> str:
         self.secrets.add(token)
-        self.last_token = token
         return token
 
     def _result(self, args: list[str]) -> dict[str, Any]:
