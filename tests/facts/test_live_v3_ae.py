@@ -60,6 +60,17 @@ def test_184_inactive_token_renews_a_current_cli_login(fake_org, tmp_path, monke
     assert log.read_text().count("show-access-token") == 2
 
 
+def test_184_inactive_token_renews_a_jwt_login(fake_org, tmp_path):
+    from tests.facts.test_faults import _jwt_key
+    fake_org.fault("expire", where="/api/v5/")
+    out = tmp_path / "org.yaml"
+    r = run("facts", "collect", "--out", str(out), "--username", "admin@fake.example", "--consumer-key", "3MVG9key",
+            "--private-key-file", str(_jwt_key(tmp_path)), "--login-url", fake_org.base_url,
+            "--ae-api-url", fake_org.base_url, "--backoff", "0.01")
+    assert r.exit_code == 0, r.stderr
+    assert "unknown_reasons" not in yaml.safe_load(out.read_text()) and fake_org.logins == 2
+
+
 def test_184_inactive_token_with_a_session_id_is_explained_not_retried(fake_org, tmp_path):
     out = tmp_path / "org.yaml"
     fake_org.fault("expire", where="/api/v5/", times=1)
