@@ -21,7 +21,7 @@ from .formats.escape import visible
 from .common import EXIT_CODES_HELP, EXIT_INTERNAL, EXIT_USAGE, did_you_mean, err_console, report_findings
 from .diagnose import diagnose
 from .explain import explain
-from .service import TOOL_VERSION
+from syncdoctor.api.pipeline import TOOL_VERSION
 
 
 class RootGroup(TyperGroup):

@@ -6,7 +6,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from syncdoctor.engine.words import plural
+from syncdoctor.api import pipeline
+from syncdoctor.api.errors import NotFound
 from syncdoctor.engine import schemas
 from syncdoctor.engine.findings import Finding, FindingError, Span
 from syncdoctor.engine.loader import load_file, locate
@@ -14,9 +15,8 @@ from syncdoctor.engine.model import Ruleset
 from syncdoctor.engine.ruleset import format_finding
 from syncdoctor.engine.run import Engine
 from syncdoctor.engine.schemas import suggest
+from syncdoctor.engine.words import plural
 from syncdoctor.facts.snapshot import Snapshot, load_snapshot, parse_snapshot
-
-from . import service
 
 
 @dataclass
@@ -128,14 +128,13 @@ def _snapshot(file: Path, data: dict, case: dict, span: Span, cache: dict[str, S
 def _run_case(eng: Engine, file: Path, data: dict, case: dict, span: Span, cache: dict[str, Snapshot]) -> CaseResult:
     snap = _snapshot(file, data, case, span, cache)
     try:
-        sel = service.select(snap, case["user"], False, case.get("business_unit"))
-    except service.UsageProblem as exc:
+        sel = pipeline.select(snap, case["user"], False, case.get("business_unit"))
+    except NotFound as exc:
         return CaseResult(str(file), span.line, case["name"], False, [str(exc)])
     if len(sel.business_units) > 1:
         return CaseResult(str(file), span.line, case["name"], False,
                           ["the snapshot has several business units: say which with `business_unit:`"])
-    diagnoses = service.run(eng, snap, sel, case.get("symptom"))
-    d = diagnoses[0]
+    d = next(pipeline.diagnosed(eng, snap, sel, case.get("symptom")))
     out = d.to_json()
     concluded = {v["code"] for v in out["verdicts"]}
     undetermined = {u["code"] for u in out["undetermined"]}

@@ -8,11 +8,12 @@ from __future__ import annotations
 
 from typing import Any, Callable, Protocol
 
+from syncdoctor.api.verdicts import Summary, summary_pairs
+
 from .html import HtmlStream, render_html
 from .jsonfmt import JsonStream, render_json
 from .markdown import MarkdownStream, render_markdown
 from .text import TextStream, render_text
-from .words import Summary, summary_pairs
 
 FORMATS: dict[str, Callable[..., str]] = {
     "text": render_text,

@@ -7,9 +7,11 @@ from typing import Any
 
 from rich.console import Console
 
+from syncdoctor.api.verdicts import Summary
+
 from .escape import safe_url, term
 from .summary import bu_label, user_label
-from .words import Summary, no_verdict, undetermined_intro, undetermined_item, undetermined_next
+from .words import no_verdict, undetermined_intro, undetermined_item, undetermined_next
 
 KIND_STYLE = {"wait": "bold yellow", "cause": "bold red", "remedy": "bold cyan", "advice": "bold blue",
               "answer": "bold green", "info": "dim"}

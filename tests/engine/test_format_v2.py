@@ -188,12 +188,13 @@ def test_manifest_paths_stay_inside_the_rules_folder(rules_copy, key, value):
 
 @pytest.mark.parametrize("fmt", ["text", "markdown", "html", "json"])
 def test_warnings_are_rendered_apart_from_remedies_with_the_basis(v2_engine, fmt):
-    from syncdoctor.cli import service
+    from syncdoctor.api.pipeline import header
     from syncdoctor.cli.formats import render
     data = deepcopy(BASE)
     ae_user(data, "asmith@acme.example")["salesforce_id"] = "0055e000000U999AAA"
     snap = parse_snapshot(json.dumps(data), "t.json", fmt="json")
-    doc = service.result_document(v2_engine, snap, [v2_engine.diagnose(snap.factset(snap.find_user("asmith@acme.example"), 0, None))], None)
+    result = v2_engine.diagnose(snap.factset(snap.find_user("asmith@acme.example"), 0, None)).to_json()
+    doc = dict(header(v2_engine.ruleset, snap, None), results=[result])
     out = render(fmt, doc)
     from syncdoctor.cli.formats.escape import md
     warning = "Relinking in Salesforce Setup > Business Unit Setup"
