@@ -5,7 +5,7 @@ import os
 import sys
 from enum import Enum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, ContextManager, Iterable, Iterator, Optional, TextIO
+from typing import TYPE_CHECKING, Annotated, Iterable, Optional
 
 import typer
 from rich.console import Console
@@ -97,15 +97,3 @@ def report_findings(findings: list[Finding]) -> None:
     for f in sorted(findings, key=Finding.sort_key):
         console.print(visible(f), markup=False, highlight=False)
 
-
-def open_output(out: Path | None, *, private: bool = False) -> ContextManager[TextIO]:
-    """stdout, or `out` written safely (cli/outputs.py: atomic over a regular file, through to
-    a device or FIFO, never over an input)."""
-    from .outputs import open_output as _open
-    return _open(out, private=private)
-
-
-def write_output(text: str, out: Path | None, *, private: bool = False) -> None:
-    """stdout, or `out` written safely (cli/outputs.py): a failed run never leaves a truncated file."""
-    from .outputs import write_output as _write
-    _write(text, out, private=private)

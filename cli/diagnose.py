@@ -11,7 +11,8 @@ from syncdoctor.api.pipeline import Knowledge, Request, Source
 from syncdoctor.engine.ruleset import default_rules_dir
 
 from . import org, outputs, service
-from .common import EXIT_CODES_HELP, Format, RulesOption, SymptomOption, check_symptom, fail, write_output
+from .common import EXIT_CODES_HELP, Format, RulesOption, SymptomOption, check_symptom, fail
+from .outputs import write_output
 from .report import Report, run
 
 if TYPE_CHECKING:

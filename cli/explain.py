@@ -20,7 +20,8 @@ from syncdoctor.engine.words import plain, plural
 
 from . import service
 from .formats.escape import term as escape  # controls made visible, markup escaped
-from .common import EXIT_OK, RulesOption, SymptomOption, check_symptom, color_wanted, fail, write_output
+from .common import EXIT_OK, RulesOption, SymptomOption, check_symptom, color_wanted, fail
+from .outputs import write_output
 
 MARK = {T: "✓", F: "✗", "unknown": "?"}
 

@@ -13,7 +13,8 @@ from syncdoctor.facts.snapshot import build_snapshot
 from syncdoctor.engine.ruleset import default_rules_dir
 
 from . import org, outputs, service
-from .common import EXIT_COLLECT, EXIT_OK, RulesOption, err_console, fail, write_output
+from .common import EXIT_COLLECT, EXIT_OK, RulesOption, err_console, fail
+from .outputs import write_output
 from .diagnose import snapshot_text
 from .formats.escape import visible
 

@@ -26,7 +26,8 @@ from syncdoctor.facts.snapshot import Snapshot
 
 from . import formats, org, service
 from .audit import audit_record
-from .common import EXIT_INTERNAL, Format, color_wanted, err_console, fail, open_output, write_output
+from .common import EXIT_INTERNAL, Format, color_wanted, err_console, fail
+from .outputs import open_output, write_output
 
 if TYPE_CHECKING:
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey

@@ -141,12 +141,11 @@ def unpinned(ruleset: Ruleset, results: list[scenarios.CaseResult]) -> list[str]
 
 
 def stale_docs(ruleset: Ruleset, results: list[scenarios.CaseResult], docs: Path) -> list[str]:
-    from .rules_cmd import covering_cases
     try:
         current = docs.read_text("utf-8")
     except OSError as exc:
         return [f"{docs}  docs-unreadable  {exc.strerror}"]
-    if current != catalogue(ruleset, covering_cases(results)):
+    if current != catalogue(ruleset, scenarios.covering_cases(results)):
         return [f"{docs}  docs-stale  docs/knowledge.md does not match the rules: "
                 f"run `syncdoctor rules docs {ruleset.root} --out {docs}`"]
     return []

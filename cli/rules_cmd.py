@@ -15,9 +15,11 @@ from syncdoctor.engine.run import Engine
 from syncdoctor.engine.words import plural
 
 from . import scenarios
-from .common import EXIT_OK, EXIT_USAGE, fail, report_findings, write_output
+from .common import EXIT_OK, EXIT_USAGE, fail, report_findings
 from .formats.escape import json_text, visible
 from .knowledge_docs import catalogue, graph, plain_conditions
+from .outputs import write_output
+from .rules_check import check_knowledge, default_docs
 
 
 def _echo(text: object = "", nl: bool = True) -> None:
@@ -153,7 +155,6 @@ def check(directory: DirArg = None,
 
         syncdoctor rules check rules/
     """
-    from .rules_check import check_knowledge, default_docs
     root = _dir(directory)
     report = check_knowledge(root, docs_file if docs_file is not None else default_docs(root))
     for line in report.problems:
@@ -205,16 +206,7 @@ def knowledge_text(root: Path) -> str:
     """docs/knowledge.md for the rules in `root`, with the cases that cover each rule."""
     ruleset = require_ruleset(root)
     results, _ = scenarios.run_cases(Engine(ruleset), scenarios.case_files(root, ruleset.case_paths))
-    return catalogue(ruleset, covering_cases(results))
-
-
-def covering_cases(results: list[scenarios.CaseResult]) -> dict[str, list[str]]:
-    """rule id -> the cases (file: name) in which it fires."""
-    covering: dict[str, list[str]] = {}
-    for r in results:
-        for rid in sorted(r.fired_rules):
-            covering.setdefault(rid, []).append(f"{Path(r.file).name}: {r.name}")
-    return covering
+    return catalogue(ruleset, scenarios.covering_cases(results))
 
 
 @app.command("list")

@@ -200,6 +200,15 @@ def coverage(eng: Engine, results: list[CaseResult]) -> tuple[list[str], list[st
     return uncovered_rules, uncovered_sections
 
 
+def covering_cases(results: list[scenarios.CaseResult]) -> dict[str, list[str]]:
+    """rule id -> the cases (file: name) in which it fires."""
+    covering: dict[str, list[str]] = {}
+    for r in results:
+        for rid in sorted(r.fired_rules):
+            covering.setdefault(rid, []).append(f"{Path(r.file).name}: {r.name}")
+    return covering
+
+
 def junit(results: list[CaseResult]) -> str:
     from xml.sax.saxutils import escape, quoteattr
     failures = sum(not r.passed for r in results)

@@ -8,6 +8,7 @@ from syncdoctor.api.verdicts import Summary
 
 from .escape import safe_url, visible
 from .summary import bu_label, user_label
+from .whole import render_stream
 from .words import fact_values, no_verdict, undetermined_intro, undetermined_item, undetermined_next
 
 _STYLE = """
@@ -124,5 +125,4 @@ class HtmlStream:
 
 
 def render_html(doc: dict[str, Any], **_: Any) -> str:
-    from . import render_stream
     return render_stream(HtmlStream(), doc)
