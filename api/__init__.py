@@ -16,8 +16,8 @@ from pathlib import Path
 from typing import Any, Iterator, Mapping
 
 from syncdoctor.engine import layout
-from syncdoctor.engine.findings import FindingError
 from syncdoctor.facts.snapshot import Snapshot, build_snapshot
+from syncdoctor.reading.findings import FindingError
 
 from . import pipeline
 from .errors import BadArgument, BadInput, EngineCrashed, LayoutError, NotFound, SyncdoctorError, UnknownChoice

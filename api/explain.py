@@ -11,6 +11,7 @@ from syncdoctor.engine.facts import Fact
 from syncdoctor.engine.model import Pattern, Rule, Ruleset
 from syncdoctor.engine.run import Diagnosis, Engine, Firing
 from syncdoctor.engine.status import FIRED, BranchOutcomes, Evaluator
+from syncdoctor.reading.words import suggest
 
 from .errors import UnknownChoice
 
@@ -21,7 +22,6 @@ def find_rule(ruleset: Ruleset, target: str) -> Rule:
     """The rule of a conclusion code or a rule id; UnknownChoice names the closest."""
     rule = ruleset.by_code(target) or ruleset.rule(target)
     if rule is None:
-        from syncdoctor.engine.schemas import suggest
         known = [r.conclude.code for r in ruleset.rules if r.conclude] + [r.id for r in ruleset.rules]
         raise UnknownChoice(f"{target!r} is neither a conclusion code nor a rule id{suggest(target, known)}")
     return rule

@@ -14,14 +14,14 @@ from pathlib import Path
 from typing import Any, Callable, Iterator, TypeVar
 
 from syncdoctor.engine.classes import ClassEngine
-from syncdoctor.engine.findings import FindingError
 from syncdoctor.engine.model import Ruleset
 from syncdoctor.engine.ruleset import default_rules_dir, require_ruleset
 from syncdoctor.engine.run import Engine
-from syncdoctor.engine.words import closest
 from syncdoctor.facts import consult
 from syncdoctor.facts.lookup import LookupProblem
 from syncdoctor.facts.snapshot import Snapshot, build_snapshot, load_snapshot
+from syncdoctor.reading.findings import FindingError
+from syncdoctor.reading.words import closest
 
 from . import workers
 from .errors import BadInput, NotFound, UnknownChoice
@@ -97,9 +97,13 @@ def knowledge(rules_dir: str | Path | None = None) -> Knowledge:
 
 
 def check_symptom(ruleset: Ruleset, symptom: str | None) -> str | None:
-    """The symptom when the rules know it; otherwise UnknownChoice naming the closest and the choices."""
+    """The symptom as the rules spell it (letter case does not matter); otherwise UnknownChoice
+    naming the closest and the choices."""
     if symptom is None or symptom in ruleset.symptom_ids:
         return symptom
+    same = [s for s in ruleset.symptom_ids if s.lower() == symptom.lower()]
+    if same:
+        return same[0]
     best = closest(symptom, ruleset.symptom_ids)
     hint = f"; did you mean {best!r}?" if best else ""
     raise UnknownChoice(f"{symptom!r} is not a symptom of these rules{hint} (choose one of: {', '.join(ruleset.symptom_ids)})")

@@ -12,11 +12,11 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from syncdoctor.api import pipeline
 from syncdoctor.api.errors import NotFound
 from syncdoctor.api.stream import Selection
-from syncdoctor.engine import schemas
-from syncdoctor.engine.findings import FindingError
-from syncdoctor.engine.loader import SNAPSHOT_LIMIT, parse_json, read_text
 from syncdoctor.facts.lookup import LookupProblem
 from syncdoctor.facts.snapshot import Snapshot, build_snapshot
+from syncdoctor.reading import schemas
+from syncdoctor.reading.findings import FindingError
+from syncdoctor.reading.loader import SNAPSHOT_LIMIT, parse_json, read_text
 
 from . import audit_record as records
 from . import outputs, service

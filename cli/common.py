@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Annotated, Iterable, Optional
 import typer
 from rich.console import Console
 
-from syncdoctor.engine.findings import Finding
+from syncdoctor.reading.findings import Finding
 
 if TYPE_CHECKING:
     from syncdoctor.engine.model import Ruleset
@@ -29,8 +29,8 @@ def shipped_symptoms() -> list[tuple[str, str]]:
     """(id, title) of the symptoms in the shipped rules (rules/symptoms.yaml), for --help and
     completion. The choices a run accepts come from the rules it loads (check_symptom)."""
     try:
-        from syncdoctor.engine.loader import load_file
         from syncdoctor.engine.ruleset import default_rules_dir
+        from syncdoctor.reading.loader import load_file
         data = load_file(default_rules_dir() / "symptoms.yaml")
         return [(str(s["id"]), str(s.get("title", ""))) for s in data["symptoms"]]
     except Exception:  # noqa: BLE001 - help text must never fail; loading the rules reports the problem
@@ -67,7 +67,7 @@ class Format(str, Enum):
 def did_you_mean(value: str, choices: Iterable[object]) -> str:
     """'; did you mean X?' naming the closest choice, or ''. For any option or prompt with a
     closed list of answers, wherever the list comes from."""
-    from syncdoctor.engine.words import closest
+    from syncdoctor.reading.words import closest
     best = closest(value, choices)
     return f"; did you mean {best!r}?" if best else ""
 

@@ -15,12 +15,12 @@ from syncdoctor.api.explain import Explanation, Proof, explain_diagnosis, find_r
 from syncdoctor.engine.facts import Fact
 from syncdoctor.engine.model import Condition, Pattern, Rule
 from syncdoctor.engine.run import Engine
-from syncdoctor.engine.status import FIRED, T, F, Outcome
-from syncdoctor.engine.words import plain, plural
+from syncdoctor.engine.status import FIRED, F, Outcome, T
+from syncdoctor.reading.words import plain, plural
 
 from . import service
-from .formats.escape import term as escape  # controls made visible, markup escaped
 from .common import EXIT_OK, RulesOption, SymptomOption, check_symptom, color_wanted, fail
+from .formats.escape import term as escape  # controls made visible, markup escaped
 from .outputs import write_output
 
 MARK = {T: "✓", F: "✗", "unknown": "?"}

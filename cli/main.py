@@ -9,19 +9,20 @@ from typing import Annotated, Any
 
 # Importing syncdoctor.engine first checks the Python version (one line, exit 2) before
 # anything loads durable-rules' C extension.
-from syncdoctor.engine.findings import FindingError
-from syncdoctor.engine.run import EngineError
+from syncdoctor.engine.run import EngineError  # isort: skip
 
 import typer
 import typer._click as click
 from typer.core import TyperGroup
 
+from syncdoctor.api.pipeline import TOOL_VERSION
+from syncdoctor.reading.findings import FindingError
+
 from . import audit, dev, facts_cmd, rules_cmd
-from .formats.escape import visible
 from .common import EXIT_CODES_HELP, EXIT_INTERNAL, EXIT_USAGE, did_you_mean, err_console, report_findings
 from .diagnose import diagnose
 from .explain import explain
-from syncdoctor.api.pipeline import TOOL_VERSION
+from .formats.escape import visible
 
 
 class RootGroup(TyperGroup):

@@ -11,10 +11,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from syncdoctor.engine.findings import Finding, FindingError
 from syncdoctor.engine.model import Ruleset
 from syncdoctor.engine.ruleset import load_ruleset
 from syncdoctor.engine.run import Engine
+from syncdoctor.reading.findings import Finding, FindingError
 
 from . import scenarios
 from .knowledge_docs import catalogue

@@ -1,7 +1,6 @@
 """`syncdoctor rules …`: tools for knowledge-base authors."""
 from __future__ import annotations
 
-import difflib
 import json
 from pathlib import Path
 from typing import Annotated, Optional
@@ -9,10 +8,10 @@ from typing import Annotated, Optional
 import typer
 import yaml
 
-from syncdoctor.engine.findings import Severity
 from syncdoctor.engine.ruleset import default_rules_dir, load_ruleset, require_ruleset
 from syncdoctor.engine.run import Engine
-from syncdoctor.engine.words import plural
+from syncdoctor.reading.findings import Severity
+from syncdoctor.reading.words import plural, suggest
 
 from . import scenarios
 from .common import EXIT_OK, EXIT_USAGE, fail, report_findings
@@ -177,8 +176,9 @@ def migrate_cmd(directory: Annotated[Path, typer.Argument(help="A rules folder w
 
         syncdoctor rules migrate my-rules/
     """
+    from syncdoctor.reading.findings import FindingError
+
     from .rules_migrate import migrate
-    from syncdoctor.engine.findings import FindingError
     try:
         done = migrate(directory)
     except FindingError as exc:
@@ -235,8 +235,8 @@ def show(rule_id: Annotated[str, typer.Argument(help="A rule id or conclusion co
     rs = require_ruleset(root)
     rule = rs.rule(rule_id) or rs.by_code(rule_id)
     if rule is None:
-        close = difflib.get_close_matches(rule_id, [r.id for r in rs.rules], n=1)
-        raise fail(f"no rule {rule_id!r}" + (f" (did you mean {close[0]!r}?)" if close else ""))
+        known = [r.id for r in rs.rules] + [r.conclude.code for r in rs.rules if r.conclude]
+        raise fail(f"no rule {rule_id!r}{suggest(rule_id, known)}")
     _echo(f"{rule.id} v{rule.version} ({rule.status}) — {rule.title}")
     _echo(f"  written at {rule.span}")
     _echo("  when:")

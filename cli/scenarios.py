@@ -8,15 +8,15 @@ from typing import Any
 
 from syncdoctor.api import pipeline
 from syncdoctor.api.errors import NotFound
-from syncdoctor.engine import schemas
-from syncdoctor.engine.findings import Finding, FindingError, Span
-from syncdoctor.engine.loader import load_file, locate
 from syncdoctor.engine.model import Ruleset
 from syncdoctor.engine.ruleset import format_finding
 from syncdoctor.engine.run import Engine
-from syncdoctor.engine.schemas import suggest
-from syncdoctor.engine.words import plural
 from syncdoctor.facts.snapshot import Snapshot, load_snapshot, parse_snapshot
+from syncdoctor.reading import schemas
+from syncdoctor.reading.findings import Finding, FindingError, Span
+from syncdoctor.reading.loader import load_file, locate
+from syncdoctor.reading.words import suggest
+from syncdoctor.reading.words import plural
 
 
 @dataclass

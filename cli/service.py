@@ -10,10 +10,10 @@ import typer
 
 from syncdoctor.api import pipeline
 from syncdoctor.api.errors import NotFound
-from syncdoctor.engine.findings import FindingError
 from syncdoctor.engine.model import Ruleset
 from syncdoctor.engine.run import Engine
 from syncdoctor.facts.snapshot import Snapshot, load_snapshot
+from syncdoctor.reading.findings import FindingError
 
 from .common import EXIT_USAGE, report_findings
 

@@ -8,7 +8,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Union
 
-from .findings import Span
+from syncdoctor.reading.findings import Span
 
 _TERM = re.compile(r"\{ui\.([a-z][a-z0-9_]*)\}")
 

@@ -21,10 +21,11 @@ from typing import Any
 
 from durable.engine import Host, MessageNotHandledException, MessageObservedException
 
+from syncdoctor.reading.findings import Finding, FindingError, Span
+
 from . import fastjson
 from .compile import Branch, CompiledRuleset, compile_ruleset, engine_alias, engine_field, shadow_field
 from .facts import MISSING, Fact, FactSet
-from .findings import Finding, FindingError, Span
 from .graph import kind_graph, producers, sccs
 from .model import KIND_ORDER, Condition, Rule, Ruleset
 from .status import UNDETERMINED, Evaluator, RuleStatus

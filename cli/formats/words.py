@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from syncdoctor.engine.words import plain, plural
+from syncdoctor.reading.words import plain, plural
 
 __all__ = ["no_verdict", "undetermined_intro", "undetermined_next",
            "undetermined_item", "plain", "plural", "fact_values"]

@@ -13,8 +13,8 @@ from typer.testing import CliRunner
 
 from syncdoctor.cli import org as cli_org
 from syncdoctor.cli.main import app
-from syncdoctor.engine.words import closest, plain, plural
 from syncdoctor.facts import consult
+from syncdoctor.reading.words import closest, plain, plural
 from tests.conftest import EXAMPLE
 
 runner = CliRunner()

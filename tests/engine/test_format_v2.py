@@ -61,8 +61,9 @@ citations:
 
 @pytest.fixture(scope="module")
 def v2_engine(tmp_path_factory):
-    from tests.conftest import FIXTURE_RULES
     import shutil
+
+    from tests.conftest import FIXTURE_RULES
     root = tmp_path_factory.mktemp("v2") / "rules"
     shutil.copytree(FIXTURE_RULES, root)
     (root / "conclude" / "linked-elsewhere.yaml").write_text(LINKED_ELSEWHERE)

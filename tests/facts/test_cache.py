@@ -17,7 +17,7 @@ from syncdoctor.cli.diagnose import snapshot_text
 from syncdoctor.cli.main import app
 from syncdoctor.facts import cache, snapshot
 from syncdoctor.facts.synthetic import generate
-from syncdoctor.engine.findings import FindingError
+from syncdoctor.reading.findings import FindingError
 
 
 @pytest.fixture

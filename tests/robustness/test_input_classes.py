@@ -95,7 +95,7 @@ def test_yaml_profile_names_are_text_as_written(tmp_path, word):
 
 
 def test_yaml_values_keep_their_spelling():
-    from syncdoctor.engine.loader import parse_yaml, parse_yaml_fast
+    from syncdoctor.reading.loader import parse_yaml, parse_yaml_fast
     text = "a: 010\nb: 1_000\nc: 59:59\nd: On\ne: ~\nf: 12\ng: -1.5e3\nh: True\n010: x\nnull: y\ntrue: z\n"
     expected = {"a": "010", "b": "1_000", "c": "59:59", "d": "On", "e": None, "f": 12, "g": -1500.0, "h": True,
                 "010": "x", "null": "y", "true": "z"}
@@ -277,8 +277,8 @@ BAD_YAML = ["a: &x 1\nb: *x\n", "a: !!python/object:os.system x\n", "a: 1" + "0"
 def test_large_yaml_files_are_explained_from_libyaml_marks(monkeypatch, text):
     """Beyond REREAD_LIMIT the pure-Python parser is not run (gigabytes); libyaml's own marks
     still give the line, the same kind of finding, and plain words."""
-    from syncdoctor.engine import yamlload
-    from syncdoctor.engine.findings import FindingError
+    from syncdoctor.reading import yamlload
+    from syncdoctor.reading.findings import FindingError
     with pytest.raises(FindingError) as located:
         yamlload.parse_yaml(text, "t.yaml")
     monkeypatch.setattr(yamlload, "REREAD_LIMIT", 0)
@@ -292,8 +292,8 @@ def test_large_yaml_files_are_explained_from_libyaml_marks(monkeypatch, text):
 def test_fast_and_located_yaml_agree_on_a_generated_org():
     import yaml as pyyaml
 
-    from syncdoctor.engine.loader import parse_yaml, parse_yaml_fast
     from syncdoctor.facts.synthetic import generate
+    from syncdoctor.reading.loader import parse_yaml, parse_yaml_fast
     doc = json.loads(json.dumps(generate(300, seed=5)))  # distinct objects: safe_dump writes no anchors
     text = pyyaml.safe_dump(doc, sort_keys=False)
     assert parse_yaml_fast(text, "o.yaml") == parse_yaml(text, "o.yaml") == doc
@@ -302,7 +302,7 @@ def test_fast_and_located_yaml_agree_on_a_generated_org():
 def test_a_no_from_the_fast_validator_is_never_taken_for_a_yes(monkeypatch):
     """When jsonschema-rs says "invalid" and the explaining validator finds nothing, the file is
     still refused, with a message (an id with a newline once slipped through exactly so)."""
-    from syncdoctor.engine import schemas
+    from syncdoctor.reading import schemas
 
     class No:
         def is_valid(self, data):
@@ -314,7 +314,7 @@ def test_a_no_from_the_fast_validator_is_never_taken_for_a_yes(monkeypatch):
 
 
 def test_findings_beyond_the_cap_are_counted_in_bounded_time():
-    from syncdoctor.engine import schemas
+    from syncdoctor.reading import schemas
     doc = doc_with(salesforce__users=[{"id": "0055e000000U001AAA", "is_active": "no"}] * 30_000)
     start = time.monotonic()
     findings = schemas.check("snapshot", doc, "s.json")
