@@ -164,30 +164,37 @@ def _demand_plan(compiled: CompiledRuleset) -> tuple[list[str], dict[str, list[t
     return sorted(eager), {k: sorted(v) for k, v in triggers.items()}
 
 
-class _Session:
-    def __init__(self, sid: str, factset: FactSet, shadows: dict[str, tuple[str, ...]] | None = None):
-        self.sid = sid
-        self.shadows = shadows  # lower-cased copies of the text fields some rule compares with ignore_case
-        self.facts: dict[str, Fact] = {f.fid: f for f in factset.facts}
-        self.order: list[str] = [f.fid for f in factset.facts]
-        self.firings: list[Firing] = []
-        self.derived_keys: dict[tuple, str] = {}
-        self.derived_by: dict[str, str] = {}  # fact id -> firing id
-        self.errors: list[str] = []
-        self.new_facts: list[Fact] = []
-        self.pool = factset.pool
-        self._hashes: set[int] = set()
-        self.asserted = 0
-        self.too_large = False
+class MessageIds:
+    """Message ids for one durable-rules session whose 32-bit hashes are pairwise distinct
+    (durable-rules tells facts apart by that hash: jruizgit/rules#376)."""
 
-    def mid(self, name: str) -> str:
-        """A message id for durable-rules whose 32-bit hash no other message of this session has."""
+    def __init__(self) -> None:
+        self._hashes: set[int] = set()
+
+    def new(self, name: str) -> str:
+        """`name`, or `name~n` when another message of the session already hashes like it."""
         candidate, n = name, 0
         while (h := fnv1a32(candidate)) in self._hashes:
             n += 1
             candidate = f"{name}~{n}"
         self._hashes.add(h)
         return candidate
+
+
+class _Session:
+    def __init__(self, sid: str, factset: FactSet, shadows: dict[str, tuple[str, ...]] | None = None):
+        self.sid = sid
+        self.shadows = shadows  # lower-cased copies of the text fields some rule compares with ignore_case
+        self.facts: dict[str, Fact] = {f.fid: f for f in factset.facts}
+        self.firings: list[Firing] = []
+        self.derived_keys: dict[tuple, str] = {}
+        self.derived_by: dict[str, str] = {}  # fact id -> firing id
+        self.errors: list[str] = []
+        self.new_facts: list[Fact] = []
+        self.pool = factset.pool
+        self.mid = MessageIds().new
+        self.asserted = 0
+        self.too_large = False
 
     def engine_fact(self, fact: Fact) -> dict[str, Any]:
         self.asserted += 1
@@ -203,7 +210,6 @@ class _Session:
 
     def add_input(self, fact: Fact) -> None:
         self.facts[fact.fid] = fact
-        self.order.append(fact.fid)
 
 
 def render(template: str, binding: dict[str, Fact]) -> str:
@@ -323,13 +329,12 @@ class Engine:
     """A compiled ruleset on durable-rules; ``diagnose`` is safe to call many times."""
 
     _sids = itertools.count(1)
-    scoped = False  # one diagnosis per durable-rules session (engine/batch.py: many)
 
     def __init__(self, ruleset: Ruleset, *, check_agreement: bool = True):
         self.ruleset = ruleset
         self.check_agreement = check_agreement
         self._sessions: dict[str, _Session] = {}
-        self.compiled = compile_ruleset(ruleset, self._action, scoped=self.scoped)
+        self.compiled = compile_ruleset(ruleset, self._action)
         self._producers = {k: [r.id for r in v] for k, v in producers(ruleset).items()}
         # dependencies first, so a kind is decided only after what it is derived from
         edges = kind_graph(ruleset)
@@ -345,7 +350,7 @@ class Engine:
         aliases = [p.alias for p in branch.patterns if not p.negated]
 
         def action(c: Any) -> None:
-            session = self._session_of(c)
+            session = self._sessions.get(c.s.sid)
             if session is None:
                 return
             try:
@@ -368,7 +373,6 @@ class Engine:
                 fact = Fact(fid, rule.derive.fact, values, {"source": "derived", "rule": rule.id,
                                                             "rule_version": rule.version, "firing": firing.id})
                 session.facts[fid] = fact
-                session.order.append(fid)
                 session.new_facts.append(fact)
                 session.derived_keys[key] = fid
                 session.derived_by[fid] = firing.id
@@ -379,8 +383,8 @@ class Engine:
                         # run 60 s (its lease): asserting 50,000 demanded facts under load can take
                         # that long, and the interleaved actions then lose firings. Keep the lease.
                         c.renew_action_lease()
-                    c.assert_fact(self._engine_fact(extra, session))
-                c.assert_fact(self._engine_fact(fact, session))
+                    c.assert_fact(session.engine_fact(extra))
+                c.assert_fact(session.engine_fact(fact))
             except _SessionTooLarge:
                 return  # diagnose() reports it once the engine is idle
             except Exception as exc:  # surfaced by diagnose(): never swallowed
@@ -388,63 +392,72 @@ class Engine:
 
         return action
 
-    def _session_of(self, c: Any) -> _Session | None:
-        """The diagnosis a firing belongs to (here: its durable-rules session)."""
-        return self._sessions.get(c.s.sid)
-
     def _evaluator(self, initial: list[Fact], factset: FactSet) -> Evaluator:
         """The status evaluator of one diagnosis (engine/memo.py: one that shares statuses)."""
         return Evaluator(self.compiled, initial, factset.known_lists, factset.list_paths, factset.pool)
 
-    def _engine_fact(self, fact: Fact, session: _Session) -> dict[str, Any]:
-        return session.engine_fact(fact)
-
     # -- diagnose --------------------------------------------------------------------------
     def diagnose(self, factset: FactSet) -> Diagnosis:
+        try:
+            return self._session(factset, self.compiled.name)
+        except _SessionTooLarge:
+            raise FindingError([Finding(
+                Span(f"{factset.user_label} · {factset.business_unit_label}"), "too-large",
+                f"this diagnosis needs more than {SESSION_FACT_LIMIT:,} facts in one session (public groups "
+                "or roles reach too many others); beyond that the rules engine runs out of memory "
+                "(docs/reliability.md, Limits)")]) from None
+
+    def _session(self, factset: FactSet, name: str, start: Any = None) -> Diagnosis:
+        """The session loop, the one every engine runs: a durable-rules session of ruleset `name`
+        gets the diagnosis's facts (and what `_seed` says is already derived from `start`), then
+        stratum by stratum the markers of the derived kinds now complete; the status evaluator
+        follows every derived fact; the two must agree. Hooks: `_evaluator` (engine/memo.py
+        shares statuses), `_seed` and `_check` (engine/classes.py starts from a class's
+        derivations). Raises _SessionTooLarge past SESSION_FACT_LIMIT."""
         with _HOST_LOCK:
             sid = f"s{next(self._sids)}"
             session = _Session(sid, factset, self.compiled.shadows)
             self._sessions[sid] = session
             host = _host()
-            name = self.compiled.name
             initial = self._initial_facts(session, factset)
+            seeded = self._seed(session, start)
             evaluator = self._evaluator(initial, factset)
+            for f in seeded:
+                evaluator.add_fact(f)
             started = False  # delete_state crashes on a session in which no action ever ran
             try:
-                batch = [session.engine_fact(f) for f in initial]
+                batch = [session.engine_fact(f) for f in initial + seeded]
                 batch += [session.marker({"t": "__known", "list": n}) for n in sorted(factset.known_lists)]
                 batch.append(session.marker({"t": "__stratum", "n": 0}))
                 started = True
                 self._assert_all(host, name, batch)
-                for stratum in range(1, self.compiled.max_stratum + 1):
+                for stratum in range(1, self.compiled.max_stratum + 2):
                     if session.too_large:
                         raise _SessionTooLarge
                     for f in session.new_facts:
                         evaluator.add_fact(f)
                     session.new_facts = []
                     markers = self._complete_kinds(evaluator, stratum)
-                    markers.append({"t": "__stratum", "n": stratum})
-                    self._assert_all(host, name, [session.marker(m) for m in markers])
-                if session.too_large:
-                    raise _SessionTooLarge
-                for f in session.new_facts:
-                    evaluator.add_fact(f)
-                self._complete_kinds(evaluator, self.compiled.max_stratum + 1)
-                if session.errors:
-                    raise EngineError("; ".join(session.errors))
+                    if stratum <= self.compiled.max_stratum:
+                        markers.append({"t": "__stratum", "n": stratum})
+                        self._assert_all(host, name, [session.marker(m) for m in markers])
+                self._check(session, start)
                 statuses = {r.id: evaluator.rule_status(r.id) for r in self.ruleset.active_rules}
                 if self.check_agreement:
                     self._agree(session, statuses)
-            except _SessionTooLarge:
-                raise FindingError([Finding(
-                    Span(f"{factset.user_label} · {factset.business_unit_label}"), "too-large",
-                    f"this diagnosis needs more than {SESSION_FACT_LIMIT:,} facts in one session (public groups "
-                    "or roles reach too many others); beyond that the rules engine runs out of memory "
-                    "(docs/reliability.md, Limits)")]) from None
             finally:
                 self._end_session(host, name, sid, started)
             return Diagnosis(factset, session.firings, session.facts, statuses, self.compiled,
                              dict(evaluator.derived_missing))
+
+    def _seed(self, session: _Session, start: Any) -> list[Fact]:
+        """Facts already derived before the session starts (none here; engine/classes.py)."""
+        return []
+
+    def _check(self, session: _Session, start: Any) -> None:
+        """What must hold once the strata are done: no rule's action failed."""
+        if session.errors:
+            raise EngineError("; ".join(session.errors))
 
     def _initial_facts(self, session: _Session, factset: FactSet) -> list[Fact]:
         """What a session starts with: the diagnosis's own facts, every pool fact of the kinds some

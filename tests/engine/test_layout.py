@@ -14,7 +14,7 @@ from syncdoctor.engine.run import EngineError
 from syncdoctor.facts.snapshot import parse_snapshot
 from syncdoctor.facts.synthetic import generate
 from tests.conftest import EXAMPLE
-from tests.engine.test_batch import orgs
+from tests.engine.test_shared_work import orgs
 
 runner = CliRunner()
 
