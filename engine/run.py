@@ -23,14 +23,14 @@ from durable.engine import Host, MessageNotHandledException, MessageObservedExce
 
 from syncdoctor.reading.findings import Finding, FindingError, Span
 
-from . import fastjson
+from . import durable_private
 from .compile import Branch, CompiledRuleset, compile_ruleset, engine_alias, engine_field, shadow_field
 from .facts import MISSING, Fact, FactSet
 from .graph import kind_graph, producers, sccs
 from .model import KIND_ORDER, Condition, Rule, Ruleset
 from .status import UNDETERMINED, Evaluator, RuleStatus
 
-fastjson.install()  # durable-rules' JSON through orjson (measured: docs/performance.md)
+durable_private.install()  # durable-rules' JSON through orjson (measured: docs/performance.md)
 _HOST_LOCK = threading.RLock()
 _HOST: Host | None = None
 _PLACEHOLDER = re.compile(r"\{([a-z][a-z0-9_]*)\.([a-z][a-z0-9_]*)\}")
@@ -54,21 +54,10 @@ class _SessionTooLarge(Exception):
     """More facts than SESSION_FACT_LIMIT would enter one session."""
 
 
-class _SynchronousHost(Host):
-    """A durable-rules Host without its dispatcher threads. Host() starts timers that call every
-    ruleset's dispatch() every 0.2 s from another thread, outside any lock: interleaved with a
-    diagnosis they can complete its pending action from under it (error 307 after some minutes
-    of work, a missed firing that the agreement check reported). Every action here runs
-    synchronously inside assert calls, so nothing needs dispatching in the background."""
-
-    def _run(self) -> None:
-        return None
-
-
 def _host() -> Host:
     global _HOST
     if _HOST is None:
-        _HOST = _SynchronousHost()
+        _HOST = durable_private.SynchronousHost()
     return _HOST
 
 
@@ -354,7 +343,7 @@ class Engine:
             if session is None:
                 return
             try:
-                matched = {a: c._m[engine_alias(a)]["_fid"] for a in aliases}
+                matched = {a: durable_private.matched_id(c, engine_alias(a), "_fid") for a in aliases}
                 firing = Firing(f"r{len(session.firings) + 1}", rule.id, rule.version, branch.index, matched)
                 firing.parents = sorted({session.derived_by[fid] for fid in matched.values() if fid in session.derived_by},
                                         key=_fid_order)

@@ -25,7 +25,7 @@ def _patterns(definition: dict) -> list[dict]:
 
 def test_small_floats_break_the_c_parser_and_never_reach_it(monkeypatch):
     import durable.engine as durable_engine
-    monkeypatch.setattr(durable_engine, "json", json)  # the binding's own encoding (engine/fastjson.py replaces it)
+    monkeypatch.setattr(durable_engine, "json", json)  # the binding's own encoding (engine/durable_private.py replaces it)
     host = Host()
     host.register_rulesets({"hz_float": {"r": {"all": [{"m": {"t": "x"}}], "run": lambda c: None}}})
     with pytest.raises(Exception):

@@ -166,22 +166,6 @@ def test_durable_rules_drops_a_join_after_an_or():
     assert sorted(f for f in fired if f[0] == "after") == [("after", 1, 1), ("after", 1, 2)]
 
 
-def test_durable_rules_json_shim_keeps_what_the_standard_library_gives():
-    """durable.engine's `json` is orjson behind a shim (engine/fastjson.py); what orjson refuses
-    falls back to the standard library instead of failing."""
-    import json as std
-    import durable.engine as de
-
-    from syncdoctor.engine import fastjson
-    fastjson.install()
-    assert isinstance(de.json, fastjson._Shim)
-    for value in [{"sid": "1", "t": "x", "name": "Zoë ☃ \u2028", "n": 3, "b": True, "z": None, "l": [1, "a"]},
-                  {"huge": 10**30}, [{"nested": {"k": [1.5, -2]}}]]:
-        text = de.json.dumps(value, ensure_ascii=False)
-        assert std.loads(text) == value and de.json.loads(text) == value
-    assert de.json.loads('{"big": 100000000000000000000000000000}') == {"big": 10**29}
-
-
 def test_derivation_classes_are_shared_and_read_from_the_rules(ruleset, engine):
     """Users of one role share their derivations (one whole diagnosis per class); the fields
     that decide a class come from the compiled derive rules: `id` counts by what joins it."""
