@@ -45,7 +45,7 @@ def check_knowledge(root: Path, docs: Path | None) -> CheckReport:
         return report
     eng = Engine(ruleset)
     report.ran_cases = True
-    files = scenarios.case_files(root, ruleset.case_paths)
+    files = scenarios.case_files(ruleset.case_paths)
     results, case_findings = scenarios.run_cases(eng, files)
     report.findings.extend(case_findings)
     # the rules' findings keep their order (causes first, lock consequences last), then the cases'

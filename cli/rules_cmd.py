@@ -53,7 +53,7 @@ def validate(directory: DirArg = None,
     root = _dir(directory)
     ruleset, findings = load_ruleset(root)
     if ruleset is not None:
-        for file in scenarios.case_files(root, ruleset.case_paths):
+        for file in scenarios.case_files(ruleset.case_paths):
             findings = findings + scenarios.check_case_file(ruleset, file)[1]
     errors = [f for f in findings if f.severity is Severity.ERROR]
     if fmt == "json":
@@ -114,7 +114,7 @@ def test(directory: DirArg = None,
     root = _dir(directory)
     ruleset = require_ruleset(root)
     eng = Engine(ruleset)
-    files = scenarios.case_files(root, ruleset.case_paths)
+    files = scenarios.case_files(ruleset.case_paths)
     results, findings = scenarios.run_cases(eng, files)
     report_findings(findings)
     for r in results:
@@ -205,7 +205,7 @@ def docs(directory: DirArg = None,
 def knowledge_text(root: Path) -> str:
     """docs/knowledge.md for the rules in `root`, with the cases that cover each rule."""
     ruleset = require_ruleset(root)
-    results, _ = scenarios.run_cases(Engine(ruleset), scenarios.case_files(root, ruleset.case_paths))
+    results, _ = scenarios.run_cases(Engine(ruleset), scenarios.case_files(ruleset.case_paths))
     return catalogue(ruleset, scenarios.covering_cases(results))
 
 
@@ -254,7 +254,7 @@ def show(rule_id: Annotated[str, typer.Argument(help="A rule id or conclusion co
     for cite in rule.citations:
         _echo(f"  cites {rs.citation_label(cite)} (basis: {cite.basis})" + (f": “{cite.quote}”" if cite.quote else ""))
     eng = Engine(rs)
-    results, _ = scenarios.run_cases(eng, scenarios.case_files(root, rs.case_paths))
+    results, _ = scenarios.run_cases(eng, scenarios.case_files(rs.case_paths))
     covering = [r for r in results if rule.id in r.fired_rules]
     _echo(f"  covered by {plural(len(covering), 'case')}:")
     for r in covering:

@@ -35,7 +35,7 @@ class CaseResult:
 ORGS = "orgs"  # the folder (at any depth below a cases folder) that holds fixture orgs, not cases
 
 
-def case_files(ruleset_root: Path, case_paths: tuple[str, ...]) -> list[Path]:
+def case_files(case_paths: tuple[str, ...]) -> list[Path]:
     files: list[Path] = []
     for p in case_paths:
         path = Path(p)

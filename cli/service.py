@@ -9,7 +9,6 @@ from typing import Callable, TypeVar
 import typer
 
 from syncdoctor.api import pipeline
-from syncdoctor.api.errors import NotFound
 from syncdoctor.engine.model import Ruleset
 from syncdoctor.engine.run import Engine
 from syncdoctor.facts.snapshot import Snapshot, load_snapshot
@@ -18,7 +17,6 @@ from syncdoctor.reading.findings import FindingError
 from .common import EXIT_USAGE, report_findings
 
 T = TypeVar("T")
-UsageProblem = NotFound  # an unknown or ambiguous user or business unit: exit 2 with the message
 
 
 def knowledge(rules_dir: Path | None) -> pipeline.Knowledge:
