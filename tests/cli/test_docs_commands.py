@@ -111,13 +111,13 @@ def test_reliability_quotes_what_an_empty_file_gets(tmp_path, suffix):
 
 
 def test_docs_point_only_at_files_in_the_repository():
-    """A path the docs name (docs/…, engine/…, tests/…, benchmarks/…, rules/…) exists here;
+    """A path the docs name (docs/…, reading/…, engine/…, api/…, tests/…, benchmarks/…, rules/…) exists here;
     nothing points outside the repository."""
     for doc in DOCS:
         text = doc.read_text()
         assert "../shared" not in text and "/work/" not in text, doc.name
         # a file (with an extension) or a folder (trailing slash): "engine/reference" in prose is a ratio
-        for path in re.findall(r"(?<![\w/.])((?:docs|engine|tests|benchmarks|rules|cli|facts)/(?:[\w.-]+/)*(?:[\w-]+(?:\.\w+)+)?)", text):
+        for path in re.findall(r"(?<![\w/.])((?:docs|engine|tests|benchmarks|rules|cli|facts|api|reading)/(?:[\w.-]+/)*(?:[\w-]+(?:\.\w+)+)?)", text):
             if "*" in path or "{" in path:
                 continue
             assert (ROOT / path).exists(), f"{doc.name}: {path} does not exist"

@@ -1,4 +1,4 @@
-"""YAML is read from libyaml's events (engine/yamlload.py): the located containers must be what
+"""YAML is read from libyaml's events (reading/yamlload.py): the located containers must be what
 PyYAML's pure-Python composer builds, span for span, and the plain ones the same values; a
 document either refuses is explained by the pure-Python parser, as before."""
 from __future__ import annotations
