@@ -11,10 +11,9 @@ from pathlib import Path
 
 import pytest
 from typer.main import get_command
-from typer.testing import CliRunner
 
 from syncdoctor.cli.main import app
-from tests.conftest import ROOT
+from tests.conftest import ROOT, runner
 
 # docs/knowledge.md is generated from rules/ (article quotes such as "make sure ..."), and `rules check`
 # alone guards it: a test here would break the author's guarantee (rules check green -> make test green).
@@ -79,6 +78,7 @@ def _other_commands(pattern: str) -> list[tuple[str, str]]:
     return out
 
 
+@pytest.mark.slow
 def test_documented_benchmark_options_exist():
     helptext = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "run.py"), "--help"], capture_output=True,
                               text=True, check=True).stdout
@@ -106,7 +106,7 @@ def test_reliability_quotes_what_an_empty_file_gets(tmp_path, suffix):
     quoted = re.search(r'"([^"]+)"', part).group(1)
     empty = tmp_path / f"empty{suffix}"
     empty.write_text("")
-    r = CliRunner().invoke(app, ["diagnose", "--facts", str(empty), "--user", "x"])
+    r = runner.invoke(app, ["diagnose", "--facts", str(empty), "--user", "x"])
     assert r.exit_code == 2 and quoted in r.stderr, (quoted, r.stderr)
 
 

@@ -6,24 +6,19 @@ from __future__ import annotations
 import json
 
 import pytest
-from typer.testing import CliRunner
 
 from syncdoctor.api import workers
 from syncdoctor.cli import formats
 from syncdoctor.cli.main import app
 from syncdoctor.engine.layout import expand
-from tests.conftest import EXAMPLE
+from tests.conftest import EXAMPLE, runner
 
-runner = CliRunner()
 FORMATS = ["text", "markdown", "html", "json"]
 
 
 @pytest.fixture(scope="module")
-def org(tmp_path_factory):
-    path = tmp_path_factory.mktemp("org") / "org.json"
-    r = runner.invoke(app, ["dev", "generate-org", "--users", "60", "--seed", "3", "--out", str(path)])
-    assert r.exit_code == 0, r.stderr
-    return path
+def org(generated_org):
+    return generated_org(60, 3)
 
 
 @pytest.mark.parametrize("fmt", FORMATS)

@@ -1,6 +1,7 @@
 """The engine on durable-rules: chaining, unknown-is-not-false, hazards, determinism."""
 from __future__ import annotations
 
+import pytest
 import json
 import subprocess
 import sys
@@ -127,6 +128,7 @@ def test_two_rulesets_side_by_side(ruleset):
     assert codes(diagnose(a, BASE, "asmith@acme.example")[1]) == codes(diagnose(b, BASE, "asmith@acme.example")[1])
 
 
+@pytest.mark.slow
 def test_byte_identical_across_processes(tmp_path):
     outs = []
     for i in range(2):

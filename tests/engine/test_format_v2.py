@@ -215,12 +215,10 @@ def test_warnings_are_rendered_apart_from_remedies_with_the_basis(v2_engine, fmt
 
 
 def test_the_command_line_takes_its_symptoms_from_the_rules(rules_copy):
-    from typer.testing import CliRunner
-
     from syncdoctor.cli.main import app
+    from tests.conftest import runner
     sym = rules_copy / "symptoms.yaml"
     sym.write_text(sym.read_text() + "  - id: wrong-role\n    title: the AE user has the wrong role\n")
-    runner = CliRunner()
     base = ["diagnose", "--facts", str(EXAMPLE), "--user", "asmith@acme.example", "--rules", str(rules_copy)]
     r = runner.invoke(app, base + ["--symptom", "wrong-role"])
     assert r.exit_code in (0, 1), r.output

@@ -12,6 +12,8 @@ from durable.engine import Host
 from syncdoctor.engine.facts import Fact
 from syncdoctor.engine.run import EngineError, engine_fact
 
+pytestmark = pytest.mark.slow  # durable-rules hazards reproduced in processes
+
 
 def _patterns(definition: dict) -> list[dict]:
     out = []
