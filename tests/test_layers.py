@@ -1,12 +1,14 @@
 """The import graph keeps the layers' direction (docs/architecture.md): cli → api → engine and
 facts, facts → engine only for its types, and everything → reading (documents with positions);
 no import cycle between modules (function-local imports included: none may hide one); no private
-name imported from another package. Read from the source's AST, so it needs nothing installed."""
+name imported from another package. Read from the source's AST, its components found by the
+engine's own Tarjan (engine/graph.py)."""
 from __future__ import annotations
 
 import ast
 from pathlib import Path
 
+from syncdoctor.engine.graph import sccs
 from tests.conftest import ROOT
 
 # A package may import from the packages of a lower rank only.
@@ -60,13 +62,18 @@ def _package(module: str) -> str:
     return module.split(".")[1]
 
 
-def test_every_import_points_down_the_layers():
-    against = []
-    for name, imports in GRAPH.items():
+def _against(graph: dict) -> list[str]:
+    out = []
+    for name, imports in graph.items():
         for target, _, line, _ in imports:
             src, dst = _package(name), _package(target)
             if RANK[dst] > RANK[src] or (src == "facts" and dst == "engine" and target not in FACTS_MAY_USE):
-                against.append(f"{MODULES[name].relative_to(ROOT)}:{line} imports {target}")
+                out.append(f"{name}:{line} imports {target}")
+    return out
+
+
+def test_every_import_points_down_the_layers():
+    against = _against(GRAPH)
     assert not against, "imports against cli → api → engine, facts → reading:\n" + "\n".join(against)
 
 
@@ -77,54 +84,26 @@ def test_no_private_name_crosses_a_package():
     assert not private, "\n".join(private)
 
 
-def _cycles() -> list[list[str]]:
-    """Strongly connected components of more than one module (Tarjan, iteratively)."""
-    edges = {n: sorted({t for t, _, _, _ in imps if t in MODULES and t != n}) for n, imps in GRAPH.items()}
-    index: dict[str, int] = {}
-    low: dict[str, int] = {}
-    stack: list[str] = []
-    on: set[str] = set()
-    out: list[list[str]] = []
-    for root in edges:
-        if root in index:
-            continue
-        work = [(root, iter(edges[root]))]
-        index[root] = low[root] = len(index)
-        stack.append(root)
-        on.add(root)
-        while work:
-            node, it = work[-1]
-            nxt = next(it, None)
-            if nxt is not None:
-                if nxt not in index:
-                    index[nxt] = low[nxt] = len(index)
-                    stack.append(nxt)
-                    on.add(nxt)
-                    work.append((nxt, iter(edges[nxt])))
-                elif nxt in on:
-                    low[node] = min(low[node], index[nxt])
-                continue
-            work.pop()
-            if work:
-                low[work[-1][0]] = min(low[work[-1][0]], low[node])
-            if low[node] == index[node]:
-                comp = []
-                while True:
-                    m = stack.pop()
-                    on.discard(m)
-                    comp.append(m)
-                    if m == node:
-                        break
-                if len(comp) > 1:
-                    out.append(sorted(comp))
-    return out
+def _cycles(graph: dict) -> list[list[str]]:
+    """The strongly connected components of more than one module (engine/graph.py's Tarjan)."""
+    edges = {n: {t for t, _, _, _ in imps if t in graph and t != n} for n, imps in graph.items()}
+    return [c for c in sccs(sorted(edges), edges) if len(c) > 1]
 
 
 def test_no_import_cycle_not_even_through_a_function_local_import():
-    assert _cycles() == []
+    assert _cycles(GRAPH) == []
 
 
 def test_the_checks_see_the_tree():
     """The graph is the real one: the packages are found, and a known arrow is in it."""
     assert {_package(m) for m in MODULES} == set(RANK)
     assert any(t == "syncdoctor.api.pipeline" for t, _, _, _ in GRAPH["syncdoctor.cli.report"])
+
+
+def test_the_checks_catch_an_arrow_against_the_layers_and_a_cycle():
+    fake = {"syncdoctor.engine.a": [("syncdoctor.cli.b", ["x"], 3, True)],
+            "syncdoctor.cli.b": [("syncdoctor.engine.a", ["y"], 5, False)],
+            "syncdoctor.facts.c": [("syncdoctor.engine.run", ["Engine"], 7, False)]}
+    assert _against(fake) == ["syncdoctor.engine.a:3 imports syncdoctor.cli.b",
+                              "syncdoctor.facts.c:7 imports syncdoctor.engine.run"]
+    assert _cycles(fake) == [["syncdoctor.cli.b", "syncdoctor.engine.a"]]
