@@ -9,7 +9,8 @@ from typing import Any
 
 from syncdoctor.engine.facts import Fact
 from syncdoctor.engine.model import Pattern, Rule, Ruleset
-from syncdoctor.engine.run import Diagnosis, Engine, Firing
+from syncdoctor.engine.diagnosis import Diagnosis, Firing
+from syncdoctor.engine.run import Engine
 from syncdoctor.engine.status import FIRED, BranchOutcomes, Evaluator
 from syncdoctor.reading.words import suggest
 

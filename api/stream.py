@@ -9,7 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Callable, Iterable, Iterator, NamedTuple
 
-from syncdoctor.engine.run import Diagnosis, Engine
+from syncdoctor.engine.diagnosis import Diagnosis
+from syncdoctor.engine.run import Engine
 from syncdoctor.facts.snapshot import Snapshot
 
 from .verdicts import needs_action, summary_pairs

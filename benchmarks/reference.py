@@ -4,7 +4,8 @@ a Python implementation reaches); the product never runs it."""
 from __future__ import annotations
 
 from syncdoctor.engine.facts import Fact, FactSet
-from syncdoctor.engine.run import Engine, derived_values
+from syncdoctor.engine.diagnosis import derived_values
+from syncdoctor.engine.run import Engine
 from syncdoctor.engine.status import Evaluator, RuleStatus
 
 

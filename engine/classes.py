@@ -26,7 +26,8 @@ from .compile import compile_ruleset
 from .facts import Fact, FactPool, FactSet
 from .memo import MemoEngine
 from .model import AnyOf, Condition, Ruleset
-from .run import _HOST_LOCK, _PLACEHOLDER, Diagnosis, EngineError, Firing, _host, _Session, _SessionTooLarge
+from .diagnosis import PLACEHOLDER, Diagnosis, Firing
+from .run import _HOST_LOCK, EngineError, _host, _Session, _SessionTooLarge
 
 _ABSENT = ("absent",)
 MAX_CLASSES = 10_000  # per business unit: classes remembered (memory stays bounded in a large org)
@@ -193,7 +194,7 @@ def _field_uses(branches: list) -> dict[str, tuple[tuple[str, tuple[tuple[str, s
             if isinstance(spec, tuple) and spec[1] in kinds:
                 by_value(kinds[spec[1]], spec[2])
             elif isinstance(spec, str):
-                for m in _PLACEHOLDER.finditer(spec):
+                for m in PLACEHOLDER.finditer(spec):
                     if m.group(1) in kinds:
                         by_value(kinds[m.group(1)], m.group(2))
     return {k: tuple((n, None if j is None else tuple(sorted(j))) for n, j in sorted(v.items())) for k, v in uses.items()}

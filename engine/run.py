@@ -14,9 +14,7 @@ from __future__ import annotations
 import itertools
 import math
 import os
-import re
 import threading
-from dataclasses import dataclass, field
 from typing import Any
 
 from durable.engine import Host, MessageNotHandledException, MessageObservedException
@@ -25,25 +23,20 @@ from syncdoctor.reading.findings import Finding, FindingError, Span
 
 from . import durable_private
 from .compile import Branch, CompiledRuleset, compile_ruleset, engine_alias, engine_field, shadow_field
+from .diagnosis import Diagnosis, Firing, derived_values, fid_order
 from .facts import MISSING, Fact, FactSet
 from .graph import kind_graph, producers, sccs
-from .model import KIND_ORDER, Condition, Rule, Ruleset
+from .model import Condition, Ruleset
 from .status import UNDETERMINED, Evaluator, RuleStatus
 
 durable_private.install()  # durable-rules' JSON through orjson (measured: docs/performance.md)
 _HOST_LOCK = threading.RLock()
 _HOST: Host | None = None
-_PLACEHOLDER = re.compile(r"\{([a-z][a-z0-9_]*)\.([a-z][a-z0-9_]*)\}")
-# A derived text (a path through nested groups or up the role hierarchy) embeds the text of the
-# fact it came from: unbounded, a chain of n levels would hold n²/2 characters. Beyond this
-# length the middle is elided, so memory stays linear in the depth of the hierarchy.
-DERIVED_TEXT_LIMIT = 600
 # durable-rules keeps about 10 KB per fact in a session (fixed-size property tables) and does
 # not check every allocation: 160,000 facts under a 1.5 GB ceiling ended in a segmentation
 # fault. A diagnosis that would assert more facts than this stops with a message instead
 # (100,000 facts, a base group nested in 50,000 others, take 1.1 GB).
 SESSION_FACT_LIMIT = 110_000
-_ELLIPSIS = " … "
 
 
 class EngineError(Exception):
@@ -70,55 +63,6 @@ def _after_fork_in_child() -> None:
 
 
 os.register_at_fork(after_in_child=_after_fork_in_child)
-
-
-@dataclass
-class Firing:
-    id: str
-    rule: str
-    rule_version: int
-    branch: int
-    matched: dict[str, str]  # alias -> fact id
-    produced: str | None = None  # derived fact id, or None for a conclusion
-    new: bool = True  # False when the derived fact already existed (another path)
-    code: str | None = None
-    parents: list[str] = field(default_factory=list)
-
-    def to_json(self) -> dict[str, Any]:
-        out: dict[str, Any] = {"id": self.id, "rule": self.rule, "rule_version": self.rule_version,
-                               "branch": self.branch, "matched": dict(sorted(self.matched.items())),
-                               "parents": self.parents}
-        if self.code:
-            out["concluded"] = self.code
-        else:
-            out["derived"] = self.produced
-            out["new"] = self.new
-        return out
-
-
-def derived_values(ruleset: Ruleset, rule: Rule, binding: dict[str, Fact]) -> tuple[dict[str, Any], tuple]:
-    """The values a derivation rule sets for one match, and the key that deduplicates them."""
-    assert rule.derive is not None
-    values: dict[str, Any] = {}
-    for name, spec in rule.derive.set:
-        if isinstance(spec, tuple):
-            src = binding[spec[1]].values
-            if spec[2] in src:
-                values[name] = src[spec[2]]
-        elif isinstance(spec, str):
-            values[name] = bounded(render(spec, binding))
-        else:
-            values[name] = spec
-    fdef = ruleset.vocabulary.facts[rule.derive.fact]
-    return values, (rule.derive.fact,) + tuple(values.get(k) for k in fdef.key)
-
-
-def bounded(text: str, limit: int = DERIVED_TEXT_LIMIT) -> str:
-    """``text``, or its beginning and end around " … " when longer than ``limit``."""
-    if len(text) <= limit:
-        return text
-    half = (limit - len(_ELLIPSIS)) // 2
-    return text[:half] + _ELLIPSIS + text[-half:]
 
 
 def fnv1a32(text: str) -> int:
@@ -201,16 +145,6 @@ class _Session:
         self.facts[fact.fid] = fact
 
 
-def render(template: str, binding: dict[str, Fact]) -> str:
-    def sub(m: re.Match) -> str:
-        fact = binding.get(m.group(1))
-        if fact is None or m.group(2) not in fact.values:
-            return "(unknown)"
-        value = fact.values[m.group(2)]
-        return str(value).lower() if isinstance(value, bool) else str(value)
-    return _PLACEHOLDER.sub(sub, template)
-
-
 def engine_fact(fact: Fact, sid: str, shadows: dict[str, tuple[str, ...]] | None = None) -> dict[str, Any]:
     """A fact as durable-rules takes it: reserved names renamed, numbers its C parser reads
     (json.dumps writes 0.00001 as `1e-05`, which it rejects: floats must be whole), and a
@@ -228,90 +162,11 @@ def engine_fact(fact: Fact, sid: str, shadows: dict[str, tuple[str, ...]] | None
     return out
 
 
-@dataclass
-class Diagnosis:
-    factset: FactSet
-    firings: list[Firing]
-    facts: dict[str, Fact]
-    statuses: dict[str, RuleStatus]
-    compiled: CompiledRuleset
-    derived_missing: dict[str, frozenset[str] | None]  # derived kind -> None when complete
-
-    def verdicts(self) -> list[dict[str, Any]]:
-        rs = self.compiled.ruleset
-        by_rule: dict[str, list[Firing]] = {}
-        for f in self.firings:
-            if f.code:
-                by_rule.setdefault(f.rule, []).append(f)
-        out = []
-        for rule_id, firings in by_rule.items():
-            rule = rs.rule(rule_id)
-            assert rule is not None and rule.conclude is not None
-            first = {a: self.facts[fid] for a, fid in firings[0].matched.items()}
-            details: list[str] = []
-            if rule.conclude.detail:
-                for f in firings:
-                    text = render(rs.expand(rule.conclude.detail), {a: self.facts[fid] for a, fid in f.matched.items()})
-                    if text not in details:
-                        details.append(text)
-            verdict = {
-                "code": rule.conclude.code,
-                "kind": rule.conclude.kind,
-                "rule": rule.id,
-                "rule_version": rule.version,
-                "rule_status": rule.status,
-                "message": " ".join(render(rs.expand(rule.conclude.message), first).split()),
-                "details": details,
-                "remedies": [render(rs.expand(r), first) for r in rule.conclude.remedies],
-                "warnings": [render(rs.expand(w), first) for w in rule.conclude.warnings],
-                "citations": [rs.citation_doc(c) for c in rule.citations],
-                "evidence": [f.id for f in firings],
-            }
-            out.append(verdict)
-        out.sort(key=lambda v: (KIND_ORDER.index(v["kind"]), v["code"]))
-        return out
-
-    def undetermined(self) -> list[dict[str, Any]]:
-        rs = self.compiled.ruleset
-        out = []
-        for rule in rs.active_rules:
-            st = self.statuses[rule.id]
-            if st.status == UNDETERMINED and rule.conclude is not None:
-                out.append({"rule": rule.id, "code": rule.conclude.code, "kind": rule.conclude.kind,
-                            "missing": list(st.missing)})
-        out.sort(key=lambda v: (KIND_ORDER.index(v["kind"]), v["code"]))
-        return out
-
-    def used_fact_ids(self) -> list[str]:
-        used: set[str] = set()  # a set: with 50,000 firings a list's `in` was minutes
-        for f in self.firings:
-            used.update(f.matched.values())
-            if f.produced:
-                used.add(f.produced)
-        return sorted(used, key=_fid_order)
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "user": self.factset.user_ref,
-            "business_unit": self.factset.business_unit_ref,
-            "verdicts": self.verdicts(),
-            "undetermined": self.undetermined(),
-            "rule_status": {rid: st.status for rid, st in sorted(self.statuses.items())},
-            "trace": [f.to_json() for f in self.firings],
-            "facts": [self.facts[fid].to_json() for fid in self.used_fact_ids()],
-        }
-
-
 def _few(matches: set[tuple], shown: int = 5) -> str:
     """At most ``shown`` matches and how many there are: a message, not 50,000 of them."""
     items = sorted(matches)
     more = f" and {len(items) - shown:,} more" if len(items) > shown else ""
     return f"{items[:shown]}{more} ({len(items):,} in all)"
-
-
-def _fid_order(fid: str) -> tuple:
-    m = re.match(r"([a-z]+)(\d+)$", fid)
-    return (m.group(1), int(m.group(2))) if m else (fid, 0)
 
 
 class Engine:
@@ -346,7 +201,7 @@ class Engine:
                 matched = {a: durable_private.matched_id(c, engine_alias(a), "_fid") for a in aliases}
                 firing = Firing(f"r{len(session.firings) + 1}", rule.id, rule.version, branch.index, matched)
                 firing.parents = sorted({session.derived_by[fid] for fid in matched.values() if fid in session.derived_by},
-                                        key=_fid_order)
+                                        key=fid_order)
                 session.firings.append(firing)
                 if rule.conclude is not None:
                     firing.code = rule.conclude.code
