@@ -18,7 +18,7 @@ from syncdoctor.api import pipeline
 from syncdoctor.api.errors import EngineCrashed, NotFound
 from syncdoctor.api.pipeline import Knowledge, Request, Source
 from syncdoctor.api.stream import Row, Selection
-from syncdoctor.api.verdicts import Summary, exit_code, needs_action
+from syncdoctor.api.verdicts import Summary, exit_code
 from syncdoctor.engine.layout import collision, rules_table
 from syncdoctor.engine.model import Ruleset
 from syncdoctor.facts import consult
@@ -120,10 +120,13 @@ def _whole(report: Report, options: dict[str, Any], header: dict[str, Any], rows
            request: Request) -> bool:
     """The report rendered as one document, after the audit record is written."""
     results: list[dict[str, Any]] = []
+    acting: list[dict[str, Any]] = []  # the results with something to act on (the pipeline's verdict policy)
     seen: list[dict[str, Any]] = []
     with contextlib.closing(rows):  # type: ignore[type-var]  # generators all: an error here ends the workers now
         for r in rows:
             results.append(r.rendered)
+            if r.action:
+                acting.append(r.rendered)
             seen.extend(r.undetermined)
     doc = dict(header, results=results, **trailer(seen))
     if report.audit is not None:
@@ -131,11 +134,10 @@ def _whole(report: Report, options: dict[str, Any], header: dict[str, Any], rows
             snapshot.file_sha256 = source.file_sha256
         record = audit_record(doc, snapshot, report.audit_key, request.selection_record())
         write_output(formats.render("json", record), report.audit, private=True)
-    action = any(needs_action(r) for r in doc["results"])
     if report.only_problems:
-        doc["results"] = [r for r in doc["results"] if needs_action(r)]
+        doc["results"] = acting
     write_output(formats.render(report.fmt.value, doc, **options), report.out)
-    return action
+    return bool(acting)
 
 
 def shared_layout(ruleset: Ruleset, snapshot_header: dict[str, Any]) -> dict[str, Any]:
