@@ -15,12 +15,12 @@ from urllib.parse import urlsplit
 
 import requests
 
-from syncdoctor.engine.words import plural
+from syncdoctor.reading.words import plural
 
 from .ae_errors import AeHost, ae_host, explain_error, other_host, token_cause
 from .auth import CollectError, Connection
 from .http import HttpPolicy, Secrets
-from .salesforce import PartFailed
+from .failures import PartFailed
 
 __all__ = ["AccountEngagementReader", "ae_host", "in_recycle_bin"]
 

@@ -20,6 +20,7 @@ from typing import Any, Callable, Iterable
 
 from simple_salesforce import format_soql
 
+from .failures import PartFailed
 from .ids import to18
 
 ROLE_FIELDS = "Id, Name, ParentRoleId, PortalType"
@@ -52,7 +53,6 @@ def read_roles(records: Records, reachable: Iterable[str], note: Callable[[str],
     """The internal hierarchy, plus each role in `reachable` and its parents. Should an org
     refuse to filter on PortalType (not documented either way), only the reachable roles and
     their parents are read, and `note` says so."""
-    from .salesforce import PartFailed  # salesforce.py imports this module
     try:
         rows = {r["Id"][:15]: r for r in records(QUERIES["roles"])}
     except PartFailed as exc:

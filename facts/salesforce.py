@@ -8,19 +8,19 @@ from __future__ import annotations
 import json
 import re
 import time
-from datetime import datetime, timezone
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
 from typing import Any, Callable, Iterable, Iterator
 
 import requests
 from simple_salesforce import format_soql
-from simple_salesforce.exceptions import (SalesforceError, SalesforceExpiredSession, SalesforceMalformedRequest,
-                                          SalesforceRefusedRequest, SalesforceResourceNotFound)
+from simple_salesforce.exceptions import SalesforceError, SalesforceExpiredSession, SalesforceMalformedRequest, SalesforceRefusedRequest, SalesforceResourceNotFound
 
-from syncdoctor.engine.words import plural
+from syncdoctor.reading.words import plural
 
 from . import hierarchy
 from .auth import Connection
+from .failures import PartFailed
 from .http import HttpPolicy, Secrets
 from .ids import to18
 
@@ -48,10 +48,6 @@ NEEDS = {"UserRole": "\"View Roles and Role Hierarchy\" (needed for UserRole sin
          "GroupMember": "read access to GroupMember (any internal user has it)",
          "Organization": "\"View Setup and Configuration\""}
 ROLE_GROUP_TYPES = hierarchy.ROLE_GROUP_TYPES
-
-
-class PartFailed(Exception):
-    """One part of the org could not be read; it becomes unknown, with this reason."""
 
 
 @dataclass
@@ -105,11 +101,11 @@ class SalesforceReader:
                 if code == "REQUEST_LIMIT_EXCEEDED":
                     raise PartFailed(f"Salesforce's API request limit is exhausted ({message}); try again when it resets") from None
                 raise PartFailed(f"Salesforce refused the query ({code or 'HTTP 403'}: {message}); the collecting user "
-                                 f"lacks a permission: {_needs(soql)} (docs/collecting.md lists them)") from None
+                                 f"lacks a permission: {needs_of(soql)} (docs/collecting.md lists them)") from None
             except (SalesforceMalformedRequest, SalesforceResourceNotFound) as exc:
                 code, message = _error(exc)
                 if code in ("INVALID_TYPE", "INSUFFICIENT_ACCESS", "INVALID_FIELD"):
-                    message += f"; the object or field may be hidden from the collecting user, which needs {_needs(soql)}"
+                    message += f"; the object or field may be hidden from the collecting user, which needs {needs_of(soql)}"
                 raise PartFailed(f"Salesforce rejected the query ({code}: {message})") from None
             except SalesforceError as exc:
                 # 5xx, timeouts and resets were already retried by the transport (facts/http.py).
@@ -266,7 +262,7 @@ def _user(r: dict[str, Any]) -> dict[str, Any]:
             "license": licence.get("Name") if isinstance(licence, dict) and isinstance(licence.get("Name"), str) else None}
 
 
-def _needs(soql: str) -> str:
+def needs_of(soql: str) -> str:
     found = re.search(r"\bFROM\s+(\w+)", soql)
     return NEEDS.get(found.group(1) if found else "", "read access to the object")
 

@@ -9,15 +9,14 @@ import pytest
 import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from typer.testing import CliRunner
 
 from syncdoctor.cli.main import app
+from tests.conftest import runner
 from syncdoctor.facts.auth import soap_login_unavailable
 from syncdoctor.facts.sf_cli import token_problem
 from tests.facts.fake_salesforce import N_USERS, PASSWORD, SOAP_LOGIN_FAULTS, TOKEN
 from tests.facts.test_faults import REDACTED, fake_sf_cli
 
-runner = CliRunner()
 
 
 def run(*args: str):

@@ -7,15 +7,14 @@ import pytest
 import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from typer.testing import CliRunner
 
 from syncdoctor.cli.main import app
+from tests.conftest import runner
 from syncdoctor.facts.ae_errors import denial_cause, token_cause
-from syncdoctor.facts.salesforce import _needs
+from syncdoctor.facts.salesforce import needs_of
 from tests.facts.fake_salesforce import BU_LEGACY, BU_MANAGED, N_USERS, add_user, sfid
 from tests.facts.test_faults import collect, fake_sf_cli
 
-runner = CliRunner()
 SCOPE_184 = "access_token is invalid, unknown, or malformed: Invalid scope"
 INACTIVE_184 = "access_token is invalid, unknown, or malformed: Inactive token"
 NOT_IN_BU_49 = ("Access Denied: User associated with access token is not valid for the Pardot Business Unit ID "
@@ -135,7 +134,7 @@ def test_a_49_that_does_not_name_the_business_unit_is_the_ability(text):
 @pytest.mark.parametrize("soql", ["SELECT Id FROM Group WHERE Type IN ('Regular')",
                                   "SELECT GroupId FROM GroupMember WHERE Group.Type = 'Regular'"])
 def test_group_and_group_member_do_not_claim_view_setup(soql):
-    assert "View Setup" not in _needs(soql) and "read access" in _needs(soql)
+    assert "View Setup" not in needs_of(soql) and "read access" in needs_of(soql)
 
 
 def test_a_refused_group_query_names_read_access_not_view_setup(fake_org, tmp_path):
