@@ -152,3 +152,20 @@ def test_a_collision_is_answered_by_its_holder_and_never_with_a_step_that_cannot
         if v["code"] in ("EMAIL_TAKEN_BY_OTHER_AE_USER", "USERNAME_RESERVED_BY_OTHER_AE_USER"):
             for remedy in v["remedies"]:  # a synced holder is read-only in Account Engagement
                 assert "in Account Engagement" not in remedy, remedy
+
+
+def test_a_username_no_ae_user_has_as_email_is_decided_even_when_the_email_is_unknown():
+    o = {"mode": "managed", "active": True, "configured": True, "recycle_setting": False, "skip_setting": None,
+         "linked": None, "email_drift": False, "holder": None, "holder_kind": "email", "change_minutes": 200,
+         "symptom": None, "integration": False, "user_type": "Standard"}
+    data = build(o)
+    del data["salesforce"]["users"][0]["email"]
+    data["account_engagement"]["users"].append({"id": 9, "business_unit_id": BU, "email": "someone-else@gen.example",
+                                                "salesforce_id": None, "role": "Marketing", "in_recycle_bin": False})
+    (result,) = api.diagnose(data, UID, rules=RULES)
+    undetermined = {u["code"] for u in result["undetermined"]}
+    username_codes = {c for (kind, _), c in HOLDER_CODES.items() if kind == "username"}
+    email_codes = {c for (kind, _), c in HOLDER_CODES.items() if kind == "email"}
+    assert not undetermined & username_codes, undetermined
+    assert email_codes <= undetermined  # the unknown email could be anyone's: those stay open
+    assert not {v["code"] for v in result["verdicts"]} & username_codes
