@@ -169,3 +169,19 @@ def test_a_username_no_ae_user_has_as_email_is_decided_even_when_the_email_is_un
     assert not undetermined & username_codes, undetermined
     assert email_codes <= undetermined  # the unknown email could be anyone's: those stay open
     assert not {v["code"] for v in result["verdicts"]} & username_codes
+
+
+def test_a_case_fails_when_a_verdict_says_what_it_must_not(tmp_path):
+    import shutil
+    from typer.testing import CliRunner
+    from syncdoctor.cli.main import app
+    rules = tmp_path / "rules"
+    shutil.copytree(RULES, rules)
+    cases = rules / "cases" / "v3.yaml"
+    text = cases.read_text()
+    said = 'must_not_say: ["Look for the user in the Account Engagement recycle bin"'
+    assert said in text
+    cases.write_text(text.replace(said, 'must_not_say: ["Escalate to Salesforce Support"', 1))
+    r = CliRunner().invoke(app, ["rules", "test", str(rules)], catch_exceptions=False)
+    assert r.exit_code == 1
+    assert "must not say 'Escalate to Salesforce Support'" in r.stdout + r.stderr
