@@ -107,7 +107,7 @@ def questions_for(undetermined: list[list[dict[str, Any]]], ruleset: Ruleset) ->
                 fresh = Question(int(m.group(1)), topic, user_id=user_id)
                 q = found.setdefault(fresh.key, fresh)
                 rule = ruleset.rule(u["rule"])
-                cites = "; ".join(ruleset.citation_label(c) for c in rule.citations) if rule else ""
+                cites = "; ".join(dict.fromkeys(ruleset.citation_label(c) for c in rule.citations)) if rule else ""
                 reason = f"rule {u['rule']} ({u['code']}, {u['kind']})" + (f", {cites}" if cites else "")
                 if reason not in q.reasons:
                     q.reasons.append(reason)
@@ -147,7 +147,7 @@ def open_questions(data: dict[str, Any], ruleset: Ruleset) -> list[Question]:
             for rule in ruleset.active_rules:
                 if any(p.fact == kind and (fld is None or any(getattr(c, "field", None) == fld for c in p.conditions))
                        for b in rule.branches() for p in b):
-                    cites = "; ".join(ruleset.citation_label(c) for c in rule.citations)
+                    cites = "; ".join(dict.fromkeys(ruleset.citation_label(c) for c in rule.citations))
                     q.reasons.append(f"rule {rule.id}" + (f", {cites}" if cites else ""))
             if q.reasons:
                 out.append(q)

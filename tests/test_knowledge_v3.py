@@ -117,6 +117,7 @@ def test_wait_and_escalations_only_beside_pending_work(o):
     work = pending(o)
     if "CHANGE_PROPAGATING" in codes:
         assert work and o["change_minutes"] < 60, (o, codes)
+        assert not codes & set(HOLDER_CODES.values()), (o, codes)  # waiting cures no collision
     if not work:
         assert not codes & (ESCALATIONS | {"CHANGE_PROPAGATING"}), (o, codes)
     if o["change_minutes"] < 60:
@@ -185,3 +186,28 @@ def test_a_case_fails_when_a_verdict_says_what_it_must_not(tmp_path):
     r = CliRunner().invoke(app, ["rules", "test", str(rules)], catch_exceptions=False)
     assert r.exit_code == 1
     assert "must not say 'Escalate to Salesforce Support'" in r.stdout + r.stderr
+
+
+def test_a_healthy_org_scan_shows_its_one_real_cause_and_no_wait():
+    """300 synced users in good standing, an assignment changed 20 minutes ago (someone else's),
+    and one user whose address an unmapped AE user holds: one cause, no WAIT, no escalation."""
+    n = 300
+    ids = [f"0055e{i:010d}AAA" for i in range(n)]
+    users = [{"id": uid, "username": f"u{i}@healthy.example", "email": f"u{i}@healthy.example", "is_active": True,
+              "profile": "Marketing User", "role_id": None, "last_modified_at": "2026-10-01T00:00:00Z",
+              "user_type": "Standard"} for i, uid in enumerate(ids)]
+    ae = [{"id": 10_000 + i, "business_unit_id": BU, "email": f"u{i}@healthy.example", "salesforce_id": uid,
+           "role": "Marketing", "in_recycle_bin": False} for i, uid in enumerate(ids) if i != 7]
+    ae.append({"id": 99_999, "business_unit_id": BU, "email": "U7@healthy.example", "salesforce_id": None,
+               "role": "Marketing", "in_recycle_bin": False})
+    data = {"snapshot_version": 1, "collected_at": "2026-11-28T10:00:00Z",
+            "business_units": [{"id": BU, "name": "Healthy", "user_sync": {
+                "enabled": True, "mode": "managed", "last_change_at": "2026-11-28T09:40:00Z",
+                "profile_roles": {"Marketing User": "Marketing"}},
+                "user_groups": {"marketing": [{"type": "public_group", "id": "00G5e000000HLTHAAA"}], "sales": []}}],
+            "salesforce": {"users": users, "roles": [],
+                           "public_groups": [{"id": "00G5e000000HLTHAAA", "name": "Everyone",
+                                              "members": [{"type": "user", "id": uid} for uid in ids]}]},
+            "account_engagement": {"users": ae}}
+    verdicts = [(r["user"]["username"], v) for r in api.scan(data, rules=RULES) for v in r["verdicts"]]
+    assert [(u, v["code"]) for u, v in verdicts] == [("u7@healthy.example", "EMAIL_HELD_BY_UNMAPPED_AE_USER")]
