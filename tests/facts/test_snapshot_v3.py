@@ -72,3 +72,12 @@ def test_the_skip_setting_is_asked_when_it_decides_and_an_answer_decides_it(tmp_
         code, doc, _ = _diagnose("skipper@nw.example", SKIP_UNKNOWN, "--answers", str(answers))
         assert {v["code"] for v in doc["results"][0]["verdicts"]} == {concluded}
         assert not [q for q in doc["questions"] if q["topic"] == "skip_matching_email"]
+
+
+def test_a_holder_s_business_unit_is_named_as_the_report_header_names_it():
+    data = json.loads(json.dumps(load_snapshot(V3).data))
+    data["business_units"][0]["id"] = "0Uv5e000000NWM1"  # written with 15 characters, the AE rows with 18
+    values = _fields(build_snapshot(data, "inline"), "org_ae_user", "7005")
+    assert values["business_unit_label"] == "Northwind Managed (0Uv5e000000NWM1)"
+    assert _fields(build_snapshot(data, "inline"), "org_ae_user", "8008")["business_unit_label"] == \
+        "Northwind Legacy Skip On (0Uv5e000000NWL1CAA)"
