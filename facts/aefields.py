@@ -12,7 +12,17 @@ from typing import Any, Callable
 from .ids import key, to18
 
 Getter = Callable[[dict[str, Any]], Any]
-ORG_ONLY = ("business_unit_id", "business_unit_label")  # fields of org_ae_user, not of a BU's ae_user
+ORG_ONLY = ("business_unit_id", "business_unit_label", "holder", "bin_words")  # org_ae_user only  # fields of org_ae_user, not of a BU's ae_user
+
+
+def _holder(a: dict[str, Any]) -> str | None:
+    """What kind of holder of an address it is: in the recycle bin, linked to nobody (unmapped),
+    or linked to a Salesforce user (synced); None when that is unknown."""
+    if a.get("in_recycle_bin") is True:
+        return "recycle_bin"
+    if a.get("in_recycle_bin") is not False or "salesforce_id" not in a:
+        return None
+    return "unmapped" if a["salesforce_id"] is None else "synced_user"
 
 
 class AeFields:
@@ -36,6 +46,8 @@ class AeFields:
             "linked_username": lambda a: (self._linked(a) or {}).get("username"),
             "linked_user_active": lambda a: (self._linked(a) or {}).get("is_active"),
             "link_words": self._link_words,
+            "holder": _holder,
+            "bin_words": lambda a: {True: "in the recycle bin", False: "not in the recycle bin"}.get(a.get("in_recycle_bin")),
             "business_unit_id": lambda a: to18(a["business_unit_id"]) if a.get("business_unit_id") else None,
             "business_unit_label": self._bu_label,
         }

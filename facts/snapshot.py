@@ -240,7 +240,8 @@ class Snapshot:
             return self._fact(f"{prefix}{base + i + 1}", kind, {k: v for k, v in values.items() if v is not None}, at,
                               {"has_salesforce_id": f"{at}.salesforce_id", "updated_minutes_ago": f"{at}.updated_at",
                                "linked_username": f"{at}.salesforce_id", "linked_user_active": f"{at}.salesforce_id",
-                               "link_words": f"{at}.salesforce_id", "business_unit_label": f"{at}.business_unit_id"})
+                               "link_words": f"{at}.salesforce_id", "business_unit_label": f"{at}.business_unit_id",
+                               "holder": f"{at}.in_recycle_bin", "bin_words": f"{at}.in_recycle_bin"})
 
         def column(name: str) -> list[Any] | Coarse:
             get = fields.getter(name, with_bu)
