@@ -36,6 +36,9 @@ TOPICS: dict[str, tuple[str, str]] = {
                                             "assigned profile\" turned on?"),
     "update_role_on_profile_change": ("user_sync.update_role_on_profile_change",
                                       "Is \"Update Pardot user role when a user's Salesforce profile changes\" turned on?"),
+    "skip_matching_email": ("user_sync.skip_matching_email",
+                            "Is \"Skip Salesforce user whose email address matches an existing user record in Pardot\" "
+                            "turned on?"),
     "last_change": ("user_sync.last_change_at",
                     "When did anyone last change User Sync settings or user assignments for this business unit?"),
     "user_groups": ("user_groups", "Who is assigned to the Marketing Users and Sales Users groups "
@@ -45,6 +48,8 @@ TOPICS: dict[str, tuple[str, str]] = {
 }
 _PATH = re.compile(r"^business_units\[(\d+)\]\.(" + "|".join(re.escape(p) for p, _ in TOPICS.values()) + r")(?:[.\[].*)?$")
 _TOPIC_OF = {p: t for t, (p, _) in TOPICS.items()}
+# The legacy (profile-based) settings: not asked of a business unit known to manage users from Salesforce.
+LEGACY_SETTINGS = ("move_to_recycle_bin_without_profile", "update_role_on_profile_change", "skip_matching_email")
 ASSIGNMENT_TYPES = ("user", "public_group", "role", "role_and_subordinates", "role_and_internal_subordinates")
 
 
@@ -102,7 +107,7 @@ def questions_for(undetermined: list[list[dict[str, Any]]], ruleset: Ruleset) ->
                 fresh = Question(int(m.group(1)), topic, user_id=user_id)
                 q = found.setdefault(fresh.key, fresh)
                 rule = ruleset.rule(u["rule"])
-                cites = "; ".join(ruleset.citation_label(c) for c in rule.citations) if rule else ""
+                cites = "; ".join(dict.fromkeys(ruleset.citation_label(c) for c in rule.citations)) if rule else ""
                 reason = f"rule {u['rule']} ({u['code']}, {u['kind']})" + (f", {cites}" if cites else "")
                 if reason not in q.reasons:
                     q.reasons.append(reason)
@@ -115,6 +120,7 @@ TOPIC_FACTS = {"sync_enabled": ("business_unit", "sync_enabled"), "mode": ("busi
                "profile_roles": ("profile_mapping", None),
                "move_to_recycle_bin_without_profile": ("business_unit", "move_to_recycle_bin_without_profile"),
                "update_role_on_profile_change": ("business_unit", "update_role_on_profile_change"),
+               "skip_matching_email": ("business_unit", "skip_matching_email"),
                "last_change": ("business_unit", "changed_minutes_ago"), "user_groups": ("assignment", None),
                "expected_access": ("user", "expects_access")}
 
@@ -132,7 +138,7 @@ def open_questions(data: dict[str, Any], ruleset: Ruleset) -> list[Question]:
                 continue
             if topic == "user_groups" and sync.get("mode") == "legacy":
                 continue
-            if topic in ("move_to_recycle_bin_without_profile", "update_role_on_profile_change") and sync.get("mode") == "managed":
+            if topic in LEGACY_SETTINGS and sync.get("mode") == "managed":
                 continue
             if topic == "expected_access":
                 continue  # per user: asked only by a diagnosis it decides
@@ -141,7 +147,7 @@ def open_questions(data: dict[str, Any], ruleset: Ruleset) -> list[Question]:
             for rule in ruleset.active_rules:
                 if any(p.fact == kind and (fld is None or any(getattr(c, "field", None) == fld for c in p.conditions))
                        for b in rule.branches() for p in b):
-                    cites = "; ".join(ruleset.citation_label(c) for c in rule.citations)
+                    cites = "; ".join(dict.fromkeys(ruleset.citation_label(c) for c in rule.citations))
                     q.reasons.append(f"rule {rule.id}" + (f", {cites}" if cites else ""))
             if q.reasons:
                 out.append(q)
@@ -204,7 +210,7 @@ def apply_answers(data: dict[str, Any], answers: dict[str, Any], via: str, *, fi
         if "sync_enabled" in given:
             sync["enabled"] = bool(given["sync_enabled"])
             stated(f"{base}.user_sync.enabled")
-        for name in ("mode", "move_to_recycle_bin_without_profile", "update_role_on_profile_change"):
+        for name in ("mode", *LEGACY_SETTINGS):
             if name in given:
                 sync[name] = given[name]
                 stated(f"{base}.user_sync.{name}")
@@ -353,7 +359,7 @@ def _yes_no(p: Prompter, label: str) -> bool | None:
 
 
 def _ask_one(topic: str, data: dict[str, Any], p: Prompter, resolve_users: Resolver | None) -> Any:
-    if topic in ("sync_enabled", "move_to_recycle_bin_without_profile", "update_role_on_profile_change", "expected_access"):
+    if topic in ("sync_enabled", *LEGACY_SETTINGS, "expected_access"):
         return _yes_no(p, "answer")
     if topic == "mode":
         p.echo("  legacy  = enabled, but not opted into Salesforce-managed users (profile-based)")

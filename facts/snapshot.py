@@ -11,14 +11,15 @@ import json
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from syncdoctor.engine.facts import MISSING, Coarse, Fact, FactPool, FactSet, KindSource
 from syncdoctor.reading import schemas
 from syncdoctor.reading.findings import Finding, FindingError, Span
 from syncdoctor.reading.loader import REREAD_LIMIT, LocatedDict, LocatedList, decode_text, json_path, locate, located_json, parse_json, parse_yaml, parse_yaml_fast, read_bytes, snapshot_limit
 
-from . import cache, lookup
+from . import cache, kinds, lookup
+from .aefields import AeFields
 from .ids import id_problems, key, looks_like_id, to18
 
 
@@ -47,6 +48,7 @@ class Snapshot:
     org_known: set[str] = field(default_factory=set)
     _bu_cache: dict[int, tuple[FactPool, frozenset[str], dict[str, str]]] = field(default_factory=dict, repr=False)
     _ae_index: dict[str, list[int]] | None = field(default=None, repr=False)
+    _ae_fields: AeFields | None = field(default=None, repr=False)
     _pool_counter: int = 0
 
     # -- provenance ---------------------------------------------------------------------------
@@ -120,6 +122,9 @@ class Snapshot:
             "is_active": u.get("is_active"), "profile": u.get("profile"), "has_role": has_role,
             "role_id": to18(u["role_id"]) if u.get("role_id") else None,
             "modified_minutes_ago": _minutes(now, _ts(u.get("last_modified_at"))),
+            # The B2BMA integration user is recognised by its username whatever wrote the snapshot.
+            "is_integration_user": kinds.integration_user(u),
+            "user_type": u.get("user_type"), "license": u.get("license"), "user_kind": _user_kind(u),
         }
         bu = self.business_units[bu_index]
         bp = f"business_units[{bu_index}]"
@@ -132,12 +137,15 @@ class Snapshot:
             "profile": f"{up}.profile", "has_role": f"{up}.role_id", "role_id": f"{up}.role_id",
             "modified_minutes_ago": f"{up}.last_modified_at" if now else "collected_at",
             "expects_access": f"{bp}.expected_access.{u['id']}",
+            "is_integration_user": f"{up}.username", "user_type": f"{up}.user_type", "license": f"{up}.license",
+            "user_kind": f"{up}.user_type",
         })
 
         add("business_unit", {
             "id": to18(bu["id"]), "name": bu.get("name"), "sync_enabled": sync.get("enabled"), "mode": sync.get("mode"),
             "move_to_recycle_bin_without_profile": sync.get("move_to_recycle_bin_without_profile"),
             "update_role_on_profile_change": sync.get("update_role_on_profile_change"),
+            "skip_matching_email": sync.get("skip_matching_email"),
             "changed_minutes_ago": _minutes(now, _ts(sync.get("last_change_at"))),
             "ae_users_collected": self._ae_collected(bu),
             "profile_table_collected": isinstance(sync.get("profile_roles"), dict),
@@ -145,6 +153,7 @@ class Snapshot:
             "id": f"{bp}.id", "name": f"{bp}.name", "sync_enabled": f"{bp}.user_sync.enabled", "mode": f"{bp}.user_sync.mode",
             "move_to_recycle_bin_without_profile": f"{bp}.user_sync.move_to_recycle_bin_without_profile",
             "update_role_on_profile_change": f"{bp}.user_sync.update_role_on_profile_change",
+            "skip_matching_email": f"{bp}.user_sync.skip_matching_email",
             "changed_minutes_ago": f"{bp}.user_sync.last_change_at" if now else "collected_at",
             "ae_users_collected": "account_engagement.users",
             "profile_table_collected": f"{bp}.user_sync.profile_roles",
@@ -222,15 +231,20 @@ class Snapshot:
         """AE users (a business unit's, or the org's with their business unit): the largest
         kind, so only the fields a diagnosis looks up are computed, and only the Facts it uses."""
         ae = self.ae_users
+        fields = self.ae_fields
 
         def make(i: int) -> Fact:
             j = indexes[i]
-            values = _ae_values(ae[j], with_bu)
-            return self._fact(f"{prefix}{base + i + 1}", kind, {k: v for k, v in values.items() if v is not None},
-                              f"account_engagement.users[{j}]", {"has_salesforce_id": f"account_engagement.users[{j}].salesforce_id"})
+            values = fields.values(ae[j], with_bu)
+            at = f"account_engagement.users[{j}]"
+            return self._fact(f"{prefix}{base + i + 1}", kind, {k: v for k, v in values.items() if v is not None}, at,
+                              {"has_salesforce_id": f"{at}.salesforce_id", "updated_minutes_ago": f"{at}.updated_at",
+                               "linked_username": f"{at}.salesforce_id", "linked_user_active": f"{at}.salesforce_id",
+                               "link_words": f"{at}.salesforce_id", "business_unit_label": f"{at}.business_unit_id",
+                               "holder": f"{at}.in_recycle_bin", "bin_words": f"{at}.in_recycle_bin"})
 
         def column(name: str) -> list[Any] | Coarse:
-            get = _AE_FIELDS.get(name) if with_bu or name != "business_unit_id" else None
+            get = fields.getter(name, with_bu)
             if get is None:
                 return [MISSING] * len(indexes)
             if name in ("salesforce_id", "business_unit_id"):  # to18 of every row would cost more than the rest
@@ -238,6 +252,12 @@ class Snapshot:
                               lambda i: MISSING if (v := get(ae[indexes[i]])) is None else v)
             return [MISSING if (v := get(ae[j])) is None else v for j in indexes]
         return KindSource(len(indexes), make, column)
+
+    @property
+    def ae_fields(self) -> AeFields:
+        if self._ae_fields is None:
+            self._ae_fields = AeFields(self.data, _ts(self.data.get("collected_at")), _ts)
+        return self._ae_fields
 
     @property
     def ae_users(self) -> list[dict[str, Any]]:
@@ -315,27 +335,21 @@ def _org_facts(snap: Snapshot) -> None:
     }
 
 
-# An AE user's fact values, one function per field (a lookup computes only the field it joins
-# on). `salesforce_id: null` means linked to nobody (has_salesforce_id false); an absent
-# salesforce_id is unknown. None: unknown (left out of the fact).
-_AE_FIELDS: dict[str, Callable[[dict[str, Any]], Any]] = {
-    "ae_id": lambda a: None if a.get("id") is None else str(a["id"]),
-    "email": lambda a: a.get("email"),
-    "salesforce_id": lambda a: to18(a["salesforce_id"]) if a.get("salesforce_id") else None,
-    "has_salesforce_id": lambda a: (a["salesforce_id"] is not None) if "salesforce_id" in a else None,
-    "role": lambda a: a.get("role"),
-    "in_recycle_bin": lambda a: a.get("in_recycle_bin"),
-    "business_unit_id": lambda a: to18(a["business_unit_id"]) if a.get("business_unit_id") else None,  # org_ae_user only
-}
+_KINDS = {"standard": "standard", "Identity licence": "identity", "Chatter (Chatter Free)": "chatter", "guest": "guest"}
+
+
+def _user_kind(u: dict[str, Any]) -> str | None:
+    """standard, identity, chatter, portal, guest or other (facts/kinds.py reads UserType and the
+    licence); None when neither is known."""
+    k = kinds.kind(u)
+    if k == "of unknown type":
+        return None
+    return _KINDS.get(k, "portal" if "portal" in k else "other")
 
 
 def _id_key(value: Any) -> Any:
     """What every spelling of one id shares (15- or 18-character, case flattened or not)."""
     return value[:15].casefold() if isinstance(value, str) else value
-
-
-def _ae_values(a: dict[str, Any], with_bu: bool) -> dict[str, Any]:
-    return {name: get(a) for name, get in _AE_FIELDS.items() if with_bu or name != "business_unit_id"}
 
 
 def _semantic_findings(data: dict[str, Any], file: str) -> list[Finding]:
