@@ -260,7 +260,10 @@ def apply_answers(data: dict[str, Any], answers: dict[str, Any], via: str, *, fi
                                         f"{user_by[ids.key(uid)]!r} ({uid}): answer for them once"))
                 continue
             user_by[ids.key(uid)] = name
-            bu.setdefault("expected_access", {})[uid] = bool(should)
+            given_access = bu.setdefault("expected_access", {})
+            for written in [k for k in given_access if ids.looks_like_id(k) and ids.key(k) == ids.key(uid)]:
+                del given_access[written]  # the snapshot's answer in another spelling: this one replaces it
+            given_access[uid] = bool(should)
             stated(f"{base}.expected_access.{uid}")
     if findings:
         raise FindingError(findings)

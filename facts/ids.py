@@ -17,6 +17,15 @@ from typing import Any, Iterator
 _SUFFIX = "ABCDEFGHIJKLMNOPQRSTUVWXYZ012345"
 _ID = re.compile(r"[A-Za-z0-9]{15}(?:[A-Za-z0-9]{3})?")
 ID_KEYS = frozenset({"id", "role_id", "parent_id", "salesforce_id", "business_unit_id"})
+# Where else a snapshot holds ids: any key ending in "_id" (fields added later, such as an
+# `updated_by_id`, are covered without a list to keep), the keys of these mappings, the items of these lists.
+ID_KEYED_MAPS = frozenset({"expected_access"})
+ID_LISTS = frozenset({"collected_business_units"})
+
+
+def is_id_key(name: Any) -> bool:
+    """Whether a snapshot field of this name holds a Salesforce id (when its value is id-shaped)."""
+    return isinstance(name, str) and (name in ID_KEYS or name.endswith("_id"))
 
 
 class BadId(ValueError):
@@ -91,6 +100,57 @@ def same_id(a: str, b: str) -> bool:
     return key(a) == key(b)
 
 
+def spellings(sfid: str) -> tuple[str, ...]:
+    """Every 15-character, case-exact id this spelling can name (BadId when none).
+
+    An 18-character id whose suffix does not match the case it is written in is either a
+    hand-made id with a placeholder suffix (`0055e000000U002AAA`: the case as written) or a real
+    id whose case was changed (`0055E000000u002aaC`: the case its suffix gives): both are kept,
+    and the records a snapshot declares decide (`Identities`)."""
+    k = key(sfid)
+    if len(sfid) == 15:
+        return (k,)
+    restored = _restored(sfid)
+    return (k,) if restored == k else (k, restored)
+
+
+class AmbiguousId(BadId):
+    """A spelling that can name two records a snapshot declares."""
+
+
+class Identities:
+    """The records one snapshot declares, and which of them a written id names: two spellings
+    name the same record when some case-exact id is a reading of both (`spellings`). This is
+    the one identity every comparison of ids in a snapshot goes through (facts/snapshot.py
+    rewrites every reference to the spelling its record is declared with)."""
+
+    def __init__(self) -> None:
+        self._by: dict[str, list[str]] = {}  # a case-exact reading -> the declared spellings it reads
+
+    def declare(self, sfid: str) -> list[str]:
+        """Add a declared id; the earlier declarations it is the same record as (duplicates)."""
+        same = self.matches(sfid)
+        for reading in spellings(sfid):
+            self._by.setdefault(reading, []).append(sfid)
+        return same
+
+    def matches(self, sfid: str) -> list[str]:
+        found: list[str] = []
+        for reading in spellings(sfid):
+            for declared in self._by.get(reading, ()):
+                if declared not in found:
+                    found.append(declared)
+        return found
+
+    def resolve(self, sfid: str) -> str | None:
+        """The declared spelling of the record `sfid` names; None for none; AmbiguousId for two."""
+        found = self.matches(sfid)
+        if len(found) > 1:
+            raise AmbiguousId(f"{sfid} can be read as {' or '.join(found)}, two records of this snapshot; "
+                              "write it as the record it means is written")
+        return found[0] if found else None
+
+
 def id_problems(data: Any) -> Iterator[tuple[list[Any], str]]:
     """(path, message) for each id field in a parsed snapshot whose suffix no casing gives.
     Values that are not id-shaped are the schema's business. One walk over every container of
@@ -108,12 +168,16 @@ def id_problems(data: Any) -> Iterator[tuple[list[Any], str]]:
         if isinstance(node, dict):
             for k, v in node.items():
                 if isinstance(v, str):
-                    if k in ID_KEYS and (problem := problem_of(v)):
+                    if is_id_key(k) and (problem := problem_of(v)):
                         yield _path(link) + [k], problem
                 elif isinstance(v, (dict, list)):
                     stack.append((v, (link, k)))
+            if link is not None and link[1] in ID_KEYED_MAPS:
+                for k in node:
+                    if isinstance(k, str) and (problem := problem_of(k)):
+                        yield _path(link) + [k], problem
         elif isinstance(node, list):
-            ids_here = link is not None and link[1] == "collected_business_units"
+            ids_here = link is not None and link[1] in ID_LISTS
             for i, v in enumerate(node):
                 if isinstance(v, (dict, list)):
                     stack.append((v, (link, i)))
