@@ -232,7 +232,8 @@ def apply_answers(data: dict[str, Any], answers: dict[str, Any], via: str, *, fi
                     if target is None:
                         findings.append(Finding(locate(answers, where + ["user_groups", group, j], Span(file)), "unknown-name",
                                                 f"business_units.{key}.user_groups.{group}[{j}]: no {entry['type'].replace('_', ' ')} "
-                                                f"named {entry.get('name')!r} in the snapshot; give its id instead"))
+                                                f"named {entry.get('name') or entry.get('id')!r} in the snapshot"
+                                                + ("; give its id instead" if entry.get("name") else "")))
                         continue
                     groups[group].append({"type": entry["type"], "id": target})
             bu["user_groups"] = groups
@@ -291,10 +292,12 @@ def _names(data: dict[str, Any], kind: str) -> list[str]:
 
 
 def _resolve(data: dict[str, Any], entry: dict[str, Any], resolve_users: Resolver | None) -> str | None:
-    if entry.get("id"):
-        return str(entry["id"])
-    name = str(entry["name"])
+    """The id of the record an answer names (by name, or by an id in any spelling: the spelling
+    the snapshot declares it with); None when the snapshot does not hold it."""
     sf = data.get("salesforce") or {}
+    if entry.get("id"):
+        return _resolve_id(sf, entry["type"], str(entry["id"]), resolve_users)
+    name = str(entry["name"])
     if entry["type"] == "user":
         lowered = name.lower()
         users = sf.get("users") or []
@@ -315,6 +318,27 @@ def _resolve(data: dict[str, Any], entry: dict[str, Any], resolve_users: Resolve
         raise lookup.Ambiguous(f"{entry['type'].replace('_', ' ')} {name!r} is ambiguous in the snapshot: it matches "
                                + ", ".join(f"{x.get('name')} ({x['id']})" for x in matches) + "; give its id instead")
     return str(matches[0]["id"]) if matches else None
+
+
+def _resolve_id(sf: dict[str, Any], kind: str, sfid: str, resolve_users: Resolver | None) -> str | None:
+    """An answer's id: a user the snapshot holds (any user, on a live org: its list of users is
+    never complete), or a role or public group its complete list holds."""
+    if not ids.looks_like_id(sfid):
+        return None
+    pool = sf.get("users") if kind == "user" else sf.get("public_groups") if kind == "public_group" else sf.get("roles")
+    if not isinstance(pool, list):
+        return sfid  # that list is unknown: nothing to check the id against
+    known = ids.Identities()
+    for x in pool:
+        if isinstance(x.get("id"), str):
+            known.declare(x["id"])
+    try:
+        found = known.resolve(sfid)
+    except ids.BadId as exc:
+        raise lookup.LookupProblem(str(exc)) from None
+    if found is None and kind == "user" and resolve_users is not None:
+        return sfid
+    return found
 
 
 # -- asking ----------------------------------------------------------------------------------------
@@ -413,7 +437,13 @@ def _ask_one(topic: str, data: dict[str, Any], p: Prompter, resolve_users: Resol
                         p.echo(f"  {exc}")
                         continue
                     if not found and ids.looks_like_id(name):
-                        entry, found = {"type": kind, "id": name}, True
+                        try:
+                            by_id = _resolve(data, {"type": kind, "id": name}, resolve_users)
+                        except lookup.LookupProblem as exc:
+                            p.echo(f"  {exc}")
+                            continue
+                        if by_id is not None:
+                            entry, found = {"type": kind, "id": by_id}, True
                     if found:
                         entries.append(entry)
                         break

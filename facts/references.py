@@ -37,7 +37,7 @@ class Records:
         self.every = Identities()
         for what, path in _KINDS.items():
             items = _at(data, path)
-            self.complete[what] = isinstance(items, list)
+            self.complete[what] = isinstance(items, list) and what != "user"  # users: never known complete
             reg = self.kinds[what] = Identities()
             for i, item in enumerate(items or []):
                 sfid = item.get("id") if isinstance(item, dict) else None
