@@ -55,20 +55,23 @@ def suffix(sfid15: str) -> str:
     return _CHUNK[bits[0:5]] + _CHUNK[bits[5:10]] + _CHUNK[bits[10:15]]
 
 
+_UPPER_AT = [tuple(i for i in range(5) if n & (1 << i)) for n in range(32)]  # suffix letter -> upper-case positions
+
+
+@lru_cache(maxsize=1 << 16)
 def _restored(sfid: str) -> str:
     """The first 15 characters in the case the suffix encodes (BadId when none can)."""
-    chars = list(sfid[:15])
+    chars = list(sfid[:15].lower())
     for chunk, letter in enumerate(sfid[15:].upper()):
-        if letter not in _SUFFIX:
+        bits = _SUFFIX.find(letter)
+        if bits < 0:
             raise BadId(f"{sfid}: {letter!r} cannot be a Salesforce id suffix character")
-        bits = _SUFFIX.index(letter)
-        for i in range(5):
+        for i in _UPPER_AT[bits]:
             pos = chunk * 5 + i
-            upper = bool(bits & (1 << i))
-            if upper and not chars[pos].isalpha():
+            if not chars[pos].isalpha():
                 raise BadId(f"{sfid}: its suffix {sfid[15:]} marks {chars[pos]!r} (character {pos + 1}) as an "
                             "upper-case letter; no letter case of this id gives that suffix")
-            chars[pos] = chars[pos].upper() if upper else chars[pos].lower()
+            chars[pos] = chars[pos].upper()
     return "".join(chars)
 
 
@@ -100,6 +103,7 @@ def same_id(a: str, b: str) -> bool:
     return key(a) == key(b)
 
 
+@lru_cache(maxsize=1 << 17)
 def spellings(sfid: str) -> tuple[str, ...]:
     """Every 15-character, case-exact id this spelling can name (BadId when none).
 
@@ -108,8 +112,8 @@ def spellings(sfid: str) -> tuple[str, ...]:
     id whose case was changed (`0055E000000u002aaC`: the case its suffix gives): both are kept,
     and the records a snapshot declares decide (`Identities`)."""
     k = key(sfid)
-    if len(sfid) == 15:
-        return (k,)
+    if len(sfid) == 15 or suffix(k) == sfid[15:].upper():
+        return (k,)  # the usual case: its suffix matches the case it is written in
     restored = _restored(sfid)
     return (k,) if restored == k else (k, restored)
 
@@ -130,9 +134,12 @@ class Identities:
     def declare(self, sfid: str) -> list[str]:
         """Add a declared id; the earlier declarations it is the same record as (duplicates)."""
         same = self.matches(sfid)
+        self.add(sfid)
+        return same
+
+    def add(self, sfid: str) -> None:
         for reading in spellings(sfid):
             self._by.setdefault(reading, []).append(sfid)
-        return same
 
     def matches(self, sfid: str) -> list[str]:
         found: list[str] = []
@@ -151,38 +158,43 @@ class Identities:
         return found[0] if found else None
 
 
-def id_problems(data: Any) -> Iterator[tuple[list[Any], str]]:
-    """(path, message) for each id field in a parsed snapshot whose suffix no casing gives.
-    Values that are not id-shaped are the schema's business. One walk over every container of
-    the document (100,000 users: about a second), building a path only for a problem."""
+def id_fields(data: Any) -> list[tuple[Any, str]]:
+    """(link, value) of every string in an id field, id-keyed mapping's key or id list of a
+    parsed snapshot (`path_of(link)` is its path). One walk over every container of the
+    document (100,000 users: about a second), building a path only when one is asked for."""
+    found: list[tuple[Any, str]] = []
     stack: list[tuple[Any, Any]] = [(data, None)]  # (container, (parent's link, key in parent))
-    seen: dict[str, str | None] = {}  # an org repeats its role and business unit ids: check each once
-
-    def problem_of(value: str) -> str | None:
-        found = seen.get(value, _UNSEEN)
-        if found is _UNSEEN:
-            found = seen[value] = _id_problem(value)
-        return found  # type: ignore[return-value]
     while stack:
         node, link = stack.pop()
         if isinstance(node, dict):
             for k, v in node.items():
                 if isinstance(v, str):
-                    if is_id_key(k) and (problem := problem_of(v)):
-                        yield _path(link) + [k], problem
+                    if is_id_key(k):
+                        found.append(((link, k), v))
                 elif isinstance(v, (dict, list)):
                     stack.append((v, (link, k)))
             if link is not None and link[1] in ID_KEYED_MAPS:
-                for k in node:
-                    if isinstance(k, str) and (problem := problem_of(k)):
-                        yield _path(link) + [k], problem
+                found.extend(((link, k), k) for k in node if isinstance(k, str))
         elif isinstance(node, list):
             ids_here = link is not None and link[1] in ID_LISTS
             for i, v in enumerate(node):
                 if isinstance(v, (dict, list)):
                     stack.append((v, (link, i)))
-                elif ids_here and isinstance(v, str) and (problem := problem_of(v)):
-                    yield _path(link) + [i], problem
+                elif ids_here and isinstance(v, str):
+                    found.append(((link, i), v))
+    return found
+
+
+def id_problems(data: Any, fields: list[tuple[Any, str]] | None = None) -> Iterator[tuple[list[Any], str]]:
+    """(path, message) for each id field in a parsed snapshot whose suffix no casing gives.
+    Values that are not id-shaped are the schema's business."""
+    seen: dict[str, str | None] = {}  # an org repeats its role and business unit ids: check each once
+    for link, value in (id_fields(data) if fields is None else fields):
+        found = seen.get(value, _UNSEEN)
+        if found is _UNSEEN:
+            found = seen[value] = _id_problem(value)
+        if found:
+            yield path_of(link), found  # type: ignore[misc]
 
 
 _UNSEEN = object()
@@ -201,7 +213,7 @@ def _id_problem(value: str) -> str | None:
     return None
 
 
-def _path(link: Any) -> list[Any]:
+def path_of(link: Any) -> list[Any]:
     out: list[Any] = []
     while link is not None:
         link, k = link

@@ -15,7 +15,7 @@ from typing import Any, Callable
 from syncdoctor.engine.findings import Finding, Span
 from syncdoctor.engine.loader import json_path, locate
 
-from .ids import ID_KEYED_MAPS, ID_LISTS, AmbiguousId, BadId, Identities, is_id_key, key, looks_like_id
+from .ids import ID_KEYED_MAPS, ID_LISTS, AmbiguousId, Identities, id_fields, is_id_key, key, looks_like_id, path_of
 
 ROLE_TYPES = ("role", "role_and_subordinates", "role_and_internal_subordinates")
 _KINDS = {"business unit": ("business_units",), "user": ("salesforce", "users"), "role": ("salesforce", "roles"),
@@ -35,6 +35,7 @@ class Records:
         self.kinds: dict[str, Identities] = {}
         self.complete: dict[str, bool] = {}
         self.every = Identities()
+        self.declared: list[str] = []
         for what, path in _KINDS.items():
             items = _at(data, path)
             self.complete[what] = isinstance(items, list) and what != "user"  # users: never known complete
@@ -44,7 +45,8 @@ class Records:
                 if not isinstance(sfid, str):
                     continue
                 same = reg.declare(sfid)
-                self.every.declare(sfid)
+                self.every.add(sfid)
+                self.declared.append(sfid)
                 if same:
                     first = next(j for j, x in enumerate(items) if isinstance(x, dict) and x.get("id") == same[0])
                     report(list(path) + [i, "id"], "duplicate-id",
@@ -52,23 +54,26 @@ class Records:
                            "(one record: 15- and 18-character forms and letter cases of one id are the same id)")
         org_id = _at(data, ("org", "id"))
         if isinstance(org_id, str):
-            self.every.declare(org_id)
+            self.every.add(org_id)
 
     def resolve(self, what: str | None, sfid: str) -> str | None:
         return (self.kinds[what] if what else self.every).resolve(sfid)
 
 
-def reference_findings(data: dict[str, Any], file: str) -> list[Finding]:
+def reference_findings(data: dict[str, Any], file: str,
+                       fields: list[tuple[Any, str]] | None = None) -> tuple[list[Finding], dict[str, str]]:
     """Duplicate records, references to records a complete list does not hold, references that
-    can be read as two records, and answers given twice for one user."""
+    can be read as two records, and answers given twice for one user; and (when there are
+    none) each spelling that names a record declared in another, with that one (`one_spelling`)."""
     out: list[Finding] = []
+    respell: dict[str, str] = {}
 
     def report(path: list[Any], code: str, message: str) -> None:
         out.append(Finding(locate(data, path, Span(file)), code, f"{json_path(path)}: {message}"))
 
     records = Records(data, report)
     if out:
-        return out
+        return out, respell
 
     def must_hold(what: str, path: list[Any], sfid: Any) -> None:
         if not isinstance(sfid, str):
@@ -98,10 +103,10 @@ def reference_findings(data: dict[str, Any], file: str) -> list[Finding]:
                 _member(must_hold, ["business_units", i, "user_groups", group, j], m)
         _answers_once(records, bu.get("expected_access"), ["business_units", i, "expected_access"], report)
     if not out:
-        _no_ambiguity(records, data, report)
+        respell = _no_ambiguity(records, id_fields(data) if fields is None else fields, report)
     if not out:
         _cycles(records, sf.get("roles"), report)
-    return out
+    return out, respell
 
 
 def _cycles(records: Records, roles: Any, report: Callable[..., None]) -> None:
@@ -165,56 +170,33 @@ def _alone(sfid: str) -> str:
     return key(sfid)
 
 
-def _no_ambiguity(records: Records, data: dict[str, Any], report: Callable[..., None]) -> None:
-    """Every other id field (links, business units, fields added later) names one record at most."""
-    for path, sfid in id_fields(data):
+def _no_ambiguity(records: Records, fields: list[tuple[Any, str]], report: Callable[..., None]) -> dict[str, str]:
+    """Every id field (links, business units, fields added later) names one record at most;
+    the spellings that name a record declared in another spelling, with that spelling."""
+    respell: dict[str, str] = {}
+    decided: set[str] = set(records.declared)  # a declared spelling names itself (duplicates are refused)
+    for link, sfid in fields:
+        if sfid in decided or not looks_like_id(sfid):
+            continue
         try:
-            records.every.resolve(sfid)
+            found = records.every.resolve(sfid)
         except AmbiguousId as exc:
-            report(path, "ambiguous-id", str(exc))
+            report(path_of(link), "ambiguous-id", str(exc))
+            continue
+        decided.add(sfid)
+        if found is not None and found != sfid:
+            respell[sfid] = found
+    return respell
 
 
-def id_fields(data: Any) -> list[tuple[list[Any], str]]:
-    """(path, id) of every id-shaped value of an id field, mapping key or list item of a snapshot."""
-    found: list[tuple[list[Any], str]] = []
-    stack: list[tuple[Any, list[Any]]] = [(data, [])]
-    while stack:
-        node, path = stack.pop()
-        if isinstance(node, dict):
-            keyed = bool(path) and path[-1] in ID_KEYED_MAPS
-            for k, v in node.items():
-                if keyed and isinstance(k, str) and looks_like_id(k):
-                    found.append((path + [k], k))
-                if isinstance(v, str):
-                    if is_id_key(k) and looks_like_id(v):
-                        found.append((path + [k], v))
-                elif isinstance(v, (dict, list)):
-                    stack.append((v, path + [k]))
-        elif isinstance(node, list):
-            listed = bool(path) and path[-1] in ID_LISTS
-            for i, v in enumerate(node):
-                if isinstance(v, (dict, list)):
-                    stack.append((v, path + [i]))
-                elif listed and isinstance(v, str) and looks_like_id(v):
-                    found.append((path + [i], v))
-    return found
+def one_spelling(data: dict[str, Any], respell: dict[str, str]) -> None:
+    """Rewrite, in place, every id spelled as a key of `respell` to the spelling it maps to (the
+    one its record is declared with). Nothing to rewrite, the usual case: no walk at all."""
+    if not respell:
+        return
 
-
-def one_spelling(data: dict[str, Any]) -> None:
-    """Rewrite, in place, every id that names a declared record to the spelling it is declared
-    with (a valid snapshot: `reference_findings` found nothing)."""
-    records = Records(data, lambda *a: None)
-    declared: dict[str, str] = {}  # a spelling seen -> its record's declared spelling (or itself)
-
-    def canonical(sfid: str) -> str:
-        hit = declared.get(sfid)
-        if hit is None:
-            try:
-                hit = records.every.resolve(sfid) or sfid
-            except BadId:
-                hit = sfid
-            declared[sfid] = hit
-        return hit
+    def canonical(sfid: Any) -> Any:
+        return respell.get(sfid, sfid) if isinstance(sfid, str) else sfid
 
     stack: list[Any] = [data]
     while stack:
@@ -222,13 +204,12 @@ def one_spelling(data: dict[str, Any]) -> None:
         if isinstance(node, dict):
             for k, v in list(node.items()):
                 if isinstance(v, str):
-                    if is_id_key(k) and looks_like_id(v) and (c := canonical(v)) != v:
-                        node[k] = c
+                    if is_id_key(k) and v in respell:
+                        node[k] = respell[v]
                 elif isinstance(v, dict) and k in ID_KEYED_MAPS:
-                    if any(isinstance(x, str) and looks_like_id(x) and canonical(x) != x for x in v):
-                        node[k] = {canonical(x) if isinstance(x, str) and looks_like_id(x) else x: y for x, y in v.items()}
+                    node[k] = {canonical(x): y for x, y in v.items()}
                 elif isinstance(v, list) and k in ID_LISTS:
-                    node[k] = [canonical(x) if isinstance(x, str) and looks_like_id(x) else x for x in v]
+                    node[k] = [canonical(x) for x in v]
                 elif isinstance(v, (dict, list)):
                     stack.append(v)
         elif isinstance(node, list):

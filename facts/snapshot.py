@@ -20,7 +20,7 @@ from syncdoctor.engine.loader import (REREAD_LIMIT, LocatedDict, LocatedList, de
                                      parse_json, parse_yaml, parse_yaml_fast, read_bytes, snapshot_limit)
 
 from . import cache, lookup, references
-from .ids import id_problems, key, looks_like_id, to18
+from .ids import id_fields, id_problems, key, looks_like_id, to18
 
 def _ts(value: Any) -> datetime | None:
     if not isinstance(value, str):
@@ -338,12 +338,15 @@ def _ae_values(a: dict[str, Any], with_bu: bool) -> dict[str, Any]:
     return {name: get(a) for name, get in _AE_FIELDS.items() if with_bu or name != "business_unit_id"}
 
 
-def _semantic_findings(data: dict[str, Any], file: str) -> list[Finding]:
+def _semantic_findings(data: dict[str, Any], file: str) -> tuple[list[Finding], dict[str, str]]:
     """What the schema cannot say: bad ids, then duplicate ids, dangling or ambiguous
     references and hierarchy cycles (facts/references.py)."""
+    fields = id_fields(data)
     out: list[Finding] = [Finding(locate(data, where, Span(file)), "bad-id", f"{json_path(where)}: {message}")
-                          for where, message in id_problems(data)]
-    return out or references.reference_findings(data, file)  # every later check compares ids by their identity
+                          for where, message in id_problems(data, fields)]
+    if out:
+        return out, {}
+    return references.reference_findings(data, file, fields)  # every later check compares ids by their identity
 
 
 def parse_snapshot(text: str, file: str, *, fmt: str | None = None) -> Snapshot:
@@ -375,12 +378,13 @@ def build_snapshot(data: Any, file: str, *, owned: bool = False) -> Snapshot:
     """Validate a parsed (or collected, or answered) snapshot and build its org facts.
     `owned`: `data` was just parsed and nothing else holds it, so it is kept, not copied."""
     findings = schemas.check("snapshot", data, file)
+    respell: dict[str, str] = {}
     if not findings:
-        findings = _semantic_findings(data, file)
+        findings, respell = _semantic_findings(data, file)
     if findings:
         raise FindingError(findings)
     plain = data if owned and not _located(data) else _plain(data)
-    references.one_spelling(plain)  # one spelling per record from here on (facts, answers, results, audit records)
+    references.one_spelling(plain, respell)  # one spelling per record from here on (facts, answers, results, audit records)
     canonical = json.dumps(plain, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     snap = Snapshot(file, plain, hashlib.sha256(canonical.encode()).hexdigest())
     _org_facts(snap)
