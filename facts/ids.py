@@ -4,8 +4,11 @@ The first 15 characters are case-sensitive; the 3-character suffix of the 18-cha
 encodes, five characters per suffix letter, which of them are upper case. That is what lets
 an 18-character id survive a system that changes letter case (a spreadsheet, a case-insensitive
 database): the suffix restores it. So an 18-character id written all upper or all lower case
-gets its case back from its suffix; an id written in mixed case keeps the case it was written
-in (hand-made ids often carry a placeholder suffix). A suffix no casing of the 15 characters
+gets its case back from its suffix, and so does one whose suffix has a lower-case letter
+(Salesforce writes suffixes in upper case: the whole id's case was changed); an id written in
+mixed case with an upper-case suffix keeps the case it was written in (hand-made ids often carry
+a placeholder suffix). Within a snapshot, the records it declares decide what such a spelling
+names (`Identities`). A suffix no casing of the 15 characters
 can produce (it marks a digit as upper case) is bad input.
 """
 from __future__ import annotations
@@ -90,7 +93,8 @@ def key(sfid: str) -> str:
     letters = [ch for ch in head if ch.isalpha()]
     restored = _restored(sfid)  # also rejects a suffix no casing gives
     flattened = bool(letters) and (all(ch.isupper() for ch in letters) or all(ch.islower() for ch in letters))
-    return restored if flattened else head
+    # Salesforce writes a suffix in upper case: one with a lower-case letter had its case changed with the rest.
+    return restored if flattened or not sfid[15:].isupper() and any(ch.isalpha() for ch in sfid[15:]) else head
 
 
 def to18(sfid: str) -> str:
