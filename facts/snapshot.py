@@ -163,6 +163,9 @@ class Snapshot:
         cached = self._bu_cache.get(bu_index)
         if cached is not None:
             return cached
+        for earlier in range(bu_index):  # numbered in business-unit order, whatever order diagnoses come in
+            if earlier not in self._bu_cache:
+                self._business_unit_part(earlier)
         bu = self.business_units[bu_index]
         bp = f"business_units[{bu_index}]"
         sync = bu.get("user_sync") or {}
