@@ -216,7 +216,14 @@ def apply_answers(data: dict[str, Any], answers: dict[str, Any], via: str, *, fi
                 sync["last_change_at"] = given["last_change_at"]
             else:
                 now = _parse_ts(out.get("collected_at")) or datetime.now(timezone.utc)
-                sync["last_change_at"] = (now - timedelta(minutes=int(given["last_change_minutes_ago"]))).strftime("%Y-%m-%dT%H:%M:%SZ")
+                minutes = int(given["last_change_minutes_ago"])
+                when = _minutes_before(now, minutes)
+                if when is None:
+                    findings.append(Finding(locate(answers, where + ["last_change_minutes_ago"], Span(file)), "schema",
+                                            f"business_units.{key}.last_change_minutes_ago: {minutes:,} minutes before "
+                                            f"{_iso(now)} is before year 1"))
+                    continue
+                sync["last_change_at"] = when
             stated(f"{base}.user_sync.last_change_at")
         if "user_groups" in given:
             groups: dict[str, list[dict[str, str]]] = {}
@@ -273,6 +280,31 @@ def apply_answers(data: dict[str, Any], answers: dict[str, Any], via: str, *, fi
     else:
         out.pop("unknown_reasons", None)
     return out
+
+
+MAX_MINUTES = 52_560_000  # 100 years: the bound engine/schema/answers.schema.json puts on last_change_minutes_ago
+_ASCII_NUMBER = re.compile(r"[0-9]{1,12}")
+
+
+def whole_number(raw: str, low: int, high: int) -> int | None:
+    """`raw` as a whole number from `low` to `high` (ASCII digits only: "²" and "٣" are digits
+    to str.isdigit, not to int), or None."""
+    if not _ASCII_NUMBER.fullmatch(raw):
+        return None
+    n = int(raw)
+    return n if low <= n <= high else None
+
+
+def _iso(when: datetime) -> str:
+    """ISO 8601 with a four-digit year (strftime writes year 999 as "999", which no parser takes)."""
+    return f"{when.year:04d}-{when.month:02d}-{when.day:02d}T{when.hour:02d}:{when.minute:02d}:{when.second:02d}Z"
+
+
+def _minutes_before(now: datetime, minutes: int) -> str | None:
+    try:
+        return _iso((now - timedelta(minutes=minutes)).astimezone(timezone.utc))
+    except (OverflowError, ValueError):
+        return None  # before year 1
 
 
 def _parse_ts(value: Any) -> datetime | None:
@@ -392,9 +424,10 @@ def _ask_one(topic: str, data: dict[str, Any], p: Prompter, resolve_users: Resol
             raw = p.text("minutes ago (blank if you don't know)").strip()
             if not raw:
                 return None
-            if raw.isdigit():
-                return int(raw)
-            p.echo("  a whole number of minutes, please")
+            minutes = whole_number(raw, 0, MAX_MINUTES)
+            if minutes is not None:
+                return minutes
+            p.echo(f"  a whole number of minutes from 0 to {MAX_MINUTES:,} (100 years), please")
     if topic == "profile_roles":
         sf = data.get("salesforce") or {}
         profiles = sorted(set(sf.get("profiles") or []) | {u["profile"] for u in sf.get("users") or [] if u.get("profile")})
@@ -407,12 +440,12 @@ def _ask_one(topic: str, data: dict[str, Any], p: Prompter, resolve_users: Resol
             if raw.lower() == "none":
                 return {}
             picks = [x.strip() for x in raw.split(",") if x.strip()]
-            if all(x.isdigit() and 1 <= int(x) <= len(profiles) for x in picks):
+            if all(whole_number(x, 1, len(profiles)) is not None for x in picks):
                 break
             p.echo(f"  numbers between 1 and {len(profiles)}, please")
         table = {}
         for x in picks:
-            name = profiles[int(x) - 1]
+            name = profiles[int(x) - 1]  # ASCII digits in range: checked above
             table[name] = p.choose(f"Account Engagement role for {name}", ["Administrator", "Marketing", "Sales", "Sales Manager"])
         return table
     if topic == "user_groups":
