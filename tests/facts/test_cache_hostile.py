@@ -20,16 +20,20 @@ from syncdoctor.facts.synthetic import generate
 pytestmark = pytest.mark.skipif(not cache._supported(), reason="the cache is off where folders cannot be opened by handle")
 
 
-@pytest.fixture
-def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+def private_cache(tmp: Path, monkeypatch: pytest.MonkeyPatch, max_entries: int) -> Path:
     """A private cache root (its `snapshots` folder is the cache) taking every file."""
-    root = tmp_path / "cache"
+    root = tmp / "cache"
     root.mkdir(mode=0o700)
     monkeypatch.setenv(cache.ENV_DIR, str(root))
     monkeypatch.delenv(cache.ENV_DISABLE, raising=False)
     monkeypatch.setattr(cache, "MIN_BYTES", 0)
-    monkeypatch.setattr(cache, "MAX_ENTRIES", 2)
+    monkeypatch.setattr(cache, "MAX_ENTRIES", max_entries)
     return root
+
+
+@pytest.fixture
+def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    return private_cache(tmp_path, monkeypatch, 2)
 
 
 def _orgs(tmp_path: Path, n: int) -> list[Path]:
@@ -58,13 +62,7 @@ foreign_names = st.text(st.sampled_from("abcdef0123456789ABC.-_json"), min_size=
 @given(names=st.sets(foreign_names, min_size=1, max_size=6), links=st.booleans())
 def test_pruning_removes_only_its_own_entries(tmp_path_factory, monkeypatch, names, links):
     tmp = tmp_path_factory.mktemp("prune")
-    root = tmp / "cache"
-    root.mkdir(mode=0o700)
-    monkeypatch.setenv(cache.ENV_DIR, str(root))
-    monkeypatch.delenv(cache.ENV_DISABLE, raising=False)
-    monkeypatch.setattr(cache, "MIN_BYTES", 0)
-    monkeypatch.setattr(cache, "MAX_ENTRIES", 1)
-    folder = root / "snapshots"
+    folder = private_cache(tmp, monkeypatch, 1) / "snapshots"
     folder.mkdir(mode=0o700)
     outside = tmp / "outside"
     outside.mkdir()
