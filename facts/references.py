@@ -153,6 +153,8 @@ def _answers_once(records: Records, answers: Any, path: list[Any], report: Calla
         return
     seen: dict[str, str] = {}
     for written in answers:
+        if not isinstance(written, str) or not looks_like_id(written):
+            continue  # not an id: the schema's finding
         try:
             ident = records.resolve("user", written) or _alone(written)
         except AmbiguousId as exc:
