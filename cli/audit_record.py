@@ -11,6 +11,7 @@ auditor trusts (`audit verify --public-key`).
 from __future__ import annotations
 
 import base64
+import copy
 import hashlib
 import json
 import re
@@ -90,13 +91,24 @@ def embedded(snapshot: Snapshot, results: list[dict[str, Any]]) -> tuple[dict[st
 
 
 def original_paths(results: list[dict[str, Any]], user_indexes: list[int] | None) -> list[dict[str, Any]]:
-    """Results diagnosed from an embedded part, with its users' paths as the snapshot numbered them."""
+    """Results diagnosed from an embedded part, with its users' facts' paths (`provenance.path`)
+    as the snapshot numbered them (org text that merely looks like a path is left alone)."""
     if not user_indexes:
         return results
-    text = json.dumps(results, ensure_ascii=False)
-    text = _USERS.sub(lambda m: f"salesforce.users[{user_indexes[int(m.group(1))]}]"
-                      if int(m.group(1)) < len(user_indexes) else m.group(0), text)
-    return json.loads(text)
+
+    def original(path: Any) -> Any:
+        m = _USERS.match(path) if isinstance(path, str) else None
+        if not m or len(m.group(1)) > 9 or int(m.group(1)) >= len(user_indexes):
+            return path
+        return f"salesforce.users[{user_indexes[int(m.group(1))]}]{path[m.end():]}"
+
+    out = copy.deepcopy(results)
+    for r in out:
+        for f in r.get("facts") or []:
+            prov = f.get("provenance") if isinstance(f, dict) else None
+            if isinstance(prov, dict) and "path" in prov:
+                prov["path"] = original(prov["path"])
+    return out
 
 
 def build(doc: dict[str, Any], snapshot: Snapshot, private_key: Ed25519PrivateKey | None = None,

@@ -160,3 +160,16 @@ def test_identity_fields_are_compared(tmp_path_factory, key, tmp_path, field):
     (tmp_path / "e.json").write_text(json.dumps(_rehashed(record)))
     r = run("replay", str(tmp_path / "e.json"))
     assert r.exit_code == 1 and f"different {field[0]}" in r.stdout
+
+
+@pytest.mark.parametrize("name", ["salesforce.users[0]@x.example", "salesforce.users[" + "9" * 60 + "]@x.example"])
+def test_org_text_shaped_like_a_path_replays(tmp_path, name):
+    data = generate(6, seed=1)
+    data["salesforce"]["users"][3]["email"] = name
+    facts = tmp_path / "org.json"
+    facts.write_text(json.dumps(data))
+    r = run("diagnose", "--facts", str(facts), "--user", data["salesforce"]["users"][3]["username"], "--format", "json",
+            "--audit", str(tmp_path / "rec.json"))
+    assert r.exit_code in (0, 1), r.stderr
+    r = run("replay", str(tmp_path / "rec.json"))
+    assert r.exit_code == 0, r.stdout
