@@ -162,46 +162,71 @@ class Identities:
         return found[0] if found else None
 
 
-def id_fields(data: Any) -> list[tuple[Any, str]]:
-    """(link, value) of every string in an id field, id-keyed mapping's key or id list of a
-    parsed snapshot (`path_of(link)` is its path). One walk over every container of the
-    document (100,000 users: about a second), building a path only when one is asked for."""
-    found: list[tuple[Any, str]] = []
-    stack: list[tuple[Any, Any]] = [(data, None)]  # (container, (parent's link, key in parent))
+def id_values(data: Any) -> set[str]:
+    """Every string of an id field (`is_id_key`), id-keyed mapping's key or id list of a parsed
+    snapshot: one walk over every container (100,000 users: about a second), no paths built."""
+    found: set[str] = set()
+    add = found.add
+    id_key = _ID_KEY_OF
+    stack: list[tuple[Any, Any]] = [(data, None)]  # (container, the key it sits under)
     while stack:
-        node, link = stack.pop()
+        node, under = stack.pop()
         if isinstance(node, dict):
             for k, v in node.items():
                 if isinstance(v, str):
-                    if is_id_key(k):
-                        found.append(((link, k), v))
+                    if id_key.get(k) or (k not in id_key and _learn_id_key(k)):
+                        add(v)
                 elif isinstance(v, (dict, list)):
-                    stack.append((v, (link, k)))
-            if link is not None and link[1] in ID_KEYED_MAPS:
-                found.extend(((link, k), k) for k in node if isinstance(k, str))
+                    stack.append((v, k))
+            if under in ID_KEYED_MAPS:
+                found.update(k for k in node if isinstance(k, str))
         elif isinstance(node, list):
-            ids_here = link is not None and link[1] in ID_LISTS
-            for i, v in enumerate(node):
-                if isinstance(v, (dict, list)):
-                    stack.append((v, (link, i)))
-                elif ids_here and isinstance(v, str):
-                    found.append(((link, i), v))
+            if under in ID_LISTS:
+                found.update(v for v in node if isinstance(v, str))
+            stack.extend((v, under) for v in node if isinstance(v, (dict, list)))
     return found
 
 
-def id_problems(data: Any, fields: list[tuple[Any, str]] | None = None) -> Iterator[tuple[list[Any], str]]:
+_ID_KEY_OF: dict[Any, bool] = {}  # a field name -> is_id_key (an org has few names: each decided once)
+
+
+def _learn_id_key(k: Any) -> bool:
+    _ID_KEY_OF[k] = answer = is_id_key(k)
+    return answer
+
+
+def id_paths(data: Any, wanted: set[str]) -> Iterator[tuple[list[Any], str]]:
+    """(path, value) of every place `id_values` found a value of `wanted` (for messages: a second
+    walk, building paths, only when something is to be reported)."""
+    stack: list[tuple[Any, list[Any]]] = [(data, [])]
+    while stack:
+        node, path = stack.pop()
+        if isinstance(node, dict):
+            keyed = bool(path) and path[-1] in ID_KEYED_MAPS
+            for k, v in node.items():
+                if keyed and k in wanted:
+                    yield path + [k], k
+                if isinstance(v, str):
+                    if v in wanted and is_id_key(k):
+                        yield path + [k], v
+                elif isinstance(v, (dict, list)):
+                    stack.append((v, path + [k]))
+        elif isinstance(node, list):
+            listed = bool(path) and path[-1] in ID_LISTS
+            for i, v in enumerate(node):
+                if isinstance(v, (dict, list)):
+                    stack.append((v, path + [i]))
+                elif listed and isinstance(v, str) and v in wanted:
+                    yield path + [i], v
+
+
+def id_problems(data: Any, values: set[str] | None = None) -> Iterator[tuple[list[Any], str]]:
     """(path, message) for each id field in a parsed snapshot whose suffix no casing gives.
     Values that are not id-shaped are the schema's business."""
-    seen: dict[str, str | None] = {}  # an org repeats its role and business unit ids: check each once
-    for link, value in (id_fields(data) if fields is None else fields):
-        found = seen.get(value, _UNSEEN)
-        if found is _UNSEEN:
-            found = seen[value] = _id_problem(value)
-        if found:
-            yield path_of(link), found  # type: ignore[misc]
-
-
-_UNSEEN = object()
+    bad = {v: problem for v in (id_values(data) if values is None else values) if (problem := _id_problem(v))}
+    if bad:
+        for path, value in sorted(id_paths(data, set(bad)), key=lambda pv: [(0, p, "") if isinstance(p, int) else (1, 0, str(p)) for p in pv[0]]):
+            yield path, bad[value]
 
 
 def _id_problem(value: str) -> str | None:
@@ -215,11 +240,3 @@ def _id_problem(value: str) -> str | None:
     except BadId as exc:
         return str(exc)
     return None
-
-
-def path_of(link: Any) -> list[Any]:
-    out: list[Any] = []
-    while link is not None:
-        link, k = link
-        out.append(k)
-    return out[::-1]

@@ -15,7 +15,7 @@ from typing import Any, Callable
 from syncdoctor.engine.findings import Finding, Span
 from syncdoctor.engine.loader import json_path, locate
 
-from .ids import ID_KEYED_MAPS, ID_LISTS, AmbiguousId, Identities, id_fields, is_id_key, key, looks_like_id, path_of
+from .ids import ID_KEYED_MAPS, ID_LISTS, AmbiguousId, Identities, id_paths, id_values, is_id_key, key, looks_like_id
 
 ROLE_TYPES = ("role", "role_and_subordinates", "role_and_internal_subordinates")
 _KINDS = {"business unit": ("business_units",), "user": ("salesforce", "users"), "role": ("salesforce", "roles"),
@@ -34,8 +34,8 @@ class Records:
     def __init__(self, data: dict[str, Any], report: Callable[[list[Any], str, str], None]) -> None:
         self.kinds: dict[str, Identities] = {}
         self.complete: dict[str, bool] = {}
-        self.every = Identities()
-        self.declared: list[str] = []
+        self.declared: set[str] = set()
+        self._every: Identities | None = None
         for what, path in _KINDS.items():
             items = _at(data, path)
             self.complete[what] = isinstance(items, list) and what != "user"  # users: never known complete
@@ -45,23 +45,31 @@ class Records:
                 if not isinstance(sfid, str):
                     continue
                 same = reg.declare(sfid)
-                self.every.add(sfid)
-                self.declared.append(sfid)
+                self.declared.add(sfid)
                 if same:
                     first = next(j for j, x in enumerate(items) if isinstance(x, dict) and x.get("id") == same[0])
                     report(list(path) + [i, "id"], "duplicate-id",
                            f"{what} {sfid} is {same[0]}, which also appears at {json_path(list(path) + [first])} "
                            "(one record: 15- and 18-character forms and letter cases of one id are the same id)")
         org_id = _at(data, ("org", "id"))
-        if isinstance(org_id, str):
-            self.every.add(org_id)
+        if isinstance(org_id, str) and looks_like_id(org_id):
+            self.declared.add(org_id)
+
+    @property
+    def every(self) -> Identities:
+        """Every declared record together (for references of no set kind), built when first needed."""
+        if self._every is None:
+            self._every = Identities()
+            for sfid in self.declared:
+                self._every.add(sfid)
+        return self._every
 
     def resolve(self, what: str | None, sfid: str) -> str | None:
         return (self.kinds[what] if what else self.every).resolve(sfid)
 
 
 def reference_findings(data: dict[str, Any], file: str,
-                       fields: list[tuple[Any, str]] | None = None) -> tuple[list[Finding], dict[str, str]]:
+                       values: set[str] | None = None) -> tuple[list[Finding], dict[str, str]]:
     """Duplicate records, references to records a complete list does not hold, references that
     can be read as two records, and answers given twice for one user; and (when there are
     none) each spelling that names a record declared in another, with that one (`one_spelling`)."""
@@ -103,7 +111,7 @@ def reference_findings(data: dict[str, Any], file: str,
                 _member(must_hold, ["business_units", i, "user_groups", group, j], m)
         _answers_once(records, bu.get("expected_access"), ["business_units", i, "expected_access"], report)
     if not out:
-        respell = _no_ambiguity(records, id_fields(data) if fields is None else fields, report)
+        respell = _no_ambiguity(records, data, id_values(data) if values is None else values, report)
     if not out:
         _cycles(records, sf.get("roles"), report)
     return out, respell
@@ -172,22 +180,24 @@ def _alone(sfid: str) -> str:
     return key(sfid)
 
 
-def _no_ambiguity(records: Records, fields: list[tuple[Any, str]], report: Callable[..., None]) -> dict[str, str]:
+def _no_ambiguity(records: Records, data: dict[str, Any], values: set[str], report: Callable[..., None]) -> dict[str, str]:
     """Every id field (links, business units, fields added later) names one record at most;
     the spellings that name a record declared in another spelling, with that spelling."""
     respell: dict[str, str] = {}
-    decided: set[str] = set(records.declared)  # a declared spelling names itself (duplicates are refused)
-    for link, sfid in fields:
-        if sfid in decided or not looks_like_id(sfid):
+    ambiguous: dict[str, str] = {}
+    for sfid in values - records.declared:  # a declared spelling names itself (duplicates are refused)
+        if not looks_like_id(sfid):
             continue
         try:
             found = records.every.resolve(sfid)
         except AmbiguousId as exc:
-            report(path_of(link), "ambiguous-id", str(exc))
+            ambiguous[sfid] = str(exc)
             continue
-        decided.add(sfid)
         if found is not None and found != sfid:
             respell[sfid] = found
+    if ambiguous:
+        for path, sfid in id_paths(data, set(ambiguous)):
+            report(path, "ambiguous-id", ambiguous[sfid])
     return respell
 
 

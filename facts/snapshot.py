@@ -20,7 +20,7 @@ from syncdoctor.engine.loader import (REREAD_LIMIT, LocatedDict, LocatedList, de
                                      parse_json, parse_yaml, parse_yaml_fast, read_bytes, snapshot_limit)
 
 from . import cache, lookup, references
-from .ids import id_fields, id_problems, key, looks_like_id, to18
+from .ids import id_problems, id_values, key, looks_like_id, to18
 
 def _ts(value: Any) -> datetime | None:
     if not isinstance(value, str):
@@ -344,12 +344,12 @@ def _ae_values(a: dict[str, Any], with_bu: bool) -> dict[str, Any]:
 def _semantic_findings(data: dict[str, Any], file: str) -> tuple[list[Finding], dict[str, str]]:
     """What the schema cannot say: bad ids, then duplicate ids, dangling or ambiguous
     references and hierarchy cycles (facts/references.py)."""
-    fields = id_fields(data)
+    values = id_values(data)
     out: list[Finding] = [Finding(locate(data, where, Span(file)), "bad-id", f"{json_path(where)}: {message}")
-                          for where, message in id_problems(data, fields)]
+                          for where, message in id_problems(data, values)]
     if out:
         return out, {}
-    return references.reference_findings(data, file, fields)  # every later check compares ids by their identity
+    return references.reference_findings(data, file, values)  # every later check compares ids by their identity
 
 
 def parse_snapshot(text: str, file: str, *, fmt: str | None = None) -> Snapshot:

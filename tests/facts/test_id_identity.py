@@ -18,7 +18,7 @@ from typer.testing import CliRunner
 
 from syncdoctor.cli.main import app
 from syncdoctor.facts import consult
-from syncdoctor.facts.ids import id_fields, looks_like_id, path_of, suffix
+from syncdoctor.facts.ids import id_paths, id_values, looks_like_id, suffix
 from tests.conftest import EXAMPLE
 
 runner = CliRunner()
@@ -69,7 +69,7 @@ def _set(doc: dict, path: list, old: str, new: str) -> None:
 
 
 def occurrences(doc: dict) -> list[tuple[list, str]]:
-    return [(path_of(link), v) for link, v in id_fields(doc) if looks_like_id(v)]
+    return sorted(((path, v) for path, v in id_paths(doc, id_values(doc)) if looks_like_id(v)), key=lambda pv: str(pv[0]))
 
 
 def run(tmp_path, data: dict, answers: dict | None) -> tuple[int, str, str]:
