@@ -91,8 +91,9 @@ def embedded(snapshot: Snapshot, results: list[dict[str, Any]]) -> tuple[dict[st
 
 
 def original_paths(results: list[dict[str, Any]], user_indexes: list[int] | None) -> list[dict[str, Any]]:
-    """Results diagnosed from an embedded part, with its users' facts' paths (`provenance.path`)
-    as the snapshot numbered them (org text that merely looks like a path is left alone)."""
+    """Results diagnosed from an embedded part, with its users' paths (a fact's `path`, an
+    undetermined rule's `missing`) as the snapshot numbered them (org text that merely looks
+    like a path is left alone)."""
     if not user_indexes:
         return results
 
@@ -103,11 +104,19 @@ def original_paths(results: list[dict[str, Any]], user_indexes: list[int] | None
         return f"salesforce.users[{user_indexes[int(m.group(1))]}]{path[m.end():]}"
 
     out = copy.deepcopy(results)
-    for r in out:
-        for f in r.get("facts") or []:
-            prov = f.get("provenance") if isinstance(f, dict) else None
-            if isinstance(prov, dict) and "path" in prov:
-                prov["path"] = original(prov["path"])
+    stack: list[Any] = [out]
+    while stack:  # the tool's own path fields: a fact's `path`, an undetermined rule's `missing`
+        node = stack.pop()
+        if isinstance(node, list):
+            stack.extend(node)
+        elif isinstance(node, dict):
+            for k, v in node.items():
+                if k == "path":
+                    node[k] = original(v)
+                elif k == "missing" and isinstance(v, list):
+                    node[k] = [original(x) for x in v]
+                elif k != "values" and isinstance(v, (dict, list)):  # `values`: org data, never translated
+                    stack.append(v)
     return out
 
 
