@@ -7,7 +7,7 @@ import functools
 import inspect
 from typing import Any, Callable, TypeVar
 
-from syncdoctor.engine.findings import FindingError
+from syncdoctor.reading.findings import FindingError
 from syncdoctor.facts.ids import BadId
 
 

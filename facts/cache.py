@@ -49,7 +49,7 @@ MAX_ENTRIES = 8
 ENV_DISABLE, ENV_DIR = "SYNCDOCTOR_NO_CACHE", "SYNCDOCTOR_CACHE_DIR"
 # The packages whose code reads and checks a snapshot (every .py and .json in them, so a module
 # added or moved there is covered), and the distributions that parse and validate it.
-PACKAGES = ("syncdoctor.engine", "syncdoctor.facts")
+PACKAGES = ("syncdoctor.reading", "syncdoctor.engine", "syncdoctor.facts")
 LIBRARIES = ("PyYAML", "orjson", "jsonschema", "jsonschema-rs", "referencing", "rpds-py")
 # The names this cache writes, and the only ones it ever deletes.
 ENTRY = re.compile(r"[0-9a-f]{64}\.(?:json|yaml)\.json")

@@ -12,8 +12,8 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
-from syncdoctor.engine.findings import Finding, Span
-from syncdoctor.engine.loader import json_path, locate
+from syncdoctor.reading.findings import Finding, Span
+from syncdoctor.reading.loader import json_path, locate
 
 from .ids import ID_KEYED_MAPS, ID_LISTS, AmbiguousId, Identities, id_paths, id_values, is_id_key, key, looks_like_id
 
