@@ -18,9 +18,9 @@ from syncdoctor.reading import schemas
 from syncdoctor.reading.findings import Finding, FindingError, Span
 from syncdoctor.reading.loader import REREAD_LIMIT, LocatedDict, LocatedList, decode_text, json_path, locate, located_json, parse_json, parse_yaml, parse_yaml_fast, read_bytes, snapshot_limit
 
-from . import cache, kinds, lookup
+from . import cache, kinds, lookup, references
 from .aefields import AeFields
-from .ids import id_problems, key, looks_like_id, to18
+from .ids import id_problems, id_values, key, looks_like_id, to18
 
 
 def _ts(value: Any) -> datetime | None:
@@ -172,6 +172,9 @@ class Snapshot:
         cached = self._bu_cache.get(bu_index)
         if cached is not None:
             return cached
+        for earlier in range(bu_index):  # numbered in business-unit order, whatever order diagnoses come in
+            if earlier not in self._bu_cache:
+                self._business_unit_part(earlier)
         bu = self.business_units[bu_index]
         bp = f"business_units[{bu_index}]"
         sync = bu.get("user_sync") or {}
@@ -352,78 +355,15 @@ def _id_key(value: Any) -> Any:
     return value[:15].casefold() if isinstance(value, str) else value
 
 
-def _semantic_findings(data: dict[str, Any], file: str) -> list[Finding]:
-    """What the schema cannot say: duplicate ids, dangling references, hierarchy cycles."""
+def _semantic_findings(data: dict[str, Any], file: str) -> tuple[list[Finding], dict[str, str]]:
+    """What the schema cannot say: bad ids, then duplicate ids, dangling or ambiguous
+    references and hierarchy cycles (facts/references.py)."""
+    values = id_values(data)
     out: list[Finding] = [Finding(locate(data, where, Span(file)), "bad-id", f"{json_path(where)}: {message}")
-                          for where, message in id_problems(data)]
+                          for where, message in id_problems(data, values)]
     if out:
-        return out  # every check below compares ids by their identity
-
-    def dupes(items: list[Any], path: list[Any], what: str) -> None:
-        seen: dict[str, int] = {}
-        for i, item in enumerate(items or []):
-            ident = key(item["id"]) if isinstance(item, dict) and isinstance(item.get("id"), str) else None
-            if ident is None:
-                continue
-            if ident in seen:
-                out.append(Finding(locate(data, path + [i, "id"], Span(file)), "duplicate-id",
-                                   f"{json_path(path + [i, 'id'])}: {what} {item['id']} also appears at {json_path(path + [seen[ident]])}"))
-            else:
-                seen[ident] = i
-
-    sf = data.get("salesforce") or {}
-    dupes(data.get("business_units") or [], ["business_units"], "business unit")
-    dupes(sf.get("users") or [], ["salesforce", "users"], "user")
-    dupes(sf.get("roles") or [], ["salesforce", "roles"], "role")
-    dupes(sf.get("public_groups") or [], ["salesforce", "public_groups"], "public group")
-
-    roles = sf.get("roles")
-    if isinstance(roles, list):
-        parent = {key(r["id"]): key(r["parent_id"]) if r.get("parent_id") else "" for r in roles}
-        for i, r in enumerate(roles):
-            pid = r.get("parent_id")
-            if pid and key(pid) not in parent:
-                out.append(Finding(locate(data, ["salesforce", "roles", i, "parent_id"], Span(file)), "dangling-reference",
-                                   f"salesforce.roles[{i}].parent_id: role {pid} is not in salesforce.roles"))
-        cyclic = _on_cycles(parent)
-        for i, r in enumerate(roles):
-            if key(r["id"]) in cyclic:
-                out.append(Finding(locate(data, ["salesforce", "roles", i], Span(file)), "role-cycle",
-                                   f"salesforce.roles[{i}]: role {r['id']} is its own ancestor (the role hierarchy has a cycle)"))
-        for i, u in enumerate(sf.get("users") or []):
-            rid = u.get("role_id")
-            if rid and key(rid) not in parent:
-                out.append(Finding(locate(data, ["salesforce", "users", i, "role_id"], Span(file)), "dangling-reference",
-                                   f"salesforce.users[{i}].role_id: role {rid} is not in salesforce.roles"))
-    groups = sf.get("public_groups")
-    if isinstance(groups, list):
-        ids = {key(g["id"]) for g in groups}
-        for i, g in enumerate(groups):
-            for j, m in enumerate(g.get("members") or []):
-                if m["type"] == "public_group" and key(m["id"]) not in ids:
-                    out.append(Finding(locate(data, ["salesforce", "public_groups", i, "members", j], Span(file)),
-                                       "dangling-reference",
-                                       f"salesforce.public_groups[{i}].members[{j}]: public group {m['id']} is not in salesforce.public_groups"))
-    return out
-
-
-def _on_cycles(parent: dict[str, str]) -> set[str]:
-    """The roles on a cycle of the parent links, in one pass: each role is walked once (a walk
-    stops at a role already decided), so 16,000 roles take milliseconds, not seconds."""
-    state: dict[str, int] = {}  # 1: on the walk in progress, 2: decided
-    cyclic: set[str] = set()
-    for start in parent:
-        walk: dict[str, int] = {}
-        node = start
-        while node in parent and node not in state:
-            state[node] = 1
-            walk[node] = len(walk)
-            node = parent[node]
-        if node in walk:  # the walk met itself: everything from there on is a cycle
-            cyclic.update(n for n, pos in walk.items() if pos >= walk[node])
-        for n in walk:
-            state[n] = 2
-    return cyclic
+        return out, {}
+    return references.reference_findings(data, file, values)  # every later check compares ids by their identity
 
 
 def parse_snapshot(text: str, file: str, *, fmt: str | None = None) -> Snapshot:
@@ -455,12 +395,14 @@ def build_snapshot(data: Any, file: str, *, owned: bool = False) -> Snapshot:
     """Validate a parsed (or collected, or answered) snapshot and build its org facts.
     `owned`: `data` was just parsed and nothing else holds it, so it is kept, not copied."""
     findings = schemas.check("snapshot", data, file)
+    respell: dict[str, str] = {}
     if not findings:
-        findings = _semantic_findings(data, file)
+        findings, respell = _semantic_findings(data, file)
     if findings:
         raise FindingError(findings)
-    canonical = json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     plain = data if owned and not _located(data) else _plain(data)
+    references.one_spelling(plain, respell)  # one spelling per record from here on (facts, answers, results, audit records)
+    canonical = json.dumps(plain, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     snap = Snapshot(file, plain, hashlib.sha256(canonical.encode()).hexdigest())
     _org_facts(snap)
     return snap
