@@ -161,7 +161,7 @@ def write_stream(sink: TextIO, stream: Stream, header: dict[str, Any], rows: Ite
             if only_problems and not r.action:
                 continue
             sink.write(stream.joiner(summary.results == 0) + r.rendered)
-            summary.add(r.pairs)
+            summary.add(r.pairs, bool(r.undetermined))
             used.update(r.refs)
     finally:
         close = getattr(rows, "close", None)

@@ -16,7 +16,7 @@ import typer
 import typer._click as click
 from typer.core import TyperGroup
 
-from . import audit, dev, facts_cmd, rules_cmd
+from . import audit, common, dev, facts_cmd, rules_cmd
 from .formats.escape import visible
 from .common import EXIT_CODES_HELP, EXIT_INTERNAL, EXIT_USAGE, did_you_mean, err_console, report_findings
 from .diagnose import diagnose
@@ -105,6 +105,7 @@ def run() -> None:
     debug = "--debug" in sys.argv
     if debug:
         sys.argv.remove("--debug")
+        common.DEBUG = True  # engine ids and field names in explain and the reports' proofs
     from .outputs import Terminated, install_signal_handlers
     install_signal_handlers()  # SIGTERM/SIGHUP/Ctrl-C unwind: temp files removed, workers ended
     try:

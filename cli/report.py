@@ -20,8 +20,9 @@ from syncdoctor.engine.model import Ruleset
 from syncdoctor.facts import consult
 from syncdoctor.facts.snapshot import Snapshot
 
-from . import formats, org, service
+from . import common, formats, org, service
 from .common import EXIT_CAUSE, EXIT_INTERNAL, EXIT_OK, Format, color_wanted, err_console, fail, open_output, write_output
+from .formats.proof import ProofWords
 from .formats.words import needs_action
 
 if TYPE_CHECKING:
@@ -40,6 +41,7 @@ class Report:
     audit: Path | None = None
     audit_key: Ed25519PrivateKey | None = None
     shared: bool = False  # JSON in the shared layout (engine/layout.py, docs/results.md)
+    all_verdicts: bool = False  # a scan's text lists informational results too
 
 
 def run(know: Knowledge, source: Source, request: Request, report: Report, ask: bool = False) -> int:
@@ -57,8 +59,11 @@ def run(know: Knowledge, source: Source, request: Request, report: Report, ask: 
     streamed = request.all_users and not ask and report.audit is None
     options: dict[str, Any] = {"color": color_wanted() and report.out is None} if report.fmt is Format.text else {}
     if report.fmt is Format.text and request.all_users:
-        options["show_summary"] = True
+        options.update(show_summary=True, quiet=not report.all_verdicts)
     ruleset = know.ruleset
+    if report.fmt is not Format.json:  # the proofs in plain words (JSON keeps ids and field names)
+        options["words"] = ProofWords(ruleset, debug=common.DEBUG,
+                                      business_units=[bu.get("name") or bu["id"] for bu in snapshot.business_units])
     header = pipeline.header(ruleset, snapshot, request.symptom)
     if report.shared:
         options.update(shared_layout(ruleset, header["snapshot"]))

@@ -7,7 +7,8 @@ from typing import Any
 
 from .escape import md, md_code, safe_url
 from .summary import bu_label, user_label
-from .words import Summary, no_verdict, undetermined_intro, undetermined_item, undetermined_next
+from .proof import ProofWords, walk
+from .words import Summary, no_verdict, undetermined_intro, undetermined_next
 
 
 def _source(c: dict[str, Any]) -> str:
@@ -18,8 +19,9 @@ def _source(c: dict[str, Any]) -> str:
 
 
 class MarkdownStream:
-    def __init__(self, **_: Any) -> None:
+    def __init__(self, *, words: ProofWords | None = None, **_: Any) -> None:
         self.symptom: str | None = None
+        self.words = words  # the proofs' plain words (no proofs without)
 
     def begin(self, header: dict[str, Any]) -> str:
         self.symptom = header.get("symptom")
@@ -44,11 +46,13 @@ class MarkdownStream:
             if v.get("warnings"):
                 lines += ["", "Warning — what the remedy also changes:", ""] + [f"- {md(w)}" for w in v["warnings"]]
             lines += [""] + [_source(c) for c in v["citations"]] + [""]
+            if self.words is not None:
+                lines += ["Proof:", ""] + [f"{'  ' * depth}- {md(text)}" for depth, text in walk(self.words.verdict_proof(r, v))] + [""]
         if r["undetermined"]:
             lines += [md(undetermined_intro(bool(r["verdicts"]))), ""]
             for u in r["undetermined"]:
-                code, kind, _ = undetermined_item(u)
-                lines.append(f"- {md_code(code)} ({md(kind)}) needs {', '.join(md_code(m) for m in u['missing'])}")
+                missing = [self.words.missing(m) for m in u["missing"]] if self.words else u["missing"]
+                lines.append(f"- {md_code(u['code'])} ({md(u['kind'])}) needs {'; '.join(md(m) for m in missing)}")
             lines += ["", md(undetermined_next()), ""]
         return "\n".join(lines) + "\n"
 
@@ -56,10 +60,11 @@ class MarkdownStream:
         rows = summary.rows()
         lines = ["## Summary", "", "Users per conclusion, per business unit.", ""]
         if rows:
-            lines += ["| business unit | code | users |", "|---|---|---|"]
-            lines += [f"| {md(bu)} | {md(code)} | {n} |" for bu, code, n in rows]
+            lines += ["| business unit | kind | code | users |", "|---|---|---|---|"]
+            lines += [f"| {md(bu)} | {md(kind)} | {md(code)} | {n} |" for bu, kind, code, n in rows]
         else:
             lines.append("Nothing concluded.")
+        lines += ["", md(summary.by_kind_line())]
         return "\n".join(lines) + "\n"
 
 
