@@ -102,6 +102,6 @@ class HtmlStream:
         return "\n".join(out)
 
 
-def render_html(doc: dict[str, Any], **_: Any) -> str:
+def render_html(doc: dict[str, Any], **options: Any) -> str:
     from . import render_stream
-    return render_stream(HtmlStream(), doc)
+    return render_stream(HtmlStream(**options), doc)

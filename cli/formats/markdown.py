@@ -68,6 +68,6 @@ class MarkdownStream:
         return "\n".join(lines) + "\n"
 
 
-def render_markdown(doc: dict[str, Any], **_: Any) -> str:
+def render_markdown(doc: dict[str, Any], **options: Any) -> str:
     from . import render_stream
-    return render_stream(MarkdownStream(), doc)
+    return render_stream(MarkdownStream(**options), doc)
