@@ -1,0 +1,135 @@
+"""What a reader of the reports relies on (issue 26): an escalation counts as something to act on
+(exit 1, kept by --only-problems, counted per kind), a scan's text lists what needs action or is
+not decided and counts the rest, and every report format carries each verdict's proof in plain
+words, the negated conditions with the lists that make them known included."""
+from __future__ import annotations
+
+import html
+import json
+import re
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from typer.testing import CliRunner
+
+from syncdoctor.cli.formats import render
+from syncdoctor.cli.formats.escape import md
+from syncdoctor.cli.formats.proof import ProofWords
+from syncdoctor.cli.formats.words import ACTIONABLE, needs_action
+from syncdoctor.cli.main import app
+from syncdoctor.engine.ruleset import load_ruleset
+from syncdoctor.engine.run import Engine
+from syncdoctor.facts.snapshot import parse_snapshot
+from tests.conftest import EXAMPLE, ROOT
+from tests.engine.test_engine import snapshots
+
+runner = CliRunner()
+V2 = ROOT / "tests" / "fixtures" / "knowledge_v2"
+ACCESS_ORG = V2 / "cases" / "orgs" / "access.yaml"
+FIELD_EQUALS = re.compile(r"\b[a-z]+_[a-z_]+=")  # the engine's `has_role=false`
+
+
+def _v2():
+    ruleset, findings = load_ruleset(V2)
+    assert ruleset is not None, findings
+    return ruleset
+
+
+V2_RULES = _v2()
+V2_ENGINE = Engine(V2_RULES)
+
+
+def _json(*args: str) -> tuple[int, dict]:
+    r = runner.invoke(app, ["diagnose", "--rules", str(V2), *args, "--format", "json", "--layout", "full"])
+    assert r.exit_code in (0, 1), r.stderr
+    return r.exit_code, json.loads(r.stdout)
+
+
+# -- escalations count -----------------------------------------------------------------------------
+def test_an_escalation_exits_1_and_survives_only_problems():
+    code, doc = _json("--facts", str(ACCESS_ORG), "--user", "missing@acc.example", "--business-unit", "0Uv5e000000MGD1CAA")
+    kinds = {v["kind"] for r in doc["results"] for v in r["verdicts"]}
+    assert kinds == {"escalate"} and code == 1
+    _, kept = _json("--facts", str(ACCESS_ORG), "--all", "--only-problems")
+    escalated = {(r["user"]["username"], r["business_unit"]["id"]) for r in kept["results"]
+                 if any(v["code"] == "STILL_IN_RECYCLE_BIN" for v in r["verdicts"])}
+    assert ("bin@acc.example", "0Uv5e000000MGD1CAA") in escalated
+
+
+def test_the_exit_code_and_only_problems_follow_the_kinds_of_every_result():
+    """Over every user of the org: exit 1 exactly when some verdict is a cause, an escalation or
+    a remedy; --only-problems keeps exactly those results; the summary counts each kind."""
+    code, doc = _json("--facts", str(ACCESS_ORG), "--all")
+    acting = [r for r in doc["results"] if any(v["kind"] in ACTIONABLE for v in r["verdicts"])]
+    assert code == (1 if acting else 0)
+    _, kept = _json("--facts", str(ACCESS_ORG), "--all", "--only-problems")
+    key = lambda r: (r["user"]["id"], r["business_unit"]["id"])  # noqa: E731
+    assert [key(r) for r in kept["results"]] == [key(r) for r in acting]
+    text = runner.invoke(app, ["diagnose", "--rules", str(V2), "--facts", str(ACCESS_ORG), "--all"]).stdout
+    for kind in ("cause", "escalate", "info"):
+        n = sum(any(v["kind"] == kind for v in r["verdicts"]) for r in doc["results"])
+        assert n and f"{kind} {n:,}" in text.split("Results per kind:")[1]
+    undecided = sum(bool(r["undetermined"]) for r in doc["results"])
+    assert (f"not decided {undecided:,}" in text) == bool(undecided)
+
+
+def test_a_scan_lists_what_needs_action_and_counts_the_rest():
+    code, doc = _json("--facts", str(ACCESS_ORG), "--all")
+    quiet = runner.invoke(app, ["diagnose", "--rules", str(V2), "--facts", str(ACCESS_ORG), "--all"]).stdout
+    full = runner.invoke(app, ["diagnose", "--rules", str(V2), "--facts", str(ACCESS_ORG), "--all", "--all-verdicts"]).stdout
+    heads = lambda out: [line for line in out.splitlines() if " · business unit " in line]  # noqa: E731
+    listed = [r for r in doc["results"] if needs_action(r) or r["undetermined"]]
+    assert len(heads(quiet)) == len(listed) < len(heads(full)) == len(doc["results"])
+    hidden = len(doc["results"]) - len(listed)
+    assert f"{hidden} results with nothing to act on and nothing undecided are not listed" in quiet
+    assert "NO_ACCESS_CONFIGURED" in full.split("Summary")[0] and "NO_ACCESS_CONFIGURED" in quiet.split("Summary")[1]
+
+
+# -- the proof in every format ---------------------------------------------------------------------
+def _escaped(fmt: str, text: str) -> str:
+    return {"text": text, "markdown": md(text), "html": html.escape(text)}[fmt]
+
+
+def _negated_lines(words: ProofWords, result: dict) -> list[str]:
+    """The plain words of every negated condition of every firing the verdicts rest on."""
+    firings = {f["id"]: f for f in result["trace"]}
+    out = []
+    for v in result["verdicts"]:
+        for fid in v["evidence"]:
+            f = firings[fid]
+            rule = words.ruleset.rule(f["rule"])
+            patterns = rule.branches()[f["branch"]]
+            aliases = {p.alias: p.fact for p in patterns}
+            out += [words.absent(p, aliases) for p in patterns if p.negated]
+    return out
+
+
+@settings(max_examples=25, deadline=None)
+@given(snapshots(), st.sampled_from([None, "cannot-delete", "not-syncing", "in-recycle-bin"]),
+       st.sampled_from(["text", "markdown", "html"]))
+def test_every_format_carries_each_negated_condition_in_plain_words(data, symptom, fmt):
+    snap = parse_snapshot(json.dumps(data), "gen.json", fmt="json")
+    result = V2_ENGINE.diagnose(snap.factset(0, 0, symptom)).to_json()
+    doc = {"ruleset": {"name": "v2", "version": "1", "sha256": "0" * 64}, "results": [result],
+           "snapshot": {"file": "gen.json", "sha256": "0" * 64}, "symptom": symptom}
+    words = ProofWords(V2_RULES, business_units=["BU"])
+    out = render(fmt, doc, words=words)
+    for line in _negated_lines(words, result):
+        assert _escaped(fmt, line) in out
+    for v in result["verdicts"]:  # each verdict's rule, by its title
+        assert _escaped(fmt, V2_RULES.rule(v["rule"]).title) in out
+    assert not FIELD_EQUALS.search(out)
+    for u in result["undetermined"]:  # not-decided facts in words, never a JSON path
+        for m in u["missing"]:
+            assert m not in out and _escaped(fmt, words.missing(m)) in out
+
+
+def test_managed_not_assigned_shows_its_negated_condition_in_every_report_format(tmp_path):
+    needle = "nothing shows the user is assigned to one of the business unit"
+    for fmt in ("text", "markdown", "html"):
+        r = runner.invoke(app, ["diagnose", "--facts", str(EXAMPLE), "--user", "asmith@acme.example", "--format", fmt])
+        assert r.exit_code == 1, r.stderr
+        out = r.stdout.replace("\\", "").replace("&#x27;", "'")
+        assert "MANAGED_NOT_ASSIGNED" in out and needle in out, fmt
+        assert "Marketing Users and Sales Users assignments" in out  # the list that makes it known
+        assert "has_role=" not in out and "0055e000000U002AAC" not in out
