@@ -92,9 +92,11 @@ class ProofWords:
         value = ", ".join(yes_no(v) for v in c.value) if c.op == "one_of" else yes_no(c.value)
         return f"{what}: {ops.get(c.op, c.op + ' ')}{value}{case}" + (f" [{c.field} {c.op}]" if self.debug else "")
 
-    def absent(self, p: Pattern, aliases: dict[str, str]) -> str:
-        """A negated condition that held: what nothing shows, and why its absence is known."""
+    def absent(self, p: Pattern, aliases: dict[str, str], held: bool = True) -> str:
+        """A negated condition: what nothing shows, and (`held`) why its absence is known."""
         where = "; ".join(self.wanted(p.fact, c, aliases) for c in p.conditions)
+        if not held:
+            return f"nothing shows {self.kind_words(p.fact)}{' (' + where + ')' if where else ''}"
         lists = self.lists_behind(p.fact)
         known = (f" — known, because the snapshot holds these lists whole: {'; '.join(lists)}" if lists
                  else " — known, because every rule that could show it has run")
