@@ -10,6 +10,7 @@ from ..findings import Finding
 from ..model import Ruleset
 from .base import Check
 from .citations import UnresolvedCitation
+from .codes import CodeInText
 from .derived import DerivationCycle, DerivedFactUsage
 from .duplicates import DuplicateCode, DuplicateRuleId
 from .lock import VersionNotBumped
@@ -18,7 +19,7 @@ from .vocabulary import ConditionVocabulary
 
 ALL_CHECKS: tuple[type[Check], ...] = (
     DuplicateRuleId, DuplicateCode, ConditionVocabulary, TemplateNames, UnresolvedCitation,
-    DerivedFactUsage, DerivationCycle, VersionNotBumped,
+    DerivedFactUsage, DerivationCycle, VersionNotBumped, CodeInText,
 )
 
 
