@@ -89,3 +89,17 @@ def test_a_verdict_text_naming_a_code_is_a_finding(tmp_path):
     rule.write_text(text[:remedy.end()] + "Run `syncdoctor explain USER_INACTIVE` first. " + text[remedy.end():])
     r = runner.invoke(app, ["rules", "check", str(rules)])
     assert "code-in-text" not in r.stdout
+
+
+def test_every_regenerator_advice_names_the_rules_folder(tmp_path):
+    """Run from another folder, `syncdoctor rules lock` alone would lock the installed rules."""
+    rules = _project(tmp_path)
+    rule = rules / "conclude" / "user-inactive.yaml"
+    rule.write_text(re.sub(r"^version: (\d+)$", lambda m: f"version: {int(m.group(1)) + 1}", rule.read_text(), count=1,
+                           flags=re.M).replace("equals: false", "equals: true", 1))
+    r = runner.invoke(app, ["rules", "check", str(rules)])
+    advice = [line for line in r.stdout.splitlines() if "syncdoctor rules " in line]
+    assert advice and all(f"syncdoctor rules lock {rules}`" in line or f"rules docs {rules}" in line for line in advice)
+    (rules / "rules.lock").unlink()
+    r = runner.invoke(app, ["rules", "check", str(rules)])
+    assert f"run `syncdoctor rules lock {rules}` to record" in r.stdout
