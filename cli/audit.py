@@ -19,6 +19,7 @@ from . import audit_record as records
 from . import outputs, service
 from .common import EXIT_CAUSE, EXIT_OK, EXIT_USAGE, RulesOption, fail
 from .formats.escape import visible
+from .formats.words import hash_words
 
 app = typer.Typer(help="Audit records: sign them, and verify that a record was not altered.", no_args_is_help=True)
 EXIT_DIFFERS = EXIT_CAUSE  # verify: altered or not signed by the key; replay: verdicts differ
@@ -101,8 +102,9 @@ def verify(record: Annotated[Path, typer.Argument(help="An audit record written 
             typer.echo(visible(f"{verdict}: {why}"))  # `why` may quote the record's own text
         raise typer.Exit(EXIT_DIFFERS)
     rs = data["ruleset"]
-    typer.echo(visible(f"intact: record {data['record_sha256'][:16]}…, snapshot {data['snapshot']['sha256'][:16]}…, "
-                       f"ruleset {rs['name']} {rs['version']}"))
+    snap = data["snapshot"]
+    typer.echo(visible(f"intact: record {data['record_sha256'][:16]}…, ruleset {rs['name']} {rs['version']}; snapshot "
+                       f"{snap.get('file')}: {hash_words(snap)}"))
     if trusted is not None:
         typer.echo(f"signed by key {records.key_id(trusted)}, the key you gave: nothing changed since it was signed")
     else:

@@ -236,7 +236,8 @@ def result_map(results: list[dict[str, Any]]) -> dict[tuple[str, str], dict[str,
 
 
 def differences(before: list[dict[str, Any]], after: list[dict[str, Any]], labels: dict[tuple[str, str], str]) -> list[str]:
-    """Every (user, business unit) whose verdicts or proof differ in any field, or that one side lacks."""
+    """Every (user, business unit) whose verdicts or proof differ in any field, or that one side
+    lacks: each with what the record says and what the run says now (old and new values)."""
     old, new = result_map(before), result_map(after)
     out = []
     for k in sorted(set(old) | set(new)):
@@ -246,14 +247,54 @@ def differences(before: list[dict[str, Any]], after: list[dict[str, Any]], label
         elif k not in old:
             out.append(f"{where}: diagnosed now, not in the record")
         elif old[k] != new[k]:
-            codes_old = {v["code"] for v in old[k]["verdicts"]}
-            codes_new = {v["code"] for v in new[k]["verdicts"]}
-            if codes_old != codes_new:
-                out.append(f"{where}: -{sorted(codes_old - codes_new)} +{sorted(codes_new - codes_old)}")
-            elif old[k]["verdicts"] != new[k]["verdicts"]:
-                pairs = zip(old[k]["verdicts"], new[k]["verdicts"])
-                fields = sorted({f for a, b in pairs for f in VERDICT_FIELDS if a.get(f) != b.get(f)})
-                out.append(f"{where}: same codes, different {', '.join(fields) or 'number of verdicts'}")
-            else:
-                out.append(f"{where}: same verdicts, different proof (rule firings or the facts they used)")
+            lines = _verdict_changes(old[k]["verdicts"], new[k]["verdicts"]) or _proof_changes(old[k]["proof"], new[k]["proof"])
+            out.append(f"{where}:\n" + "\n".join("    " + line for line in lines))
     return out
+
+
+def _short(value: Any) -> str:
+    text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, sort_keys=True)
+    return repr(text if len(text) <= 300 else text[:300] + "…")
+
+
+def _verdict_changes(old: list[dict[str, Any]], new: list[dict[str, Any]]) -> list[str]:
+    """Per code: a verdict only in the record or only now, or each field with its old and new value
+    (list fields item by item: what was removed, what was added)."""
+    by_old, by_new = {v["code"]: v for v in old}, {v["code"]: v for v in new}
+    lines = []
+    for code in sorted(set(by_old) | set(by_new)):
+        a, b = by_old.get(code), by_new.get(code)
+        if b is None:
+            lines.append(f"{code} ({a['kind']}): in the record, not concluded now")  # type: ignore[index]
+            continue
+        if a is None:
+            lines.append(f"{code} ({b['kind']}): concluded now, not in the record")
+            continue
+        for f in VERDICT_FIELDS:
+            if a.get(f) == b.get(f) or f == "evidence":  # evidence: firing ids, compared with the proof
+                continue
+            va, vb = a.get(f), b.get(f)
+            if isinstance(va, list) and isinstance(vb, list):
+                gone = [x for x in va if x not in vb]
+                came = [x for x in vb if x not in va]
+                if not gone and not came:
+                    lines.append(f"{code} {f}: the same items in another order")
+                lines += [f"{code} {f}: was {_short(x)}, gone now" for x in gone]
+                lines += [f"{code} {f}: new now {_short(x)}" for x in came]
+            else:
+                lines.append(f"{code} {f}: was {_short(va)}, now {_short(vb)}")
+    return lines
+
+
+def _proof_changes(old: dict[str, Any], new: dict[str, Any]) -> list[str]:
+    """The same verdicts on another proof: the rule firings, and the facts they used, that one side lacks."""
+    def fired(p: dict[str, Any]) -> list[str]:
+        return sorted(f"{t.get('rule')} v{t.get('rule_version')}" for t in p.get("trace") or [] if isinstance(t, dict))
+
+    def used(p: dict[str, Any]) -> list[str]:
+        return sorted(f"{f['kind']} {json.dumps(f['values'], ensure_ascii=False, sort_keys=True)}" for f in p.get("facts") or [])
+    lines = []
+    for what, a, b in (("rule firing", fired(old), fired(new)), ("fact used", used(old), used(new))):
+        lines += [f"{what} in the record, not now: {_short(x)}" for x in a if x not in b]
+        lines += [f"{what} now, not in the record: {_short(x)}" for x in b if x not in a]
+    return lines or ["same verdicts, a different proof (the same firings and facts, in another arrangement)"]

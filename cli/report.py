@@ -65,6 +65,8 @@ def run(know: Knowledge, source: Source, request: Request, report: Report, ask: 
         options["words"] = ProofWords(ruleset, debug=common.DEBUG,
                                       business_units=[bu.get("name") or bu["id"] for bu in snapshot.business_units])
     header = pipeline.header(ruleset, snapshot, request.symptom)
+    if source.file_sha256 is not None:  # what `sha256sum FILE` prints, beside the content's hash
+        header["snapshot"]["file_sha256"] = source.file_sha256
     if report.shared:
         options.update(shared_layout(ruleset, header["snapshot"]))
     questions: list[consult.Question] = []

@@ -7,7 +7,7 @@ from typing import Any
 from .escape import safe_url, visible
 from .summary import bu_label, user_label
 from .proof import Line, ProofWords
-from .words import Summary, no_verdict, undetermined_intro, undetermined_next
+from .words import Summary, hash_words, no_verdict, undetermined_intro, undetermined_next
 
 _STYLE = """
 body{font-family:system-ui,sans-serif;margin:2em;max-width:70em;color:#222}
@@ -49,8 +49,8 @@ class HtmlStream:
         return "\n".join([
             "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'><title>syncdoctor diagnosis</title>",
             f"<style>{_STYLE}</style></head><body>", "<h1>syncdoctor diagnosis</h1>",
-            f"<p>Ruleset <code>{escape(rs['name'])}</code> version {escape(rs['version'])}, sha256 <code>{escape(rs['sha256'])}</code>. "
-            f"Snapshot <code>{escape(snap['file'])}</code>, sha256 <code>{escape(snap['sha256'])}</code>. "
+            f"<p>Ruleset <code>{escape(rs['name'])}</code> version {escape(rs['version'])}, sha256 of its files <code>{escape(rs['sha256'])}</code>. "
+            f"Snapshot <code>{escape(snap['file'])}</code>: {escape(hash_words(snap, short=False))}. "
             "<a href='#summary'>Summary</a> at the end.</p>", ""])
 
     def joiner(self, first: bool) -> str:

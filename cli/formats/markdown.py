@@ -8,7 +8,7 @@ from typing import Any
 from .escape import md, md_code, safe_url
 from .summary import bu_label, user_label
 from .proof import ProofWords, walk
-from .words import Summary, no_verdict, undetermined_intro, undetermined_next
+from .words import Summary, hash_words, no_verdict, undetermined_intro, undetermined_next
 
 
 def _source(c: dict[str, Any]) -> str:
@@ -27,8 +27,8 @@ class MarkdownStream:
         self.symptom = header.get("symptom")
         rs, snap = header["ruleset"], header["snapshot"]
         return "\n".join(["# syncdoctor diagnosis", "",
-                          f"Ruleset {md_code(rs['name'])} {md(rs['version'])} (sha256 {md_code(rs['sha256'][:16])}…), "
-                          f"snapshot {md_code(snap['file'])} (sha256 {md_code(snap['sha256'][:16])}…).", "", ""])
+                          f"Ruleset {md_code(rs['name'])} {md(rs['version'])} (sha256 of its files {md_code(rs['sha256'][:16])}…), "
+                          f"snapshot {md_code(snap['file'])} ({md(hash_words(snap))}).", "", ""])
 
     def joiner(self, first: bool) -> str:
         return ""

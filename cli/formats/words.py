@@ -9,7 +9,7 @@ from typing import Any
 from syncdoctor.engine.model import KIND_ORDER
 from syncdoctor.engine.words import plain, plural
 
-__all__ = ["ACTIONABLE", "NOT_DECIDED", "Summary", "needs_action", "no_verdict", "undetermined_intro",
+__all__ = ["ACTIONABLE", "NOT_DECIDED", "Summary", "hash_words", "needs_action", "no_verdict", "undetermined_intro",
            "undetermined_next", "plain", "plural"]
 
 # The verdict kinds that ask the engineer to do something: a cause to fix, a Salesforce Support
@@ -45,6 +45,16 @@ def undetermined_intro(has_verdicts: bool) -> str:
 def undetermined_next() -> str:
     return ("To decide them: add those facts to the snapshot, or diagnose again with --ask (or --answers FILE) "
             "for what only the engineer knows (docs/collecting.md).")
+
+
+def hash_words(snapshot: dict[str, Any], short: bool = True) -> str:
+    """The snapshot's two hashes, each labelled for what it is: `sha256` is of the parsed content
+    (the same for the same facts in YAML or JSON), never what `sha256sum FILE` prints."""
+    cut = (lambda h: h[:16] + "…") if short else (lambda h: h)  # noqa: E731
+    text = f"sha256 of its parsed content {cut(snapshot['sha256'])}"
+    if snapshot.get("file_sha256"):
+        text += f"; sha256 of the file (what sha256sum prints) {cut(snapshot['file_sha256'])}"
+    return text
 
 
 class Summary:

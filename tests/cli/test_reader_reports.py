@@ -133,3 +133,35 @@ def test_managed_not_assigned_shows_its_negated_condition_in_every_report_format
         assert "MANAGED_NOT_ASSIGNED" in out and needle in out, fmt
         assert "Marketing Users and Sales Users assignments" in out  # the list that makes it known
         assert "has_role=" not in out and "0055e000000U002AAC" not in out
+
+
+# -- what an auditor reads -------------------------------------------------------------------------
+def test_replay_shows_the_old_and_the_new_value_of_what_differs(tmp_path, rules_copy):
+    audit = tmp_path / "audit.json"
+    r = runner.invoke(app, ["diagnose", "--facts", str(EXAMPLE), "--user", "asmith@acme.example", "--audit", str(audit)])
+    assert r.exit_code == 1, r.stderr
+    rule = rules_copy / "conclude" / "managed-not-assigned.yaml"
+    text = rule.read_text()
+    remedy = re.search(r"    remedies:\n      - (.+)\n", text)
+    message = re.search(r"    message: >-\n      (\S+)", text)
+    assert remedy and message
+    rule.write_text(text.replace(remedy.group(1), remedy.group(1) + " Check again an hour later.", 1)
+                    .replace(message.group(0), message.group(0) + " NOW", 1))
+    r = runner.invoke(app, ["replay", str(audit), "--rules", str(rules_copy)])
+    assert r.exit_code == 1
+    out = " ".join(r.stdout.split())
+    assert "MANAGED_NOT_ASSIGNED remedies: was '" in out and ", gone now" in out
+    assert "MANAGED_NOT_ASSIGNED remedies: new now '" in out and "Check again an hour later.'" in out
+    assert "MANAGED_NOT_ASSIGNED message: was '" in out and "', now '" in out
+
+
+def test_reports_and_verify_label_both_hashes(tmp_path):
+    import hashlib
+    file_hash = hashlib.sha256(EXAMPLE.read_bytes()).hexdigest()
+    for fmt in ("markdown", "html"):
+        out = runner.invoke(app, ["diagnose", "--facts", str(EXAMPLE), "--user", "asmith@acme.example", "--format", fmt]).stdout
+        assert "sha256 of its parsed content" in out and f"what sha256sum prints) {file_hash[:16]}" in out
+    audit = tmp_path / "audit.json"
+    runner.invoke(app, ["diagnose", "--facts", str(EXAMPLE), "--user", "asmith@acme.example", "--audit", str(audit)])
+    out = runner.invoke(app, ["audit", "verify", str(audit)]).stdout
+    assert "sha256 of its parsed content" in out and file_hash[:16] in out
