@@ -69,11 +69,32 @@ def keygen(out: Annotated[Path, typer.Option("--out", help="Private key file to 
     for path in (out, public):
         if path.exists() or path.is_symlink():
             raise fail(f"{path} already exists: a key is never overwritten (remove it first, or choose another --out)")
+    created = _private_folder(out.expanduser().parent)
     outputs.check({"--out": out, "--out (public key)": public}, {})
     private_pem, public_pem = records.new_key_pair()
     outputs.write_output(private_pem.decode(), out, private=True)
     outputs.write_output(public_pem.decode(), public)
+    for folder in created:
+        typer.echo(f"created {folder} (0700: only you can open it)")
     typer.echo(f"wrote {out} (private key, keep it secret) and {public} (public key, for auditors)")
+
+
+def _private_folder(folder: Path) -> list[Path]:
+    """Create the key's folder, and any missing folder above it, readable by its owner only
+    (0700, whatever the umask); an existing folder is left as it is. Returns those created."""
+    import os
+    missing = []
+    for f in [folder, *folder.parents]:
+        if f.exists() or f.is_symlink():
+            break
+        missing.append(f)
+    for f in reversed(missing):
+        try:
+            f.mkdir(mode=0o700)
+            os.chmod(f, 0o700)
+        except OSError as exc:
+            raise fail(f"cannot create the folder {f} for the key: {exc.strerror}") from None
+    return list(reversed(missing))
 
 
 @app.command("verify")

@@ -165,3 +165,22 @@ def test_reports_and_verify_label_both_hashes(tmp_path):
     runner.invoke(app, ["diagnose", "--facts", str(EXAMPLE), "--user", "asmith@acme.example", "--audit", str(audit)])
     out = runner.invoke(app, ["audit", "verify", str(audit)]).stdout
     assert "sha256 of its parsed content" in out and file_hash[:16] in out
+
+
+def test_keygen_creates_the_keys_private_folder(tmp_path):
+    import os
+    import stat
+    out = tmp_path / "home" / ".syncdoctor" / "audit-key"
+    old = os.umask(0o022)
+    try:
+        r = runner.invoke(app, ["audit", "keygen", "--out", str(out)])
+    finally:
+        os.umask(old)
+    assert r.exit_code == 0, r.stderr
+    for folder in (out.parent, out.parent.parent):
+        assert stat.S_IMODE(folder.stat().st_mode) == 0o700 and f"created {folder} (0700" in r.stdout
+    assert stat.S_IMODE(out.stat().st_mode) == 0o600 and out.with_name("audit-key.pub").is_file()
+    (tmp_path / "ro").mkdir(mode=0o500)
+    r = runner.invoke(app, ["audit", "keygen", "--out", str(tmp_path / "ro" / "sub" / "key")])
+    if os.geteuid() != 0:  # root may write anywhere
+        assert r.exit_code == 2 and "cannot create the folder" in r.stderr and "Traceback" not in r.stderr
