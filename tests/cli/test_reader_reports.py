@@ -184,3 +184,19 @@ def test_keygen_creates_the_keys_private_folder(tmp_path):
     r = runner.invoke(app, ["audit", "keygen", "--out", str(tmp_path / "ro" / "sub" / "key")])
     if os.geteuid() != 0:  # root may write anywhere
         assert r.exit_code == 2 and "cannot create the folder" in r.stderr and "Traceback" not in r.stderr
+
+
+@given(st.text("abcdfgijk ", min_size=1, max_size=6).filter(str.strip),  # no letter of "Other"
+       st.lists(st.text("xyz", min_size=1, max_size=5), min_size=2, max_size=5, unique=True))
+def test_part_of_several_business_unit_names_names_every_candidate(part, tails):
+    from syncdoctor.facts.lookup import Ambiguous, LookupProblem, find_business_unit
+    units = [{"id": f"0Uv5e00000000{i:02d}AAA", "name": f"{part} {tail}"} for i, tail in enumerate(tails)]
+    units.append({"id": "0Uv5e0000000099AAA", "name": "Other"})
+    try:
+        find_business_unit(units, part, "org.yaml")
+    except Ambiguous as exc:
+        assert all(f"{u['name']} ({u['id']})" in str(exc) for u in units[:-1]) and "Other" not in str(exc)
+    except LookupProblem as exc:  # `part` is itself a name (a tail equal to nothing) — never the case here
+        raise AssertionError(str(exc)) from None
+    else:
+        raise AssertionError("a part of several names was taken for one of them")
