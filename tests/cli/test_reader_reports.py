@@ -200,3 +200,18 @@ def test_part_of_several_business_unit_names_names_every_candidate(part, tails):
         raise AssertionError(str(exc)) from None
     else:
         raise AssertionError("a part of several names was taken for one of them")
+
+
+def test_ask_writes_nothing_to_stdout_and_a_blank_answer_means_dont_know(tmp_path):
+    import yaml
+    data = yaml.safe_load(EXAMPLE.read_text())
+    del data["business_units"][0]["user_sync"]["mode"]
+    facts = tmp_path / "undecided.yaml"
+    facts.write_text(yaml.safe_dump(data))
+    r = runner.invoke(app, ["diagnose", "--facts", str(facts), "--user", "asmith@acme.example", "--business-unit",
+                            "Acme North America", "--ask", "--format", "json"], input="\n" * 5)
+    assert r.exit_code in (0, 1), r.stderr
+    assert r.stdout.startswith("{\n")  # the report only: no prompt's space before it
+    doc = json.loads(r.stdout)
+    assert "Which User Sync mode" in r.stderr and r.stderr.count("? ") == 1  # asked once, not again on a blank
+    assert any(u["code"] == "MANAGED_NOT_ASSIGNED" for u in doc["results"][0]["undetermined"])  # still not known
