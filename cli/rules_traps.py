@@ -93,3 +93,26 @@ def _advice(f: Path, base: Path) -> str:
     if in_orgs and f.suffix == ".yaml":
         return "no case names this fixture org as its `snapshot:`: use it in a case, or delete it"
     return "move it out of the rules folder (notes belong in docs/), or delete it"
+
+
+def unread_input_fields(ruleset: Ruleset) -> list[str]:
+    """An input fact or field of the vocabulary that the snapshot never provides: the vocabulary
+    alone cannot add one (the snapshot's format and the code that reads it must change too)."""
+    from syncdoctor.facts.fields import input_fields
+    provided = input_fields()
+    out = []
+    for name, fd in ruleset.vocabulary.facts.items():
+        if fd.origin != "input":
+            continue
+        missing = sorted(set(fd.fields) - provided.get(name, frozenset()))
+        if name not in provided:
+            what = f"input fact {name!r}: the snapshot provides no such fact"
+        elif missing:
+            what = f"input fact {name!r}: the snapshot never provides {', '.join(repr(m) for m in missing)}"
+        else:
+            continue
+        out.append(f"{fd.span}  input-field-unread  {what}, so every rule testing it would stay undetermined and "
+                   "diagnose would ask for a snapshot path the snapshot format refuses. An input field needs more than "
+                   "the vocabulary: the snapshot schema, the code that reads it and docs/snapshot.md "
+                   "(docs/authoring.md, \"Add an input field\"); or declare a derived fact instead")
+    return out

@@ -103,3 +103,16 @@ def test_every_regenerator_advice_names_the_rules_folder(tmp_path):
     (rules / "rules.lock").unlink()
     r = runner.invoke(app, ["rules", "check", str(rules)])
     assert f"run `syncdoctor rules lock {rules}` to record" in r.stdout
+
+
+def test_an_input_field_only_the_vocabulary_knows_is_explained(tmp_path):
+    rules = _project(tmp_path)
+    vocab = rules / "vocabulary.yaml"
+    text = vocab.read_text()
+    anchor = "      username: {type: string, description: the Salesforce username}\n"
+    assert anchor in text
+    vocab.write_text(text.replace(anchor, anchor + "      department: {type: string, description: the user's department}\n"))
+    r = runner.invoke(app, ["rules", "check", str(rules)])
+    assert r.exit_code == 1
+    line = next(x for x in r.stdout.splitlines() if "input-field-unread" in x)
+    assert "vocabulary.yaml:" in line and "'department'" in line and "Add an input field" in line
