@@ -116,3 +116,20 @@ def test_an_input_field_only_the_vocabulary_knows_is_explained(tmp_path):
     assert r.exit_code == 1
     line = next(x for x in r.stdout.splitlines() if "input-field-unread" in x)
     assert "vocabulary.yaml:" in line and "'department'" in line and "Add an input field" in line
+
+
+def test_rules_graph_draws_a_picture_a_browser_opens():
+    import xml.etree.ElementTree as ET
+    ruleset, _ = load_ruleset(FIXTURE_RULES)
+    r = runner.invoke(app, ["rules", "graph", str(FIXTURE_RULES), "--format", "svg"])
+    assert r.exit_code == 0
+    root = ET.fromstring(r.stdout)
+    ns = "{http://www.w3.org/2000/svg}"
+    labels = {t.text for t in root.iter(f"{ns}text")}
+    assert {rule.id for rule in ruleset.active_rules if len(rule.id) <= 38} <= labels
+    assert {rule.conclude.code for rule in ruleset.active_rules if rule.conclude} <= labels
+    page = runner.invoke(app, ["rules", "graph", str(FIXTURE_RULES), "--format", "html"]).stdout
+    assert page.startswith("<!DOCTYPE html>") and "<svg" in page
+    assert not re.search(r"(src|href)=['\"]?(https?:)?//", page)  # nothing fetched: the page is whole
+    r = runner.invoke(app, ["rules", "graph", str(FIXTURE_RULES), "--format", "svgg"])
+    assert r.exit_code == 2 and "did you mean 'svg'" in r.stderr
