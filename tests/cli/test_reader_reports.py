@@ -215,3 +215,41 @@ def test_ask_writes_nothing_to_stdout_and_a_blank_answer_means_dont_know(tmp_pat
     doc = json.loads(r.stdout)
     assert "Which User Sync mode" in r.stderr and r.stderr.count("? ") == 1  # asked once, not again on a blank
     assert any(u["code"] == "MANAGED_NOT_ASSIGNED" for u in doc["results"][0]["undetermined"])  # still not known
+
+
+KINDS = ["wait", "cause", "escalate", "remedy", "advice", "answer", "info"]
+_verdict = st.builds(lambda kind, n: {"code": f"CODE_{kind.upper()}_{n}", "kind": kind, "rule": "r", "message": "m",
+                                      "details": [], "remedies": [], "warnings": [], "citations": [], "evidence": []},
+                     st.sampled_from(KINDS), st.integers(0, 2))
+_result = st.builds(lambda i, vs, und: {"user": {"id": f"0055e00000000{i:02d}AAA", "username": f"u{i}@x.example"},
+                                         "business_unit": {"id": "0Uv5e0000000001AAA", "name": "BU"},
+                                         "verdicts": vs, "undetermined": [{"rule": "r", "code": "C", "kind": "cause",
+                                                                           "missing": ["salesforce.roles"]}] if und else [],
+                                         "trace": [], "facts": []},
+                    st.integers(0, 99), st.lists(_verdict, max_size=3), st.booleans())
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(_result, min_size=1, max_size=12))
+def test_a_scans_text_lists_what_needs_action_or_is_undecided_and_counts_every_kind(results):
+    doc = {"ruleset": {"name": "v2", "version": "1", "sha256": "0" * 64}, "results": results,
+           "snapshot": {"file": "gen.json", "sha256": "0" * 64}, "symptom": None}
+    out = render("text", doc, show_summary=True, quiet=True, words=ProofWords(V2_RULES))
+    listed = sum(1 for line in out.splitlines() if " · business unit " in line)
+    assert listed == sum(1 for r in results if needs_action(r) or r["undetermined"])
+    listing, summary = out.split("Summary (users per conclusion")
+    for r in results:  # an action verdict is shown whole; every verdict is counted in the summary
+        for v in r["verdicts"]:
+            assert f"  {v['kind']}  {v['code']}  " in summary
+            if v["kind"] in ACTIONABLE:
+                assert f"{v['kind'].upper():6} {v['code']}" in listing
+            elif r["undetermined"] or needs_action(r):  # named beside what is listed
+                assert f"{v['kind']} {v['code']}" in listing
+    per_kind = out.split("Results per kind: ")[1]
+    for kind in [*KINDS, "not decided"]:
+        n = sum(any(v["kind"] == kind for v in r["verdicts"]) if kind != "not decided" else bool(r["undetermined"])
+                for r in results)
+        assert (f"{kind} {n:,}" in per_kind) == bool(n)
+    for fmt in ("markdown", "html"):  # the reports list every result, whatever its kinds
+        whole = render(fmt, doc, words=ProofWords(V2_RULES))
+        assert whole.count("u") and all(_escaped(fmt, r["user"]["username"]) in whole for r in results)
