@@ -191,7 +191,8 @@ def _system(source: str | None) -> str:
 _BU_PLACES = (
     # (path below business_units[i], words; {ui.term} from the glossary)
     ("user_sync.enabled", "whether User Sync is enabled ({ui.connector_user_sync})"),
-    ("user_sync.mode", "whether user management was transferred to Salesforce ({ui.user_management_transfer})"),
+    ("user_sync.mode", "the User Sync mode: whether user management was transferred to Salesforce (managed) or "
+                       "not (legacy, by profile); see {ui.business_unit_setup}"),
     ("user_sync.profile_roles", "the {ui.profile_role_table} ({ui.connector_user_sync})"),
     ("user_sync.move_to_recycle_bin_without_profile", "whether the setting {ui.recycle_bin_setting} is on ({ui.connector_user_sync})"),
     ("user_sync.update_role_on_profile_change", "whether the setting {ui.role_update_setting} is on ({ui.connector_user_sync})"),
