@@ -10,6 +10,7 @@ folds `<details>`). With `debug`, each line also names the engine's ids and fiel
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from dataclasses import dataclass, field
 from typing import Any, Iterable
 
@@ -29,6 +30,7 @@ class Line:
     children: list["Line"] = field(default_factory=list)
 
 
+@lru_cache(maxsize=4096)
 def _sentence(description: str) -> str:
     """A vocabulary description's first clause, without parentheses or code: a noun phrase."""
     text = re.sub(r"\s*\([^)]*\)", "", description.strip()).split(", `")[0].replace("`", "")
@@ -50,6 +52,10 @@ class ProofWords:
     def __init__(self, ruleset: Ruleset, *, debug: bool = False, business_units: Iterable[str] = ()) -> None:
         self.ruleset, self.debug = ruleset, debug
         self.business_units = list(business_units)  # names by snapshot index, for missing facts
+        # the same words for every result of a scan: computed once per rule, fact kind and list
+        self._lists: dict[str, list[str]] = {}
+        self._branches: dict[str, list[tuple[Pattern, ...]]] = {}
+        self._rule_words: dict[str, str] = {}
 
     # -- facts and fields -------------------------------------------------------------------------
     def _fdef(self, kind: str) -> FactDef | None:
@@ -102,9 +108,14 @@ class ProofWords:
                  else " — known, because every rule that could show it has run")
         return f"nothing shows {self.kind_words(p.fact)}{' (' + where + ')' if where else ''}{known}"
 
-    def lists_behind(self, kind: str, seen: frozenset[str] = frozenset()) -> list[str]:
+    def lists_behind(self, kind: str) -> list[str]:
         """The lists (in words) whose completeness decides that no fact of `kind` exists: its own
         for an input fact, those behind the facts its deriving rules match for a derived one."""
+        if kind not in self._lists:
+            self._lists[kind] = self._lists_behind(kind)
+        return self._lists[kind]
+
+    def _lists_behind(self, kind: str, seen: frozenset[str] = frozenset()) -> list[str]:
         fd = self._fdef(kind)
         if fd is None or kind in seen:
             return []
@@ -117,11 +128,16 @@ class ProofWords:
                 for branch in rule.branches():
                     for p in branch:
                         if not p.negated:
-                            out += [x for x in self.lists_behind(p.fact, seen | {kind}) if x not in out]
+                            out += [x for x in self._lists_behind(p.fact, seen | {kind}) if x not in out]
         return list(dict.fromkeys(out))
 
     # -- a proof ------------------------------------------------------------------------------------
     def rule_words(self, rule: Rule) -> str:
+        if rule.id not in self._rule_words:
+            self._rule_words[rule.id] = self._words_of(rule)
+        return self._rule_words[rule.id]
+
+    def _words_of(self, rule: Rule) -> str:
         cites = "; ".join(f"{self.ruleset.citation_label(c)} ({c.basis})" for c in rule.citations)
         text = f"{rule.title}" + (f" — {cites}" if cites else "")
         return text + (f" [rule {rule.id} v{rule.version}]" if self.debug else "")
@@ -136,7 +152,9 @@ class ProofWords:
         rule = self.ruleset.rule(firing["rule"])
         if rule is None:  # a rule this ruleset does not have (a record replayed under other rules)
             return Line(f"a rule of another ruleset ({firing['rule']})")
-        patterns = rule.branches()[firing.get("branch", 0)]
+        if rule.id not in self._branches:
+            self._branches[rule.id] = rule.branches()
+        patterns = self._branches[rule.id][firing.get("branch", 0)]
         aliases = {p.alias: p.fact for p in patterns}
         line = Line(("because: " if depth == 0 else "derived by: ") + self.rule_words(rule))
         for p in patterns:

@@ -7,7 +7,7 @@ from typing import Any
 
 from rich.console import Console
 
-from .escape import safe_url, term
+from .escape import safe_url, term, visible
 from .summary import bu_label, user_label
 from .proof import ProofWords, walk
 from .words import ACTIONABLE, Summary, no_verdict, undetermined_intro, undetermined_next
@@ -85,9 +85,9 @@ class TextStream:
             link = f"[link={url}]{term(label)}[/link]" if self.color and url else term(label)
             console.print(f"         Source: {link}" + ("" if self.color or not url else f" <{term(url)}>"))
         if self.words is not None:
-            console.print("         Proof:")
-            for depth, text in walk(self.words.verdict_proof(r, v)):
-                console.print(f"         {'  ' * depth}{'✓ ' if depth else ''}{term(text)}")
+            # plain lines (no markup to parse: controls made visible), the costliest part of a result
+            lines = [f"         {'  ' * depth}{'✓ ' if depth else ''}{visible(text)}" for depth, text in walk(self.words.verdict_proof(r, v))]
+            console.out("\n".join(["         Proof:", *lines]), highlight=False)
 
     def end(self, summary: Summary, trailer: dict[str, Any]) -> str:
         if not self.show_summary:

@@ -122,7 +122,7 @@ def test_a_remedy_is_something_to_act_on():
 
 def test_a_prompt_answer_not_among_the_choices_names_the_closest(monkeypatch, capsys):
     answers = iter(["Manged", "managed"])
-    monkeypatch.setattr(typer, "prompt", lambda *a, **k: next(answers))
+    monkeypatch.setattr(cli_org, "_read", lambda label: next(answers))
     assert cli_org._choose("mode", ["legacy", "managed", "don't know"]) == "managed"
     assert "did you mean 'managed'?" in capsys.readouterr().err
 
