@@ -270,6 +270,7 @@ class Diagnosis:
                 "warnings": [render(rs.expand(w), first) for w in rule.conclude.warnings],
                 "citations": [rs.citation_doc(c) for c in rule.citations],
                 "evidence": [f.id for f in firings],
+                "absent": _absent(rule, firings),
             }
             out.append(verdict)
         out.sort(key=lambda v: (KIND_ORDER.index(v["kind"]), v["code"]))
@@ -541,3 +542,22 @@ class Engine:
                     raise EngineError(
                         f"internal error: durable-rules and the status evaluator disagree on rule {rid} "
                         f"(branch {b.branch.index}): engine fired {_few(got)}, evaluator found {_few(expected)}")
+
+
+def _absent(rule: Rule, firings: list[Firing]) -> list[dict[str, Any]]:
+    """The negated conditions ("there is no …") that held for the verdict, in the rule's terms:
+    the fact and its conditions (`field`, the test, the value; a join names `alias.field`).
+    Each held over lists known complete (unknown is never false): the reports say which."""
+    out: list[dict[str, Any]] = []
+    branches = rule.branches()
+    for f in firings:
+        for p in branches[f.branch]:
+            if not p.negated:
+                continue
+            where = [{"field": c.field, "test": c.op,
+                      "value": ".".join(c.value) if c.op in ("same_as", "differs_from") else c.value}
+                     for c in p.conditions if isinstance(c, Condition)]
+            entry = {"fact": p.fact, "where": where}
+            if entry not in out:
+                out.append(entry)
+    return out

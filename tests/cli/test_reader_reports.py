@@ -119,6 +119,13 @@ def test_every_format_carries_each_negated_condition_in_plain_words(data, sympto
     for v in result["verdicts"]:  # each verdict's rule, by its title
         assert _escaped(fmt, V2_RULES.rule(v["rule"]).title) in out
     assert not FIELD_EQUALS.search(out)
+    for v in result["verdicts"]:  # the JSON verdict names the same negated conditions, as data
+        firings = {f["id"]: f for f in result["trace"]}
+        for fid in v["evidence"]:
+            rule = V2_RULES.rule(v["rule"])
+            for p in rule.branches()[firings[fid]["branch"]]:
+                if p.negated:
+                    assert p.fact in {a["fact"] for a in v["absent"]}
     for u in result["undetermined"]:  # not-decided facts in words, never a JSON path
         for m in u["missing"]:
             assert m not in out and _escaped(fmt, words.missing(m)) in out
@@ -133,6 +140,13 @@ def test_managed_not_assigned_shows_its_negated_condition_in_every_report_format
         assert "MANAGED_NOT_ASSIGNED" in out and needle in out, fmt
         assert "Marketing Users and Sales Users assignments" in out  # the list that makes it known
         assert "has_role=" not in out and "0055e000000U002AAC" not in out
+    # JSON, in the engine's terms (shared layout too): the negated condition and what it is about
+    for layout in ("full", "shared"):
+        r = runner.invoke(app, ["diagnose", "--facts", str(EXAMPLE), "--user", "asmith@acme.example", "--format", "json",
+                                "--layout", layout])
+        verdict = next(v for res in json.loads(r.stdout)["results"] for v in res["verdicts"]
+                       if v["code"] == "MANAGED_NOT_ASSIGNED")
+        assert {"fact": "assigned", "where": []} in verdict["absent"]
 
 
 # -- what an auditor reads -------------------------------------------------------------------------
