@@ -166,7 +166,7 @@ class ProofWords:
                 continue
             text = self.fact(fact["kind"], fact["values"], fact["id"])
             conds = [self._held(p.fact, c, fact["values"], aliases) for c in p.conditions]
-            text += (" — " + "; ".join(conds) if conds else "") + self.origin(fact["provenance"])
+            text += (" — " + "; ".join(conds) if conds else "") + self.origin(fact["provenance"], fact["kind"])
             node = Line(text)
             prov = fact["provenance"]
             if prov.get("source") == "derived" and prov.get("firing") in firings and depth < PROOF_DEPTH:
@@ -179,7 +179,7 @@ class ProofWords:
             return f"{self.field_words(kind, c.field)}: {yes_no(values.get(c.field))}"
         return self.wanted(kind, c, aliases)
 
-    def origin(self, prov: dict[str, Any]) -> str:
+    def origin(self, prov: dict[str, Any], kind: str = "") -> str:
         """Where an input fact comes from, in words (the snapshot path only with debug)."""
         src = prov.get("source")
         if src == "derived":
@@ -187,9 +187,13 @@ class ProofWords:
         if src == "snapshot":
             at = f", collected {prov['collected_at']}" if prov.get("collected_at") else ""
             text = f" (from the snapshot{at}"
-            who = [o for o in [prov.get("origin"), *(prov.get("field_origins") or {}).values()] if o]
-            for o in who[:1]:
-                text += "; stated by the engineer" if o.get("source") == "engineer" else f"; read from {_system(o.get('source'))}"
+            if prov.get("origin"):
+                text += f"; {_said_by(prov['origin'])}"
+            by: dict[str, list[str]] = {}  # who said it -> the fields they said, in words
+            for name, o in (prov.get("field_origins") or {}).items():
+                if o:
+                    by.setdefault(_said_by(o), []).append(self.field_words(kind, name))
+            text += "".join(f"; {', '.join(fields)}: {who}" for who, fields in by.items())
             return text + (f"; {prov.get('file')} {prov.get('path')}" if self.debug else "") + ")"
         if src == "command-line" or prov.get("path", "").startswith("--"):
             return " (from the command line)"
@@ -204,6 +208,13 @@ class ProofWords:
 
 def _system(source: str | None) -> str:
     return {"salesforce": "Salesforce", "account_engagement": "Account Engagement"}.get(source or "", source or "?")
+
+
+def _said_by(origin: dict[str, Any]) -> str:
+    at = f" at {origin['at']}" if origin.get("at") else ""
+    if origin.get("source") == "engineer":
+        return f"stated by the engineer ({origin.get('via') or 'answer'}{at})"
+    return f"read from {_system(origin.get('source'))}" + (f" ({origin['via']}{at})" if origin.get("via") else "")
 
 
 _BU_PLACES = (
