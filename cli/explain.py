@@ -9,16 +9,18 @@ import typer
 from rich.console import Console
 from rich.tree import Tree
 
-from syncdoctor.api.errors import UnknownChoice
+from syncdoctor.api import pipeline
+from syncdoctor.api.errors import NotFound, UnknownChoice
 from syncdoctor.api.explain import Explanation, explain_diagnosis, find_rule
 from syncdoctor.engine.model import Condition, Rule
-from syncdoctor.engine.status import FIRED, T, F, Outcome
-from syncdoctor.engine.words import plural
+from syncdoctor.engine.status import FIRED, F, Outcome, T
+from syncdoctor.reading.words import plural
 
 from . import common, service
+from .common import EXIT_OK, RulesOption, SymptomOption, check_symptom, color_wanted, fail
 from .formats.proof import Line, ProofWords, yes_no
 from .formats.escape import term as escape  # controls made visible, markup escaped
-from .common import EXIT_OK, RulesOption, SymptomOption, check_symptom, color_wanted, fail, write_output
+from .outputs import write_output
 
 MARK = {T: "✓", F: "✗", "unknown": "?"}
 
@@ -108,10 +110,10 @@ def explain(
         raise fail(str(exc)) from None
     snapshot = service.load(facts)
     try:
-        sel = service.select(snapshot, user, False, business_unit)
-    except service.UsageProblem as exc:
+        sel = pipeline.select(snapshot, user, False, business_unit)
+    except NotFound as exc:
         raise fail(str(exc)) from None
-    diagnoses = service.run(eng, snapshot, sel, check_symptom(eng.ruleset, symptom))
+    diagnoses = pipeline.diagnosed(eng, snapshot, sel, check_symptom(eng.ruleset, symptom))
     words.business_units = [bu.get("name") or bu["id"] for bu in snapshot.business_units]
     buf = io.StringIO()
     color = color_wanted()

@@ -8,8 +8,8 @@ import fnmatch
 from pathlib import Path
 from typing import Any
 
-from syncdoctor.engine.findings import FindingError
-from syncdoctor.engine.loader import load_file
+from syncdoctor.reading.findings import FindingError
+from syncdoctor.reading.loader import load_file
 from syncdoctor.engine.model import Ruleset
 
 from .scenarios import ORGS, case_files
@@ -66,7 +66,7 @@ def stray_files(root: Path, ruleset: Ruleset) -> list[str]:
     """One `stray-file` line per file under the rules folder that nothing reads or that the
     package would leave out, saying what to do with it."""
     base = root.resolve()
-    cases = case_files(root, ruleset.case_paths)
+    cases = case_files(ruleset.case_paths)
     read = {(base / k).resolve() for k in ruleset.file_hashes} | _manifest_files(root) | {f.resolve() for f in cases}
     read |= _snapshots_named(cases)
     ships = shipped_patterns(root)

@@ -4,10 +4,13 @@ from __future__ import annotations
 import html
 from typing import Any
 
+from syncdoctor.api.verdicts import Summary
+
 from .escape import safe_url, visible
 from .summary import bu_label, user_label
 from .proof import Line, ProofWords
-from .words import Summary, hash_words, no_verdict, undetermined_intro, undetermined_next
+from .whole import render_stream
+from .words import hash_words, no_verdict, undetermined_intro, undetermined_next
 
 _STYLE = """
 body{font-family:system-ui,sans-serif;margin:2em;max-width:70em;color:#222}
@@ -103,5 +106,4 @@ class HtmlStream:
 
 
 def render_html(doc: dict[str, Any], **options: Any) -> str:
-    from . import render_stream
     return render_stream(HtmlStream(**options), doc)

@@ -5,10 +5,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from syncdoctor.api.verdicts import Summary
+
 from .escape import md, md_code, safe_url
 from .summary import bu_label, user_label
 from .proof import ProofWords, walk
-from .words import Summary, hash_words, no_verdict, undetermined_intro, undetermined_next
+from .whole import render_stream
+from .words import hash_words, no_verdict, undetermined_intro, undetermined_next
 
 
 def _source(c: dict[str, Any]) -> str:
@@ -69,5 +72,4 @@ class MarkdownStream:
 
 
 def render_markdown(doc: dict[str, Any], **options: Any) -> str:
-    from . import render_stream
     return render_stream(MarkdownStream(**options), doc)

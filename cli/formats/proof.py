@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any, Iterable
 
 from syncdoctor.engine.model import AnyOf, Condition, FactDef, Pattern, Rule, Ruleset
-from syncdoctor.engine.words import plain
+from syncdoctor.reading.words import plain
 
 PROOF_DEPTH = 60  # derived facts followed down this far (a role chain is bounded well below)
 # The field that names one fact of a kind, in the order tried (the first present is the name).

@@ -7,10 +7,13 @@ from typing import Any
 
 from rich.console import Console
 
+from syncdoctor.api.verdicts import ACTIONABLE, Summary
+
 from .escape import safe_url, term, visible
-from .summary import bu_label, user_label
 from .proof import ProofWords, walk
-from .words import ACTIONABLE, Summary, no_verdict, undetermined_intro, undetermined_next
+from .summary import bu_label, user_label
+from .whole import render_stream
+from .words import no_verdict, undetermined_intro, undetermined_next
 
 KIND_STYLE = {"wait": "bold yellow", "cause": "bold red", "escalate": "bold magenta", "remedy": "bold cyan",
               "advice": "bold blue", "answer": "bold green", "info": "dim"}
@@ -109,5 +112,4 @@ class TextStream:
 def render_text(doc: dict[str, Any], *, show_summary: bool | None = None, **options: Any) -> str:
     if show_summary is None:
         show_summary = len({user_label(r) for r in doc["results"]}) > 1
-    from . import render_stream
     return render_stream(TextStream(show_summary=show_summary, **options), doc)

@@ -7,8 +7,9 @@ from __future__ import annotations
 import re
 from typing import Iterable
 
-from ..findings import Finding, Severity, Span
-from ..loader import locate
+from syncdoctor.reading.findings import Finding, Severity, Span
+from syncdoctor.reading.loader import locate
+
 from ..model import Rule, Ruleset
 from .base import Check
 

@@ -15,7 +15,7 @@ from typer.testing import CliRunner
 from syncdoctor.cli.formats import render
 from syncdoctor.cli.formats.escape import md
 from syncdoctor.cli.formats.proof import ProofWords
-from syncdoctor.cli.formats.words import ACTIONABLE, needs_action
+from syncdoctor.api.verdicts import ACTIONABLE, needs_action
 from syncdoctor.cli.main import app
 from syncdoctor.engine.ruleset import load_ruleset
 from syncdoctor.engine.run import Engine
