@@ -48,9 +48,10 @@ browser:
 test: $(STAMP) browser
 	$(BIN)/python -m pytest -q
 
-# The benchmark (docs/performance.md): 1k, 10k and 100k users, about an hour on 2 CPUs; then
-# whole-org scans at 10k and 100k users, side by side with an older install when BEFORE names
-# its python (make bench BEFORE=/path/to/old/checkout/.venv/bin/python).
+# The benchmark (docs/performance.md): 1k, 10k and 100k users. Not timed end to end: its four
+# 100k-user scans alone took 22 minutes on 2 CPUs (AMD EPYC; docs/performance.md, "Reproduce"),
+# 31 with BEFORE: plan on about an hour. Then whole-org scans at 10k and 100k users, side by side
+# with an older install when BEFORE names its python (make bench BEFORE=/path/to/old/checkout/.venv/bin/python).
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run.py
 	$(BIN)/python benchmarks/scan.py $(if $(BEFORE),--before $(BEFORE))

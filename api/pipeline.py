@@ -211,10 +211,13 @@ def ruleset_info(ruleset: Ruleset) -> dict[str, Any]:
 
 def header(ruleset: Ruleset, snapshot: Snapshot, symptom: str | None) -> dict[str, Any]:
     """The result document's keys before `results` (the questions come after)."""
+    snap = {"file": snapshot.file, "sha256": snapshot.sha256, "collected_at": snapshot.data.get("collected_at")}
+    if getattr(snapshot, "file_sha256", None):  # what `sha256sum FILE` prints; `sha256` is of the parsed content
+        snap["file_sha256"] = snapshot.file_sha256
     return {
         "tool": {"name": "syncdoctor", "version": TOOL_VERSION},
         "ruleset": ruleset_info(ruleset),
-        "snapshot": {"file": snapshot.file, "sha256": snapshot.sha256, "collected_at": snapshot.data.get("collected_at")},
+        "snapshot": snap,
         "symptom": symptom,
     }
 

@@ -22,6 +22,7 @@ from . import audit_record as records
 from . import outputs, service
 from .common import EXIT_CAUSE, EXIT_OK, EXIT_USAGE, RulesOption, fail
 from .formats.escape import visible
+from .formats.words import hash_words
 
 app = typer.Typer(help="Audit records: sign them, and verify that a record was not altered.", no_args_is_help=True)
 EXIT_DIFFERS = EXIT_CAUSE  # verify: altered or not signed by the key; replay: verdicts differ
@@ -71,11 +72,32 @@ def keygen(out: Annotated[Path, typer.Option("--out", help="Private key file to 
     for path in (out, public):
         if path.exists() or path.is_symlink():
             raise fail(f"{path} already exists: a key is never overwritten (remove it first, or choose another --out)")
+    created = _private_folder(out.expanduser().parent)
     outputs.check({"--out": out, "--out (public key)": public}, {})
     private_pem, public_pem = records.new_key_pair()
     outputs.write_output(private_pem.decode(), out, private=True)
     outputs.write_output(public_pem.decode(), public)
+    for folder in created:
+        typer.echo(f"created {folder} (0700: only you can open it)")
     typer.echo(f"wrote {out} (private key, keep it secret) and {public} (public key, for auditors)")
+
+
+def _private_folder(folder: Path) -> list[Path]:
+    """Create the key's folder, and any missing folder above it, readable by its owner only
+    (0700, whatever the umask); an existing folder is left as it is. Returns those created."""
+    import os
+    missing = []
+    for f in [folder, *folder.parents]:
+        if f.exists() or f.is_symlink():
+            break
+        missing.append(f)
+    for f in reversed(missing):
+        try:
+            f.mkdir(mode=0o700)
+            os.chmod(f, 0o700)
+        except OSError as exc:
+            raise fail(f"cannot create the folder {f} for the key: {exc.strerror}") from None
+    return list(reversed(missing))
 
 
 @app.command("verify")
@@ -104,8 +126,9 @@ def verify(record: Annotated[Path, typer.Argument(help="An audit record written 
             typer.echo(visible(f"{verdict}: {why}"))  # `why` may quote the record's own text
         raise typer.Exit(EXIT_DIFFERS)
     rs = data["ruleset"]
-    typer.echo(visible(f"intact: record {data['record_sha256'][:16]}…, snapshot {data['snapshot']['sha256'][:16]}…, "
-                       f"ruleset {rs['name']} {rs['version']}"))
+    snap = data["snapshot"]
+    typer.echo(visible(f"intact: record {data['record_sha256'][:16]}…, ruleset {rs['name']} {rs['version']}; snapshot "
+                       f"{snap.get('file')}: {hash_words(snap)}"))
     if trusted is not None:
         typer.echo(f"signed by key {records.key_id(trusted)}, the key you gave: nothing changed since it was signed")
     else:

@@ -265,7 +265,8 @@ def result_map(results: list[dict[str, Any]]) -> dict[tuple[str, str], dict[str,
 
 
 def differences(before: list[dict[str, Any]], after: list[dict[str, Any]], labels: dict[tuple[str, str], str]) -> list[str]:
-    """Every (user, business unit) whose result differs in any field, or that one side lacks."""
+    """Every (user, business unit) whose result differs in any field, or that one side lacks:
+    each with what the record says and what the run says now (old and new values)."""
     old, new = result_map(before), result_map(after)
     out = []
     for k in sorted(set(old) | set(new)):
@@ -275,20 +276,77 @@ def differences(before: list[dict[str, Any]], after: list[dict[str, Any]], label
         elif k not in old:
             out.append(f"{where}: diagnosed now, not in the record")
         elif canonical(old[k]) != canonical(new[k]):
-            out.append(f"{where}: {_what_differs(old[k], new[k])}")
+            lines = _verdict_changes(old[k].get("verdicts") or [], new[k].get("verdicts") or []) + _field_changes(old[k], new[k])
+            lines = lines or ["the same fields and values in another arrangement"]
+            out.append(f"{where}:\n" + "\n".join("    " + line for line in lines))
     return out
 
 
-def _what_differs(a: dict[str, Any], b: dict[str, Any]) -> str:
-    codes_a = {v.get("code") for v in a.get("verdicts") or []}
-    codes_b = {v.get("code") for v in b.get("verdicts") or []}
-    if codes_a != codes_b:
-        return f"-{sorted(codes_a - codes_b, key=str)} +{sorted(codes_b - codes_a, key=str)}"
-    fields = sorted(f for f in set(a) | set(b) if canonical(a.get(f)) != canonical(b.get(f)))
-    if fields == ["verdicts"]:
-        pairs = zip(a["verdicts"], b["verdicts"])
-        inner = sorted({f for x, y in pairs for f in set(x) | set(y) if canonical(x.get(f)) != canonical(y.get(f))})
-        return f"same codes, different {', '.join(inner) or 'number of verdicts'}"
-    if set(fields) <= {"facts", "trace", "proof", "firings"}:
-        return "same verdicts, different proof (rule firings or the facts they used)"
-    return f"different {', '.join(fields)}"
+def _short(value: Any) -> str:
+    text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, sort_keys=True)
+    return repr(text if len(text) <= 300 else text[:300] + "…")
+
+
+def _field_changes(a: dict[str, Any], b: dict[str, Any]) -> list[str]:
+    """Every field of the result but its verdicts that differs (who, undetermined rules, rule
+    statuses, the proof), with its old and new value; for the proof, what one side lacks."""
+    lines: list[str] = []
+    for f in sorted(set(a) | set(b), key=str):
+        if f == "verdicts" or canonical(a.get(f)) == canonical(b.get(f)):
+            continue
+        if f == "proof" and isinstance(a.get(f), dict) and isinstance(b.get(f), dict):
+            lines += _proof_changes(a[f], b[f])
+        elif f not in a:
+            lines.append(f"{f}: not in the record, now {_short(b[f])}")
+        elif f not in b:
+            lines.append(f"{f}: was {_short(a[f])}, not given now")
+        else:
+            lines.append(f"{f}: was {_short(a[f])}, now {_short(b[f])}")
+    return lines
+
+
+def _verdict_changes(old: list[Any], new: list[Any]) -> list[str]:
+    """Per code: a verdict only in the record or only now, or each field with its old and new value
+    (list fields item by item: what was removed, what was added; fields beyond the known ones too)."""
+    by_old = {v.get("code"): v for v in old if isinstance(v, dict)}
+    by_new = {v.get("code"): v for v in new if isinstance(v, dict)}
+    lines = []
+    for code in sorted(set(by_old) | set(by_new), key=str):
+        a, b = by_old.get(code), by_new.get(code)
+        if b is None:
+            lines.append(f"{code} ({a.get('kind')}): in the record, not concluded now")  # type: ignore[union-attr]
+            continue
+        if a is None:
+            lines.append(f"{code} ({b.get('kind')}): concluded now, not in the record")
+            continue
+        extra = sorted((set(a) | set(b)) - set(VERDICT_FIELDS), key=str)
+        for f in (*VERDICT_FIELDS, *extra):
+            if canonical(a.get(f)) == canonical(b.get(f)):
+                continue
+            va, vb = a.get(f), b.get(f)
+            if isinstance(va, list) and isinstance(vb, list):
+                gone = [x for x in va if x not in vb]
+                came = [x for x in vb if x not in va]
+                if not gone and not came:
+                    lines.append(f"{code} {f}: the same items in another order")
+                lines += [f"{code} {f}: was {_short(x)}, gone now" for x in gone]
+                lines += [f"{code} {f}: new now {_short(x)}" for x in came]
+            else:
+                lines.append(f"{code} {f}: was {_short(va)}, now {_short(vb)}")
+    if len(old) != len(by_old) or len(new) != len(by_new):
+        lines.append(f"number of verdicts: was {len(old)}, now {len(new)}")
+    return lines
+
+
+def _proof_changes(old: dict[str, Any], new: dict[str, Any]) -> list[str]:
+    """The same verdicts on another proof: the rule firings, and the facts they used, that one side lacks."""
+    def fired(p: dict[str, Any]) -> list[str]:
+        return sorted(f"{t.get('rule')} v{t.get('rule_version')}" for t in p.get("trace") or [] if isinstance(t, dict))
+
+    def used(p: dict[str, Any]) -> list[str]:
+        return sorted(f"{f['kind']} {json.dumps(f['values'], ensure_ascii=False, sort_keys=True)}" for f in p.get("facts") or [])
+    lines = []
+    for what, a, b in (("rule firing", fired(old), fired(new)), ("fact used", used(old), used(new))):
+        lines += [f"{what} in the record, not now: {_short(x)}" for x in a if x not in b]
+        lines += [f"{what} now, not in the record: {_short(x)}" for x in b if x not in a]
+    return lines or ["same verdicts, a different proof (the same firings and facts, in another arrangement)"]

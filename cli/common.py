@@ -12,12 +12,15 @@ from rich.console import Console
 
 from syncdoctor.reading.findings import Finding
 
+# `syncdoctor --debug`: tracebacks, and the engine's ids and field names in explain and in proofs.
+DEBUG = False
+
 if TYPE_CHECKING:
     from syncdoctor.engine.model import Ruleset
 
 EXIT_OK, EXIT_CAUSE, EXIT_USAGE, EXIT_COLLECT, EXIT_INTERNAL = 0, 1, 2, 3, 4
 
-EXIT_CODES_HELP = ("Exit codes: 0 ran, nothing to act on; 1 something to act on (diagnose: a cause or a remedy; "
+EXIT_CODES_HELP = ("Exit codes: 0 ran, nothing to act on; 1 something to act on (diagnose: a cause, an escalation or a remedy; "
                    "audit verify: the record was altered or not trusted; replay: the result differs); 2 bad input or usage; "
                    "3 collection failed; 4 internal error; 130/143/129 stopped by Ctrl-C/SIGTERM/SIGHUP.")
 

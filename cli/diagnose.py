@@ -36,7 +36,11 @@ def diagnose(
     layout: Annotated[Optional[Layout], typer.Option(
         "--layout", help="JSON only: 'shared' (the default with --all) writes each result's proof and the facts, rule "
                          "statuses and citations results share once; 'full' writes every result whole (docs/results.md).")] = None,
-    only_problems: Annotated[bool, typer.Option("--only-problems", help="With --all: keep only results with something to act on (a cause or a remedy).")] = False,
+    only_problems: Annotated[bool, typer.Option("--only-problems", help="With --all: keep only results with something to act on "
+                                                "(a cause, an escalation or a remedy).")] = False,
+    all_verdicts: Annotated[bool, typer.Option("--all-verdicts", help="With --all, text: list every result, informational "
+                                               "ones too (by default a scan's text lists what needs action or is not "
+                                               "decided, and counts the rest in the summary).")] = False,
     audit: Annotated[Optional[Path], typer.Option("--audit", help="Also write an audit record (JSON) to this file.", dir_okay=False)] = None,
     audit_key: Annotated[Optional[Path], typer.Option("--audit-key", help="Sign the audit record with this private key "
                                                       "(`syncdoctor audit keygen`).", dir_okay=False)] = None,
@@ -82,7 +86,7 @@ def diagnose(
     if layout is not None and fmt is not Format.json:
         raise fail("--layout chooses how JSON results are written: give --format json too")
     shared = fmt is Format.json and (layout is Layout.shared or (layout is None and all_users))
-    report = Report(fmt, out, only_problems, audit, signing_key(audit_key), shared)
+    report = Report(fmt, out, only_problems, audit, signing_key(audit_key), shared, all_verdicts)
     know = service.knowledge(rules)
     request = Request(user, all_users, business_unit, check_symptom(know.ruleset, symptom), answers, jobs if scan else None)
     if from_org:

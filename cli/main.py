@@ -17,7 +17,7 @@ from typer.core import TyperCommand, TyperGroup
 from syncdoctor.api.pipeline import TOOL_VERSION
 from syncdoctor.reading.findings import FindingError
 
-from . import audit, dev, facts_cmd, rules_cmd
+from . import audit, common, dev, facts_cmd, rules_cmd
 from .common import EXIT_CODES_HELP, EXIT_INTERNAL, EXIT_USAGE, did_you_mean, err_console, report_findings
 from .diagnose import diagnose
 from .explain import explain
@@ -105,6 +105,7 @@ def run() -> None:
     debug = "--debug" in sys.argv
     if debug:
         sys.argv.remove("--debug")
+        common.DEBUG = True  # engine ids and field names in explain and the reports' proofs
     from .outputs import Terminated, install_signal_handlers
     install_signal_handlers()  # SIGTERM/SIGHUP/Ctrl-C unwind: temp files removed, workers ended
     try:

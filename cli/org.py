@@ -109,8 +109,19 @@ def prompter() -> consult.Prompter:
     return consult.Prompter(
         echo=lambda text: console.print(visible(text, keep_newlines=True), markup=False, highlight=False),
         choose=lambda label, choices: _interruptible(_choose, visible(label), [visible(c) for c in choices]),
-        text=lambda label: _interruptible(typer.prompt, visible(label), default="", show_default=False, err=True),
+        text=lambda label: _interruptible(_read, visible(label)),
     )
+
+
+def _read(label: str) -> str:
+    """One line typed at a prompt. The prompt goes to stderr and nothing to stdout (click's
+    prompt writes a space there, into a report piped to a file); end of input is EOFError."""
+    sys.stderr.write(f"{label}: ")
+    sys.stderr.flush()
+    line = sys.stdin.readline()
+    if not line:
+        raise EOFError
+    return line.rstrip("\r\n")
 
 
 EXIT_INTERRUPTED = 130  # 128 + SIGINT, as a shell reports Ctrl-C; 1 would mean "a cause was found"
@@ -127,9 +138,13 @@ def _interruptible(ask: Callable[..., T], *args: Any, **kwargs: Any) -> T:
 
 
 def _choose(label: str, choices: list[str]) -> str:
-    """A choice, not free text: asked again until the answer is one of the choices (or a unique prefix)."""
+    """A choice, not free text: asked again until the answer is one of the choices (or a unique
+    prefix). A blank answer means "don't know" wherever that is a choice, as at every prompt."""
+    unknown = consult.UNKNOWN in choices
     while True:
-        raw = typer.prompt(f"{label} ({' / '.join(choices)})", err=True).strip().lower()
+        raw = _read(f"{label} ({' / '.join(choices)}{'; blank: ' + consult.UNKNOWN if unknown else ''})").strip().lower()
+        if not raw and unknown:
+            return consult.UNKNOWN
         picked = [c for c in choices if c.lower() == raw] or [c for c in choices if c.lower().startswith(raw) and raw]
         if len(picked) == 1:
             return picked[0]

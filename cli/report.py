@@ -24,9 +24,10 @@ from syncdoctor.engine.model import Ruleset
 from syncdoctor.facts import consult
 from syncdoctor.facts.snapshot import Snapshot
 
-from . import formats, org, service
+from . import common, formats, org, service
 from .audit import audit_record
 from .common import EXIT_INTERNAL, Format, color_wanted, err_console, fail
+from .formats.proof import ProofWords
 from .outputs import open_output, write_output
 
 if TYPE_CHECKING:
@@ -45,6 +46,7 @@ class Report:
     audit: Path | None = None
     audit_key: Ed25519PrivateKey | None = None
     shared: bool = False  # JSON in the shared layout (engine/layout.py, docs/results.md)
+    all_verdicts: bool = False  # a scan's text lists informational results too
 
 
 def run(know: Knowledge, source: Source, request: Request, report: Report, ask: bool = False) -> int:
@@ -62,9 +64,14 @@ def run(know: Knowledge, source: Source, request: Request, report: Report, ask: 
     streamed = request.all_users and not ask and report.audit is None
     options: dict[str, Any] = {"color": color_wanted() and report.out is None} if report.fmt is Format.text else {}
     if report.fmt is Format.text and request.all_users:
-        options["show_summary"] = True
+        options.update(show_summary=True, quiet=not report.all_verdicts)
     ruleset = know.ruleset
+    if report.fmt is not Format.json:  # the proofs in plain words (JSON keeps ids and field names)
+        options["words"] = ProofWords(ruleset, debug=common.DEBUG,
+                                      business_units=[bu.get("name") or bu["id"] for bu in snapshot.business_units])
     header = pipeline.header(ruleset, snapshot, request.symptom)
+    if source.file_sha256 is not None:  # what `sha256sum FILE` prints, beside the content's hash
+        header["snapshot"]["file_sha256"] = source.file_sha256
     if report.shared:
         options.update(shared_layout(ruleset, header["snapshot"]))
     questions: list[consult.Question] = []
@@ -175,7 +182,7 @@ def write_stream(sink: TextIO, stream: formats.Stream, header: dict[str, Any], r
             if only_problems and not r.action:
                 continue
             sink.write(stream.joiner(summary.results == 0) + r.rendered)
-            summary.add(r.pairs)
+            summary.add(r.pairs, bool(r.undetermined))
             used.update(r.refs)
     finally:
         close = getattr(rows, "close", None)

@@ -14,7 +14,7 @@ from syncdoctor.reading.findings import Severity
 from syncdoctor.reading.words import plural, suggest
 
 from . import scenarios
-from .common import EXIT_OK, EXIT_USAGE, fail, report_findings
+from .common import EXIT_OK, EXIT_USAGE, did_you_mean, fail, report_findings
 from .formats.escape import json_text, visible
 from .knowledge_docs import catalogue, graph, plain_conditions
 from .outputs import write_output
@@ -297,14 +297,21 @@ def diff(old: Annotated[Path, typer.Argument(help="The rules directory before th
 
 @app.command("graph")
 def graph_cmd(directory: DirArg = None,
-              fmt: Annotated[str, typer.Option("--format", help="mermaid or dot")] = "mermaid") -> None:
-    """Which rules consume and produce which facts, as Mermaid or Graphviz DOT.
+              fmt: Annotated[str, typer.Option("--format", help="html (a page any browser opens), svg (the picture "
+                                                            "alone), mermaid or dot (sources for those tools)")] = "mermaid") -> None:
+    """Which rules consume and produce which facts: a picture (html, svg) or Mermaid or Graphviz DOT source.
 
     Example:
 
-        syncdoctor rules graph --format dot | dot -Tsvg > rules.svg
+        syncdoctor rules graph rules/ --format html > rules.html    # then open rules.html in a browser
     """
-    if fmt not in ("mermaid", "dot"):
-        raise fail(f"--format must be mermaid or dot, not {fmt!r}")
-    write_output(graph(require_ruleset(_dir(directory)), fmt), None)
+    choices = ("html", "svg", "mermaid", "dot")
+    if fmt not in choices:
+        raise fail(f"--format must be one of {', '.join(choices)}, not {fmt!r}{did_you_mean(fmt, choices)}")
+    ruleset = require_ruleset(_dir(directory))
+    if fmt in ("html", "svg"):
+        from . import graph_picture
+        write_output(graph_picture.page(ruleset) if fmt == "html" else graph_picture.svg(ruleset), None)
+        return
+    write_output(graph(ruleset, fmt), None)
 

@@ -67,6 +67,7 @@ def check_case_file(ruleset: Ruleset, file: Path, strict: bool = True) -> tuple[
     if found or not strict:
         return (None if found else data), found
     codes = sorted({r.conclude.code for r in ruleset.active_rules if r.conclude})
+    retired = {r.conclude.code: r for r in ruleset.rules if r.conclude and r.status == "deprecated"}
     for i, case in enumerate(data["cases"]):
         def at(*path: Any) -> Span:
             return locate(data, ["cases", i, *path], Span(str(file)))
@@ -78,7 +79,11 @@ def check_case_file(ruleset: Ruleset, file: Path, strict: bool = True) -> tuple[
         named = [(key, j, c) for key in CODE_LISTS for j, c in enumerate(expect.get(key, []))]
         named += [(key, c, c) for key in PINS for c in expect.get(key, {})]
         for key, where, code in named:
-            if code not in codes:
+            if code not in codes and code in retired:  # never "did you mean" another rule's code here
+                found.append(Finding(at("expect", key, where), "deprecated-code",
+                                     f"expect.{key}: {code} is the code of deprecated rule {retired[code].id} "
+                                     f"({retired[code].span.file}), which no longer runs: remove {code} from this case"))
+            elif code not in codes:
                 found.append(Finding(at("expect", key, where), "unknown-code",
                                      f"expect.{key}: no rule concludes {code!r}{suggest(code, codes)}"))
         for key in PINS:

@@ -9,7 +9,7 @@ from typing import Any
 
 from .compile import CompiledRuleset
 from .facts import Fact, FactSet
-from .model import KIND_ORDER, Rule, Ruleset
+from .model import KIND_ORDER, Condition, Rule, Ruleset
 from .status import UNDETERMINED, RuleStatus
 
 PLACEHOLDER = re.compile(r"\{([a-z][a-z0-9_]*)\.([a-z][a-z0-9_]*)\}")
@@ -117,6 +117,7 @@ class Diagnosis:
                 "warnings": [render(rs.expand(w), first) for w in rule.conclude.warnings],
                 "citations": [rs.citation_doc(c) for c in rule.citations],
                 "evidence": [f.id for f in firings],
+                "absent": _absent(rule, firings),
             }
             out.append(verdict)
         out.sort(key=lambda v: (KIND_ORDER.index(v["kind"]), v["code"]))
@@ -156,3 +157,22 @@ class Diagnosis:
 def fid_order(fid: str) -> tuple:
     m = re.match(r"([a-z]+)(\d+)$", fid)
     return (m.group(1), int(m.group(2))) if m else (fid, 0)
+
+
+def _absent(rule: Rule, firings: list[Firing]) -> list[dict[str, Any]]:
+    """The negated conditions ("there is no …") that held for the verdict, in the rule's terms:
+    the fact and its conditions (`field`, the test, the value; a join names `alias.field`).
+    Each held over lists known complete (unknown is never false): the reports say which."""
+    out: list[dict[str, Any]] = []
+    branches = rule.branches()
+    for f in firings:
+        for p in branches[f.branch]:
+            if not p.negated:
+                continue
+            where = [{"field": c.field, "test": c.op,
+                      "value": ".".join(c.value) if c.op in ("same_as", "differs_from") else c.value}
+                     for c in p.conditions if isinstance(c, Condition)]
+            entry = {"fact": p.fact, "where": where}
+            if entry not in out:
+                out.append(entry)
+    return out

@@ -18,7 +18,9 @@ JOINS = ("same_as", "differs_from")  # operators whose value names another fact'
 CASE_FOLDING = ("equals", "not_equals", "one_of", "same_as", "differs_from")  # may carry ignore_case
 UI_ALIAS = "ui"  # `{ui.term}` in a template names a glossary term, never a fact
 ORDERING = ("less_than", "at_most", "greater_than", "at_least")
-KIND_ORDER = ("wait", "cause", "remedy", "advice", "answer", "info")
+# Most pressing first. `escalate`: everything the sources name is in place and it still fails:
+# a Salesforce Support case, with the proof (something to act on, like cause and remedy).
+KIND_ORDER = ("wait", "cause", "escalate", "remedy", "advice", "answer", "info")
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,7 @@ from syncdoctor.reading import schemas
 from syncdoctor.reading.findings import Finding, FindingError, Severity, Span
 from syncdoctor.reading.loader import LocatedDict, load_file, locate
 
+from .checks.lock import lock_command
 from .model import OPERATORS, AnyOf, Citation, Conclusion, Condition, Derive, FactDef, FieldDef, Group, ListDef, Pattern, Rule, Ruleset, Section, Source, SymptomDef, Term, Vocabulary
 
 MANIFEST = "ruleset.yaml"
@@ -40,7 +41,16 @@ def default_rules_dir() -> Path:
 
 FORMAT = 2
 FORMAT_1 = ("this file is in format 1, which syncdoctor no longer reads: "
-            "run `syncdoctor rules migrate DIR` on the rules folder (docs/authoring.md, \"From format 1\")")
+            "run `syncdoctor rules migrate {folder}` on the rules folder (docs/authoring.md, \"From format 1\")")
+
+
+def _rules_folder(file: str) -> str:
+    """The folder holding ruleset.yaml above `file` (what `rules migrate` takes), or DIR."""
+    import shlex
+    for parent in Path(file).resolve().parents:
+        if (parent / MANIFEST).is_file():
+            return shlex.quote(str(parent))
+    return "DIR"
 
 
 def format_finding(data: Any, file: str) -> Finding | None:
@@ -48,7 +58,7 @@ def format_finding(data: Any, file: str) -> Finding | None:
     if isinstance(data, dict) and data.get("format", 1) != FORMAT:
         where = locate(data, ["format"], Span(file, 1, 1)) if "format" in data else Span(file, 1, 1)
         if data.get("format", 1) == 1:
-            return Finding(where, "format-1", FORMAT_1)
+            return Finding(where, "format-1", FORMAT_1.format(folder=_rules_folder(file)))
         return Finding(where, "format", f"`format: {data.get('format')!r}`: this syncdoctor reads format {FORMAT}")
     return None
 
@@ -141,7 +151,7 @@ def load_ruleset(directory: Path | str | None = None, *, run_checks: bool = True
                     for k, v in lock_raw["rules"].items()}
     elif lock_path is not None:
         col.findings.append(Finding(Span(str(lock_path)), "lock-missing",
-                                    "no lock file: run `syncdoctor rules lock` to record each rule's content hash",
+                                    f"no lock file: run {lock_command(str(root))} to record each rule's content hash",
                                     Severity.WARNING))
 
     sources = _sources(loaded["sources"], str(sources_path), col) if loaded["sources"] is not None else {}

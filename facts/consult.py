@@ -452,7 +452,10 @@ def _ask_one(topic: str, data: dict[str, Any], p: Prompter, resolve_users: Resol
         table = {}
         for x in picks:
             name = profiles[int(x) - 1]  # ASCII digits in range: checked above
-            table[name] = p.choose(f"Account Engagement role for {name}", ["Administrator", "Marketing", "Sales", "Sales Manager"])
+            role = p.choose(f"Account Engagement role for {name}", ["Administrator", "Marketing", "Sales", "Sales Manager", UNKNOWN])
+            if role == UNKNOWN:
+                return None  # a table with a role not known is not known
+            table[name] = role
         return table
     if topic == "user_groups":
         groups: dict[str, list[dict[str, str]]] = {}

@@ -108,8 +108,12 @@ def find_business_unit(units: Sequence[dict[str, Any]], query: str, source: str)
     by_name = exact or [i for i, bu in enumerate(units) if str(bu.get("name") or "").strip().lower() == q.lower()]
     if (found := _single(by_name, "business unit", query, label, source)) is not None:
         return found
+    partial = [i for i, bu in enumerate(units) if q and q.lower() in str(bu.get("name") or "").lower()]
+    if len(partial) > 1:  # part of several names: name every candidate, never the closest one only
+        raise Ambiguous(f"business unit {query!r} is not the name of a business unit in {source}, and it is part of "
+                        f"{len(partial)} names: " + ", ".join(label(i) for i in partial) + "; name one by its full name or id")
     names = [str(bu.get("name")) for bu in units if bu.get("name")] + [str(bu["id"]) for bu in units]
-    raise _not_found("business unit", query, source, near or _closest(q, names))
+    raise _not_found("business unit", query, source, near or [label(i) for i in partial] or _closest(q, names))
 
 
 def _closest(query: str, names: list[str]) -> list[str]:

@@ -8,15 +8,16 @@ from syncdoctor.api.verdicts import Summary
 
 from .escape import safe_url, visible
 from .summary import bu_label, user_label
+from .proof import Line, ProofWords
 from .whole import render_stream
-from .words import fact_values, no_verdict, undetermined_intro, undetermined_item, undetermined_next
+from .words import hash_words, no_verdict, undetermined_intro, undetermined_next
 
 _STYLE = """
 body{font-family:system-ui,sans-serif;margin:2em;max-width:70em;color:#222}
 .verdict{border-left:4px solid #888;padding:.3em .8em;margin:.8em 0}
 .cause{border-color:#c0392b}.wait{border-color:#e1a100}.remedy{border-color:#16a085}
-.advice{border-color:#2c6fbb}.answer{border-color:#27ae60}.info{border-color:#aaa}
-details{margin-left:1.2em}summary{cursor:pointer}code{background:#f3f3f3;padding:0 .2em}
+.escalate{border-color:#8e44ad}.advice{border-color:#2c6fbb}.answer{border-color:#27ae60}.info{border-color:#aaa}
+details{margin-left:1.2em}li.absent{list-style:circle}summary{cursor:pointer}code{background:#f3f3f3;padding:0 .2em}
 table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:.2em .6em}
 """
 
@@ -27,46 +28,23 @@ def escape(text: object) -> str:
     return html.escape(visible(text, keep_newlines=True))
 
 
-def _fact_line(f: dict[str, Any]) -> str:
-    values = fact_values(f["values"])
-    prov = f["provenance"]
-    where = prov.get("path", "")
-    src = prov.get("source", "")
-    if src == "derived":
-        origin = f"derived by rule {prov.get('rule')} v{prov.get('rule_version')} ({prov.get('firing')})"
-    else:
-        origin = f"{src} {prov.get('file', '')} {where}".strip()
-        for name, o in [("", prov.get("origin"))] + list((prov.get("field_origins") or {}).items()):
-            if o:
-                who = "stated by the engineer" if o.get("source") == "engineer" else f"read from {o.get('source')}"
-                origin += f"; {name + ' ' if name else ''}{who} ({o.get('via', '')}, {o.get('at', '')})"
-    return f"<span class='fact' data-fact='{escape(f['id'])}'><b>{escape(f['kind'])}</b> {escape(values)} <i>[{escape(origin)}]</i></span>"
-
-
-def _proof(firing_id: str, result: dict[str, Any], depth: int = 0) -> str:
-    firings = {f["id"]: f for f in result["trace"]}
-    facts = {f["id"]: f for f in result["facts"]}
-    firing = firings[firing_id]
-    parts = [f"<details class='proof'><summary>rule <code>{escape(firing['rule'])}</code> v{firing['rule_version']} "
-             f"({escape(firing['id'])})</summary><ul>"]
-    for alias, fid in firing["matched"].items():
-        fact = facts.get(fid)
-        if fact is None:
-            continue
-        parts.append(f"<li>{escape(alias)}: {_fact_line(fact)}")
-        if fact["provenance"].get("source") == "derived" and depth < 50:
-            parts.append(_proof(fact["provenance"]["firing"], result, depth + 1))
-        parts.append("</li>")
-    parts.append("</ul></details>")
-    return "".join(parts)
+def _proof(line: Line) -> str:
+    """One rule's firing folded: its title as the summary, then each fact it matched (a derived
+    fact unfolds into its own proof) and each negated condition that held."""
+    items = []
+    for child in line.children:
+        cls = "absent" if child.text.startswith("nothing shows") else "fact"
+        items.append(f"<li class='{cls}'>{escape(child.text)}" + "".join(_proof(g) for g in child.children) + "</li>")
+    return f"<details class='proof'><summary>{escape(line.text)}</summary><ul>{''.join(items)}</ul></details>"
 
 
 class HtmlStream:
     """One result at a time: the page is written as results come, and the summary table (counts
     only) closes it, so memory does not grow with the number of users."""
 
-    def __init__(self, **_: Any) -> None:
+    def __init__(self, *, words: ProofWords | None = None, **_: Any) -> None:
         self.symptom: str | None = None
+        self.words = words  # the proofs' plain words (no proofs without)
 
     def begin(self, header: dict[str, Any]) -> str:
         self.symptom = header.get("symptom")
@@ -74,8 +52,8 @@ class HtmlStream:
         return "\n".join([
             "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'><title>syncdoctor diagnosis</title>",
             f"<style>{_STYLE}</style></head><body>", "<h1>syncdoctor diagnosis</h1>",
-            f"<p>Ruleset <code>{escape(rs['name'])}</code> version {escape(rs['version'])}, sha256 <code>{escape(rs['sha256'])}</code>. "
-            f"Snapshot <code>{escape(snap['file'])}</code>, sha256 <code>{escape(snap['sha256'])}</code>. "
+            f"<p>Ruleset <code>{escape(rs['name'])}</code> version {escape(rs['version'])}, sha256 of its files <code>{escape(rs['sha256'])}</code>. "
+            f"Snapshot <code>{escape(snap['file'])}</code>: {escape(hash_words(snap, short=False))}. "
             "<a href='#summary'>Summary</a> at the end.</p>", ""])
 
     def joiner(self, first: bool) -> str:
@@ -100,29 +78,32 @@ class HtmlStream:
                 url = safe_url(c.get("url") or "")  # http(s) only: never a javascript: link
                 basis = f" <span class='basis'>(basis: {escape(c['basis'])})</span>" if c.get("basis") else ""
                 out.append((f"<p>Source: <a href='{escape(url)}'>{label}</a>" if url else f"<p>Source: {label}") + basis + "</p>")
-            out.append("<div class='proofs'><b>Proof</b>")
-            for fid in v["evidence"]:
-                out.append(_proof(fid, r))
-            out.append("</div></div>")
+            if self.words is not None:
+                out.append("<div class='proofs'><b>Proof</b> (click to unfold)")
+                out += [_proof(line) for line in self.words.verdict_proof(r, v)]
+                out.append("</div>")
+            out.append("</div>")
         if r["undetermined"]:
             out.append(f"<p>{escape(undetermined_intro(bool(r['verdicts'])))}</p><ul>")
             for u in r["undetermined"]:
-                code, kind, missing = undetermined_item(u)
-                out.append(f"<li><code>{escape(code)}</code> ({escape(kind)}) needs {escape(missing)}</li>")
+                missing = "; ".join(self.words.missing(m) if self.words else m for m in u["missing"])
+                out.append(f"<li><code>{escape(u['code'])}</code> ({escape(u['kind'])}) needs {escape(missing)}</li>")
             out.append(f"</ul><p>{escape(undetermined_next())}</p>")
         out.append("</section>")
         return "\n".join(out) + "\n"
 
     def end(self, summary: Summary, trailer: dict[str, Any]) -> str:
         out = ["<h2>Summary</h2><p>Users per conclusion, per business unit.</p>",
-               "<table id='summary'><tr><th>business unit</th><th>code</th><th>users</th></tr>"]
-        out += [f"<tr><td>{escape(bu)}</td><td><code>{escape(code)}</code></td><td>{n}</td></tr>" for bu, code, n in summary.rows()]
+               "<table id='summary'><tr><th>business unit</th><th>kind</th><th>code</th><th>users</th></tr>"]
+        out += [f"<tr><td>{escape(bu)}</td><td>{escape(kind)}</td><td><code>{escape(code)}</code></td><td>{n}</td></tr>"
+                for bu, kind, code, n in summary.rows()]
         out.append("</table>")
+        out.append(f"<p id='by-kind'>{escape(summary.by_kind_line())}</p>")
         if not summary.counts:
             out.append("<p>Nothing concluded.</p>")
         out.append("</body></html>\n")
         return "\n".join(out)
 
 
-def render_html(doc: dict[str, Any], **_: Any) -> str:
-    return render_stream(HtmlStream(), doc)
+def render_html(doc: dict[str, Any], **options: Any) -> str:
+    return render_stream(HtmlStream(**options), doc)

@@ -9,8 +9,9 @@ from syncdoctor.api.verdicts import Summary
 
 from .escape import md, md_code, safe_url
 from .summary import bu_label, user_label
+from .proof import ProofWords, walk
 from .whole import render_stream
-from .words import no_verdict, undetermined_intro, undetermined_item, undetermined_next
+from .words import hash_words, no_verdict, undetermined_intro, undetermined_next
 
 
 def _source(c: dict[str, Any]) -> str:
@@ -21,15 +22,16 @@ def _source(c: dict[str, Any]) -> str:
 
 
 class MarkdownStream:
-    def __init__(self, **_: Any) -> None:
+    def __init__(self, *, words: ProofWords | None = None, **_: Any) -> None:
         self.symptom: str | None = None
+        self.words = words  # the proofs' plain words (no proofs without)
 
     def begin(self, header: dict[str, Any]) -> str:
         self.symptom = header.get("symptom")
         rs, snap = header["ruleset"], header["snapshot"]
         return "\n".join(["# syncdoctor diagnosis", "",
-                          f"Ruleset {md_code(rs['name'])} {md(rs['version'])} (sha256 {md_code(rs['sha256'][:16])}…), "
-                          f"snapshot {md_code(snap['file'])} (sha256 {md_code(snap['sha256'][:16])}…).", "", ""])
+                          f"Ruleset {md_code(rs['name'])} {md(rs['version'])} (sha256 of its files {md_code(rs['sha256'][:16])}…), "
+                          f"snapshot {md_code(snap['file'])} ({md(hash_words(snap))}).", "", ""])
 
     def joiner(self, first: bool) -> str:
         return ""
@@ -47,11 +49,13 @@ class MarkdownStream:
             if v.get("warnings"):
                 lines += ["", "Warning — what the remedy also changes:", ""] + [f"- {md(w)}" for w in v["warnings"]]
             lines += [""] + [_source(c) for c in v["citations"]] + [""]
+            if self.words is not None:
+                lines += ["Proof:", ""] + [f"{'  ' * depth}- {md(text)}" for depth, text in walk(self.words.verdict_proof(r, v))] + [""]
         if r["undetermined"]:
             lines += [md(undetermined_intro(bool(r["verdicts"]))), ""]
             for u in r["undetermined"]:
-                code, kind, _ = undetermined_item(u)
-                lines.append(f"- {md_code(code)} ({md(kind)}) needs {', '.join(md_code(m) for m in u['missing'])}")
+                missing = [self.words.missing(m) for m in u["missing"]] if self.words else u["missing"]
+                lines.append(f"- {md_code(u['code'])} ({md(u['kind'])}) needs {'; '.join(md(m) for m in missing)}")
             lines += ["", md(undetermined_next()), ""]
         return "\n".join(lines) + "\n"
 
@@ -59,12 +63,13 @@ class MarkdownStream:
         rows = summary.rows()
         lines = ["## Summary", "", "Users per conclusion, per business unit.", ""]
         if rows:
-            lines += ["| business unit | code | users |", "|---|---|---|"]
-            lines += [f"| {md(bu)} | {md(code)} | {n} |" for bu, code, n in rows]
+            lines += ["| business unit | kind | code | users |", "|---|---|---|---|"]
+            lines += [f"| {md(bu)} | {md(kind)} | {md(code)} | {n} |" for bu, kind, code, n in rows]
         else:
             lines.append("Nothing concluded.")
+        lines += ["", md(summary.by_kind_line())]
         return "\n".join(lines) + "\n"
 
 
-def render_markdown(doc: dict[str, Any], **_: Any) -> str:
-    return render_stream(MarkdownStream(), doc)
+def render_markdown(doc: dict[str, Any], **options: Any) -> str:
+    return render_stream(MarkdownStream(**options), doc)

@@ -7,15 +7,16 @@ from typing import Any
 
 from rich.console import Console
 
-from syncdoctor.api.verdicts import Summary
+from syncdoctor.api.verdicts import ACTIONABLE, Summary
 
-from .escape import safe_url, term
+from .escape import safe_url, term, visible
+from .proof import ProofWords, walk
 from .summary import bu_label, user_label
 from .whole import render_stream
-from .words import no_verdict, undetermined_intro, undetermined_item, undetermined_next
+from .words import no_verdict, undetermined_intro, undetermined_next
 
-KIND_STYLE = {"wait": "bold yellow", "cause": "bold red", "remedy": "bold cyan", "advice": "bold blue",
-              "answer": "bold green", "info": "dim"}
+KIND_STYLE = {"wait": "bold yellow", "cause": "bold red", "escalate": "bold magenta", "remedy": "bold cyan",
+              "advice": "bold blue", "answer": "bold green", "info": "dim"}
 
 
 @lru_cache(maxsize=4)
@@ -28,8 +29,12 @@ def _console(color: bool, width: int) -> Console:
 class TextStream:
     """begin / one result at a time / end: the same text whether streamed or rendered whole."""
 
-    def __init__(self, *, color: bool = False, width: int = 100, show_summary: bool = True) -> None:
+    def __init__(self, *, color: bool = False, width: int = 100, show_summary: bool = True,
+                 words: ProofWords | None = None, quiet: bool = False, **_: Any) -> None:
+        """`words`: the proofs' plain words (no proofs without); `quiet` (a scan's default): list
+        only what needs action and what is not decided, count the rest in the summary."""
         self.color, self.width, self.show_summary = color, width, show_summary
+        self.words, self.quiet = words, quiet
         self.symptom: str | None = None
 
     def begin(self, header: dict[str, Any]) -> str:
@@ -40,36 +45,52 @@ class TextStream:
         return ""
 
     def result(self, r: dict[str, Any]) -> str:
-        console, color = _console(self.color, self.width), self.color
+        shown = [v for v in r["verdicts"] if v["kind"] in ACTIONABLE] if self.quiet else r["verdicts"]
+        if self.quiet and not shown and not r["undetermined"]:
+            return ""  # informational only: counted in the summary, listed with --all-verdicts
+        console = _console(self.color, self.width)
         with console.capture() as cap:
             console.print(f"[bold]{term(user_label(r))}[/bold] · business unit {term(bu_label(r))}")
             if not r["verdicts"] and not r["undetermined"]:
                 for line in no_verdict(self.symptom):
                     console.print(f"  {term(line)}")
-            for v in r["verdicts"]:
-                style = KIND_STYLE.get(v["kind"], "")
-                draft = " (draft rule)" if v.get("rule_status") == "draft" else ""
-                console.print(f"  [{style}]{term(v['kind'].upper()):6}[/{style}] [bold]{term(v['code'])}[/bold]{draft}")
-                console.print(f"         {term(v['message'])}")
-                for d in v.get("details", []):
-                    console.print(f"         - {term(d)}")
-                for step in v["remedies"]:
-                    console.print(f"         → {term(step)}")
-                for w in v.get("warnings", []):
-                    console.print(f"         ! Also changes: {term(w)}")
-                for c in v["citations"]:
-                    label = f"{c['source_title']} · {c['section_title'] or c['section']} ({c['basis']})"
-                    url = safe_url(c.get("url") or "")  # an http(s) URL without spaces or brackets, or no link
-                    link = f"[link={url}]{term(label)}[/link]" if color and url else term(label)
-                    console.print(f"         Source: {link}" + ("" if color or not url else f" <{term(url)}>"))
+            for v in shown:
+                self._verdict(console, r, v)
+            hidden = [v for v in r["verdicts"] if v not in shown]
+            if hidden:
+                console.print(f"  also {', '.join(term(v['kind']) + ' ' + term(v['code']) for v in hidden)} "
+                              "(informational: --all-verdicts lists them)")
             if r["undetermined"]:
                 console.print(f"  {term(undetermined_intro(bool(r['verdicts'])))}")
                 for u in r["undetermined"]:
-                    code, kind, missing = undetermined_item(u)
-                    console.print(f"    {term(code)} ({term(kind)}) needs: {term(missing)}")
+                    console.print(f"    {term(u['code'])} ({term(u['kind'])}) needs: {term(self._missing(u))}")
                 console.print(f"  {term(undetermined_next())}")
             console.print()
         return cap.get()
+
+    def _missing(self, u: dict[str, Any]) -> str:
+        return "; ".join(self.words.missing(m) if self.words else m for m in u["missing"])
+
+    def _verdict(self, console: Console, r: dict[str, Any], v: dict[str, Any]) -> None:
+        style = KIND_STYLE.get(v["kind"], "")
+        draft = " (draft rule)" if v.get("rule_status") == "draft" else ""
+        console.print(f"  [{style}]{term(v['kind'].upper()):6}[/{style}] [bold]{term(v['code'])}[/bold]{draft}")
+        console.print(f"         {term(v['message'])}")
+        for d in v.get("details", []):
+            console.print(f"         - {term(d)}")
+        for step in v["remedies"]:
+            console.print(f"         → {term(step)}")
+        for w in v.get("warnings", []):
+            console.print(f"         ! Also changes: {term(w)}")
+        for c in v["citations"]:
+            label = f"{c['source_title']} · {c['section_title'] or c['section']} ({c['basis']})"
+            url = safe_url(c.get("url") or "")  # an http(s) URL without spaces or brackets, or no link
+            link = f"[link={url}]{term(label)}[/link]" if self.color and url else term(label)
+            console.print(f"         Source: {link}" + ("" if self.color or not url else f" <{term(url)}>"))
+        if self.words is not None:
+            # plain lines (no markup to parse: controls made visible), the costliest part of a result
+            lines = [f"         {'  ' * depth}{'✓ ' if depth else ''}{visible(text)}" for depth, text in walk(self.words.verdict_proof(r, v))]
+            console.out("\n".join(["         Proof:", *lines]), highlight=False)
 
     def end(self, summary: Summary, trailer: dict[str, Any]) -> str:
         if not self.show_summary:
@@ -80,12 +101,15 @@ class TextStream:
             rows = summary.rows()
             if not rows:
                 console.print("  nothing concluded")
-            for bu, code, n in rows:
-                console.print(f"  {term(bu)}  {term(code)}  {n}")
+            for bu, kind, code, n in rows:
+                console.print(f"  {term(bu)}  {term(kind)}  {term(code)}  {n}")
+            console.print(f"  {term(summary.by_kind_line())}")
+            if self.quiet and summary.quiet:
+                console.print(f"  {term(summary.quiet_line())}")
         return cap.get()
 
 
-def render_text(doc: dict[str, Any], *, color: bool = False, width: int = 100, show_summary: bool | None = None) -> str:
+def render_text(doc: dict[str, Any], *, show_summary: bool | None = None, **options: Any) -> str:
     if show_summary is None:
         show_summary = len({user_label(r) for r in doc["results"]}) > 1
-    return render_stream(TextStream(color=color, width=width, show_summary=show_summary), doc)
+    return render_stream(TextStream(show_summary=show_summary, **options), doc)

@@ -22,7 +22,7 @@ def render_stream(s: Stream, doc: dict[str, Any]) -> str:
     header = {k: v for k, v in doc.items() if k != "results" and k not in TRAILER_KEYS}
     parts, summary = [s.begin(header)], Summary()
     for i, r in enumerate(doc["results"]):
-        summary.add(summary_pairs(r))
+        summary.add(summary_pairs(r), bool(r["undetermined"]))
         parts += [s.joiner(i == 0), s.result(r)]
     parts.append(s.end(summary, {k: doc[k] for k in TRAILER_KEYS if k in doc}))
     return "".join(parts)

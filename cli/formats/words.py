@@ -7,8 +7,7 @@ from typing import Any
 
 from syncdoctor.reading.words import plain, plural
 
-__all__ = ["no_verdict", "undetermined_intro", "undetermined_next",
-           "undetermined_item", "plain", "plural", "fact_values"]
+__all__ = ["hash_words", "no_verdict", "undetermined_intro", "undetermined_next", "plain", "plural"]
 
 
 def no_verdict(symptom: str | None) -> list[str]:
@@ -29,16 +28,16 @@ def undetermined_intro(has_verdicts: bool) -> str:
     return "Not decided: no check matches, but these need facts the snapshot does not have:"
 
 
-def undetermined_item(u: dict[str, Any]) -> tuple[str, str, str]:
-    """(code, kind, the missing facts in words) of an undetermined entry."""
-    return u["code"], u["kind"], ", ".join(u["missing"])
-
-
 def undetermined_next() -> str:
     return ("To decide them: add those facts to the snapshot, or diagnose again with --ask (or --answers FILE) "
             "for what only the engineer knows (docs/collecting.md).")
 
 
-def fact_values(values: dict[str, Any]) -> str:
-    """A fact's fields as name=value, in the snapshot's spelling (true, not True)."""
-    return ", ".join(f"{k}={plain(v)}" for k, v in values.items())
+def hash_words(snapshot: dict[str, Any], short: bool = True) -> str:
+    """The snapshot's two hashes, each labelled for what it is: `sha256` is of the parsed content
+    (the same for the same facts in YAML or JSON), never what `sha256sum FILE` prints."""
+    cut = (lambda h: h[:16] + "…") if short else (lambda h: h)  # noqa: E731
+    text = f"sha256 of its parsed content {cut(snapshot['sha256'])}"
+    if snapshot.get("file_sha256"):
+        text += f"; sha256 of the file (what sha256sum prints) {cut(snapshot['file_sha256'])}"
+    return text

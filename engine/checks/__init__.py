@@ -11,6 +11,7 @@ from syncdoctor.reading.findings import Finding
 from ..model import Ruleset
 from .base import Check
 from .citations import UnresolvedCitation
+from .codes import CodeInText
 from .derived import DerivationCycle, DerivedFactUsage
 from .duplicates import DuplicateCode, DuplicateRuleId
 from .lock import VersionNotBumped
@@ -20,7 +21,7 @@ from .vocabulary import ConditionVocabulary
 
 ALL_CHECKS: tuple[type[Check], ...] = (
     DuplicateRuleId, DuplicateCode, ConditionVocabulary, TemplateNames, UnresolvedCitation,
-    DerivedFactUsage, DerivationCycle, VersionNotBumped, QuoteNotVerbatim,
+    DerivedFactUsage, DerivationCycle, VersionNotBumped, QuoteNotVerbatim, CodeInText,
 )
 
 

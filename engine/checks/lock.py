@@ -13,6 +13,13 @@ BUMP_RULE = ("Bump `version` when what the rule matches or produces changes: any
              "Wording (title, description, message, detail, remedies, warnings, citations) needs no bump.")
 
 
+def lock_command(root: str) -> str:
+    """The regenerator with the rules folder named: run from another folder, a bare `rules lock`
+    would lock the installed rules instead."""
+    import shlex
+    return f"`syncdoctor rules lock {shlex.quote(str(root))}`"
+
+
 class VersionNotBumped(Check):
     id = "version-not-bumped"
     title = "A rule's logic changed but its version did not"
@@ -22,27 +29,27 @@ class VersionNotBumped(Check):
             return
         entry = ruleset.lock.get(rule.id)
         if entry is None:
-            yield Finding(rule.span, "lock-stale", f"rule {rule.id} is not in the lock file: run `syncdoctor rules lock`",
+            yield Finding(rule.span, "lock-stale", f"rule {rule.id} is not in the lock file: run {lock_command(ruleset.root)}",
                           Severity.WARNING)
             return
         if entry["sha256"] == rule.logic_hash:
             if entry["version"] != rule.version:
                 yield Finding(rule.span, "lock-stale",
                               f"rule {rule.id} is version {rule.version} but the lock records {entry['version']}: "
-                              "run `syncdoctor rules lock`", Severity.WARNING)
+                              f"run {lock_command(ruleset.root)}", Severity.WARNING)
             return
         if entry["version"] == rule.version:
             yield self.finding(rule.span, f"what rule {rule.id} matches or produces changed since it was locked at version "
-                                          f"{rule.version}: bump `version` to {rule.version + 1}, then run `syncdoctor rules lock`. {BUMP_RULE}")
+                                          f"{rule.version}: bump `version` to {rule.version + 1}, then run {lock_command(ruleset.root)}. {BUMP_RULE}")
         elif rule.version < entry["version"]:
             yield self.finding(rule.span, f"rule {rule.id} went back from version {entry['version']} to {rule.version}")
         else:
             yield Finding(rule.span, "lock-stale", f"rule {rule.id} changed and was bumped to version {rule.version}: "
-                                                    "run `syncdoctor rules lock` to record it", Severity.WARNING)
+                                                    f"run {lock_command(ruleset.root)} to record it", Severity.WARNING)
 
     def finalize(self, ruleset: Ruleset) -> Iterable[Finding]:
         ids = {r.id for r in ruleset.rules}
         for rule_id, entry in sorted(ruleset.lock.items()):
             if rule_id not in ids:
                 yield Finding(entry["span"], "lock-orphan", f"the lock lists rule {rule_id}, which no longer exists: "
-                                                            "run `syncdoctor rules lock`", Severity.WARNING)
+                                                            f"run {lock_command(ruleset.root)}", Severity.WARNING)

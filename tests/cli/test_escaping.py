@@ -102,7 +102,7 @@ def test_markdown_report_renders_org_names_as_text_only(tmp_path, start):
     assert n_verdicts > 0
     rows = [t for t in tokens if t.type == "tr_open"]
     cells = [t for t in tokens if t.type in ("td_open", "th_open")]
-    assert len(cells) == 3 * len(rows)
+    assert len(cells) == 4 * len(rows)  # business unit, kind, code, users
     html = md.render(r.stdout)
     assert "<img" not in html and "<script" not in html and 'href="javascript' not in html
     text = "".join(t.content for t in tokens if t.type == "text")

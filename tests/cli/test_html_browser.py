@@ -46,7 +46,11 @@ def test_report_renders_and_proof_trees_expand_to_facts(browser, tmp_path):
     assert not fact.is_displayed()  # collapsed
     proof.find_element(By.TAG_NAME, "summary").click()
     assert fact.is_displayed()
-    assert "snapshot" in fact.text and "salesforce.users[" in verdict.text
+    assert "from the snapshot" in fact.text and "salesforce.users[" not in verdict.text  # plain words
+    # The negated condition that is MANAGED_NOT_ASSIGNED, with the lists that make it known.
+    absent = proof.find_element(By.CSS_SELECTOR, ":scope > ul > li.absent")
+    assert absent.is_displayed() and "nothing shows the user is assigned" in absent.text
+    assert "Marketing Users and Sales Users assignments" in absent.text
     # Nested derived facts expand down to their own input facts.
     nested = browser.find_elements(By.CSS_SELECTOR, "details.proof details.proof")
     assert nested

@@ -16,7 +16,7 @@ def test_format_1_is_refused_then_migrated(tmp_path):
     shutil.copytree(ROOT / "tests" / "fixtures" / "rules-v1", rules)
     r = runner.invoke(app, ["rules", "validate", str(rules)])
     assert r.exit_code == 1
-    assert r.stdout.splitlines()[0].endswith("run `syncdoctor rules migrate DIR` on the rules folder "
+    assert r.stdout.splitlines()[0].endswith(f"run `syncdoctor rules migrate {rules.resolve()}` on the rules folder "
                                              "(docs/authoring.md, \"From format 1\")")
     assert "format-1" in r.stdout.splitlines()[0] and "ruleset.yaml:1:1" in r.stdout
     r = runner.invoke(app, ["rules", "migrate", str(rules)])

@@ -9,6 +9,7 @@ import pytest
 
 from syncdoctor.api import workers
 from syncdoctor.cli import formats
+from syncdoctor.cli.formats.proof import ProofWords
 from syncdoctor.cli.main import app
 from syncdoctor.engine.layout import expand
 from tests.conftest import EXAMPLE, runner
@@ -41,12 +42,15 @@ def test_results_reach_the_file_before_the_scan_ends(org, tmp_path, monkeypatch,
 
 
 @pytest.mark.parametrize("fmt", ["text", "markdown", "html"])
-def test_streamed_output_is_the_whole_document_rendered(org, fmt):
+def test_streamed_output_is_the_whole_document_rendered(org, fmt, ruleset):
     """The stream (rendered in worker processes, one result at a time) gives the same bytes
     as rendering the whole JSON document, with one worker or two."""
     whole = runner.invoke(app, ["diagnose", "--facts", str(org), "--all", "--format", "json"])
     doc = expand(json.loads(whole.stdout))  # the shared layout, back to whole results (engine/layout.py)
-    options = {"show_summary": True} if fmt == "text" else {}
+    names = [bu.get("name") or bu["id"] for bu in json.loads(org.read_text())["business_units"]]
+    options: dict = {"words": ProofWords(ruleset, business_units=names)}
+    if fmt == "text":  # a scan's text: what needs action or is not decided, the summary last
+        options.update(show_summary=True, quiet=True)
     expected = formats.render(fmt, doc, **options)
     for jobs in ("1", "2"):
         r = runner.invoke(app, ["diagnose", "--facts", str(org), "--all", "--format", fmt, "--jobs", jobs])
