@@ -26,9 +26,13 @@ ID_KEYED_MAPS = frozenset({"expected_access"})
 ID_LISTS = frozenset({"collected_business_units"})
 
 
+# Fields ending in "_id" that hold another system's ids: Account Engagement user ids (API v5 `updatedById`).
+NOT_SALESFORCE_IDS = frozenset({"updated_by_id"})
+
+
 def is_id_key(name: Any) -> bool:
     """Whether a snapshot field of this name holds a Salesforce id (when its value is id-shaped)."""
-    return isinstance(name, str) and (name in ID_KEYS or name.endswith("_id"))
+    return isinstance(name, str) and (name in ID_KEYS or name.endswith("_id")) and name not in NOT_SALESFORCE_IDS
 
 
 class BadId(ValueError):

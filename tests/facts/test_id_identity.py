@@ -250,3 +250,11 @@ def test_user_and_business_unit_named_by_any_spelling_of_their_id(real, op, pick
     assert r.exit_code in (0, 1), r.stderr
     (res,) = json.loads(r.stdout)["results"]
     assert res["user"]["username"] == user["username"] and res["business_unit"]["name"] == bu["name"]
+
+
+def test_an_account_engagement_user_id_is_not_read_as_a_salesforce_id(tmp_path):
+    """`updated_by_id` (issue 22) holds an Account Engagement user id: 18 digits are not a bad Salesforce id."""
+    data = acme(True)
+    data["account_engagement"]["users"][0]["updated_by_id"] = "123456789012345678"
+    rc, out, err = run(tmp_path, data, None)
+    assert rc in (0, 1), err
