@@ -44,3 +44,8 @@ class EngineCrashed(SyncdoctorError):
 class LayoutError(SyncdoctorError, ValueError):
     """A document in the shared result layout (`diagnose --all --format json`) whose references
     do not resolve, or that is not shaped as docs/results.md says."""
+
+
+class CannotApply(SyncdoctorError, ValueError):
+    """A what-if change that cannot be applied to this snapshot: it adds to a list the snapshot
+    does not know (unknown stays unknown), or removes what is not there (the message names what is)."""

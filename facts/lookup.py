@@ -94,19 +94,30 @@ def find_user(users: Sequence[dict[str, Any]], query: str, source: str) -> int:
 
 def find_business_unit(units: Sequence[dict[str, Any]], query: str, source: str) -> int:
     """The index of the business unit `query` names (id or name), or LookupProblem."""
+    return find_named("business unit", units, query, source)
+
+
+def find_named(what: str, records: Sequence[dict[str, Any]], query: str, source: str) -> int:
+    """The index of the record (a business unit, a role, a public group: each with an id and a
+    name) that `query` names, by id or name; or LookupProblem naming the closest."""
     q = query.strip()
     near: list[str] = []
-    label: Callable[[int], str] = lambda i: _label_bu(units[i])  # noqa: E731
+    label: Callable[[int], str] = lambda i: _label_bu(records[i])  # noqa: E731
     if looks_like_id(q):
-        hits, near = _id_matches(units, q)
-        if (found := _single(hits, "business unit", query, label, source)) is not None:
+        hits, near = _id_matches(records, q)
+        if (found := _single(hits, what, query, label, source)) is not None:
             return found
-    exact = [i for i, bu in enumerate(units) if bu.get("name") == query]
-    by_name = exact or [i for i, bu in enumerate(units) if str(bu.get("name") or "").strip().lower() == q.lower()]
-    if (found := _single(by_name, "business unit", query, label, source)) is not None:
+    exact = [i for i, r in enumerate(records) if r.get("name") == query]
+    by_name = exact or [i for i, r in enumerate(records) if str(r.get("name") or "").strip().lower() == q.lower()]
+    if (found := _single(by_name, what, query, label, source)) is not None:
         return found
-    names = [str(bu.get("name")) for bu in units if bu.get("name")] + [str(bu["id"]) for bu in units]
-    raise _not_found("business unit", query, source, near or _closest(q, names))
+    names = [str(r.get("name")) for r in records if r.get("name")] + [str(r["id"]) for r in records]
+    raise _not_found(what, query, source, near or _closest(q, names))
+
+
+def closest(query: str, names: list[str]) -> list[str]:
+    """Up to three of `names` closest to `query` (letter case ignored)."""
+    return _closest(query, names)
 
 
 def _closest(query: str, names: list[str]) -> list[str]:

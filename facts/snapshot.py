@@ -452,6 +452,15 @@ def build_snapshot(data: Any, file: str, *, owned: bool = False) -> Snapshot:
     return snap
 
 
+def edited_snapshot(base: Snapshot, data: dict[str, Any], sha256: str) -> Snapshot:
+    """A snapshot of `base`'s data edited in memory by checked changes (api/edit.py: every id an
+    edit writes was resolved in `base`), without validating 100,000 users again; `sha256` names
+    the edit (the base's hash and the changes)."""
+    snap = Snapshot(base.file, data, sha256)
+    _org_facts(snap)
+    return snap
+
+
 def load_snapshot(path: Path | str) -> Snapshot:
     """A snapshot file, validated; a file read before (the same bytes) comes from the cache
     (facts/cache.py) without being parsed or checked again."""
