@@ -3,9 +3,9 @@ changes to the snapshot in memory (api/edit.py), re-diagnose the diagnoses they 
 (api/reach.py), and compare each one's standing before and after.
 
 A user's *standing* in a business unit is read from their diagnosis: Account Engagement access
-(the rules' `configured` fact, an active user, User Sync enabled), the user groups reached, the
-Account Engagement role that access gives, whether a linked Account Engagement user is outside
-the recycle bin, and the verdicts. What follows from a standing that the rules do not conclude
+(managed: the user groups reached, the rules' `assigned` facts; legacy: a checked profile; an
+active user; User Sync enabled), the Account Engagement role that access gives, whether a linked
+Account Engagement user is outside the recycle bin, and the verdicts. What follows from a standing that the rules do not conclude
 is platform behaviour, with its source: `RECYCLE_BIN_BASIS`, `ROLE_BASIS`."""
 from __future__ import annotations
 
@@ -15,10 +15,12 @@ from dataclasses import dataclass
 from typing import Any, Iterable
 
 from syncdoctor.engine.run import Diagnosis, Engine
+from syncdoctor.facts.ids import key
 from syncdoctor.facts.snapshot import Snapshot, edited_snapshot
 
 from . import changes as ch
 from . import edit, reach
+from .errors import CannotApply
 
 RECYCLE_BIN_BASIS = ("KB 000384042 (Resolution A and its Note): deactivating a Salesforce user moves the Account Engagement "
                      "user to the recycle bin, in both modes; Resolution B: with the legacy setting \"Move Pardot user to the "
@@ -50,22 +52,20 @@ def _values(diag: Diagnosis, kind: str) -> list[dict[str, Any]]:
     return [f.values for f in diag.facts.values() if f.kind == kind]
 
 
-def standing(diag: Diagnosis) -> Standing:
-    """The standing a diagnosis shows (see the module's docstring)."""
+def standing(diag: Diagnosis, table: dict[str, str] | None, links: list[bool | None]) -> Standing:
+    """The standing a diagnosis shows (see the module's docstring). `table` is the business
+    unit's profile table (None: unknown) and `links` the recycle-bin flags of the Account
+    Engagement users linked to the user there: what the diagnosis read, which no change edits."""
     (user,) = [f.values for f in diag.factset.facts if f.kind == "user"]
     (bu,) = [f.values for f in diag.factset.facts if f.kind == "business_unit"]
-    configured: bool | None = True if _values(diag, "configured") else (
-        False if "configured" in diag.derived_missing and not diag.derived_missing["configured"] else None)
+    groups = tuple(sorted({a["group"] for a in _values(diag, "assigned")}))
+    configured = _configured(diag, bu.get("mode"), groups, table, user.get("profile"))
     active, enabled = user.get("is_active"), bu.get("sync_enabled")
     if False in (configured, active, enabled):
         access: bool | None = False
     else:
         access = True if (configured, active, enabled) == (True, True, True) else None
-    groups = tuple(sorted({a["group"] for a in _values(diag, "assigned")}))
-    role = _role(diag, user, bu, groups) if access else None
-    linked = _values(diag, "linked")
-    live = any(a.get("in_recycle_bin") is False for a in linked)
-    binned = any(a.get("in_recycle_bin") is True for a in linked)
+    role = _role(bu.get("mode"), groups, table, user.get("profile")) if access else None
     bin_next: bool | None
     if active is False or (bu.get("mode") == "managed" and configured is False):
         bin_next = True
@@ -76,16 +76,27 @@ def standing(diag: Diagnosis) -> Standing:
     else:
         bin_next = None
     verdicts = tuple(sorted((v["kind"], v["code"]) for v in diag.verdicts()))
-    return Standing(access, groups, role, live, binned, bin_next, verdicts)
+    return Standing(access, groups, role, False in links, True in links, bin_next, verdicts)
 
 
-def _role(diag: Diagnosis, user: dict[str, Any], bu: dict[str, Any], groups: tuple[str, ...]) -> str | None:
-    if bu.get("mode") == "managed" and "sales" in groups:
+def _configured(diag: Diagnosis, mode: Any, groups: tuple[str, ...], table: dict[str, str] | None, profile: Any) -> bool | None:
+    """Managed: the user reaches a user group (the rules' `assigned` facts, complete or not);
+    legacy: their profile has a row in the profile table."""
+    if mode == "managed":
+        if groups:
+            return True
+        return False if "assigned" in diag.derived_missing and not diag.derived_missing["assigned"] else None
+    if mode == "legacy" and table is not None and profile is not None:
+        return profile in table
+    return None
+
+
+def _role(mode: Any, groups: tuple[str, ...], table: dict[str, str] | None, profile: Any) -> str | None:
+    if mode == "managed" and "sales" in groups:
         return "Sales"
-    rows = [m["role"] for m in _values(diag, "profile_mapping") if m.get("profile") == user.get("profile") and "role" in m]
-    if rows:
-        return rows[0]
-    return NO_ROW if "profile_roles" in diag.factset.known_lists and user.get("profile") is not None else None
+    if table is None or profile is None:
+        return None
+    return table.get(profile, NO_ROW)
 
 
 # -- the comparison ------------------------------------------------------------------------------
@@ -123,12 +134,38 @@ class Plan:
     changes: list[dict[str, Any]]
     notes: list[str]
     touched: reach.Touched
+    links: dict[tuple[str, str], list[bool | None]]  # (business unit, user) ids -> linked AE users' in_recycle_bin
+
+    def standing(self, diag: Diagnosis, snap: Snapshot, ui: int, bi: int) -> Standing:
+        table = ((snap.business_units[bi].get("user_sync") or {}).get("profile_roles"))
+        pair = (key(snap.business_units[bi]["id"]), key(snap.users[ui]["id"]))
+        return standing(diag, table if isinstance(table, dict) else None, self.links.get(pair, []))
 
 
-def plan(snap: Snapshot, resolved: list[dict[str, Any]]) -> Plan:
-    data, notes = edit.apply(snap.data, resolved)
+def plan(snap: Snapshot, specs: list[tuple[dict[str, Any], str]]) -> Plan:
+    """The org with the changes applied in order, each resolved in the org the ones before it
+    made (a profile checked by one change can be unchecked by the next); problems name where
+    the change was written."""
+    data, resolved, notes = snap.data, [], []
+    for spec, where in specs:
+        try:
+            (change,) = ch.resolve(Snapshot(snap.file, data, snap.sha256), [(spec, where)])
+            data, said = edit.apply(data, [change])
+        except CannotApply as exc:
+            raise CannotApply(f"{where}: {exc}") from None
+        resolved.append(change)
+        notes += said
     digest = hashlib.sha256((snap.sha256 + json.dumps(resolved, sort_keys=True)).encode()).hexdigest()
-    return Plan(snap, edited_snapshot(snap, data, digest), resolved, notes, reach.touched(snap.data, data, resolved))
+    return Plan(snap, edited_snapshot(snap, data, digest), resolved, notes, reach.touched(snap.data, data, resolved),
+                _links(snap))
+
+
+def _links(snap: Snapshot) -> dict[tuple[str, str], list[bool | None]]:
+    out: dict[tuple[str, str], list[bool | None]] = {}
+    for a in snap.ae_users:
+        if a.get("salesforce_id") and a.get("business_unit_id"):
+            out.setdefault((key(a["business_unit_id"]), key(a["salesforce_id"])), []).append(a.get("in_recycle_bin"))
+    return out
 
 
 def pairs(p: Plan, bus: Iterable[int]) -> Iterable[tuple[int, int]]:
@@ -165,11 +202,11 @@ def report(eng: Engine, p: Plan, bus: list[int], symptom: str | None, asked: int
     for ui, bi in pairs(p, bus):
         count += 1
         b, a = compare(eng, p, ui, bi, symptom)
-        for move, detail in moves(standing(b), standing(a)).items():
+        for move, detail in moves(p.standing(b, p.before, ui, bi), p.standing(a, p.after, ui, bi)).items():
             _add(groups[bi], move, detail, user_ref(p.before, ui))
     out: dict[str, Any] = {
         "changes": [dict(c, words=ch.words(c)) for c in p.changes], "notes": p.notes,
-        "rediagnosed": count, "symptom": symptom,
+        "diagnoses_compared": count, "symptom": symptom,
         "business_units": [{"business_unit": bu_ref(p.before, bi), **_counted(groups[bi])} for bi in bus],
         "basis": {"recycle_bin": RECYCLE_BIN_BASIS, "role": ROLE_BASIS},
     }
@@ -190,8 +227,8 @@ def _counted(group: dict[str, Any]) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for move in MOVES:
         users = group.get(move)
-        if isinstance(users, dict):
-            out[move] = {code: {"count": len(us), "users": us} for code, us in sorted(users.items())}
+        if move in ("new_causes", "causes_gone"):
+            out[move] = {code: {"count": len(us), "users": us} for code, us in sorted((users or {}).items())}
         else:
             out[move] = {"count": len(users or []), "users": users or []}
     return out
@@ -199,7 +236,7 @@ def _counted(group: dict[str, Any]) -> dict[str, Any]:
 
 def _asked(eng: Engine, p: Plan, ui: int, bi: int, symptom: str | None) -> dict[str, Any]:
     b, a = compare(eng, p, ui, bi, symptom)
-    sb, sa = standing(b), standing(a)
+    sb, sa = p.standing(b, p.before, ui, bi), p.standing(a, p.after, ui, bi)
     return {"business_unit": bu_ref(p.before, bi), "before": verdict_brief(b), "after": verdict_brief(a),
             "causes_gone": sorted(sb.causes - sa.causes), "new_causes": sorted(sa.causes - sb.causes),
             "access": {"before": sb.access, "after": sa.access}}
