@@ -44,21 +44,21 @@ def orgs(draw):
     maybe = lambda s: st.one_of(st.none(), s)  # noqa: E731
     roles = [{"id": r, "name": f"Role {i}", "parent_id": draw(st.sampled_from([None] + ROLES[:i])) if i else None,
               "portal_type": draw(st.sampled_from(["None", "None", "Partner"]))} for i, r in enumerate(ROLES)]
-    n_users = draw(st.integers(2, len(USERS)))
+    n_users = draw(st.integers(3, len(USERS)))
     member = lambda: _member(draw, users=USERS[:n_users])  # noqa: E731
-    groups = [{"id": g, "name": f"Group {i}", "members": _dedupe([member() for _ in range(draw(st.integers(0, 3)))])}
+    groups = [{"id": g, "name": f"Group {i}", "members": _dedupe([member() for _ in range(draw(st.integers(0, 4)))])}
               for i, g in enumerate(GROUPS)]
-    users = [{"id": u, "username": f"u{i}@x.example", "email": f"u{i}@x.example", "is_active": draw(st.sampled_from([True, True, False])),
+    users = [{"id": u, "username": f"u{i}@x.example", "email": f"u{i}@x.example", "is_active": draw(st.sampled_from([True] * 4 + [False])),
               "profile": draw(st.sampled_from(PROFILES)), "role_id": draw(st.sampled_from([None] + ROLES))}
              for i, u in enumerate(USERS[:n_users])]
     bus = []
     for i, (b, mode) in enumerate(zip(BUS, draw(st.permutations(["managed", "legacy"])))):
         table = draw(st.dictionaries(st.sampled_from(PROFILES), st.sampled_from(["Marketing", "Sales", "Administrator"])))
         bus.append({"id": b, "name": f"BU {i}",
-                    "user_sync": {"enabled": draw(st.sampled_from([True, True, None])), "mode": mode, "profile_roles": table,
+                    "user_sync": {"enabled": draw(st.sampled_from([True] * 5 + [None])), "mode": mode, "profile_roles": table,
                                   "move_to_recycle_bin_without_profile": draw(maybe(st.booleans())),
                                   "last_change_at": "2026-11-01T00:00:00Z"},
-                    "user_groups": {"marketing": _dedupe([member() for _ in range(draw(st.integers(0, 2)))]),
+                    "user_groups": {"marketing": _dedupe([member() for _ in range(draw(st.integers(0, 3)))]),
                                     "sales": _dedupe([member() for _ in range(draw(st.integers(0, 2)))])}})
     ae = [{"id": 100 + j, "business_unit_id": b, "email": u["email"], "salesforce_id": u["id"], "role": "Marketing",
            "in_recycle_bin": draw(st.booleans())}
@@ -78,9 +78,12 @@ def changes(draw, data):
                        gname[m["id"]] if m["type"] == "public_group" else rname[m["id"]]}
     types = ["user", "public_group", "role", "role_and_subordinates", "role_and_internal_subordinates"]
     with_users = lambda: {"type": "user", "id": draw(st.sampled_from([u["id"] for u in users]))}  # noqa: E731
-    bu = draw(st.sampled_from(data["business_units"]))
     kind = draw(st.sampled_from(["assign", "unassign", "add_member", "remove_member", "set_role", "set_profile", "activate",
                                  "deactivate", "select_profile", "unselect_profile", "set_setting", "transfer"]))
+    # assignments matter in the managed business unit, the profile table and settings in the legacy one
+    wanted = "managed" if kind in ("assign", "unassign", "add_member", "remove_member") else "legacy"
+    fits = [b for b in data["business_units"] if b["user_sync"]["mode"] == wanted] or data["business_units"]
+    bu = draw(st.sampled_from(fits + data["business_units"][:1]))
     if kind in ("assign", "unassign"):
         group = draw(st.sampled_from(["marketing", "sales"]))
         current = bu["user_groups"][group]
