@@ -40,6 +40,11 @@ class Report:
     audit: Path | None = None
     audit_key: Ed25519PrivateKey | None = None
     shared: bool = False  # JSON in the shared layout (engine/layout.py, docs/results.md)
+    verify_remedies: bool = False  # each declared remedy change applied and checked (api/remedies.py)
+    rules: Path | None = None  # the rules the remedies are verified with
+
+    def engine(self) -> Any:
+        return service.engine(self.rules)
 
 
 def run(know: Knowledge, source: Source, request: Request, report: Report, ask: bool = False) -> int:
@@ -54,7 +59,7 @@ def run(know: Knowledge, source: Source, request: Request, report: Report, ask: 
         source, snapshot, sel, ready = _consult(know, source, request, snapshot, sel, asked)
     # Streamed, whatever the format (memory flat in the number of users), unless the report must
     # be one document: with an audit record (one document over every result), or after --ask.
-    streamed = request.all_users and not ask and report.audit is None
+    streamed = request.all_users and not ask and report.audit is None and not report.verify_remedies
     options: dict[str, Any] = {"color": color_wanted() and report.out is None} if report.fmt is Format.text else {}
     if report.fmt is Format.text and request.all_users:
         options["show_summary"] = True
@@ -121,6 +126,9 @@ def _whole(report: Report, options: dict[str, Any], header: dict[str, Any], rows
         for r in rows:
             results.append(r.rendered)
             seen.extend(r.undetermined)
+    if report.verify_remedies:
+        from syncdoctor.api.remedies import verify
+        verify(report.engine(), snapshot, results, request.symptom)
     doc = dict(header, results=results, **trailer(seen))
     if report.audit is not None:
         from .audit import audit_record

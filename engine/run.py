@@ -11,7 +11,9 @@ explicit id chosen so that its hash is new in its session (``_Session.mid``).
 """
 from __future__ import annotations
 
+
 import itertools
+import json
 import math
 import os
 import re
@@ -215,6 +217,27 @@ def render(template: str, binding: dict[str, Fact]) -> str:
     return _PLACEHOLDER.sub(sub, template)
 
 
+def fill_change(change: Any, binding: dict[str, Fact]) -> dict[str, Any]:
+    """A rule's remedy change with its {alias.field} names filled from a verdict's facts:
+    {"change": filled}, or {"unfilled": [names]} when a name is unknown in this verdict."""
+    unknown: list[str] = []
+
+    def fill(v: Any) -> Any:
+        if isinstance(v, dict):
+            return {k: fill(x) for k, x in v.items()}
+        if isinstance(v, list):
+            return [fill(x) for x in v]
+        if isinstance(v, str):
+            for m in _PLACEHOLDER.finditer(v):
+                fact = binding.get(m.group(1))
+                if fact is None or m.group(2) not in fact.values:
+                    unknown.append(f"{m.group(1)}.{m.group(2)}")
+            return render(v, binding)
+        return v
+    filled = fill(change)
+    return {"unfilled": sorted(set(unknown))} if unknown else {"change": filled}
+
+
 def engine_fact(fact: Fact, sid: str, shadows: dict[str, tuple[str, ...]] | None = None) -> dict[str, Any]:
     """A fact as durable-rules takes it: reserved names renamed, numbers its C parser reads
     (json.dumps writes 0.00001 as `1e-05`, which it rejects: floats must be whole), and a
@@ -271,6 +294,9 @@ class Diagnosis:
                 "citations": [rs.citation_doc(c) for c in rule.citations],
                 "evidence": [f.id for f in firings],
             }
+            if rule.conclude.remedy_changes:
+                verdict["remedy_changes"] = [dict(remedy=n, **fill_change(json.loads(text), first))
+                                             for n, text in rule.conclude.remedy_changes]
             out.append(verdict)
         out.sort(key=lambda v: (KIND_ORDER.index(v["kind"]), v["code"]))
         return out

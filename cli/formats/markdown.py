@@ -7,7 +7,7 @@ from typing import Any
 
 from .escape import md, md_code, safe_url
 from .summary import bu_label, user_label
-from .words import Summary, no_verdict, undetermined_intro, undetermined_item, undetermined_next
+from .words import Summary, no_verdict, remedy_checks, undetermined_intro, undetermined_item, undetermined_next
 
 
 def _source(c: dict[str, Any]) -> str:
@@ -40,7 +40,9 @@ class MarkdownStream:
             lines += [f"### {md(v['kind'].upper())} {md_code(v['code'])}", "", md(v["message"]), ""]
             lines += [f"- {md(d)}" for d in v.get("details", [])]
             if v["remedies"]:
-                lines += ["", "Remedy:", ""] + [f"1. {md(s)}" for s in v["remedies"]]
+                lines += ["", "Remedy:", ""]
+                for n, step in enumerate(v["remedies"], 1):
+                    lines += [f"1. {md(step)}"] + [f"   - {md(line)}" for line in remedy_checks(v, n)]
             if v.get("warnings"):
                 lines += ["", "Warning — what the remedy also changes:", ""] + [f"- {md(w)}" for w in v["warnings"]]
             lines += [""] + [_source(c) for c in v["citations"]] + [""]

@@ -9,7 +9,7 @@ from rich.console import Console
 
 from .escape import safe_url, term
 from .summary import bu_label, user_label
-from .words import Summary, no_verdict, undetermined_intro, undetermined_item, undetermined_next
+from .words import Summary, no_verdict, remedy_checks, undetermined_intro, undetermined_item, undetermined_next
 
 KIND_STYLE = {"wait": "bold yellow", "cause": "bold red", "remedy": "bold cyan", "advice": "bold blue",
               "answer": "bold green", "info": "dim"}
@@ -50,8 +50,10 @@ class TextStream:
                 console.print(f"         {term(v['message'])}")
                 for d in v.get("details", []):
                     console.print(f"         - {term(d)}")
-                for step in v["remedies"]:
+                for n, step in enumerate(v["remedies"], 1):
                     console.print(f"         → {term(step)}")
+                    for line in remedy_checks(v, n):
+                        console.print(f"           ✓ {term(line)}" if line.startswith("verified") else f"           · {term(line)}")
                 for w in v.get("warnings", []):
                     console.print(f"         ! Also changes: {term(w)}")
                 for c in v["citations"]:

@@ -74,3 +74,9 @@ def summary_pairs(result: dict[str, Any]) -> list[tuple[str, str]]:
     """(business unit, code) for each verdict of one result: what Summary counts."""
     bu = result["business_unit"].get("name") or result["business_unit"]["id"]
     return [(bu, v["code"]) for v in result["verdicts"]]
+
+
+def remedy_checks(verdict: dict[str, Any], number: int) -> list[str]:
+    """What `diagnose --verify-remedies` found for remedy `number` (from 1), in words."""
+    from syncdoctor.api.remedies import check_lines
+    return [line for c in verdict.get("remedy_checks") or [] if c["remedy"] == number for line in check_lines(c)]
