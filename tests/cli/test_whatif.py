@@ -103,3 +103,36 @@ def test_the_audit_record_records_the_changes_and_verifies(tmp_path: Path):
     doc["what_if"]["changes"][0]["change"] = "activate"
     record.write_text(json.dumps(doc))
     assert runner.invoke(app, ["audit", "verify", str(record)], catch_exceptions=False).exit_code == 1
+
+
+SHIPPED_RULES = str(Path(__file__).resolve().parents[2] / "rules")
+
+
+def test_verify_remedies_proves_the_fix_and_names_who_else_a_role_and_subordinates_assignment_adds(tmp_path: Path):
+    data = yaml.safe_load(EXAMPLE.read_text())
+    users = data["salesforce"]["users"]
+    users[1]["role_id"] = "00E5e000000ROL2AAA"  # asmith: VP Marketing, which no assignment reaches
+    users.append({"id": "0055e000000U005AAA", "username": "mlead@acme.example", "email": "mlead@acme.example",
+                  "is_active": True, "profile": "Marketing User", "role_id": "00E5e000000ROL2AAA"})
+    org = tmp_path / "org.yaml"
+    org.write_text(yaml.safe_dump(data))
+    r = runner.invoke(app, ["diagnose", "--facts", str(org), "--user", "asmith@acme.example", "--business-unit", NA,
+                            "--verify-remedies", "--rules", SHIPPED_RULES], catch_exceptions=False)
+    assert r.exit_code == 1, r.stderr
+    assert ("✓ verified: assign user asmith@acme.example to the Marketing Users group of business unit Acme North America "
+            "removes this cause") in r.stdout
+    assert ("✓ verified: assign role and subordinates VP Marketing to the Marketing Users group of business unit "
+            "Acme North America removes this cause") in r.stdout
+    assert "also gives Account Engagement access to 1 other user in Acme North America: mlead@acme.example" in r.stdout
+    j = runner.invoke(app, ["diagnose", "--facts", str(org), "--user", "asmith@acme.example", "--business-unit", NA,
+                            "--verify-remedies", "--rules", SHIPPED_RULES, "--format", "json"], catch_exceptions=False)
+    (verdict,) = [v for v in json.loads(j.stdout)["results"][0]["verdicts"] if v["code"] == "MANAGED_NOT_ASSIGNED"]
+    assert [(c["remedy"], c["cause_gone"]) for c in verdict["remedy_checks"]] == [(1, True), (2, True)]
+    assert verdict["remedy_checks"][1]["others"] == [{"business_unit": NA, "move": "gains_access", "count": 1,
+                                                      "users": ["mlead@acme.example"]}]
+
+
+def test_verify_remedies_says_when_a_declared_change_does_not_apply():
+    r = runner.invoke(app, ["diagnose", "--facts", str(EXAMPLE), "--user", "asmith@acme.example", "--business-unit", NA,
+                            "--verify-remedies", "--rules", SHIPPED_RULES], catch_exceptions=False)
+    assert "not verified: the declared change does not apply here (unknown here: user.role_id)" in r.stdout
