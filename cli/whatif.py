@@ -11,7 +11,9 @@ import typer
 
 from syncdoctor.api.errors import CannotApply, NotFound
 
-from . import outputs, service
+from syncdoctor.api.pipeline import Source
+
+from . import org, outputs, service
 from .common import EXIT_USAGE, Format, RulesOption, SymptomOption, check_symptom, did_you_mean, fail, write_output
 
 ARROW = " -> "
@@ -114,7 +116,7 @@ Many = Optional[list[str]]
 
 
 def what_if(
-    facts: Annotated[Path, typer.Option("--facts", help="Facts snapshot file (YAML or JSON).", dir_okay=False)],
+    facts: Annotated[Optional[Path], typer.Option("--facts", help="Facts snapshot file (YAML or JSON).", dir_okay=False)] = None,
     changes: Annotated[Optional[Path], typer.Option("--changes", help="A changes file (YAML or JSON; docs/whatif.md).", dir_okay=False)] = None,
     assign: Annotated[Many, typer.Option("--assign", help="'TYPE:NAME -> BUSINESS UNIT/Marketing Users' (or /Sales Users); "
                                          "TYPE: user, public-group, role, role-and-subordinates, role-and-internal-subordinates.")] = None,
@@ -141,6 +143,14 @@ def what_if(
                                                   dir_okay=False)] = None,
     audit_key: Annotated[Optional[Path], typer.Option("--audit-key", help="Sign the audit record with this private key.",
                                                       dir_okay=False)] = None,
+    answers: org.Answers = None,
+    from_org: Annotated[bool, typer.Option("--org", help="Read the facts from a live org instead of --facts (login options below).",
+                                           rich_help_panel="Login")] = False,
+    target_org: org.TargetOrg = None, username: org.Username = None, password: org.Password = None,
+    security_token: org.SecurityToken = None, session_id: org.SessionId = None, instance_url: org.InstanceUrl = None,
+    consumer_key: org.ConsumerKey = None, private_key_file: org.PrivateKeyFile = None, sandbox: org.Sandbox = False,
+    login_url: org.LoginUrl = None, ae_api_url: org.AeApiUrl = None, timeout: org.Timeout = 30.0,
+    retries: org.Retries = 3, backoff: org.Backoff = 0.5,
     rules: RulesOption = None,
 ) -> None:
     """What a change would do: apply it to the snapshot in memory, diagnose again everyone it can
@@ -152,12 +162,18 @@ def what_if(
         syncdoctor what-if --facts org.yaml --assign "role-and-subordinates:VP Sales -> Acme North America/Marketing Users"
 
         syncdoctor what-if --facts org.yaml --changes changes.yaml --user asmith@acme.example --list
+
+        syncdoctor what-if --org --target-org acme --answers answers.yaml --deactivate jdoe@acme.example
     """
     given = {"--assign": assign, "--unassign": unassign, "--add-member": add_member, "--remove-member": remove_member,
              "--set-role": set_role, "--set-profile": set_profile, "--activate": activate, "--deactivate": deactivate,
              "--select-profile": select_profile, "--unselect-profile": unselect_profile, "--setting": setting,
              "--transfer": transfer}
-    outputs.check({"--out": out, "--audit": audit}, {"--facts": facts, "--changes": changes, "--audit-key": audit_key})
+    if (facts is None) == (not from_org):
+        raise fail("give either --facts FILE or --org (with login options), not both" if facts else
+                   "say where the facts come from: --facts FILE, or --org with login options")
+    outputs.check({"--out": out, "--audit": audit}, {"--facts": facts, "--changes": changes, "--audit-key": audit_key,
+                                                      "--answers": answers, "--private-key-file": private_key_file})
     if audit_key is not None and audit is None:
         raise fail("--audit-key signs the record of --audit: give --audit FILE too")
     from .audit import signing_key
@@ -165,7 +181,19 @@ def what_if(
     specs = _specs(changes, given)
     know = service.knowledge(rules)
     sym = check_symptom(know.ruleset, symptom)
-    snap = service.load(facts)
+    if from_org:
+        from syncdoctor.api.pipeline import Request
+
+        from .diagnose import _org_source
+        source = _org_source(Request(all_users=True, business_unit=business_unit), know, None, org.auth_options(
+            target_org, username, password, security_token, session_id, instance_url, consumer_key, private_key_file,
+            sandbox, login_url), ae_api_url, (timeout, retries, backoff))
+    else:
+        assert facts is not None
+        source = service.guarded(lambda: Source.file(facts))
+    if answers is not None:
+        source = service.guarded(lambda: source.with_answers_file(answers))
+    snap = service.guarded(source.build)
     doc = _run(snap, specs, user, business_unit, sym, know)
     if audit is not None:
         write_output(_audit_record(doc, snap, key, know, user, business_unit, sym), audit, private=True)
