@@ -73,22 +73,29 @@ def _listed(entries: list[dict[str, Any]]) -> str:
     return ", ".join(f"{e['type']} {e['id']}" for e in entries) or "nothing"
 
 
-def _assign(ed: _Editor, c: dict[str, Any]) -> str | None:
-    entries = _assignments(ed, c)
-    if any(_same(e, c["member"]) for e in entries):
-        return f"{c['member']['type']} {c['member']['name']} is already assigned to the {c['group']} group of {_bu_name(c)}: nothing changes"
-    entries.append({"type": c["member"]["type"], "id": c["member"]["id"]})
+def _add(entries: list[dict[str, Any]], c: dict[str, Any], where: str) -> str | None:
+    m = c["member"]
+    if any(_same(e, m) for e in entries):
+        return f"{m['type']} {m['name']} is already {where}: nothing changes"
+    entries.append({"type": m["type"], "id": m["id"]})
     return None
 
 
-def _unassign(ed: _Editor, c: dict[str, Any]) -> str | None:
-    entries = _assignments(ed, c)
-    kept = [e for e in entries if not _same(e, c["member"])]
+def _take(entries: list[dict[str, Any]], c: dict[str, Any], where: str) -> str | None:
+    m = c["member"]
+    kept = [e for e in entries if not _same(e, m)]
     if len(kept) == len(entries):
-        raise CannotApply(f"{c['member']['type']} {c['member']['name']} is not assigned to the {c['group']} group of "
-                          f"{_bu_name(c)} (its assignments: {_listed(entries)})")
+        raise CannotApply(f"{m['type']} {m['name']} is not {where} (there: {_listed(entries)})")
     entries[:] = kept
     return None
+
+
+def _user_group(c: dict[str, Any]) -> str:
+    return f"assigned to the {c['group']} group of {_bu_name(c)}"
+
+
+def _group(c: dict[str, Any]) -> str:
+    return f"a direct member of public group {c['public_group']['name']}"
 
 
 def _members(ed: _Editor, c: dict[str, Any]) -> list[dict[str, Any]]:
@@ -96,24 +103,6 @@ def _members(ed: _Editor, c: dict[str, Any]) -> list[dict[str, Any]]:
     if not isinstance(ed.root["salesforce"]["public_groups"][gi].get("members"), list):
         raise CannotApply(f"the members of public group {c['public_group']['name']} are unknown")
     return ed.at("salesforce", "public_groups", gi, "members")
-
-
-def _add_member(ed: _Editor, c: dict[str, Any]) -> str | None:
-    members = _members(ed, c)
-    if any(_same(m, c["member"]) for m in members):
-        return f"{c['member']['type']} {c['member']['name']} is already a member of {c['public_group']['name']}: nothing changes"
-    members.append({"type": c["member"]["type"], "id": c["member"]["id"]})
-    return None
-
-
-def _remove_member(ed: _Editor, c: dict[str, Any]) -> str | None:
-    members = _members(ed, c)
-    kept = [m for m in members if not _same(m, c["member"])]
-    if len(kept) == len(members):
-        raise CannotApply(f"{c['member']['type']} {c['member']['name']} is not a direct member of public group "
-                          f"{c['public_group']['name']} (its members: {_listed(members)})")
-    members[:] = kept
-    return None
 
 
 def _user(ed: _Editor, c: dict[str, Any]) -> dict[str, Any]:
@@ -168,7 +157,10 @@ def _transfer(ed: _Editor, c: dict[str, Any]) -> str | None:
 
 
 _APPLY = {
-    "assign": _assign, "unassign": _unassign, "add_member": _add_member, "remove_member": _remove_member,
+    "assign": lambda ed, c: _add(_assignments(ed, c), c, _user_group(c)),
+    "unassign": lambda ed, c: _take(_assignments(ed, c), c, _user_group(c)),
+    "add_member": lambda ed, c: _add(_members(ed, c), c, _group(c)),
+    "remove_member": lambda ed, c: _take(_members(ed, c), c, _group(c)),
     "set_role": _set_user("role_id", lambda c: c["role"]["id"] if c["role"] else None),
     "set_profile": _set_user("profile", lambda c: c["profile"]),
     "activate": _set_user("is_active", lambda c: True), "deactivate": _set_user("is_active", lambda c: False),

@@ -79,12 +79,18 @@ def _set_profile(v: str) -> dict[str, Any]:
     return {"change": "set_profile", "user": user, "profile": profile}
 
 
+def _assignment(v: str, form: str) -> tuple[str, str, str]:
+    """'NAME=VALUE -> BUSINESS UNIT' as (name, value, business unit)."""
+    left, bu = _split(v, form)
+    name, eq, value = left.rpartition("=")
+    if not eq or not name.strip() or not value.strip():
+        raise _Bad(f"write it as {form!r}")
+    return name.strip(), value.strip(), bu
+
+
 def _select(v: str) -> dict[str, Any]:
-    mapping, bu = _split(v, "PROFILE=ROLE -> BUSINESS UNIT")
-    profile, eq, role = mapping.rpartition("=")
-    if not eq or not profile.strip() or not role.strip():
-        raise _Bad("write it as 'PROFILE=ROLE -> BUSINESS UNIT' (ROLE: the Account Engagement role it maps to)")
-    return {"change": "select_profile", "profile": profile.strip(), "role": role.strip(), "business_unit": bu}
+    profile, role, bu = _assignment(v, "PROFILE=ROLE -> BUSINESS UNIT")
+    return {"change": "select_profile", "profile": profile, "role": role, "business_unit": bu}
 
 
 def _unselect(v: str) -> dict[str, Any]:
@@ -93,10 +99,7 @@ def _unselect(v: str) -> dict[str, Any]:
 
 
 def _setting(v: str) -> dict[str, Any]:
-    setting, bu = _split(v, "SETTING=on|off -> BUSINESS UNIT")
-    name, eq, state = setting.rpartition("=")
-    if not eq:
-        raise _Bad("write it as 'SETTING=on -> BUSINESS UNIT' or 'SETTING=off -> ...'")
+    name, state, bu = _assignment(v, "SETTING=on|off -> BUSINESS UNIT")
     return {"change": "set_setting", "setting": _word(name, SETTINGS, "a setting"), "business_unit": bu,
             "value": _word(state, {"on": "on", "off": "off"}, "on or off") == "on"}
 

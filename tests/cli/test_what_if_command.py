@@ -69,7 +69,7 @@ def test_a_changes_file_applies_in_order(tmp_path: Path):
     (["--set-profile", "jdoe@acme.example -> Marketing Usr"], "did you mean: Marketing User"),
     (["--transfer", "Acme Europa"], "did you mean: Acme Europe"),
     (["--setting", "move-to-recycle-bin=off -> Acme Europe"], "did you mean 'move-to-recycle-bin-without-profile'"),
-    (["--remove-member", "role:VP Sales -> Campaign Team"], "its members: public_group 00G5e000000GRP2AAA"),
+    (["--remove-member", "role:VP Sales -> Campaign Team"], "there: public_group 00G5e000000GRP2AAA"),
     ([], "say what to change"),
 ])
 def test_bad_changes_exit_2_naming_the_closest(args, said):
