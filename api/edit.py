@@ -153,6 +153,11 @@ def _transfer(ed: _Editor, c: dict[str, Any]) -> str | None:
     if sync.get("mode") == "managed":
         return f"business unit {_bu_name(c)} already manages its users from Salesforce: nothing changes"
     sync["mode"] = "managed"
+    _, bu = _bu(ed, c)
+    groups = bu.get("user_groups") or {}
+    if not all(isinstance(groups.get(g), list) for g in ("marketing", "sales")):
+        return (f"the Marketing Users and Sales Users assignments of {_bu_name(c)} are not (all) in the snapshot: who has "
+                "access after the transfer stays unknown until they are known (an answers file can state them)")
     return None
 
 
