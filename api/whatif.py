@@ -42,6 +42,7 @@ class Standing:
     binned_ae_user: bool
     in_bin_next: bool | None  # would User Sync keep (or put) their linked AE user in the recycle bin
     verdicts: tuple[tuple[str, str], ...]  # (kind, code)
+    mode: Any = None  # the business unit's: managed, legacy, or None (unknown)
 
     @property
     def causes(self) -> frozenset[str]:
@@ -76,7 +77,7 @@ def standing(diag: Diagnosis, table: dict[str, str] | None, links: list[bool | N
     else:
         bin_next = None
     verdicts = tuple(sorted((v["kind"], v["code"]) for v in diag.verdicts()))
-    return Standing(access, groups, role, False in links, True in links, bin_next, verdicts)
+    return Standing(access, groups, role, False in links, True in links, bin_next, verdicts, bu.get("mode"))
 
 
 def _configured(diag: Diagnosis, mode: Any, groups: tuple[str, ...], table: dict[str, str] | None, profile: Any) -> bool | None:
@@ -117,7 +118,8 @@ def moves(before: Standing, after: Standing) -> dict[str, Any]:
         out["role_changes"] = {"before": before.role, "after": after.role}
     if before.live_ae_user and after.in_bin_next is True and before.in_bin_next is not True:
         out["to_recycle_bin"] = True
-    if after.binned_ae_user and after.in_bin_next is False and before.in_bin_next is not False:
+    # Restoring from the recycle bin is documented for user groups (managed) only.
+    if after.mode == "managed" and after.binned_ae_user and after.in_bin_next is False and before.in_bin_next is not False:
         out["restored"] = True
     if new := sorted(after.causes - before.causes):
         out["new_causes"] = new
