@@ -258,3 +258,29 @@ def test_the_snapshot_is_not_modified():
                        {"change": "remove_member", "member": {"type": "public_group", "name": "Field Marketing"},
                         "public_group": "Campaign Team"}])
     assert json.dumps(snap.data, sort_keys=True) == before
+
+
+ACME_CHANGES = [
+    {"change": "assign", "member": {"type": "public_group", "name": "Field Marketing"}, "business_unit": "Acme North America", "group": "sales"},
+    {"change": "unassign", "member": {"type": "public_group", "name": "Campaign Team"}, "business_unit": "Acme North America", "group": "marketing"},
+    {"change": "assign", "member": {"type": "role_and_internal_subordinates", "name": "VP Marketing"}, "business_unit": "Acme North America", "group": "marketing"},
+    {"change": "add_member", "member": {"type": "role", "name": "Sales Rep"}, "public_group": "Field Marketing"},
+    {"change": "remove_member", "member": {"type": "role", "name": "Marketing Manager"}, "public_group": "Field Marketing"},
+    {"change": "set_role", "user": "asmith@acme.example", "role": "Marketing Manager"},
+    {"change": "set_role", "user": "jdoe@acme.example", "role": None},
+    {"change": "set_profile", "user": "crep@acme.example", "profile": "Sales Profile"},
+    {"change": "activate", "user": "bwong@acme.example"},
+    {"change": "deactivate", "user": "jdoe@acme.example"},
+    {"change": "select_profile", "business_unit": "Acme Europe", "profile": "Marketing User", "role": "Marketing"},
+    {"change": "unselect_profile", "business_unit": "Acme North America", "profile": "Marketing User"},
+    {"change": "set_setting", "business_unit": "Acme Europe", "setting": "move_to_recycle_bin_without_profile", "value": False},
+    {"change": "transfer", "business_unit": "Acme Europe"},
+]
+
+
+@pytest.mark.parametrize("change", ACME_CHANGES, ids=lambda c: c["change"])
+def test_on_the_example_org_every_kind_of_change_reports_what_a_full_rediagnosis_finds(engine, change):
+    import yaml
+    org = yaml.safe_load(EXAMPLE.read_text())
+    doc = api.what_if(build_snapshot(copy.deepcopy(org), "acme.json"), [change])
+    assert reported_moves(doc) == full_moves(engine, org, edited_copy(org, change))
