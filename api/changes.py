@@ -6,6 +6,7 @@ A change *spec* is what a person wrote (names); a *resolved* change holds ids an
 JSON (an audit record keeps it), and is what `apply` and `api/reach.py` read."""
 from __future__ import annotations
 
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -53,11 +54,18 @@ class _Names:
         sf = snap.data.get("salesforce") or {}
         self.roles = sf.get("roles")
         self.groups = sf.get("public_groups")
-        tables = [(bu.get("user_sync") or {}).get("profile_roles") or {} for bu in snap.business_units]
-        self.profiles = sorted({str(p) for p in sf.get("profiles") or []} | {u["profile"] for u in snap.users if u.get("profile")}
-                               | {p for t in tables for p in t})
-        self.ae_roles = sorted(set(STANDARD_AE_ROLES) | {r for t in tables for r in t.values() if isinstance(r, str)}
-                               | {a["role"] for a in snap.ae_users if isinstance(a.get("role"), str)})
+        self.tables = [(bu.get("user_sync") or {}).get("profile_roles") or {} for bu in snap.business_units]
+
+    @cached_property
+    def profiles(self) -> list[str]:
+        sf = self.snap.data.get("salesforce") or {}
+        return sorted({str(p) for p in sf.get("profiles") or []} | {u["profile"] for u in self.snap.users if u.get("profile")}
+                      | {p for t in self.tables for p in t})
+
+    @cached_property
+    def ae_roles(self) -> list[str]:
+        return sorted(set(STANDARD_AE_ROLES) | {r for t in self.tables for r in t.values() if isinstance(r, str)}
+                      | {a["role"] for a in self.snap.ae_users if isinstance(a.get("role"), str)})
 
     def user(self, q: str) -> dict[str, Any]:
         u = self.snap.users[_found(lambda: self.snap.find_user(q))]
