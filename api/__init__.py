@@ -118,7 +118,7 @@ def what_if(snapshot: SnapshotLike, changes: list[Mapping[str, Any]] | str | os.
     sym = _symptom(know, symptom)
     sel = pipeline.select(snap, user, user is None, business_unit)
     plan = whatif.plan(snap, specs)
-    return pipeline.checked(lambda: whatif.report(know.engine, plan, sel.business_units, sym,
+    return pipeline.checked(lambda: whatif.report(whatif.engine_for(know.ruleset), plan, sel.business_units, sym,
                                                   sel.users[0] if user is not None else None))
 
 

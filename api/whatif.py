@@ -199,6 +199,19 @@ def verdict_brief(diag: Diagnosis) -> list[dict[str, Any]]:
     return [{"code": v["code"], "kind": v["kind"], "message": v["message"]} for v in diag.verdicts()]
 
 
+_ENGINES: dict[int, tuple[Any, Engine]] = {}
+
+
+def engine_for(ruleset: Any) -> Engine:
+    """The engine a what-if diagnoses with: a scan's (engine/classes.py: rule statuses shared by
+    signature, the same results), one per ruleset in this process."""
+    held = _ENGINES.get(id(ruleset))
+    if held is None or held[0] is not ruleset:
+        from syncdoctor.engine.classes import ClassEngine
+        held = _ENGINES[id(ruleset)] = (ruleset, ClassEngine(ruleset))
+    return held[1]
+
+
 def report(eng: Engine, p: Plan, bus: list[int], symptom: str | None, asked: int | None) -> dict[str, Any]:
     """The what-if report: the asked user's verdicts before and after, and for everyone touched
     the moves, grouped by business unit and by move, each with its users."""

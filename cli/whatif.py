@@ -228,7 +228,7 @@ def _run(snap: Any, specs: list[tuple[dict[str, Any], str]], user: str | None, b
         plan = whatif.plan(snap, specs)
     except (NotFound, CannotApply) as exc:
         raise fail(str(exc), EXIT_USAGE) from None
-    eng = service.guarded(lambda: know.engine)
+    eng = service.guarded(lambda: whatif.engine_for(know.ruleset))
     return service.guarded(lambda: whatif.report(eng, plan, sel.business_units, symptom, sel.users[0] if user else None))
 
 
