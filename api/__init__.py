@@ -16,13 +16,14 @@ from pathlib import Path
 from typing import Any, Iterator, Mapping
 
 from syncdoctor.engine import layout
-from syncdoctor.engine.findings import FindingError
 from syncdoctor.facts.snapshot import Snapshot, build_snapshot
+from syncdoctor.reading.findings import FindingError
 
 from . import pipeline
 from .errors import BadArgument, BadInput, CannotApply, EngineCrashed, LayoutError, NotFound, SyncdoctorError, UnknownChoice
 from .explain import Explanation, explain_diagnosis, find_rule
 from .pipeline import Knowledge, Request
+from .stream import Row
 
 __all__ = ["BadArgument", "BadInput", "EngineCrashed", "Explanation", "NotFound", "Snapshot", "SyncdoctorError", "UnknownChoice",
            "load_snapshot", "diagnose", "scan", "explain", "document", "expand", "LayoutError", "what_if", "CannotApply"]
@@ -88,8 +89,8 @@ def explain(snapshot: SnapshotLike, target: str, user: str, *, business_unit: st
     sym = _symptom(know, symptom)
     sel = pipeline.select(snap, user, False, business_unit)
     eng = know.engine
-    return [explain_diagnosis(eng, pipeline.checked(lambda: eng.diagnose(snap.factset(ui, bi, sym))), rule)
-            for ui in sel.users for bi in sel.business_units]
+    diagnoses = pipeline.diagnosed(eng, snap, sel, sym)
+    return [explain_diagnosis(eng, d, rule) for d in pipeline.checked(lambda: list(diagnoses))]
 
 
 def what_if(snapshot: SnapshotLike, changes: list[Mapping[str, Any]] | str | os.PathLike, *, user: str | None = None,
@@ -150,7 +151,7 @@ def _text(name: str, value: Any, optional: bool = False) -> None:
     raise BadArgument(f"{name} is {'None or ' if optional else ''}text, not {type(value).__name__}")
 
 
-def _dicts(rows: Iterator[pipeline.Row]) -> Iterator[dict[str, Any]]:
+def _dicts(rows: Iterator[Row]) -> Iterator[dict[str, Any]]:
     try:
         for r in rows:
             yield r.rendered

@@ -10,9 +10,9 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-from syncdoctor.engine import schemas
-from syncdoctor.engine.findings import FindingError, Span
-from syncdoctor.engine.loader import RULE_FILE_LIMIT, load_file, locate
+from syncdoctor.reading import schemas
+from syncdoctor.reading.findings import FindingError, Span
+from syncdoctor.reading.loader import RULE_FILE_LIMIT, load_file, locate
 from syncdoctor.facts import lookup
 from syncdoctor.facts.ids import key
 from syncdoctor.facts.snapshot import Snapshot

@@ -3,7 +3,7 @@ a message that names what was wrong (and the closest matches, for a name). The A
 and never exits; the CLI turns these into its messages and exit codes."""
 from __future__ import annotations
 
-from syncdoctor.engine.findings import FindingError
+from syncdoctor.reading.findings import FindingError
 
 
 class SyncdoctorError(Exception):

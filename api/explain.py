@@ -9,8 +9,10 @@ from typing import Any
 
 from syncdoctor.engine.facts import Fact
 from syncdoctor.engine.model import Pattern, Rule, Ruleset
-from syncdoctor.engine.run import Diagnosis, Engine, Firing
+from syncdoctor.engine.diagnosis import Diagnosis, Firing
+from syncdoctor.engine.run import Engine
 from syncdoctor.engine.status import FIRED, BranchOutcomes, Evaluator
+from syncdoctor.reading.words import suggest
 
 from .errors import UnknownChoice
 
@@ -21,7 +23,6 @@ def find_rule(ruleset: Ruleset, target: str) -> Rule:
     """The rule of a conclusion code or a rule id; UnknownChoice names the closest."""
     rule = ruleset.by_code(target) or ruleset.rule(target)
     if rule is None:
-        from syncdoctor.engine.schemas import suggest
         known = [r.conclude.code for r in ruleset.rules if r.conclude] + [r.id for r in ruleset.rules]
         raise UnknownChoice(f"{target!r} is neither a conclusion code nor a rule id{suggest(target, known)}")
     return rule

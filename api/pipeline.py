@@ -1,8 +1,8 @@
 """The diagnose pipeline, one path for the CLI and the API: a source (a snapshot file, or data
 collected from an org) → answers applied → a selection (users × business units) → a stream of
-results (in this process, or in worker processes: cli/bulk.py) → sinks. The sinks (a report in
-any format, an audit record, the questions) are the CLI's (cli/report.py); `syncdoctor.api`
-hands the stream to the caller.
+results (api/stream.py; in this process, or in worker processes: api/workers.py) → sinks. The
+sinks (a report in any format, an audit record, the questions) are the CLI's (cli/report.py);
+`syncdoctor.api` hands the stream to the caller.
 
 Nothing here prints or exits: problems are `syncdoctor.api.errors` exceptions."""
 from __future__ import annotations
@@ -11,17 +11,21 @@ import dataclasses
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Callable, Iterator, NamedTuple, TypeVar
+from typing import Any, Callable, Iterator, TypeVar
 
-from syncdoctor.engine.findings import FindingError
+from syncdoctor.engine.classes import ClassEngine
 from syncdoctor.engine.model import Ruleset
-from syncdoctor.engine.ruleset import require_ruleset
+from syncdoctor.engine.ruleset import default_rules_dir, require_ruleset
 from syncdoctor.engine.run import Engine
 from syncdoctor.facts import consult
 from syncdoctor.facts.lookup import LookupProblem
 from syncdoctor.facts.snapshot import Snapshot, build_snapshot, load_snapshot
+from syncdoctor.reading.findings import FindingError
+from syncdoctor.reading.words import closest
 
+from . import workers
 from .errors import BadInput, NotFound, UnknownChoice
+from .stream import Render, Row, Selection, diagnosed, rows
 
 TOOL_VERSION = "0.1.0"
 T = TypeVar("T")
@@ -42,14 +46,15 @@ def _ruleset_for(root: str, stamp: tuple) -> Ruleset:
 
 
 @lru_cache(maxsize=8)
-def _engine_for(root: str, stamp: tuple) -> Engine:
-    return Engine(_ruleset_for(root, stamp))
+def _engine_for(root: str, stamp: tuple, scan: bool) -> Engine:
+    # a scan shares derivations per class and statuses per signature (engine/classes.py): the
+    # same results as one diagnosis at a time, the engine every worker process of a scan runs
+    return (ClassEngine if scan else Engine)(_ruleset_for(root, stamp))
 
 
 def _stamp(root: str) -> tuple:
     """What says a rules folder changed since it was loaded (each file's path, size and mtime):
     a process that loads the rules again after an edit gets the edited rules, not a stale copy."""
-    from syncdoctor.engine.ruleset import default_rules_dir
     folder = Path(root) if root else default_rules_dir()
     entries = []
     try:
@@ -75,7 +80,13 @@ class Knowledge:
 
     @property
     def engine(self) -> Engine:
-        return checked(lambda: _engine_for(self.root, _stamp(self.root)))
+        """The engine of one diagnosis at a time (a user, explain)."""
+        return checked(lambda: _engine_for(self.root, _stamp(self.root), False))
+
+    @property
+    def scan_engine(self) -> Engine:
+        """The engine of a whole-org scan in this process: what each worker process runs."""
+        return checked(lambda: _engine_for(self.root, _stamp(self.root), True))
 
 
 def knowledge(rules_dir: str | Path | None = None) -> Knowledge:
@@ -86,10 +97,13 @@ def knowledge(rules_dir: str | Path | None = None) -> Knowledge:
 
 
 def check_symptom(ruleset: Ruleset, symptom: str | None) -> str | None:
-    """The symptom when the rules know it; otherwise UnknownChoice naming the closest and the choices."""
+    """The symptom as the rules spell it (letter case does not matter); otherwise UnknownChoice
+    naming the closest and the choices."""
     if symptom is None or symptom in ruleset.symptom_ids:
         return symptom
-    from syncdoctor.engine.words import closest
+    same = [s for s in ruleset.symptom_ids if s.lower() == symptom.lower()]
+    if same:
+        return same[0]
     best = closest(symptom, ruleset.symptom_ids)
     hint = f"; did you mean {best!r}?" if best else ""
     raise UnknownChoice(f"{symptom!r} is not a symptom of these rules{hint} (choose one of: {', '.join(ruleset.symptom_ids)})")
@@ -141,12 +155,6 @@ class Request:
         return {"user": self.user, "all_users": self.all_users, "business_unit": self.business_unit}
 
 
-@dataclass
-class Selection:
-    users: list[int]
-    business_units: list[int]
-
-
 def select(snapshot: Snapshot, user: str | None, all_users: bool, business_unit: str | None) -> Selection:
     """The (users, business units) a request names; an unknown or ambiguous name is NotFound
     naming the candidates or the closest matches (facts/lookup.py)."""
@@ -175,44 +183,22 @@ def select_request(snapshot: Snapshot, request: Request) -> Selection:
 
 
 # -- the stream of results ----------------------------------------------------------------------
-class Row(NamedTuple):
-    """One (user, business unit) diagnosed: small, and already rendered where it was computed."""
-    rendered: Any  # the result as `render` made it (a format's text), or the result dict itself
-    action: bool  # a verdict to act on (formats.words.ACTIONABLE): exit 1, kept by --only-problems
-    undetermined: list[dict[str, Any]]  # for the questions at the end
-    pairs: list[tuple[str, str]]  # (business unit, code) per verdict, for the summary
-    # JSON's shared layout (engine/layout.py): the shared values the result refers to, and the
-    # texts of those its process had not handed over before (cli/formats/jsonfmt.py)
-    refs: frozenset[tuple[str, str]] = frozenset()
-    texts: dict[tuple[str, str], str] | None = None
-
-
-def row(result: dict[str, Any], render: Callable[[dict[str, Any]], Any] | None) -> Row:
-    """A result as a Row; `render` gives its text, or (text, refs, texts) in the shared layout."""
-    from syncdoctor.cli.formats.words import needs_action, summary_pairs
-    rendered, refs, texts = render(result) if render else result, frozenset(), None
-    if isinstance(rendered, tuple):
-        rendered, refs, texts = rendered
-    return Row(rendered, needs_action(result), result["undetermined"], summary_pairs(result), refs, texts)
-
-
 def diagnoses(know: Knowledge, snapshot: Snapshot, sel: Selection, symptom: str | None, *, jobs: int | None = None,
-              render: Callable[[dict[str, Any]], Any] | None = None,
-              progress: Callable[[int], None] | None = None) -> Iterator[Row]:
+              render: Render | None = None, progress: Callable[[int], None] | None = None) -> Iterator[Row]:
     """A row per (user, business unit), in the users' order: in this process, or with `jobs`
-    in worker processes (cli/bulk.py: a crash of the C core is EngineCrashed naming its input).
-    `progress` hears the number of users done. Nothing runs before the first row is asked for."""
+    in worker processes (api/workers.py: a crash of the C core is EngineCrashed naming its
+    input). A selection of many users runs the scan engine, as the workers do. `progress` hears
+    the number of users done. Nothing runs before the first row is asked for."""
     if jobs:
-        from syncdoctor.cli import bulk  # looked up at each call: a test watches bulk.results
-        return bulk.results(know.ruleset, snapshot, sel, symptom, jobs, render, progress)
-    return _in_process(know.engine, snapshot, sel, symptom, render, progress)
+        return workers.results(know.ruleset, snapshot, sel, symptom, jobs, render, progress)
+    eng = know.scan_engine if len(sel.users) > 1 else know.engine
+    return _in_process(eng, snapshot, sel, symptom, render, progress)
 
 
 def _in_process(eng: Engine, snapshot: Snapshot, sel: Selection, symptom: str | None,
-                render: Callable[[dict[str, Any]], Any] | None, progress: Callable[[int], None] | None) -> Iterator[Row]:
+                render: Render | None, progress: Callable[[int], None] | None) -> Iterator[Row]:
     for ui in sel.users:
-        for bi in sel.business_units:
-            yield row(eng.diagnose(snapshot.factset(ui, bi, symptom)).to_json(), render)
+        yield from rows(diagnosed(eng, snapshot, Selection([ui], sel.business_units), symptom), render)
         if progress:
             progress(1)
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from syncdoctor.engine.findings import FindingError
+from syncdoctor.reading.findings import FindingError
 from syncdoctor.engine.run import Engine
 from syncdoctor.facts.ids import key
 from syncdoctor.facts.snapshot import Snapshot

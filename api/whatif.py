@@ -14,7 +14,8 @@ import json
 from dataclasses import dataclass
 from typing import Any, Iterable
 
-from syncdoctor.engine.run import Diagnosis, Engine
+from syncdoctor.engine.diagnosis import Diagnosis
+from syncdoctor.engine.run import Engine
 from syncdoctor.facts.ids import key
 from syncdoctor.facts.snapshot import Snapshot, edited_snapshot
 

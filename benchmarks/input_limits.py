@@ -1,5 +1,5 @@
 """How long and how much memory loading a snapshot takes, per format and size: the measurements
-behind the size limits in engine/loader.py (SNAPSHOT_LIMITS) and docs/reliability.md.
+behind the size limits in reading/loader.py (SNAPSHOT_LIMITS) and docs/reliability.md.
 
     .venv/bin/python -m benchmarks.input_limits [USERS ...]     # default: 1000 10000 50000
 

@@ -111,7 +111,7 @@ def generate(users: int, path: Path, depth: int = 10) -> None:
 
 def in_process(path: Path, limit: int) -> tuple[float, float, int]:
     """Diagnoses/s of the engine alone and of the reference, over the first `limit` users."""
-    from syncdoctor.engine.reference import reference_diagnose
+    from reference import reference_diagnose  # benchmarks/reference.py
     from syncdoctor.engine.ruleset import require_ruleset
     from syncdoctor.engine.run import Engine
     from syncdoctor.facts.snapshot import load_snapshot
@@ -133,8 +133,7 @@ def side_by_side(path: Path, limit: int) -> dict[str, float]:
     """Diagnoses/s (CPU time of this process) of each engine on the same factsets, interleaved
     three times (median): one session and a full status pass per diagnosis (`Engine`, before
     issue 17), statuses memoised per signature (`MemoEngine`), derivations shared per class on
-    top of that (`ClassEngine`, what `--all` runs), many diagnoses per session (`BatchEngine`)."""
-    from syncdoctor.engine.batch import BatchEngine
+    top of that (`ClassEngine`, what `--all` runs)."""
     from syncdoctor.engine.classes import ClassEngine
     from syncdoctor.engine.memo import MemoEngine
     from syncdoctor.engine.ruleset import require_ruleset
@@ -143,17 +142,13 @@ def side_by_side(path: Path, limit: int) -> dict[str, float]:
     ruleset = require_ruleset()
     snap = load_snapshot(path)
     factsets = [snap.factset(u, b, None) for u in range(min(limit, len(snap.users))) for b in range(len(snap.business_units))]
-    engines = {"Engine": Engine(ruleset), "MemoEngine": MemoEngine(ruleset), "ClassEngine": ClassEngine(ruleset),
-               "BatchEngine": BatchEngine(ruleset)}
+    engines = {"Engine": Engine(ruleset), "MemoEngine": MemoEngine(ruleset), "ClassEngine": ClassEngine(ruleset)}
     rates: dict[str, list[float]] = {k: [] for k in engines}
     for _ in range(3):
         for name, eng in engines.items():
             t = time.process_time()
-            if isinstance(eng, BatchEngine):
-                eng.diagnose_many(factsets)
-            else:
-                for fs in factsets:
-                    eng.diagnose(fs)
+            for fs in factsets:
+                eng.diagnose(fs)
             rates[name].append(len(factsets) / (time.process_time() - t))
     return {k: statistics.median(v) for k, v in rates.items()}
 
@@ -319,7 +314,7 @@ def main() -> int:
         rows.append(f"| {n:,} (in process, {count:,} diagnoses) | engine alone | | {engine_rate / 2:,.0f} "
                     f"| reference {reference_rate / 2:,.0f} users/s · engine/reference = {engine_rate / reference_rate:.2f} |")
         rates = side_by_side(org, min(n, 1000))
-        side_rows.append(f"| {n:,} | " + " | ".join(f"{rates[k]:,.0f}" for k in ("Engine", "MemoEngine", "ClassEngine", "BatchEngine"))
+        side_rows.append(f"| {n:,} | " + " | ".join(f"{rates[k]:,.0f}" for k in ("Engine", "MemoEngine", "ClassEngine"))
                          + f" | {rates['ClassEngine'] / rates['Engine']:.2f}× |")
         b = breakdown(org, min(n, 1000))
         split_rows.append(f"| {n:,} ({b['results']:,.0f} results) | {b['parse']:.2f} s | {b['facts']:.2f} s | {b['engine']:.2f} s "
@@ -379,11 +374,10 @@ def main() -> int:
         "",
         "Diagnoses/s over the first 1,000 users (2 business units). `Engine`: one durable-rules session and a full "
         "status pass per diagnosis (before). `MemoEngine`: statuses memoised per signature. `ClassEngine`: that, and "
-        "derivations shared per derivation class (what `--all` runs now). `BatchEngine`: 100 diagnoses per "
-        "durable-rules session (scope join) plus the memo.",
+        "derivations shared per derivation class (what `--all` runs now).",
         "",
-        "| users in org | Engine (before) | MemoEngine | ClassEngine (now) | BatchEngine | now/before |",
-        "|---|---|---|---|---|---|",
+        "| users in org | Engine (before) | MemoEngine | ClassEngine (now) | now/before |",
+        "|---|---|---|---|---|",
         *side_rows,
         "",
         "## Where a scan worker's time goes (first 1,000 users, ClassEngine, one process, wall)",

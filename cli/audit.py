@@ -9,11 +9,14 @@ from typing import Annotated, Any, Optional
 import typer
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from syncdoctor.engine import schemas
-from syncdoctor.engine.findings import FindingError
-from syncdoctor.engine.loader import SNAPSHOT_LIMIT, parse_json, read_text
+from syncdoctor.api import pipeline
+from syncdoctor.api.errors import NotFound
+from syncdoctor.api.stream import Selection
 from syncdoctor.facts.lookup import LookupProblem
 from syncdoctor.facts.snapshot import Snapshot, build_snapshot
+from syncdoctor.reading import schemas
+from syncdoctor.reading.findings import FindingError
+from syncdoctor.reading.loader import SNAPSHOT_LIMIT, parse_json, read_text
 
 from . import audit_record as records
 from . import outputs, service
@@ -129,7 +132,7 @@ def replay(record: Annotated[Path, typer.Argument(help="An audit record.", dir_o
     snapshot = service.guarded(lambda: build_snapshot(json.loads(json.dumps(snap["content"])), f"{record} (snapshot.content)"))
     eng = service.engine(rules)
     old = data["ruleset"]
-    new = service.ruleset_info(eng.ruleset)
+    new = pipeline.ruleset_info(eng.ruleset)
     if old["sha256"] == new["sha256"]:
         typer.echo(visible(f"rules: identical to the recorded ruleset ({new['name']} {new['version']})"))
     else:
@@ -141,7 +144,8 @@ def replay(record: Annotated[Path, typer.Argument(help="An audit record.", dir_o
         (k,) = records.result_map([r]).keys()
         labels[k] = (f"user {r['user'].get('username') or r['user']['id']} · "
                      f"business unit {r['business_unit'].get('name') or r['business_unit']['id']}")
-    after = [eng.diagnose(snapshot.factset(ui, bi, data.get("symptom"))).to_json() for ui, bi in _pairs(data, snapshot)]
+    after = [d.to_json() for ui, bi in _pairs(data, snapshot)
+             for d in pipeline.diagnosed(eng, snapshot, Selection([ui], [bi]), data.get("symptom"))]
     diffs = records.differences(data["results"], after, labels)
     if diffs:
         typer.echo("verdicts differ:")
@@ -157,8 +161,8 @@ def _pairs(data: dict[str, Any], snapshot: Snapshot) -> list[tuple[int, int]]:
     sel = data.get("selection")
     if isinstance(sel, dict):
         try:
-            chosen = service.select(snapshot, sel.get("user"), bool(sel.get("all_users")), sel.get("business_unit"))
-        except service.UsageProblem:
+            chosen = pipeline.select(snapshot, sel.get("user"), bool(sel.get("all_users")), sel.get("business_unit"))
+        except NotFound:
             return []  # nobody to diagnose: every recorded result shows as missing
         return [(u, b) for u in chosen.users for b in chosen.business_units]
     pairs = []

@@ -5,12 +5,12 @@ import os
 import sys
 from enum import Enum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, ContextManager, Iterable, Iterator, Optional, TextIO
+from typing import TYPE_CHECKING, Annotated, Iterable, Optional
 
 import typer
 from rich.console import Console
 
-from syncdoctor.engine.findings import Finding
+from syncdoctor.reading.findings import Finding
 
 if TYPE_CHECKING:
     from syncdoctor.engine.model import Ruleset
@@ -29,8 +29,8 @@ def shipped_symptoms() -> list[tuple[str, str]]:
     """(id, title) of the symptoms in the shipped rules (rules/symptoms.yaml), for --help and
     completion. The choices a run accepts come from the rules it loads (check_symptom)."""
     try:
-        from syncdoctor.engine.loader import load_file
         from syncdoctor.engine.ruleset import default_rules_dir
+        from syncdoctor.reading.loader import load_file
         data = load_file(default_rules_dir() / "symptoms.yaml")
         return [(str(s["id"]), str(s.get("title", ""))) for s in data["symptoms"]]
     except Exception:  # noqa: BLE001 - help text must never fail; loading the rules reports the problem
@@ -67,7 +67,7 @@ class Format(str, Enum):
 def did_you_mean(value: str, choices: Iterable[object]) -> str:
     """'; did you mean X?' naming the closest choice, or ''. For any option or prompt with a
     closed list of answers, wherever the list comes from."""
-    from syncdoctor.engine.words import closest
+    from syncdoctor.reading.words import closest
     best = closest(value, choices)
     return f"; did you mean {best!r}?" if best else ""
 
@@ -97,15 +97,3 @@ def report_findings(findings: list[Finding]) -> None:
     for f in sorted(findings, key=Finding.sort_key):
         console.print(visible(f), markup=False, highlight=False)
 
-
-def open_output(out: Path | None, *, private: bool = False) -> ContextManager[TextIO]:
-    """stdout, or `out` written safely (cli/outputs.py: atomic over a regular file, through to
-    a device or FIFO, never over an input)."""
-    from .outputs import open_output as _open
-    return _open(out, private=private)
-
-
-def write_output(text: str, out: Path | None, *, private: bool = False) -> None:
-    """stdout, or `out` written safely (cli/outputs.py): a failed run never leaves a truncated file."""
-    from .outputs import write_output as _write
-    _write(text, out, private=private)

@@ -8,7 +8,8 @@ import typer
 
 from syncdoctor.facts.synthetic import generate
 
-from .common import fail, write_output
+from .common import fail
+from .outputs import write_output
 
 app = typer.Typer(help="Developer tools: synthetic orgs for benchmarks and scale tests.", no_args_is_help=True)
 

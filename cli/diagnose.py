@@ -11,7 +11,8 @@ from syncdoctor.api.pipeline import Knowledge, Request, Source
 from syncdoctor.engine.ruleset import default_rules_dir
 
 from . import org, outputs, service
-from .common import EXIT_CODES_HELP, Format, RulesOption, SymptomOption, check_symptom, fail, write_output
+from .common import EXIT_CODES_HELP, Format, RulesOption, SymptomOption, check_symptom, fail
+from .outputs import write_output
 from .report import Report, run
 
 if TYPE_CHECKING:
@@ -30,7 +31,7 @@ def diagnose(
     all_users: Annotated[bool, typer.Option("--all", help="Diagnose every user of the snapshot.")] = False,
     symptom: SymptomOption = None,
     business_unit: Annotated[Optional[str], typer.Option("--business-unit", help="Only this business unit (id or name).")] = None,
-    fmt: Annotated[Format, typer.Option("--format", help="Output format.")] = Format.text,
+    fmt: Annotated[Format, typer.Option("--format", help="Output format.", case_sensitive=False)] = Format.text,
     out: Annotated[Optional[Path], typer.Option("--out", help="Write the report to this file instead of stdout.", dir_okay=False)] = None,
     layout: Annotated[Optional[Layout], typer.Option(
         "--layout", help="JSON only: 'shared' (the default with --all) writes each result's proof and the facts, rule "

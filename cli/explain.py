@@ -9,17 +9,19 @@ import typer
 from rich.console import Console
 from rich.tree import Tree
 
-from syncdoctor.api.errors import UnknownChoice
+from syncdoctor.api import pipeline
+from syncdoctor.api.errors import NotFound, UnknownChoice
 from syncdoctor.api.explain import Explanation, Proof, explain_diagnosis, find_rule
 from syncdoctor.engine.facts import Fact
 from syncdoctor.engine.model import Condition, Pattern, Rule
 from syncdoctor.engine.run import Engine
-from syncdoctor.engine.status import FIRED, T, F, Outcome
-from syncdoctor.engine.words import plain, plural
+from syncdoctor.engine.status import FIRED, F, Outcome, T
+from syncdoctor.reading.words import plain, plural
 
 from . import service
+from .common import EXIT_OK, RulesOption, SymptomOption, check_symptom, color_wanted, fail
 from .formats.escape import term as escape  # controls made visible, markup escaped
-from .common import EXIT_OK, RulesOption, SymptomOption, check_symptom, color_wanted, fail, write_output
+from .outputs import write_output
 
 MARK = {T: "✓", F: "✗", "unknown": "?"}
 
@@ -159,10 +161,10 @@ def explain(
         raise fail(str(exc)) from None
     snapshot = service.load(facts)
     try:
-        sel = service.select(snapshot, user, False, business_unit)
-    except service.UsageProblem as exc:
+        sel = pipeline.select(snapshot, user, False, business_unit)
+    except NotFound as exc:
         raise fail(str(exc)) from None
-    diagnoses = service.run(eng, snapshot, sel, check_symptom(eng.ruleset, symptom))
+    diagnoses = pipeline.diagnosed(eng, snapshot, sel, check_symptom(eng.ruleset, symptom))
     buf = io.StringIO()
     color = color_wanted()
     console = Console(file=buf, force_terminal=color, no_color=not color, width=160, highlight=False, emoji=False)

@@ -6,16 +6,16 @@ from typing import Annotated, Optional
 
 import typer
 
-from syncdoctor.facts import consult
 from syncdoctor.api.pipeline import Source
+from syncdoctor.engine.ruleset import default_rules_dir
+from syncdoctor.facts import consult
 from syncdoctor.facts.snapshot import build_snapshot
 
-from syncdoctor.engine.ruleset import default_rules_dir
-
 from . import org, outputs, service
-from .common import EXIT_COLLECT, EXIT_OK, RulesOption, err_console, fail, write_output
+from .common import EXIT_COLLECT, EXIT_OK, RulesOption, err_console, fail
 from .diagnose import snapshot_text
 from .formats.escape import visible
+from .outputs import write_output
 
 app = typer.Typer(help="Collect facts from a live org into a snapshot file.", no_args_is_help=True)
 

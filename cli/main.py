@@ -9,20 +9,20 @@ from typing import Annotated, Any
 
 # Importing syncdoctor.engine first checks the Python version (one line, exit 2) before
 # anything loads durable-rules' C extension.
-from syncdoctor.engine.findings import FindingError
-from syncdoctor.engine.run import EngineError
+from syncdoctor.engine.run import EngineError  # isort: skip
 
 import typer
-import typer._click as click
-from typer.core import TyperGroup
+from typer.core import TyperCommand, TyperGroup
+
+from syncdoctor.api.pipeline import TOOL_VERSION
+from syncdoctor.reading.findings import FindingError
 
 from . import audit, dev, facts_cmd, rules_cmd
-from .formats.escape import visible
 from .common import EXIT_CODES_HELP, EXIT_INTERNAL, EXIT_USAGE, did_you_mean, err_console, report_findings
 from .diagnose import diagnose
 from .explain import explain
+from .formats.escape import visible
 from .whatif import what_if
-from .service import TOOL_VERSION
 
 
 class RootGroup(TyperGroup):
@@ -34,7 +34,7 @@ class RootGroup(TyperGroup):
         super().__init__(*args, **kwargs)
         _plain_flags(self)
 
-    def invoke(self, ctx: click.Context) -> Any:
+    def invoke(self, ctx: typer.Context) -> Any:
         try:
             return super().invoke(ctx)
         except typer.BadParameter as exc:
@@ -42,10 +42,10 @@ class RootGroup(TyperGroup):
             raise
 
 
-def _plain_flags(command: click.Command) -> None:
+def _plain_flags(command: TyperCommand | TyperGroup) -> None:
     """An empty metavar for every on/off flag (the help option too): typer would print `<bool>`."""
     params = list(command.params)
-    help_option = command.get_help_option(click.Context(command, **(command.context_settings or {})))
+    help_option = command.get_help_option(typer.Context(command, **(command.context_settings or {})))
     for param in params + ([help_option] if help_option is not None else []):
         if getattr(param, "is_flag", False) and not getattr(param, "count", False):
             param.metavar = ""

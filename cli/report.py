@@ -7,22 +7,27 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, Iterator
+from typing import TYPE_CHECKING, Any, Callable, Iterator, TextIO
 
 from rich.progress import Progress
 
 from syncdoctor.api import pipeline
 from syncdoctor.api.errors import EngineCrashed, NotFound
-from syncdoctor.api.pipeline import Knowledge, Request, Row, Source
+from syncdoctor.api.pipeline import Knowledge, Request, Source
+from syncdoctor.api.stream import Row, Selection
+from syncdoctor.api.verdicts import Summary, exit_code
+from syncdoctor.engine.layout import collision, rules_table
 from syncdoctor.engine.model import Ruleset
 from syncdoctor.facts import consult
 from syncdoctor.facts.snapshot import Snapshot
 
 from . import formats, org, service
-from .common import EXIT_CAUSE, EXIT_INTERNAL, EXIT_OK, Format, color_wanted, err_console, fail, open_output, write_output
-from .formats.words import needs_action
+from .audit import audit_record
+from .common import EXIT_INTERNAL, Format, color_wanted, err_console, fail
+from .outputs import open_output, write_output
 
 if TYPE_CHECKING:
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
@@ -80,17 +85,16 @@ def run(know: Knowledge, source: Source, request: Request, report: Report, ask: 
                 render=_renderer(sink_format, report.shared))
             if sink_format is not None:
                 with open_output(report.out) as sink:
-                    from .bulk import write_stream
                     action = write_stream(sink, sink_format, header, rows, report.only_problems, trailer)
             else:
                 action = _whole(report, options, header, rows, trailer, snapshot, source, request)
-    except EngineCrashed as exc:  # cli/bulk.py's WorkerCrashed
+    except EngineCrashed as exc:  # api/workers.py's WorkerCrashed
         raise fail(_crash_report(exc, snapshot, ruleset, request.symptom), EXIT_INTERNAL) from None
     org.report_questions(questions, snapshot.data)
-    return EXIT_CAUSE if action else EXIT_OK
+    return exit_code(action)
 
 
-def _prepare(source: Source, request: Request) -> tuple[Snapshot, pipeline.Selection]:
+def _prepare(source: Source, request: Request) -> tuple[Snapshot, Selection]:
     snapshot = service.guarded(source.build)
     try:
         return snapshot, pipeline.select_request(snapshot, request)
@@ -98,8 +102,8 @@ def _prepare(source: Source, request: Request) -> tuple[Snapshot, pipeline.Selec
         raise fail(str(exc)) from None
 
 
-def _consult(know: Knowledge, source: Source, request: Request, snapshot: Snapshot, sel: pipeline.Selection,
-             asked: set[tuple[int, str]]) -> tuple[Source, Snapshot, pipeline.Selection, list[Row]]:
+def _consult(know: Knowledge, source: Source, request: Request, snapshot: Snapshot, sel: Selection,
+             asked: set[tuple[int, str]]) -> tuple[Source, Snapshot, Selection, list[Row]]:
     """--ask: while some question would decide an undetermined verdict, ask the first one (the
     mode before the settings that only one mode reads), apply the answer and diagnose again."""
     while True:
@@ -121,31 +125,31 @@ def _whole(report: Report, options: dict[str, Any], header: dict[str, Any], rows
            request: Request) -> bool:
     """The report rendered as one document, after the audit record is written."""
     results: list[dict[str, Any]] = []
+    acting: list[dict[str, Any]] = []  # the results with something to act on (the pipeline's verdict policy)
     seen: list[dict[str, Any]] = []
     with contextlib.closing(rows):  # type: ignore[type-var]  # generators all: an error here ends the workers now
         for r in rows:
             results.append(r.rendered)
+            if r.action:
+                acting.append(r.rendered)
             seen.extend(r.undetermined)
     if report.verify_remedies:
         from syncdoctor.api.remedies import verify
         verify(report.engine(), snapshot, results, request.symptom)
     doc = dict(header, results=results, **trailer(seen))
     if report.audit is not None:
-        from .audit import audit_record
         if source.file_sha256 is not None:  # the file as read, before any answers were applied
             snapshot.file_sha256 = source.file_sha256
         record = audit_record(doc, snapshot, report.audit_key, request.selection_record())
         write_output(formats.render("json", record), report.audit, private=True)
-    action = service.has_action(doc)
     if report.only_problems:
-        doc["results"] = [r for r in doc["results"] if needs_action(r)]
+        doc["results"] = acting
     write_output(formats.render(report.fmt.value, doc, **options), report.out)
-    return action
+    return bool(acting)
 
 
 def shared_layout(ruleset: Ruleset, snapshot_header: dict[str, Any]) -> dict[str, Any]:
     """Format options for JSON in the shared layout (engine/layout.py)."""
-    from syncdoctor.engine.layout import rules_table
     return {"layout": "shared", "rules": rules_table(ruleset), "snapshot": snapshot_header}
 
 
@@ -155,6 +159,41 @@ def _renderer(sink_format: formats.Stream | None, shared: bool) -> Callable[[dic
     if sink_format is None:
         return None
     return sink_format.result_shared if shared else sink_format.result  # type: ignore[attr-defined]
+
+
+def write_stream(sink: TextIO, stream: formats.Stream, header: dict[str, Any], rows: Iterator[Row], only_problems: bool,
+                 trailer: Callable[[list[dict[str, Any]]], dict[str, Any]]) -> bool:
+    """The whole output, written as rows come: the stream's beginning, each row (all, or with
+    --only-problems those with something to act on), then its end, with the summary counts and
+    the keys `trailer` computes from the distinct undetermined entries (the questions). Returns
+    whether any result has something to act on."""
+    sink.write(stream.begin(header))
+    any_action, summary = False, Summary()
+    seen: dict[tuple, dict[str, Any]] = {}  # distinct undetermined entries: enough for the questions
+    shared_texts: dict[tuple[str, str], str] = {}  # JSON's shared layout: every shared value received
+    used: set[tuple[str, str]] = set()  # ... and those the written results refer to
+    try:
+        for r in rows:
+            any_action |= r.action
+            for u in r.undetermined:
+                seen.setdefault((u["rule"], tuple(u["missing"])), u)
+            for ref, text in (r.texts or {}).items():
+                if shared_texts.setdefault(ref, text) != text:  # two workers, two values, one key
+                    raise collision(*ref)
+            if only_problems and not r.action:
+                continue
+            sink.write(stream.joiner(summary.results == 0) + r.rendered)
+            summary.add(r.pairs)
+            used.update(r.refs)
+    finally:
+        close = getattr(rows, "close", None)
+        if close is not None:
+            close()  # a signal or an error while writing: the workers end now, not at exit
+    tail = trailer(list(seen.values()))
+    if getattr(stream, "layout", "full") == "shared":
+        tail = {"shared": {ref: shared_texts[ref] for ref in used}, **tail}
+    sink.write(stream.end(summary, tail))
+    return any_action
 
 
 @contextlib.contextmanager
@@ -169,7 +208,6 @@ def _crash_report(exc: EngineCrashed, snapshot: Snapshot, ruleset: Ruleset, sym:
     """Name the input that crashed a worker, and keep it as a one-user snapshot for a regression test."""
     if exc.user_index < 0:
         return f"a worker process died ({exc.signal_name}) with ruleset {ruleset.name} {ruleset.version}"
-    import tempfile
     u = snapshot.users[exc.user_index]
     bu = snapshot.business_units[exc.bu_index]
     data = json.loads(json.dumps(snapshot.data))

@@ -11,10 +11,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from syncdoctor.engine.findings import Finding, FindingError
 from syncdoctor.engine.model import Ruleset
 from syncdoctor.engine.ruleset import load_ruleset
 from syncdoctor.engine.run import Engine
+from syncdoctor.reading.findings import Finding, FindingError
 
 from . import scenarios
 from .knowledge_docs import catalogue
@@ -45,7 +45,7 @@ def check_knowledge(root: Path, docs: Path | None) -> CheckReport:
         return report
     eng = Engine(ruleset)
     report.ran_cases = True
-    files = scenarios.case_files(root, ruleset.case_paths)
+    files = scenarios.case_files(ruleset.case_paths)
     results, case_findings = scenarios.run_cases(eng, files)
     report.findings.extend(case_findings)
     # the rules' findings keep their order (causes first, lock consequences last), then the cases'
@@ -154,12 +154,11 @@ def unpinned(ruleset: Ruleset, results: list[scenarios.CaseResult]) -> list[str]
 
 
 def stale_docs(ruleset: Ruleset, results: list[scenarios.CaseResult], docs: Path) -> list[str]:
-    from .rules_cmd import covering_cases
     try:
         current = docs.read_text("utf-8")
     except OSError as exc:
         return [f"{docs}  docs-unreadable  {exc.strerror}"]
-    if current != catalogue(ruleset, covering_cases(results)):
+    if current != catalogue(ruleset, scenarios.covering_cases(results)):
         return [f"{docs}  docs-stale  docs/knowledge.md does not match the rules: "
                 f"run `syncdoctor rules docs {ruleset.root} --out {docs}`"]
     return []

@@ -1,7 +1,6 @@
 """`syncdoctor rules …`: tools for knowledge-base authors."""
 from __future__ import annotations
 
-import difflib
 import json
 from pathlib import Path
 from typing import Annotated, Optional
@@ -9,15 +8,17 @@ from typing import Annotated, Optional
 import typer
 import yaml
 
-from syncdoctor.engine.findings import Severity
 from syncdoctor.engine.ruleset import default_rules_dir, load_ruleset, require_ruleset
 from syncdoctor.engine.run import Engine
-from syncdoctor.engine.words import plural
+from syncdoctor.reading.findings import Severity
+from syncdoctor.reading.words import plural, suggest
 
 from . import scenarios
-from .common import EXIT_OK, EXIT_USAGE, fail, report_findings, write_output
+from .common import EXIT_OK, EXIT_USAGE, fail, report_findings
 from .formats.escape import json_text, visible
 from .knowledge_docs import catalogue, graph, plain_conditions
+from .outputs import write_output
+from .rules_check import check_knowledge, default_docs
 
 
 def _echo(text: object = "", nl: bool = True) -> None:
@@ -52,7 +53,7 @@ def validate(directory: DirArg = None,
     root = _dir(directory)
     ruleset, findings = load_ruleset(root)
     if ruleset is not None:
-        for file in scenarios.case_files(root, ruleset.case_paths):
+        for file in scenarios.case_files(ruleset.case_paths):
             findings = findings + scenarios.check_case_file(ruleset, file)[1]
     errors = [f for f in findings if f.severity is Severity.ERROR]
     if fmt == "json":
@@ -113,7 +114,7 @@ def test(directory: DirArg = None,
     root = _dir(directory)
     ruleset = require_ruleset(root)
     eng = Engine(ruleset)
-    files = scenarios.case_files(root, ruleset.case_paths)
+    files = scenarios.case_files(ruleset.case_paths)
     results, findings = scenarios.run_cases(eng, files)
     report_findings(findings)
     for r in results:
@@ -153,7 +154,6 @@ def check(directory: DirArg = None,
 
         syncdoctor rules check rules/
     """
-    from .rules_check import check_knowledge, default_docs
     root = _dir(directory)
     report = check_knowledge(root, docs_file if docs_file is not None else default_docs(root))
     for line in report.problems:
@@ -176,8 +176,9 @@ def migrate_cmd(directory: Annotated[Path, typer.Argument(help="A rules folder w
 
         syncdoctor rules migrate my-rules/
     """
+    from syncdoctor.reading.findings import FindingError
+
     from .rules_migrate import migrate
-    from syncdoctor.engine.findings import FindingError
     try:
         done = migrate(directory)
     except FindingError as exc:
@@ -204,17 +205,8 @@ def docs(directory: DirArg = None,
 def knowledge_text(root: Path) -> str:
     """docs/knowledge.md for the rules in `root`, with the cases that cover each rule."""
     ruleset = require_ruleset(root)
-    results, _ = scenarios.run_cases(Engine(ruleset), scenarios.case_files(root, ruleset.case_paths))
-    return catalogue(ruleset, covering_cases(results))
-
-
-def covering_cases(results: list[scenarios.CaseResult]) -> dict[str, list[str]]:
-    """rule id -> the cases (file: name) in which it fires."""
-    covering: dict[str, list[str]] = {}
-    for r in results:
-        for rid in sorted(r.fired_rules):
-            covering.setdefault(rid, []).append(f"{Path(r.file).name}: {r.name}")
-    return covering
+    results, _ = scenarios.run_cases(Engine(ruleset), scenarios.case_files(ruleset.case_paths))
+    return catalogue(ruleset, scenarios.covering_cases(results))
 
 
 @app.command("list")
@@ -243,8 +235,8 @@ def show(rule_id: Annotated[str, typer.Argument(help="A rule id or conclusion co
     rs = require_ruleset(root)
     rule = rs.rule(rule_id) or rs.by_code(rule_id)
     if rule is None:
-        close = difflib.get_close_matches(rule_id, [r.id for r in rs.rules], n=1)
-        raise fail(f"no rule {rule_id!r}" + (f" (did you mean {close[0]!r}?)" if close else ""))
+        known = [r.id for r in rs.rules] + [r.conclude.code for r in rs.rules if r.conclude]
+        raise fail(f"no rule {rule_id!r}{suggest(rule_id, known)}")
     _echo(f"{rule.id} v{rule.version} ({rule.status}) — {rule.title}")
     _echo(f"  written at {rule.span}")
     _echo("  when:")
@@ -262,7 +254,7 @@ def show(rule_id: Annotated[str, typer.Argument(help="A rule id or conclusion co
     for cite in rule.citations:
         _echo(f"  cites {rs.citation_label(cite)} (basis: {cite.basis})" + (f": “{cite.quote}”" if cite.quote else ""))
     eng = Engine(rs)
-    results, _ = scenarios.run_cases(eng, scenarios.case_files(root, rs.case_paths))
+    results, _ = scenarios.run_cases(eng, scenarios.case_files(rs.case_paths))
     covering = [r for r in results if rule.id in r.fired_rules]
     _echo(f"  covered by {plural(len(covering), 'case')}:")
     for r in covering:

@@ -48,7 +48,7 @@ def rule_changes(old: Ruleset, new: Ruleset) -> dict[str, Any]:
 def verdict_changes(old: Ruleset, new: Ruleset, new_root: Path) -> tuple[list[dict[str, Any]], int]:
     """Every scenario case of the new rules, run by both versions: the cases whose concluded or
     undetermined codes differ. Returns (differences, cases compared)."""
-    files = scenarios.case_files(new_root, new.case_paths)
+    files = scenarios.case_files(new.case_paths)
     runs = []
     for ruleset in (old, new):
         # The new cases may name codes the old rules lack (or the reverse): run them all the same.

@@ -15,8 +15,8 @@ from typing import Any
 
 import yaml
 
-from syncdoctor.engine.loader import load_file
 from syncdoctor.engine.ruleset import MANIFEST, inside
+from syncdoctor.reading.loader import load_file
 
 _FLOW_ARTICLE = re.compile(r'article:\s*"?(\d+)"?')
 _BLOCK_ARTICLE = re.compile(r'^(\s*-\s+|\s+)article:\s*"?(\d+)"?\s*$')

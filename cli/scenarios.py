@@ -6,17 +6,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from syncdoctor.engine.words import plural
-from syncdoctor.engine import schemas
-from syncdoctor.engine.findings import Finding, FindingError, Span
-from syncdoctor.engine.loader import load_file, locate
+from syncdoctor.api import pipeline
+from syncdoctor.api.errors import NotFound
 from syncdoctor.engine.model import Ruleset
 from syncdoctor.engine.ruleset import format_finding
 from syncdoctor.engine.run import Engine
-from syncdoctor.engine.schemas import suggest
 from syncdoctor.facts.snapshot import Snapshot, load_snapshot, parse_snapshot
-
-from . import service
+from syncdoctor.reading import schemas
+from syncdoctor.reading.findings import Finding, FindingError, Span
+from syncdoctor.reading.loader import load_file, locate
+from syncdoctor.reading.words import suggest
+from syncdoctor.reading.words import plural
 
 
 @dataclass
@@ -35,7 +35,7 @@ class CaseResult:
 ORGS = "orgs"  # the folder (at any depth below a cases folder) that holds fixture orgs, not cases
 
 
-def case_files(ruleset_root: Path, case_paths: tuple[str, ...]) -> list[Path]:
+def case_files(case_paths: tuple[str, ...]) -> list[Path]:
     files: list[Path] = []
     for p in case_paths:
         path = Path(p)
@@ -128,14 +128,13 @@ def _snapshot(file: Path, data: dict, case: dict, span: Span, cache: dict[str, S
 def _run_case(eng: Engine, file: Path, data: dict, case: dict, span: Span, cache: dict[str, Snapshot]) -> CaseResult:
     snap = _snapshot(file, data, case, span, cache)
     try:
-        sel = service.select(snap, case["user"], False, case.get("business_unit"))
-    except service.UsageProblem as exc:
+        sel = pipeline.select(snap, case["user"], False, case.get("business_unit"))
+    except NotFound as exc:
         return CaseResult(str(file), span.line, case["name"], False, [str(exc)])
     if len(sel.business_units) > 1:
         return CaseResult(str(file), span.line, case["name"], False,
                           ["the snapshot has several business units: say which with `business_unit:`"])
-    diagnoses = service.run(eng, snap, sel, case.get("symptom"))
-    d = diagnoses[0]
+    d = next(pipeline.diagnosed(eng, snap, sel, case.get("symptom")))
     out = d.to_json()
     concluded = {v["code"] for v in out["verdicts"]}
     undetermined = {u["code"] for u in out["undetermined"]}
@@ -216,6 +215,15 @@ def coverage(eng: Engine, results: list[CaseResult]) -> tuple[list[str], list[st
             if (source_id, s.id) not in cited and key not in gaps.get("sections", ()):
                 uncovered_sections.append(key)
     return uncovered_rules, uncovered_sections
+
+
+def covering_cases(results: list[scenarios.CaseResult]) -> dict[str, list[str]]:
+    """rule id -> the cases (file: name) in which it fires."""
+    covering: dict[str, list[str]] = {}
+    for r in results:
+        for rid in sorted(r.fired_rules):
+            covering.setdefault(rid, []).append(f"{Path(r.file).name}: {r.name}")
+    return covering
 
 
 def junit(results: list[CaseResult]) -> str:

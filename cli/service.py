@@ -4,18 +4,19 @@ tests and the scenario runner use the same path."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Callable, Iterable, TypeVar
+from typing import Callable, TypeVar
+
+import typer
 
 from syncdoctor.api import pipeline
-from syncdoctor.api.errors import NotFound
-from syncdoctor.api.pipeline import TOOL_VERSION, Selection, ruleset_info, select  # noqa: F401 - the commands' names
-from syncdoctor.engine.findings import FindingError
 from syncdoctor.engine.model import Ruleset
-from syncdoctor.engine.run import Diagnosis, Engine
+from syncdoctor.engine.run import Engine
 from syncdoctor.facts.snapshot import Snapshot, load_snapshot
+from syncdoctor.reading.findings import FindingError
+
+from .common import EXIT_USAGE, report_findings
 
 T = TypeVar("T")
-UsageProblem = NotFound  # an unknown or ambiguous user or business unit: exit 2 with the message
 
 
 def knowledge(rules_dir: Path | None) -> pipeline.Knowledge:
@@ -32,15 +33,6 @@ def engine(rules_dir: Path | None) -> Engine:
     return guarded(lambda: k.engine)
 
 
-def run(eng: Engine, snapshot: Snapshot, sel: Selection, symptom: str | None) -> list[Diagnosis]:
-    return [eng.diagnose(snapshot.factset(ui, bi, symptom)) for ui in sel.users for bi in sel.business_units]
-
-
-def result_document(eng: Engine | Ruleset, snapshot: Snapshot, diagnoses: Iterable[Diagnosis], symptom: str | None) -> dict[str, Any]:
-    rs = eng.ruleset if isinstance(eng, Engine) else eng
-    return dict(pipeline.header(rs, snapshot, symptom), results=[d.to_json() for d in diagnoses])
-
-
 def load(path: Path) -> Snapshot:
     return guarded(lambda: load_snapshot(path))
 
@@ -51,14 +43,5 @@ def guarded(fn: Callable[[], T]) -> T:
     try:
         return fn()
     except FindingError as exc:
-        import typer
-
-        from .common import EXIT_USAGE, report_findings
         report_findings(exc.findings)
         raise typer.Exit(EXIT_USAGE) from None
-
-
-def has_action(doc: dict[str, Any]) -> bool:
-    """Some result has a verdict to act on (a cause or a remedy): `diagnose` then exits 1."""
-    from .formats.words import needs_action
-    return any(needs_action(r) for r in doc["results"])

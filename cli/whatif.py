@@ -14,7 +14,8 @@ from syncdoctor.api.errors import CannotApply, NotFound
 from syncdoctor.api.pipeline import Source
 
 from . import org, outputs, service
-from .common import EXIT_USAGE, Format, RulesOption, SymptomOption, check_symptom, did_you_mean, fail, write_output
+from .common import EXIT_USAGE, Format, RulesOption, SymptomOption, check_symptom, did_you_mean, fail
+from .outputs import write_output
 
 ARROW = " -> "
 TYPES = {"user": "user", "public-group": "public_group", "group": "public_group", "role": "role",

@@ -26,7 +26,8 @@ from .compile import compile_ruleset
 from .facts import Fact, FactPool, FactSet
 from .memo import MemoEngine
 from .model import AnyOf, Condition, Ruleset
-from .run import _HOST_LOCK, _PLACEHOLDER, Diagnosis, EngineError, Firing, _host, _Session, _SessionTooLarge
+from .diagnosis import PLACEHOLDER, Diagnosis, Firing
+from .run import _HOST_LOCK, EngineError, _host, _Session, _SessionTooLarge
 
 _ABSENT = ("absent",)
 MAX_CLASSES = 10_000  # per business unit: classes remembered (memory stays bounded in a large org)
@@ -119,48 +120,32 @@ class ClassEngine(MemoEngine):
         return tuple(parts)
 
     def _conclude(self, factset: FactSet, derivation: _Derivation) -> Diagnosis:
-        """A diagnosis starting from its class's derivations: only conclusions fire."""
-        with _HOST_LOCK:
-            sid = f"s{next(self._sids)}"
-            session = _Session(sid, factset, self.compiled.shadows)
-            self._sessions[sid] = session
-            host, name = _host(), self._conclusions
-            initial = self._initial_facts(session, factset)
-            session.firings = list(derivation.firings)
-            for fact in derivation.derived:
-                session.facts[fact.fid] = fact
-                session.order.append(fact.fid)
-            session.derived_by = {fir.produced: fir.id for fir in derivation.firings if fir.new and fir.produced}
-            derived = list(derivation.derived)
-            derived += self._demanded(session, derived)
-            session.new_facts = []
-            evaluator = self._evaluator(initial, factset)
-            for f in derived:
-                evaluator.add_fact(f)
-            started = False
-            try:
-                batch = [self._engine_fact(f, session) for f in initial + derived]
-                batch += [session.marker({"t": "__known", "list": n}) for n in sorted(factset.known_lists)]
-                batch.append(session.marker({"t": "__stratum", "n": 0}))
-                started = True
-                self._assert_all(host, name, batch)
-                for stratum in range(1, self.compiled.max_stratum + 1):
-                    markers = self._complete_kinds(evaluator, stratum)
-                    markers.append({"t": "__stratum", "n": stratum})
-                    self._assert_all(host, name, [session.marker(m) for m in markers])
-                self._complete_kinds(evaluator, self.compiled.max_stratum + 1)
-                if session.errors or session.new_facts:
-                    raise EngineError("; ".join(session.errors) or "a derivation fired after its class was derived")
-                statuses = {r.id: evaluator.rule_status(r.id) for r in self.ruleset.active_rules}
-                if self.check_agreement:
-                    self._agree(session, statuses)
-            except _SessionTooLarge:
-                self._sessions.pop(sid, None)
-                return super().diagnose(factset)  # the whole diagnosis says why, as one user at a time does
-            finally:
-                self._end_session(host, name, sid, started)
-            return Diagnosis(factset, session.firings, session.facts, statuses, self.compiled,
-                             dict(evaluator.derived_missing))
+        """A diagnosis starting from its class's derivations: only conclusions fire (the second
+        registration, without the derive rules), in the one session loop (engine/run.py)."""
+        try:
+            return self._session(factset, self._conclusions, derivation)
+        except _SessionTooLarge:
+            return super().diagnose(factset)  # the whole diagnosis says why, as one user at a time does
+
+    def _seed(self, session: _Session, start: Any) -> list[Fact]:
+        """The class's derivations, in this session as if they had fired here: their firings
+        open the trace, and the pool facts their values demand join them."""
+        if start is None:
+            return []
+        derivation: _Derivation = start
+        session.firings = list(derivation.firings)
+        for fact in derivation.derived:
+            session.facts[fact.fid] = fact
+        session.derived_by = {fir.produced: fir.id for fir in derivation.firings if fir.new and fir.produced}
+        derived = list(derivation.derived)
+        derived += self._demanded(session, derived)
+        session.new_facts = []
+        return derived
+
+    def _check(self, session: _Session, start: Any) -> None:
+        super()._check(session, start)
+        if start is not None and any(f.code is None for f in session.firings[len(start.firings):]):
+            raise EngineError("a derivation fired after its class was derived")
 
 
 def _derivation_of(d: Diagnosis) -> _Derivation | None:
@@ -209,7 +194,7 @@ def _field_uses(branches: list) -> dict[str, tuple[tuple[str, tuple[tuple[str, s
             if isinstance(spec, tuple) and spec[1] in kinds:
                 by_value(kinds[spec[1]], spec[2])
             elif isinstance(spec, str):
-                for m in _PLACEHOLDER.finditer(spec):
+                for m in PLACEHOLDER.finditer(spec):
                     if m.group(1) in kinds:
                         by_value(kinds[m.group(1)], m.group(2))
     return {k: tuple((n, None if j is None else tuple(sorted(j))) for n, j in sorted(v.items())) for k, v in uses.items()}

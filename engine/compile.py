@@ -149,12 +149,8 @@ def _condition(c: Condition | AnyOf, guards_for: dict[str, set[str]]) -> dict:
     raise CompileError(f"unknown operator {c.op}")
 
 
-def compile_ruleset(ruleset: Ruleset, action_factory: Any, *, scoped: bool = False) -> CompiledRuleset:
-    """Build the durable-rules definition; ``action_factory(branch)`` returns each action.
-
-    ``scoped``: many diagnoses share one durable-rules session (engine/batch.py). Every branch
-    then starts from its stratum marker (stratum 0 included) and every other pattern, negated
-    ones too, joins that marker's scope number (`sc`), so no match spans two diagnoses."""
+def compile_ruleset(ruleset: Ruleset, action_factory: Any) -> CompiledRuleset:
+    """Build the durable-rules definition; ``action_factory(branch)`` returns each action."""
     rule_strata = strata(ruleset)
     prods = producers(ruleset)
     derived = set(prods)
@@ -192,7 +188,7 @@ def compile_ruleset(ruleset: Ruleset, action_factory: Any, *, scoped: bool = Fal
                 compiled_patterns.append((key, conds))
             # add $ex guards to the patterns whose fields are joined on later
             out: list[dict] = []
-            if stratum > 0 or scoped:
+            if stratum > 0:
                 out.append({"a__stratum": {"$and": [{"t": "__stratum"}, {"n": stratum}]}})
             for g in guards:
                 out.append({f"a__known_{g}": {"$and": [{"t": "__known"}, {"list": g}]}})
@@ -201,8 +197,6 @@ def compile_ruleset(ruleset: Ruleset, action_factory: Any, *, scoped: bool = Fal
                 for fld in sorted(guards_for.get(alias, ())) if not key.endswith("$not") else ():
                     conds.append({"$ex": {fld: 1}})
                 out.append({key: conds[0] if len(conds) == 1 else {"$and": conds}})
-            if scoped:
-                out = out[:1] + [_scope_join(item) for item in out[1:]]
             branch = Branch(rule, i, branch_name, tuple(patterns), stratum, tuple(guards))
             definition[branch_name] = {"all": out, "run": action_factory(branch), "pri": 1 + stratum}
             branches.append(branch)
@@ -215,14 +209,6 @@ def _nested(cond: dict) -> bool:
     pattern (measured: the pattern then matches whatever the joined value), so a pattern's
     nested tests always come after its joins."""
     return "$or" in cond or "$and" in cond
-
-
-def _scope_join(item: dict) -> dict:
-    """One compiled pattern, also required to belong to the scope of the branch's marker."""
-    ((key, expr),) = item.items()
-    conds = list(expr["$and"]) if set(expr) == {"$and"} else [expr]
-    at = next((i for i, c in enumerate(conds) if _nested(c)), len(conds))
-    return {key: {"$and": conds[:at] + [{"sc": {"a__stratum": "sc"}}] + conds[at:]}}
 
 
 def _noop(c: Any) -> None:

@@ -1,16 +1,7 @@
 """Which rules produce and consume which facts; strata for negation over derived facts."""
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from .model import Rule, Ruleset
-
-
-@dataclass(frozen=True)
-class Edge:
-    kind: str      # fact consumed
-    rule: str      # consuming rule
-    negated: bool
 
 
 def producers(ruleset: Ruleset) -> dict[str, list[Rule]]:

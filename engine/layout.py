@@ -28,7 +28,8 @@ import json
 from typing import Any, Iterable
 
 from .model import Ruleset
-from .run import EngineError, _fid_order
+from .diagnosis import fid_order
+from .run import EngineError
 
 LAYOUT = "shared/1"
 _SNAPSHOT_KEYS = ("file", "collected_at")  # the same for every snapshot fact: said once, in the header
@@ -224,7 +225,7 @@ def expand_result(r: dict[str, Any], rules: dict[str, Any], facts: dict[str, Any
                 if v is not None:
                     prov.setdefault(k, v)
         fact_list.append({"id": fid, "kind": body["kind"], "values": body["values"], "provenance": prov})
-    fact_list.sort(key=lambda f: _fid_order(f["id"]))
+    fact_list.sort(key=lambda f: fid_order(f["id"]))
     verdicts = []
     for v in r["verdicts"]:
         rule = need(rules, v["rule"], "rule")

@@ -8,7 +8,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Union
 
-from .findings import Span
+from syncdoctor.reading.findings import Span
 
 _TERM = re.compile(r"\{ui\.([a-z][a-z0-9_]*)\}")
 
@@ -16,7 +16,6 @@ OPERATORS = ("equals", "not_equals", "one_of", "less_than", "at_most", "greater_
              "same_as", "differs_from", "is_unknown", "is_known")
 JOINS = ("same_as", "differs_from")  # operators whose value names another fact's field (alias, field)
 CASE_FOLDING = ("equals", "not_equals", "one_of", "same_as", "differs_from")  # may carry ignore_case
-BASES = ("article", "salesforce-doc", "platform", "inference")
 UI_ALIAS = "ui"  # `{ui.term}` in a template names a glossary term, never a fact
 ORDERING = ("less_than", "at_most", "greater_than", "at_least")
 KIND_ORDER = ("wait", "cause", "remedy", "advice", "answer", "info")

@@ -13,11 +13,11 @@ import os
 from pathlib import Path
 from typing import Any
 
-from . import schemas
-from .findings import Finding, FindingError, Severity, Span
-from .loader import LocatedDict, load_file, locate
-from .model import (OPERATORS, AnyOf, Citation, Conclusion, Condition, Derive, FactDef, FieldDef, Group,
-                    ListDef, Pattern, Rule, Ruleset, Section, Source, SymptomDef, Term, Vocabulary)
+from syncdoctor.reading import schemas
+from syncdoctor.reading.findings import Finding, FindingError, Severity, Span
+from syncdoctor.reading.loader import LocatedDict, load_file, locate
+
+from .model import OPERATORS, AnyOf, Citation, Conclusion, Condition, Derive, FactDef, FieldDef, Group, ListDef, Pattern, Rule, Ruleset, Section, Source, SymptomDef, Term, Vocabulary
 
 MANIFEST = "ruleset.yaml"
 SCHEMA_LINE = "# yaml-language-server: $schema="

@@ -11,40 +11,32 @@ explicit id chosen so that its hash is new in its session (``_Session.mid``).
 """
 from __future__ import annotations
 
-
 import itertools
-import json
 import math
 import os
-import re
 import threading
-from dataclasses import dataclass, field
 from typing import Any
 
 from durable.engine import Host, MessageNotHandledException, MessageObservedException
 
-from . import fastjson
+from syncdoctor.reading.findings import Finding, FindingError, Span
+
+from . import durable_private
 from .compile import Branch, CompiledRuleset, compile_ruleset, engine_alias, engine_field, shadow_field
+from .diagnosis import Diagnosis, Firing, derived_values, fid_order
 from .facts import MISSING, Fact, FactSet
-from .findings import Finding, FindingError, Span
 from .graph import kind_graph, producers, sccs
-from .model import KIND_ORDER, Condition, Rule, Ruleset
+from .model import Condition, Ruleset
 from .status import UNDETERMINED, Evaluator, RuleStatus
 
-fastjson.install()  # durable-rules' JSON through orjson (measured: docs/performance.md)
+durable_private.install()  # durable-rules' JSON through orjson (measured: docs/performance.md)
 _HOST_LOCK = threading.RLock()
 _HOST: Host | None = None
-_PLACEHOLDER = re.compile(r"\{([a-z][a-z0-9_]*)\.([a-z][a-z0-9_]*)\}")
-# A derived text (a path through nested groups or up the role hierarchy) embeds the text of the
-# fact it came from: unbounded, a chain of n levels would hold n²/2 characters. Beyond this
-# length the middle is elided, so memory stays linear in the depth of the hierarchy.
-DERIVED_TEXT_LIMIT = 600
 # durable-rules keeps about 10 KB per fact in a session (fixed-size property tables) and does
 # not check every allocation: 160,000 facts under a 1.5 GB ceiling ended in a segmentation
 # fault. A diagnosis that would assert more facts than this stops with a message instead
 # (100,000 facts, a base group nested in 50,000 others, take 1.1 GB).
 SESSION_FACT_LIMIT = 110_000
-_ELLIPSIS = " … "
 
 
 class EngineError(Exception):
@@ -55,21 +47,10 @@ class _SessionTooLarge(Exception):
     """More facts than SESSION_FACT_LIMIT would enter one session."""
 
 
-class _SynchronousHost(Host):
-    """A durable-rules Host without its dispatcher threads. Host() starts timers that call every
-    ruleset's dispatch() every 0.2 s from another thread, outside any lock: interleaved with a
-    diagnosis they can complete its pending action from under it (error 307 after some minutes
-    of work, a missed firing that the agreement check reported). Every action here runs
-    synchronously inside assert calls, so nothing needs dispatching in the background."""
-
-    def _run(self) -> None:
-        return None
-
-
 def _host() -> Host:
     global _HOST
     if _HOST is None:
-        _HOST = _SynchronousHost()
+        _HOST = durable_private.SynchronousHost()
     return _HOST
 
 
@@ -82,55 +63,6 @@ def _after_fork_in_child() -> None:
 
 
 os.register_at_fork(after_in_child=_after_fork_in_child)
-
-
-@dataclass
-class Firing:
-    id: str
-    rule: str
-    rule_version: int
-    branch: int
-    matched: dict[str, str]  # alias -> fact id
-    produced: str | None = None  # derived fact id, or None for a conclusion
-    new: bool = True  # False when the derived fact already existed (another path)
-    code: str | None = None
-    parents: list[str] = field(default_factory=list)
-
-    def to_json(self) -> dict[str, Any]:
-        out: dict[str, Any] = {"id": self.id, "rule": self.rule, "rule_version": self.rule_version,
-                               "branch": self.branch, "matched": dict(sorted(self.matched.items())),
-                               "parents": self.parents}
-        if self.code:
-            out["concluded"] = self.code
-        else:
-            out["derived"] = self.produced
-            out["new"] = self.new
-        return out
-
-
-def derived_values(ruleset: Ruleset, rule: Rule, binding: dict[str, Fact]) -> tuple[dict[str, Any], tuple]:
-    """The values a derivation rule sets for one match, and the key that deduplicates them."""
-    assert rule.derive is not None
-    values: dict[str, Any] = {}
-    for name, spec in rule.derive.set:
-        if isinstance(spec, tuple):
-            src = binding[spec[1]].values
-            if spec[2] in src:
-                values[name] = src[spec[2]]
-        elif isinstance(spec, str):
-            values[name] = bounded(render(spec, binding))
-        else:
-            values[name] = spec
-    fdef = ruleset.vocabulary.facts[rule.derive.fact]
-    return values, (rule.derive.fact,) + tuple(values.get(k) for k in fdef.key)
-
-
-def bounded(text: str, limit: int = DERIVED_TEXT_LIMIT) -> str:
-    """``text``, or its beginning and end around " … " when longer than ``limit``."""
-    if len(text) <= limit:
-        return text
-    half = (limit - len(_ELLIPSIS)) // 2
-    return text[:half] + _ELLIPSIS + text[-half:]
 
 
 def fnv1a32(text: str) -> int:
@@ -165,30 +97,37 @@ def _demand_plan(compiled: CompiledRuleset) -> tuple[list[str], dict[str, list[t
     return sorted(eager), {k: sorted(v) for k, v in triggers.items()}
 
 
-class _Session:
-    def __init__(self, sid: str, factset: FactSet, shadows: dict[str, tuple[str, ...]] | None = None):
-        self.sid = sid
-        self.shadows = shadows  # lower-cased copies of the text fields some rule compares with ignore_case
-        self.facts: dict[str, Fact] = {f.fid: f for f in factset.facts}
-        self.order: list[str] = [f.fid for f in factset.facts]
-        self.firings: list[Firing] = []
-        self.derived_keys: dict[tuple, str] = {}
-        self.derived_by: dict[str, str] = {}  # fact id -> firing id
-        self.errors: list[str] = []
-        self.new_facts: list[Fact] = []
-        self.pool = factset.pool
-        self._hashes: set[int] = set()
-        self.asserted = 0
-        self.too_large = False
+class MessageIds:
+    """Message ids for one durable-rules session whose 32-bit hashes are pairwise distinct
+    (durable-rules tells facts apart by that hash: jruizgit/rules#376)."""
 
-    def mid(self, name: str) -> str:
-        """A message id for durable-rules whose 32-bit hash no other message of this session has."""
+    def __init__(self) -> None:
+        self._hashes: set[int] = set()
+
+    def new(self, name: str) -> str:
+        """`name`, or `name~n` when another message of the session already hashes like it."""
         candidate, n = name, 0
         while (h := fnv1a32(candidate)) in self._hashes:
             n += 1
             candidate = f"{name}~{n}"
         self._hashes.add(h)
         return candidate
+
+
+class _Session:
+    def __init__(self, sid: str, factset: FactSet, shadows: dict[str, tuple[str, ...]] | None = None):
+        self.sid = sid
+        self.shadows = shadows  # lower-cased copies of the text fields some rule compares with ignore_case
+        self.facts: dict[str, Fact] = {f.fid: f for f in factset.facts}
+        self.firings: list[Firing] = []
+        self.derived_keys: dict[tuple, str] = {}
+        self.derived_by: dict[str, str] = {}  # fact id -> firing id
+        self.errors: list[str] = []
+        self.new_facts: list[Fact] = []
+        self.pool = factset.pool
+        self.mid = MessageIds().new
+        self.asserted = 0
+        self.too_large = False
 
     def engine_fact(self, fact: Fact) -> dict[str, Any]:
         self.asserted += 1
@@ -204,38 +143,6 @@ class _Session:
 
     def add_input(self, fact: Fact) -> None:
         self.facts[fact.fid] = fact
-        self.order.append(fact.fid)
-
-
-def render(template: str, binding: dict[str, Fact]) -> str:
-    def sub(m: re.Match) -> str:
-        fact = binding.get(m.group(1))
-        if fact is None or m.group(2) not in fact.values:
-            return "(unknown)"
-        value = fact.values[m.group(2)]
-        return str(value).lower() if isinstance(value, bool) else str(value)
-    return _PLACEHOLDER.sub(sub, template)
-
-
-def fill_change(change: Any, binding: dict[str, Fact]) -> dict[str, Any]:
-    """A rule's remedy change with its {alias.field} names filled from a verdict's facts:
-    {"change": filled}, or {"unfilled": [names]} when a name is unknown in this verdict."""
-    unknown: list[str] = []
-
-    def fill(v: Any) -> Any:
-        if isinstance(v, dict):
-            return {k: fill(x) for k, x in v.items()}
-        if isinstance(v, list):
-            return [fill(x) for x in v]
-        if isinstance(v, str):
-            for m in _PLACEHOLDER.finditer(v):
-                fact = binding.get(m.group(1))
-                if fact is None or m.group(2) not in fact.values:
-                    unknown.append(f"{m.group(1)}.{m.group(2)}")
-            return render(v, binding)
-        return v
-    filled = fill(change)
-    return {"unfilled": sorted(set(unknown))} if unknown else {"change": filled}
 
 
 def engine_fact(fact: Fact, sid: str, shadows: dict[str, tuple[str, ...]] | None = None) -> dict[str, Any]:
@@ -255,83 +162,6 @@ def engine_fact(fact: Fact, sid: str, shadows: dict[str, tuple[str, ...]] | None
     return out
 
 
-@dataclass
-class Diagnosis:
-    factset: FactSet
-    firings: list[Firing]
-    facts: dict[str, Fact]
-    statuses: dict[str, RuleStatus]
-    compiled: CompiledRuleset
-    derived_missing: dict[str, frozenset[str] | None]  # derived kind -> None when complete
-
-    def verdicts(self) -> list[dict[str, Any]]:
-        rs = self.compiled.ruleset
-        by_rule: dict[str, list[Firing]] = {}
-        for f in self.firings:
-            if f.code:
-                by_rule.setdefault(f.rule, []).append(f)
-        out = []
-        for rule_id, firings in by_rule.items():
-            rule = rs.rule(rule_id)
-            assert rule is not None and rule.conclude is not None
-            first = {a: self.facts[fid] for a, fid in firings[0].matched.items()}
-            details: list[str] = []
-            if rule.conclude.detail:
-                for f in firings:
-                    text = render(rs.expand(rule.conclude.detail), {a: self.facts[fid] for a, fid in f.matched.items()})
-                    if text not in details:
-                        details.append(text)
-            verdict = {
-                "code": rule.conclude.code,
-                "kind": rule.conclude.kind,
-                "rule": rule.id,
-                "rule_version": rule.version,
-                "rule_status": rule.status,
-                "message": " ".join(render(rs.expand(rule.conclude.message), first).split()),
-                "details": details,
-                "remedies": [render(rs.expand(r), first) for r in rule.conclude.remedies],
-                "warnings": [render(rs.expand(w), first) for w in rule.conclude.warnings],
-                "citations": [rs.citation_doc(c) for c in rule.citations],
-                "evidence": [f.id for f in firings],
-            }
-            if rule.conclude.remedy_changes:
-                verdict["remedy_changes"] = [dict(remedy=n, **fill_change(json.loads(text), first))
-                                             for n, text in rule.conclude.remedy_changes]
-            out.append(verdict)
-        out.sort(key=lambda v: (KIND_ORDER.index(v["kind"]), v["code"]))
-        return out
-
-    def undetermined(self) -> list[dict[str, Any]]:
-        rs = self.compiled.ruleset
-        out = []
-        for rule in rs.active_rules:
-            st = self.statuses[rule.id]
-            if st.status == UNDETERMINED and rule.conclude is not None:
-                out.append({"rule": rule.id, "code": rule.conclude.code, "kind": rule.conclude.kind,
-                            "missing": list(st.missing)})
-        out.sort(key=lambda v: (KIND_ORDER.index(v["kind"]), v["code"]))
-        return out
-
-    def used_fact_ids(self) -> list[str]:
-        used: set[str] = set()  # a set: with 50,000 firings a list's `in` was minutes
-        for f in self.firings:
-            used.update(f.matched.values())
-            if f.produced:
-                used.add(f.produced)
-        return sorted(used, key=_fid_order)
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "user": self.factset.user_ref,
-            "business_unit": self.factset.business_unit_ref,
-            "verdicts": self.verdicts(),
-            "undetermined": self.undetermined(),
-            "rule_status": {rid: st.status for rid, st in sorted(self.statuses.items())},
-            "trace": [f.to_json() for f in self.firings],
-            "facts": [self.facts[fid].to_json() for fid in self.used_fact_ids()],
-        }
-
-
 def _few(matches: set[tuple], shown: int = 5) -> str:
     """At most ``shown`` matches and how many there are: a message, not 50,000 of them."""
     items = sorted(matches)
@@ -339,22 +169,16 @@ def _few(matches: set[tuple], shown: int = 5) -> str:
     return f"{items[:shown]}{more} ({len(items):,} in all)"
 
 
-def _fid_order(fid: str) -> tuple:
-    m = re.match(r"([a-z]+)(\d+)$", fid)
-    return (m.group(1), int(m.group(2))) if m else (fid, 0)
-
-
 class Engine:
     """A compiled ruleset on durable-rules; ``diagnose`` is safe to call many times."""
 
     _sids = itertools.count(1)
-    scoped = False  # one diagnosis per durable-rules session (engine/batch.py: many)
 
     def __init__(self, ruleset: Ruleset, *, check_agreement: bool = True):
         self.ruleset = ruleset
         self.check_agreement = check_agreement
         self._sessions: dict[str, _Session] = {}
-        self.compiled = compile_ruleset(ruleset, self._action, scoped=self.scoped)
+        self.compiled = compile_ruleset(ruleset, self._action)
         self._producers = {k: [r.id for r in v] for k, v in producers(ruleset).items()}
         # dependencies first, so a kind is decided only after what it is derived from
         edges = kind_graph(ruleset)
@@ -370,14 +194,14 @@ class Engine:
         aliases = [p.alias for p in branch.patterns if not p.negated]
 
         def action(c: Any) -> None:
-            session = self._session_of(c)
+            session = self._sessions.get(c.s.sid)
             if session is None:
                 return
             try:
-                matched = {a: c._m[engine_alias(a)]["_fid"] for a in aliases}
+                matched = {a: durable_private.matched_id(c, engine_alias(a), "_fid") for a in aliases}
                 firing = Firing(f"r{len(session.firings) + 1}", rule.id, rule.version, branch.index, matched)
                 firing.parents = sorted({session.derived_by[fid] for fid in matched.values() if fid in session.derived_by},
-                                        key=_fid_order)
+                                        key=fid_order)
                 session.firings.append(firing)
                 if rule.conclude is not None:
                     firing.code = rule.conclude.code
@@ -393,7 +217,6 @@ class Engine:
                 fact = Fact(fid, rule.derive.fact, values, {"source": "derived", "rule": rule.id,
                                                             "rule_version": rule.version, "firing": firing.id})
                 session.facts[fid] = fact
-                session.order.append(fid)
                 session.new_facts.append(fact)
                 session.derived_keys[key] = fid
                 session.derived_by[fid] = firing.id
@@ -404,8 +227,8 @@ class Engine:
                         # run 60 s (its lease): asserting 50,000 demanded facts under load can take
                         # that long, and the interleaved actions then lose firings. Keep the lease.
                         c.renew_action_lease()
-                    c.assert_fact(self._engine_fact(extra, session))
-                c.assert_fact(self._engine_fact(fact, session))
+                    c.assert_fact(session.engine_fact(extra))
+                c.assert_fact(session.engine_fact(fact))
             except _SessionTooLarge:
                 return  # diagnose() reports it once the engine is idle
             except Exception as exc:  # surfaced by diagnose(): never swallowed
@@ -413,63 +236,72 @@ class Engine:
 
         return action
 
-    def _session_of(self, c: Any) -> _Session | None:
-        """The diagnosis a firing belongs to (here: its durable-rules session)."""
-        return self._sessions.get(c.s.sid)
-
     def _evaluator(self, initial: list[Fact], factset: FactSet) -> Evaluator:
         """The status evaluator of one diagnosis (engine/memo.py: one that shares statuses)."""
         return Evaluator(self.compiled, initial, factset.known_lists, factset.list_paths, factset.pool)
 
-    def _engine_fact(self, fact: Fact, session: _Session) -> dict[str, Any]:
-        return session.engine_fact(fact)
-
     # -- diagnose --------------------------------------------------------------------------
     def diagnose(self, factset: FactSet) -> Diagnosis:
+        try:
+            return self._session(factset, self.compiled.name)
+        except _SessionTooLarge:
+            raise FindingError([Finding(
+                Span(f"{factset.user_label} · {factset.business_unit_label}"), "too-large",
+                f"this diagnosis needs more than {SESSION_FACT_LIMIT:,} facts in one session (public groups "
+                "or roles reach too many others); beyond that the rules engine runs out of memory "
+                "(docs/reliability.md, Limits)")]) from None
+
+    def _session(self, factset: FactSet, name: str, start: Any = None) -> Diagnosis:
+        """The session loop, the one every engine runs: a durable-rules session of ruleset `name`
+        gets the diagnosis's facts (and what `_seed` says is already derived from `start`), then
+        stratum by stratum the markers of the derived kinds now complete; the status evaluator
+        follows every derived fact; the two must agree. Hooks: `_evaluator` (engine/memo.py
+        shares statuses), `_seed` and `_check` (engine/classes.py starts from a class's
+        derivations). Raises _SessionTooLarge past SESSION_FACT_LIMIT."""
         with _HOST_LOCK:
             sid = f"s{next(self._sids)}"
             session = _Session(sid, factset, self.compiled.shadows)
             self._sessions[sid] = session
             host = _host()
-            name = self.compiled.name
             initial = self._initial_facts(session, factset)
+            seeded = self._seed(session, start)
             evaluator = self._evaluator(initial, factset)
+            for f in seeded:
+                evaluator.add_fact(f)
             started = False  # delete_state crashes on a session in which no action ever ran
             try:
-                batch = [session.engine_fact(f) for f in initial]
+                batch = [session.engine_fact(f) for f in initial + seeded]
                 batch += [session.marker({"t": "__known", "list": n}) for n in sorted(factset.known_lists)]
                 batch.append(session.marker({"t": "__stratum", "n": 0}))
                 started = True
                 self._assert_all(host, name, batch)
-                for stratum in range(1, self.compiled.max_stratum + 1):
+                for stratum in range(1, self.compiled.max_stratum + 2):
                     if session.too_large:
                         raise _SessionTooLarge
                     for f in session.new_facts:
                         evaluator.add_fact(f)
                     session.new_facts = []
                     markers = self._complete_kinds(evaluator, stratum)
-                    markers.append({"t": "__stratum", "n": stratum})
-                    self._assert_all(host, name, [session.marker(m) for m in markers])
-                if session.too_large:
-                    raise _SessionTooLarge
-                for f in session.new_facts:
-                    evaluator.add_fact(f)
-                self._complete_kinds(evaluator, self.compiled.max_stratum + 1)
-                if session.errors:
-                    raise EngineError("; ".join(session.errors))
+                    if stratum <= self.compiled.max_stratum:
+                        markers.append({"t": "__stratum", "n": stratum})
+                        self._assert_all(host, name, [session.marker(m) for m in markers])
+                self._check(session, start)
                 statuses = {r.id: evaluator.rule_status(r.id) for r in self.ruleset.active_rules}
                 if self.check_agreement:
                     self._agree(session, statuses)
-            except _SessionTooLarge:
-                raise FindingError([Finding(
-                    Span(f"{factset.user_label} · {factset.business_unit_label}"), "too-large",
-                    f"this diagnosis needs more than {SESSION_FACT_LIMIT:,} facts in one session (public groups "
-                    "or roles reach too many others); beyond that the rules engine runs out of memory "
-                    "(docs/reliability.md, Limits)")]) from None
             finally:
                 self._end_session(host, name, sid, started)
             return Diagnosis(factset, session.firings, session.facts, statuses, self.compiled,
                              dict(evaluator.derived_missing))
+
+    def _seed(self, session: _Session, start: Any) -> list[Fact]:
+        """Facts already derived before the session starts (none here; engine/classes.py)."""
+        return []
+
+    def _check(self, session: _Session, start: Any) -> None:
+        """What must hold once the strata are done: no rule's action failed."""
+        if session.errors:
+            raise EngineError("; ".join(session.errors))
 
     def _initial_facts(self, session: _Session, factset: FactSet) -> list[Fact]:
         """What a session starts with: the diagnosis's own facts, every pool fact of the kinds some

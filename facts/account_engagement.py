@@ -11,7 +11,7 @@ from urllib.parse import urlsplit
 
 import requests
 
-from syncdoctor.engine.words import plural
+from syncdoctor.reading.words import plural
 
 from .auth import Connection
 from .http import HttpPolicy, Secrets, require_https

@@ -39,8 +39,8 @@ MIN_BYTES = 1_000_000
 MAX_ENTRIES = 8
 ENV_DISABLE, ENV_DIR = "SYNCDOCTOR_NO_CACHE", "SYNCDOCTOR_CACHE_DIR"
 # What decides whether a file is valid and what it parses to: a change to any of them is a new key.
-_CODE = [("syncdoctor.engine.schema", "snapshot.schema.json"), ("syncdoctor.engine", "schemas.py"), ("syncdoctor.engine", "jsonload.py"),
-         ("syncdoctor.engine", "yamlload.py"), ("syncdoctor.engine", "loader.py"), ("syncdoctor.facts", "snapshot.py"),
+_CODE = [("syncdoctor.engine.schema", "snapshot.schema.json"), ("syncdoctor.reading", "schemas.py"), ("syncdoctor.reading", "jsonload.py"),
+         ("syncdoctor.reading", "yamlload.py"), ("syncdoctor.reading", "loader.py"), ("syncdoctor.facts", "snapshot.py"),
          ("syncdoctor.facts", "ids.py"), ("syncdoctor.facts", "cache.py")]
 
 

@@ -15,11 +15,11 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any, Callable
 
-from syncdoctor.engine import schemas
-from syncdoctor.engine.findings import Finding, FindingError, Span
-from syncdoctor.engine.loader import RULE_FILE_LIMIT, load_file, locate, located_json, read_text
 from syncdoctor.engine.model import Ruleset
-from syncdoctor.engine.words import closest
+from syncdoctor.reading import schemas
+from syncdoctor.reading.findings import Finding, FindingError, Span
+from syncdoctor.reading.loader import RULE_FILE_LIMIT, load_file, locate, located_json, read_text
+from syncdoctor.reading.words import closest
 
 from . import ids, lookup
 from .ids import same_id

@@ -7,8 +7,9 @@ never the first one in file order. A failed lookup names the closest matches.
 """
 from __future__ import annotations
 
-import difflib
 from typing import Any, Callable, Sequence
+
+from syncdoctor.reading.words import suggestions
 
 from .ids import BadId, key, looks_like_id, to18
 
@@ -121,10 +122,6 @@ def closest(query: str, names: list[str]) -> list[str]:
 
 
 def _closest(query: str, names: list[str]) -> list[str]:
-    """Up to three names closest to `query`, compared without letter case."""
-    by_lower: dict[str, str] = {}
-    for n in names:
-        by_lower.setdefault(n.lower(), n)
-    close = difflib.get_close_matches(query.lower(), list(by_lower), n=3, cutoff=0.5)
-    return [by_lower[c] for c in close]
+    """Up to three names closest to `query` (reading/words.py: the one "did you mean")."""
+    return suggestions(query, names, n=3)
 

@@ -8,16 +8,15 @@ from __future__ import annotations
 import json
 import re
 import time
-from datetime import datetime, timezone
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
 from typing import Any, Callable, Iterator
 
 import requests
 from simple_salesforce import format_soql
-from simple_salesforce.exceptions import (SalesforceError, SalesforceExpiredSession, SalesforceMalformedRequest,
-                                          SalesforceRefusedRequest, SalesforceResourceNotFound)
+from simple_salesforce.exceptions import SalesforceError, SalesforceExpiredSession, SalesforceMalformedRequest, SalesforceRefusedRequest, SalesforceResourceNotFound
 
-from syncdoctor.engine.words import plural
+from syncdoctor.reading.words import plural
 
 from .auth import Connection
 from .http import HttpPolicy, Secrets

@@ -13,14 +13,14 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Callable
 
-from syncdoctor.engine import schemas
 from syncdoctor.engine.facts import MISSING, Coarse, Fact, FactPool, FactSet, KindSource
-from syncdoctor.engine.findings import Finding, FindingError, Span
-from syncdoctor.engine.loader import (REREAD_LIMIT, LocatedDict, LocatedList, decode_text, json_path, locate, located_json,
-                                     parse_json, parse_yaml, parse_yaml_fast, read_bytes, snapshot_limit)
+from syncdoctor.reading import schemas
+from syncdoctor.reading.findings import Finding, FindingError, Span
+from syncdoctor.reading.loader import REREAD_LIMIT, LocatedDict, LocatedList, decode_text, json_path, locate, located_json, parse_json, parse_yaml, parse_yaml_fast, read_bytes, snapshot_limit
 
 from . import cache, lookup
 from .ids import id_problems, key, looks_like_id, to18
+
 
 def _ts(value: Any) -> datetime | None:
     if not isinstance(value, str):

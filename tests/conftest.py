@@ -8,9 +8,11 @@ from pathlib import Path
 
 import pytest
 from hypothesis import settings
+from typer.testing import CliRunner
 
 from syncdoctor.engine.ruleset import RULES_ENV, default_rules_dir, require_ruleset
 from syncdoctor.engine.run import Engine
+from syncdoctor.facts.synthetic import generate
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "docs" / "examples" / "acme.yaml"
@@ -22,12 +24,18 @@ FIXTURE_RULES = ROOT / "tests" / "fixtures" / "rules"
 # on a copy of the repository and runs tests/test_cases.py against it).
 KNOWLEDGE_ROOT = Path(os.environ.get("SYNCDOCTOR_TEST_KNOWLEDGE_ROOT") or ROOT)
 SHIPPED = KNOWLEDGE_ROOT / "rules"
-os.environ[RULES_ENV] = str(FIXTURE_RULES)
-# The snapshot cache (facts/cache.py) of every test, and of the CLI processes tests start, is a
-# private temporary folder: never the user's, and never shared with another test run.
-os.environ["SYNCDOCTOR_CACHE_DIR"] = tempfile.mkdtemp(prefix="syncdoctor-test-cache-")
-atexit.register(shutil.rmtree, os.environ["SYNCDOCTOR_CACHE_DIR"], ignore_errors=True)
-os.environ.pop("SYNCDOCTOR_NO_CACHE", None)
+# The one CLI runner of every test that invokes the typer app in process.
+runner = CliRunner()
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """The environment of the whole run, set before any test module is collected: the fixture
+    rules, and a private snapshot cache (facts/cache.py) for every test and every CLI process
+    tests start, never the user's and never shared with another test run."""
+    os.environ[RULES_ENV] = str(FIXTURE_RULES)
+    os.environ["SYNCDOCTOR_CACHE_DIR"] = tempfile.mkdtemp(prefix="syncdoctor-test-cache-")
+    atexit.register(shutil.rmtree, os.environ["SYNCDOCTOR_CACHE_DIR"], ignore_errors=True)
+    os.environ.pop("SYNCDOCTOR_NO_CACHE", None)
 
 settings.register_profile("ci", max_examples=40, deadline=None)
 settings.register_profile("thorough", max_examples=1000, deadline=None)
@@ -50,3 +58,20 @@ def rules_copy(tmp_path: Path) -> Path:
     dst = tmp_path / "rules"
     shutil.copytree(default_rules_dir(), dst, ignore=shutil.ignore_patterns("__pycache__"))
     return dst
+
+
+@pytest.fixture(scope="session")
+def generated_org(tmp_path_factory):
+    """The one factory of synthetic orgs: `generated_org(users, seed, suffix)` is the path of the
+    snapshot `syncdoctor dev generate-org` writes for them, written once per test run."""
+    from syncdoctor.cli.diagnose import snapshot_text
+    made: dict[tuple[int, int, str], Path] = {}
+
+    def make(users: int, seed: int, suffix: str = ".json") -> Path:
+        key = (users, seed, suffix)
+        if key not in made:
+            path = tmp_path_factory.mktemp("org") / f"org-{users}-{seed}{suffix}"
+            path.write_text(snapshot_text(generate(users, seed=seed), path), encoding="utf-8")
+            made[key] = path
+        return made[key]
+    return make

@@ -4,7 +4,11 @@ from __future__ import annotations
 import subprocess
 import sys
 
+import pytest
+
 from tests.conftest import ROOT
+
+pytestmark = pytest.mark.slow  # the benchmark, run as processes
 
 
 def test_benchmark_smoke_run_writes_its_tables(tmp_path):

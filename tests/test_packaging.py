@@ -3,7 +3,11 @@ from __future__ import annotations
 
 import tomllib
 
+import pytest
+
 from tests.conftest import ROOT
+
+pytestmark = pytest.mark.slow  # a wheel built and installed
 
 
 def test_every_code_package_is_listed_in_pyproject():

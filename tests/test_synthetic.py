@@ -3,12 +3,11 @@ from __future__ import annotations
 
 import json
 
-from typer.testing import CliRunner
 
 from syncdoctor.cli.main import app
 from syncdoctor.facts.snapshot import load_snapshot
+from tests.conftest import runner
 
-runner = CliRunner()
 
 
 def test_generate_org_is_deterministic_valid_and_realistic(tmp_path):

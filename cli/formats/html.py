@@ -4,9 +4,12 @@ from __future__ import annotations
 import html
 from typing import Any
 
+from syncdoctor.api.verdicts import Summary
+
 from .escape import safe_url, visible
 from .summary import bu_label, user_label
-from .words import Summary, fact_values, no_verdict, remedy_checks, undetermined_intro, undetermined_item, undetermined_next
+from .whole import render_stream
+from .words import fact_values, no_verdict, remedy_checks, undetermined_intro, undetermined_item, undetermined_next
 
 _STYLE = """
 body{font-family:system-ui,sans-serif;margin:2em;max-width:70em;color:#222}
@@ -123,5 +126,4 @@ class HtmlStream:
 
 
 def render_html(doc: dict[str, Any], **_: Any) -> str:
-    from . import render_stream
     return render_stream(HtmlStream(), doc)

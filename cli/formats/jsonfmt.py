@@ -3,10 +3,10 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from syncdoctor.api.verdicts import Summary
 from syncdoctor.engine.layout import LAYOUT, Compactor, add_shared, collision
 
 from .escape import json_text
-from .words import Summary
 
 # A worker's result in the shared layout: its text, the shared values it refers to (table, key),
 # and the texts of those this worker has not handed over before.

@@ -5,9 +5,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from syncdoctor.api.verdicts import Summary
+
 from .escape import md, md_code, safe_url
 from .summary import bu_label, user_label
-from .words import Summary, no_verdict, remedy_checks, undetermined_intro, undetermined_item, undetermined_next
+from .whole import render_stream
+from .words import no_verdict, remedy_checks, undetermined_intro, undetermined_item, undetermined_next
 
 
 def _source(c: dict[str, Any]) -> str:
@@ -66,5 +69,4 @@ class MarkdownStream:
 
 
 def render_markdown(doc: dict[str, Any], **_: Any) -> str:
-    from . import render_stream
     return render_stream(MarkdownStream(), doc)

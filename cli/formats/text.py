@@ -7,9 +7,12 @@ from typing import Any
 
 from rich.console import Console
 
+from syncdoctor.api.verdicts import Summary
+
 from .escape import safe_url, term
 from .summary import bu_label, user_label
-from .words import Summary, no_verdict, remedy_checks, undetermined_intro, undetermined_item, undetermined_next
+from .whole import render_stream
+from .words import no_verdict, remedy_checks, undetermined_intro, undetermined_item, undetermined_next
 
 KIND_STYLE = {"wait": "bold yellow", "cause": "bold red", "remedy": "bold cyan", "advice": "bold blue",
               "answer": "bold green", "info": "dim"}
@@ -87,5 +90,4 @@ class TextStream:
 def render_text(doc: dict[str, Any], *, color: bool = False, width: int = 100, show_summary: bool | None = None) -> str:
     if show_summary is None:
         show_summary = len({user_label(r) for r in doc["results"]}) > 1
-    from . import render_stream
     return render_stream(TextStream(color=color, width=width, show_summary=show_summary), doc)

@@ -3,22 +3,12 @@ verdict was reached, what is still undetermined, and what to do next. Each forma
 its own markup around these sentences."""
 from __future__ import annotations
 
-from collections import Counter
 from typing import Any
 
-from syncdoctor.engine.words import plain, plural
+from syncdoctor.reading.words import plain, plural
 
-__all__ = ["ACTIONABLE", "Summary", "needs_action", "no_verdict", "undetermined_intro", "undetermined_next",
+__all__ = ["no_verdict", "undetermined_intro", "undetermined_next",
            "undetermined_item", "plain", "plural", "fact_values"]
-
-# The verdict kinds that ask the engineer to do something: a cause to fix, a remedy to apply.
-# They make `diagnose` exit 1 and keep a result under --only-problems. The other kinds (wait:
-# a change is still propagating; advice, answer, info) leave nothing to act on: exit 0.
-ACTIONABLE = frozenset({"cause", "remedy"})
-
-
-def needs_action(result: dict[str, Any]) -> bool:
-    return any(v["kind"] in ACTIONABLE for v in result["verdicts"])
 
 
 def no_verdict(symptom: str | None) -> list[str]:
@@ -52,28 +42,6 @@ def undetermined_next() -> str:
 def fact_values(values: dict[str, Any]) -> str:
     """A fact's fields as name=value, in the snapshot's spelling (true, not True)."""
     return ", ".join(f"{k}={plain(v)}" for k, v in values.items())
-
-
-class Summary:
-    """Users per conclusion, per business unit, counted as results stream by: memory is the
-    number of distinct (business unit, code) pairs, not the number of users."""
-
-    def __init__(self) -> None:
-        self.counts: Counter[tuple[str, str]] = Counter()
-        self.results = 0
-
-    def add(self, pairs: list[tuple[str, str]]) -> None:
-        self.results += 1
-        self.counts.update(pairs)
-
-    def rows(self) -> list[tuple[str, str, int]]:
-        return sorted((bu, code, n) for (bu, code), n in self.counts.items())
-
-
-def summary_pairs(result: dict[str, Any]) -> list[tuple[str, str]]:
-    """(business unit, code) for each verdict of one result: what Summary counts."""
-    bu = result["business_unit"].get("name") or result["business_unit"]["id"]
-    return [(bu, v["code"]) for v in result["verdicts"]]
 
 
 def remedy_checks(verdict: dict[str, Any], number: int) -> list[str]:

@@ -6,7 +6,8 @@ write a class in a new module and list it in ``ALL_CHECKS``.
 """
 from __future__ import annotations
 
-from ..findings import Finding
+from syncdoctor.reading.findings import Finding
+
 from ..model import Ruleset
 from .base import Check
 from .citations import UnresolvedCitation

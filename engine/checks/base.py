@@ -2,7 +2,8 @@ from __future__ import annotations
 
 from typing import Iterable
 
-from ..findings import Finding, Severity, Span
+from syncdoctor.reading.findings import Finding, Severity, Span
+
 from ..model import Rule, Ruleset
 
 

@@ -2,9 +2,10 @@ from __future__ import annotations
 
 from typing import Iterable
 
-from ..findings import Finding, Span
+from syncdoctor.reading.findings import Finding, Span
+from syncdoctor.reading.words import suggest
+
 from ..model import Rule, Ruleset
-from ..schemas import suggest
 from .base import Check
 
 

@@ -2,10 +2,11 @@ from __future__ import annotations
 
 from typing import Iterable
 
-from ..findings import Finding, Severity
+from syncdoctor.reading.findings import Finding, Severity
+from syncdoctor.reading.words import suggest
+
 from ..graph import NegationCycle, is_recursive, producers, strata
 from ..model import Rule, Ruleset
-from ..schemas import suggest
 from .base import Check
 
 

@@ -2,7 +2,8 @@ from __future__ import annotations
 
 from typing import Iterable
 
-from ..findings import Finding
+from syncdoctor.reading.findings import Finding
+
 from ..model import Rule, Ruleset
 from .base import Check
 

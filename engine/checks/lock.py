@@ -2,10 +2,10 @@ from __future__ import annotations
 
 from typing import Iterable
 
-from ..findings import Finding, Severity
+from syncdoctor.reading.findings import Finding, Severity
+
 from ..model import Rule, Ruleset
 from .base import Check
-
 
 # The one rule for versions, quoted word for word by docs/authoring.md (a test checks it).
 BUMP_RULE = ("Bump `version` when what the rule matches or produces changes: anything under `when`, "

@@ -3,10 +3,11 @@ from __future__ import annotations
 import re
 from typing import Iterable
 
-from ..findings import Finding, Span
-from ..loader import locate
+from syncdoctor.reading.findings import Finding, Span
+from syncdoctor.reading.loader import locate
+from syncdoctor.reading.words import suggest
+
 from ..model import UI_ALIAS, Rule, Ruleset
-from ..schemas import suggest
 from .base import Check
 
 PLACEHOLDER = re.compile(r"\{([^{}]*)\}")

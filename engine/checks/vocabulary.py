@@ -4,9 +4,10 @@ import math
 import re
 from typing import Any, Iterable
 
-from ..findings import Finding
+from syncdoctor.reading.findings import Finding
+from syncdoctor.reading.words import suggest
+
 from ..model import CASE_FOLDING, JOINS, ORDERING, UI_ALIAS, AnyOf, Condition, FieldDef, Pattern, Rule, Ruleset
-from ..schemas import suggest
 from .base import Check
 
 _PY_TYPES = {"string": (str,), "id": (str,), "enum": (str,), "boolean": (bool,), "integer": (int,)}

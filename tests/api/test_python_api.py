@@ -8,14 +8,12 @@ import re
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
 
 from syncdoctor import api
 from syncdoctor.cli.main import app
 from syncdoctor.engine.status import FIRED, NOT_APPLICABLE, UNDETERMINED, T, Evaluator
-from tests.conftest import EXAMPLE, FIXTURE_RULES, ROOT
+from tests.conftest import EXAMPLE, FIXTURE_RULES, ROOT, runner
 
-runner = CliRunner()
 CASE_ORGS = sorted((FIXTURE_RULES / "cases" / "orgs").glob("*.yaml"))
 
 
@@ -26,11 +24,8 @@ def cli_json(*args: str) -> dict:
 
 
 @pytest.fixture(scope="module")
-def org(tmp_path_factory) -> Path:
-    path = tmp_path_factory.mktemp("org") / "org.json"
-    r = runner.invoke(app, ["dev", "generate-org", "--users", "23", "--seed", "11", "--out", str(path)])
-    assert r.exit_code == 0, r.stderr
-    return path
+def org(generated_org) -> Path:
+    return generated_org(23, 11)
 
 
 def test_the_documented_example_runs_and_says_what_the_cli_says(monkeypatch, capsys):

@@ -10,13 +10,11 @@ from pathlib import Path
 from typing import Any, Callable
 
 import pytest
-from typer.testing import CliRunner
 
 from syncdoctor.cli.audit_record import sha256
 from syncdoctor.cli.main import app
-from tests.conftest import EXAMPLE
+from tests.conftest import EXAMPLE, runner
 
-runner = CliRunner()
 
 
 def run(*args: str):

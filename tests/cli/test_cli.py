@@ -4,12 +4,10 @@ from __future__ import annotations
 import json
 
 import pytest
-from typer.testing import CliRunner
 
 from syncdoctor.cli.main import app
-from tests.conftest import EXAMPLE, ROOT
+from tests.conftest import EXAMPLE, ROOT, runner
 
-runner = CliRunner()
 
 
 def run(*args: str):
@@ -143,6 +141,7 @@ def test_every_help_shows_an_example(cmd):
     assert r.exit_code == 0 and "syncdoctor " in r.stdout and "Example" in r.stdout
 
 
+@pytest.mark.slow
 def test_console_script_exit_codes():
     import subprocess
     import sys

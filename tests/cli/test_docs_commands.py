@@ -11,10 +11,9 @@ from pathlib import Path
 
 import pytest
 from typer.main import get_command
-from typer.testing import CliRunner
 
 from syncdoctor.cli.main import app
-from tests.conftest import ROOT
+from tests.conftest import ROOT, runner
 
 # docs/knowledge.md is generated from rules/ (article quotes such as "make sure ..."), and `rules check`
 # alone guards it: a test here would break the author's guarantee (rules check green -> make test green).
@@ -79,6 +78,7 @@ def _other_commands(pattern: str) -> list[tuple[str, str]]:
     return out
 
 
+@pytest.mark.slow
 def test_documented_benchmark_options_exist():
     helptext = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "run.py"), "--help"], capture_output=True,
                               text=True, check=True).stdout
@@ -106,18 +106,18 @@ def test_reliability_quotes_what_an_empty_file_gets(tmp_path, suffix):
     quoted = re.search(r'"([^"]+)"', part).group(1)
     empty = tmp_path / f"empty{suffix}"
     empty.write_text("")
-    r = CliRunner().invoke(app, ["diagnose", "--facts", str(empty), "--user", "x"])
+    r = runner.invoke(app, ["diagnose", "--facts", str(empty), "--user", "x"])
     assert r.exit_code == 2 and quoted in r.stderr, (quoted, r.stderr)
 
 
 def test_docs_point_only_at_files_in_the_repository():
-    """A path the docs name (docs/…, engine/…, tests/…, benchmarks/…, rules/…) exists here;
+    """A path the docs name (docs/…, reading/…, engine/…, api/…, tests/…, benchmarks/…, rules/…) exists here;
     nothing points outside the repository."""
     for doc in DOCS:
         text = doc.read_text()
         assert "../shared" not in text and "/work/" not in text, doc.name
         # a file (with an extension) or a folder (trailing slash): "engine/reference" in prose is a ratio
-        for path in re.findall(r"(?<![\w/.])((?:docs|engine|tests|benchmarks|rules|cli|facts)/(?:[\w.-]+/)*(?:[\w-]+(?:\.\w+)+)?)", text):
+        for path in re.findall(r"(?<![\w/.])((?:docs|engine|tests|benchmarks|rules|cli|facts|api|reading)/(?:[\w.-]+/)*(?:[\w-]+(?:\.\w+)+)?)", text):
             if "*" in path or "{" in path:
                 continue
             assert (ROOT / path).exists(), f"{doc.name}: {path} does not exist"

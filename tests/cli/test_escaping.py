@@ -15,12 +15,10 @@ from pathlib import Path
 import pytest
 import yaml
 from markdown_it import MarkdownIt
-from typer.testing import CliRunner
 
 from syncdoctor.cli.main import app
-from tests.conftest import EXAMPLE, ROOT
+from tests.conftest import EXAMPLE, ROOT, runner
 
-runner = CliRunner()
 
 MARKDOWN_PAYLOADS = [
     "Evil\n# Forged heading",
@@ -163,6 +161,7 @@ def _clean(out: bytes) -> None:
     assert not re.search(rb"\x1b\[[0-9;]*[^0-9;m]", out)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("command", [["diagnose", "--all"], ["explain", "MANAGED_NOT_ASSIGNED", "--user", "{user}"],
                                      ["explain", "MANAGED_NOT_ASSIGNED", "--user", "{user}", "--why-not"]])
 def test_terminal_output_carries_no_escape_sequence_from_org_data(tmp_path, command):
@@ -224,6 +223,7 @@ def test_a_hostile_business_unit_name_never_becomes_a_link_in_text(tmp_path):
     assert code == 2 and b"[link=http://e.vil]Acme North America[/link]" in out and b"\x1b]8;" not in out
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("extra", [[], ["--all"], ["--all", "--jobs", "2"]])
 def test_json_output_carries_c1_and_bidi_controls_as_escapes(tmp_path, extra):
     data = hostile_org(TERMINAL_PAYLOADS)

@@ -9,10 +9,11 @@ import pytest
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
-from typer.testing import CliRunner
 
 from syncdoctor.cli.main import app
-from tests.conftest import EXAMPLE
+from tests.conftest import EXAMPLE, runner
+
+pytestmark = pytest.mark.slow  # a real headless browser
 
 CHROMIUM, CHROMEDRIVER = shutil.which("chromium") or "/usr/bin/chromium", shutil.which("chromedriver") or "/usr/bin/chromedriver"
 
@@ -33,7 +34,7 @@ def browser(tmp_path_factory):
 
 def test_report_renders_and_proof_trees_expand_to_facts(browser, tmp_path):
     report = tmp_path / "report.html"
-    r = CliRunner().invoke(app, ["diagnose", "--facts", str(EXAMPLE), "--all", "--format", "html", "--out", str(report)])
+    r = runner.invoke(app, ["diagnose", "--facts", str(EXAMPLE), "--all", "--format", "html", "--out", str(report)])
     assert r.exit_code == 1, r.stderr
     browser.get(report.as_uri())
     assert browser.title == "syncdoctor diagnosis"

@@ -5,12 +5,10 @@ from __future__ import annotations
 import json
 import re
 
-from typer.testing import CliRunner
 
 from syncdoctor.cli.main import app
-from tests.conftest import EXAMPLE, ROOT
+from tests.conftest import EXAMPLE, ROOT, runner
 
-runner = CliRunner()
 
 
 def normalised(text: str, *extra: str) -> object:

@@ -15,12 +15,10 @@ import time
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
 
 from syncdoctor.cli.main import app
-from tests.conftest import EXAMPLE, ROOT
+from tests.conftest import EXAMPLE, ROOT, runner
 
-runner = CliRunner()
 USER = ["--user", "asmith@acme.example"]
 
 
@@ -95,6 +93,7 @@ def test_a_symlink_is_followed_to_its_target(tmp_path):
     assert [p.name for p in target.parent.iterdir()] == ["report.md"]  # no temporary file left
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("mode", [0o444, 0o400])
 def test_a_read_only_file_is_refused(tmp_path, mode):
     out = tmp_path / "report.txt"
@@ -134,6 +133,7 @@ def _same_as_facts(facts: Path) -> list[str]:
     return [str(facts), str(hard), str(soft), f"{facts.parent}/./sub/../{facts.name}"]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("option", ["--out", "--audit"])
 def test_an_output_that_is_the_input_is_refused(facts, option):
     (facts.parent / "sub").mkdir()
@@ -145,6 +145,7 @@ def test_an_output_that_is_the_input_is_refused(facts, option):
         assert facts.read_bytes() == original
 
 
+@pytest.mark.slow
 def test_two_outputs_naming_one_file_are_refused(tmp_path):
     a = tmp_path / "a.json"
     a.write_text("record")
@@ -169,6 +170,7 @@ def test_an_answers_file_is_an_input_too(tmp_path):
     assert answers.read_text().startswith("answers_version")
 
 
+@pytest.mark.slow
 def test_a_folder_is_refused(tmp_path):
     r = run("diagnose", "--facts", str(EXAMPLE), *USER, "--out", str(tmp_path))
     assert r.exit_code == 2
@@ -201,6 +203,7 @@ def big_org(tmp_path_factory) -> Path:
     return path
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("sig, code", [(signal.SIGTERM, 143), (signal.SIGHUP, 129), (signal.SIGINT, 130)])
 def test_a_signal_ends_workers_removes_temp_files_and_keeps_the_previous_output(tmp_path, big_org, sig, code):
     out = tmp_path / "rep.json"
@@ -227,6 +230,7 @@ def test_a_signal_ends_workers_removes_temp_files_and_keeps_the_previous_output(
     assert not [w for w in workers if _alive(w)], "a worker outlived the run"
 
 
+@pytest.mark.slow
 def test_ctrl_d_during_ask_exits_130():
     proc = subprocess.run([sys.executable, "-m", "syncdoctor.cli.main", "diagnose", "--facts",
                            str(ROOT / "rules/cases/orgs/unknowns.yaml"), "--user", "nobody@case.example", "--ask"],
@@ -234,6 +238,7 @@ def test_ctrl_d_during_ask_exits_130():
     assert proc.returncode == 130, proc.stderr
 
 
+@pytest.mark.slow
 def test_ctrl_c_during_ask_exits_130():
     proc = subprocess.Popen([sys.executable, "-m", "syncdoctor.cli.main", "diagnose", "--facts",
                              str(ROOT / "rules/cases/orgs/unknowns.yaml"), "--user", "nobody@case.example", "--ask"],
@@ -247,6 +252,7 @@ def test_ctrl_c_during_ask_exits_130():
     assert proc.returncode == 130
 
 
+@pytest.mark.slow
 def test_dev_stdout_into_a_pipe_is_written_through():
     proc = subprocess.run([sys.executable, "-m", "syncdoctor.cli.main", "diagnose", "--facts", str(EXAMPLE), *USER,
                            "--format", "json", "--out", "/dev/stdout"], capture_output=True, text=True, cwd=ROOT, timeout=60)
@@ -271,6 +277,7 @@ def test_facts_collect_checks_its_output_before_logging_in(tmp_path):
     assert r.exit_code == 2 and "does not exist" in r.stderr
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("where", ["ruleset.yaml", "new-report.txt", "conclude/user-inactive.yaml"])
 def test_an_output_inside_the_rules_folder_read_is_refused(tmp_path, facts, where):
     """--out / --audit may not land inside the rules folder the command reads (given with

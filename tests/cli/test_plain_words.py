@@ -9,15 +9,13 @@ import pytest
 import typer
 import yaml
 from typer.main import get_command
-from typer.testing import CliRunner
 
 from syncdoctor.cli import org as cli_org
 from syncdoctor.cli.main import app
-from syncdoctor.engine.words import closest, plain, plural
 from syncdoctor.facts import consult
-from tests.conftest import EXAMPLE
+from syncdoctor.reading.words import closest, plain, plural
+from tests.conftest import EXAMPLE, runner
 
-runner = CliRunner()
 FORMATS = ["text", "markdown", "html"]
 
 

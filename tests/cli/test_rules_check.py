@@ -9,12 +9,10 @@ import sys
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
 
 from syncdoctor.cli.main import app
-from tests.conftest import FIXTURE_RULES, ROOT
+from tests.conftest import FIXTURE_RULES, ROOT, runner
 
-runner = CliRunner()
 
 NEW_RULE = """# yaml-language-server: $schema=../../engine/schema/rule.schema.json
 format: 2
@@ -81,6 +79,7 @@ def replace(path: Path, old: str, new: str) -> None:
     path.write_text(text.replace(old, new, 1))
 
 
+@pytest.mark.slow
 def test_the_authors_loop_green_check_means_green_tests(repo):
     rules = repo / "rules"
     # 1. change a remedy (the pinned phrase stays true)

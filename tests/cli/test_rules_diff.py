@@ -4,12 +4,11 @@ from __future__ import annotations
 import json
 import re
 
-from typer.testing import CliRunner
 
 from syncdoctor.cli.main import app
 from syncdoctor.engine.ruleset import default_rules_dir
+from tests.conftest import runner
 
-runner = CliRunner()
 
 
 def edit(rules, name: str, old: str, new: str) -> None:

@@ -4,13 +4,11 @@ from __future__ import annotations
 
 import shutil
 
-from typer.testing import CliRunner
 
 from syncdoctor.cli.main import app
 from syncdoctor.engine.ruleset import load_ruleset
-from tests.conftest import ROOT
+from tests.conftest import ROOT, runner
 
-runner = CliRunner()
 
 
 def test_format_1_is_refused_then_migrated(tmp_path):

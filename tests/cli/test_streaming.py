@@ -6,30 +6,26 @@ from __future__ import annotations
 import json
 
 import pytest
-from typer.testing import CliRunner
 
-from syncdoctor.cli import bulk, formats
+from syncdoctor.api import workers
+from syncdoctor.cli import formats
 from syncdoctor.cli.main import app
 from syncdoctor.engine.layout import expand
-from tests.conftest import EXAMPLE
+from tests.conftest import EXAMPLE, runner
 
-runner = CliRunner()
 FORMATS = ["text", "markdown", "html", "json"]
 
 
 @pytest.fixture(scope="module")
-def org(tmp_path_factory):
-    path = tmp_path_factory.mktemp("org") / "org.json"
-    r = runner.invoke(app, ["dev", "generate-org", "--users", "60", "--seed", "3", "--out", str(path)])
-    assert r.exit_code == 0, r.stderr
-    return path
+def org(generated_org):
+    return generated_org(60, 3)
 
 
 @pytest.mark.parametrize("fmt", FORMATS)
 def test_results_reach_the_file_before_the_scan_ends(org, tmp_path, monkeypatch, fmt):
     """The output file grows while rows are still being computed: nothing waits for the last user."""
     out = tmp_path / "report.out"
-    real = bulk.results
+    real = workers.results
     sizes: list[int] = []
 
     def watched(*args, **kwargs):
@@ -37,7 +33,7 @@ def test_results_reach_the_file_before_the_scan_ends(org, tmp_path, monkeypatch,
             if i == 100:  # 120 results in all (60 users × 2 business units)
                 sizes.extend(p.stat().st_size for p in tmp_path.glob(".report.out.*"))
             yield row
-    monkeypatch.setattr(bulk, "results", watched)
+    monkeypatch.setattr(workers, "results", watched)
     r = runner.invoke(app, ["diagnose", "--facts", str(org), "--all", "--format", fmt, "--out", str(out)])
     assert r.exit_code in (0, 1), r.stderr
     assert sizes and sizes[0] > 0, "nothing was written before the scan ended"

@@ -61,8 +61,9 @@ citations:
 
 @pytest.fixture(scope="module")
 def v2_engine(tmp_path_factory):
-    from tests.conftest import FIXTURE_RULES
     import shutil
+
+    from tests.conftest import FIXTURE_RULES
     root = tmp_path_factory.mktemp("v2") / "rules"
     shutil.copytree(FIXTURE_RULES, root)
     (root / "conclude" / "linked-elsewhere.yaml").write_text(LINKED_ELSEWHERE)
@@ -188,12 +189,13 @@ def test_manifest_paths_stay_inside_the_rules_folder(rules_copy, key, value):
 
 @pytest.mark.parametrize("fmt", ["text", "markdown", "html", "json"])
 def test_warnings_are_rendered_apart_from_remedies_with_the_basis(v2_engine, fmt):
-    from syncdoctor.cli import service
+    from syncdoctor.api.pipeline import header
     from syncdoctor.cli.formats import render
     data = deepcopy(BASE)
     ae_user(data, "asmith@acme.example")["salesforce_id"] = "0055e000000U999AAA"
     snap = parse_snapshot(json.dumps(data), "t.json", fmt="json")
-    doc = service.result_document(v2_engine, snap, [v2_engine.diagnose(snap.factset(snap.find_user("asmith@acme.example"), 0, None))], None)
+    result = v2_engine.diagnose(snap.factset(snap.find_user("asmith@acme.example"), 0, None)).to_json()
+    doc = dict(header(v2_engine.ruleset, snap, None), results=[result])
     out = render(fmt, doc)
     from syncdoctor.cli.formats.escape import md
     warning = "Relinking in Salesforce Setup > Business Unit Setup"
@@ -213,12 +215,10 @@ def test_warnings_are_rendered_apart_from_remedies_with_the_basis(v2_engine, fmt
 
 
 def test_the_command_line_takes_its_symptoms_from_the_rules(rules_copy):
-    from typer.testing import CliRunner
-
     from syncdoctor.cli.main import app
+    from tests.conftest import runner
     sym = rules_copy / "symptoms.yaml"
     sym.write_text(sym.read_text() + "  - id: wrong-role\n    title: the AE user has the wrong role\n")
-    runner = CliRunner()
     base = ["diagnose", "--facts", str(EXAMPLE), "--user", "asmith@acme.example", "--rules", str(rules_copy)]
     r = runner.invoke(app, base + ["--symptom", "wrong-role"])
     assert r.exit_code in (0, 1), r.output

@@ -12,6 +12,8 @@ from durable.engine import Host
 from syncdoctor.engine.facts import Fact
 from syncdoctor.engine.run import EngineError, engine_fact
 
+pytestmark = pytest.mark.slow  # durable-rules hazards reproduced in processes
+
 
 def _patterns(definition: dict) -> list[dict]:
     out = []
@@ -25,7 +27,7 @@ def _patterns(definition: dict) -> list[dict]:
 
 def test_small_floats_break_the_c_parser_and_never_reach_it(monkeypatch):
     import durable.engine as durable_engine
-    monkeypatch.setattr(durable_engine, "json", json)  # the binding's own encoding (engine/fastjson.py replaces it)
+    monkeypatch.setattr(durable_engine, "json", json)  # the binding's own encoding (engine/durable_private.py replaces it)
     host = Host()
     host.register_rulesets({"hz_float": {"r": {"all": [{"m": {"t": "x"}}], "run": lambda c: None}}})
     with pytest.raises(Exception):

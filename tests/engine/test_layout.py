@@ -6,17 +6,15 @@ import json
 
 import pytest
 from hypothesis import given, settings, strategies as st
-from typer.testing import CliRunner
 
 from syncdoctor.cli.main import app
 from syncdoctor.engine.layout import LAYOUT, Compactor, LayoutError, expand, proof_ids, proof_of, rules_table
 from syncdoctor.engine.run import EngineError
 from syncdoctor.facts.snapshot import parse_snapshot
 from syncdoctor.facts.synthetic import generate
-from tests.conftest import EXAMPLE
-from tests.engine.test_batch import orgs
+from tests.conftest import EXAMPLE, runner
+from tests.engine.test_shared_work import orgs
 
-runner = CliRunner()
 
 
 def _shared_doc(ruleset, snap, results: list[dict]) -> dict:
@@ -101,9 +99,8 @@ def test_the_scan_writes_each_shared_value_once_and_only_those_its_results_use()
         expand(doc)  # every reference resolves
 
 
-def test_the_scan_bytes_do_not_depend_on_jobs(tmp_path):
-    path = tmp_path / "org.json"
-    path.write_text(json.dumps(generate(450, seed=2)))
+def test_the_scan_bytes_do_not_depend_on_jobs(generated_org):
+    path = generated_org(450, 2)
     outs = [runner.invoke(app, ["diagnose", "--facts", str(path), "--all", "--format", "json", "--jobs", j]).stdout
             for j in ("1", "2")]
     assert outs[0] == outs[1]

@@ -5,8 +5,8 @@ from pathlib import Path
 
 import pytest
 
-from syncdoctor.engine.findings import FindingError
-from syncdoctor.engine.loader import load_file
+from syncdoctor.reading.findings import FindingError
+from syncdoctor.reading.loader import load_file
 
 
 def _load(tmp_path: Path, text: str | bytes, name: str = "r.yaml"):
@@ -89,8 +89,8 @@ def test_fast_and_reference_validators_agree():
     import copy
     import json
 
-    from syncdoctor.engine import schemas
     from syncdoctor.facts.synthetic import generate
+    from syncdoctor.reading import schemas
     good = generate(40, seed=2)
     bad = []
     for path, value in [(("business_units", 0, "user_sync", "mode"), "legasy"), (("salesforce", "users", 3, "id"), "005-bad"),

@@ -1,4 +1,4 @@
-"""YAML is read from libyaml's events (engine/yamlload.py): the located containers must be what
+"""YAML is read from libyaml's events (reading/yamlload.py): the located containers must be what
 PyYAML's pure-Python composer builds, span for span, and the plain ones the same values; a
 document either refuses is explained by the pure-Python parser, as before."""
 from __future__ import annotations
@@ -10,12 +10,12 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-import syncdoctor.engine.yamlload as Y
+import syncdoctor.reading.yamlload as Y
 from syncdoctor.cli.diagnose import snapshot_text
-from syncdoctor.engine.findings import FindingError
-from syncdoctor.engine.loader import SNAPSHOT_LIMITS
-from syncdoctor.engine.located import LocatedDict, LocatedList
 from syncdoctor.facts.synthetic import generate
+from syncdoctor.reading.findings import FindingError
+from syncdoctor.reading.loader import SNAPSHOT_LIMITS
+from syncdoctor.reading.located import LocatedDict, LocatedList
 from tests.conftest import ROOT
 
 YAML_FILES = sorted(p for folder in ("rules", "tests/fixtures", "docs") for p in (ROOT / folder).rglob("*.yaml"))

@@ -11,13 +11,13 @@ from pathlib import Path
 
 import orjson
 import pytest
-from typer.testing import CliRunner
 
+from tests.conftest import runner
 from syncdoctor.cli.diagnose import snapshot_text
 from syncdoctor.cli.main import app
 from syncdoctor.facts import cache, snapshot
 from syncdoctor.facts.synthetic import generate
-from syncdoctor.engine.findings import FindingError
+from syncdoctor.reading.findings import FindingError
 
 
 @pytest.fixture
@@ -44,7 +44,7 @@ def _entries(folder: Path) -> list[Path]:
 
 
 def _diagnose(path: Path, *extra: str) -> tuple[int, str, str]:
-    r = CliRunner().invoke(app, ["diagnose", "--facts", str(path), *extra], catch_exceptions=False)
+    r = runner.invoke(app, ["diagnose", "--facts", str(path), *extra], catch_exceptions=False)
     return r.exit_code, r.stdout, r.stderr
 
 

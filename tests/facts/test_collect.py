@@ -5,13 +5,12 @@ import json
 from pathlib import Path
 
 import yaml
-from typer.testing import CliRunner
 
 from syncdoctor.cli.main import app
 from syncdoctor.facts.salesforce import USER_FIELDS
 from tests.facts.fake_salesforce import BU_LEGACY, BU_MANAGED, N_USERS, PASSWORD, TOKEN, sfid
+from tests.conftest import runner
 
-runner = CliRunner()
 
 
 def login(org) -> list[str]:

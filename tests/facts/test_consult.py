@@ -2,16 +2,16 @@
 facts stated by the engineer) and the secrets a collection handles."""
 from __future__ import annotations
 
+import pytest
 import json
 
 import yaml
-from typer.testing import CliRunner
 
 from syncdoctor.cli.main import app
 from tests.facts.fake_salesforce import BU_LEGACY, BU_MANAGED, PASSWORD, TOKEN
 from tests.facts.test_collect import login
+from tests.conftest import runner
 
-runner = CliRunner()
 
 
 def test_without_ask_nothing_is_asked_and_the_questions_are_listed(fake_org):
@@ -65,6 +65,7 @@ def test_answers_file_errors_are_located(fake_org, tmp_path):
     assert r.exit_code == 2 and f"{bad}:3:" in r.stderr and "Fake Legacy" in r.stderr
 
 
+@pytest.mark.slow
 def test_no_secret_reaches_any_output_or_file(fake_org, tmp_path):
     session = fake_org.token
     outputs = []

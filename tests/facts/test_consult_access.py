@@ -6,11 +6,10 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from typer.testing import CliRunner
 
 from syncdoctor.cli.main import app
+from tests.conftest import runner
 
-runner = CliRunner()
 # A frozen copy of the knowledge v2 rules (the questions they ask), like tests/fixtures/rules.
 KNOWLEDGE = Path(__file__).resolve().parents[1] / "fixtures" / "knowledge_v2"
 ORGS = KNOWLEDGE / "cases" / "orgs"

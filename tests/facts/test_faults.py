@@ -10,14 +10,13 @@ import sys
 
 import pytest
 import yaml
-from typer.testing import CliRunner
 
 from syncdoctor.cli.main import app
 from syncdoctor.facts.snapshot import load_snapshot
 from tests.facts.fake_salesforce import BU_LEGACY, BU_MANAGED, N_USERS, PASSWORD, TOKEN
 from tests.facts.test_collect import login
+from tests.conftest import runner
 
-runner = CliRunner()
 
 
 def collect(org, tmp_path, *extra: str, name: str = "org.yaml"):

@@ -8,13 +8,11 @@ import pytest
 import yaml
 from hypothesis import given
 from hypothesis import strategies as st
-from typer.testing import CliRunner
 
 from syncdoctor.cli.main import app
 from syncdoctor.facts.ids import BadId, key, suffix, to18
-from tests.conftest import EXAMPLE
+from tests.conftest import EXAMPLE, runner
 
-runner = CliRunner()
 NA = "0Uv5e0000000001CAA"
 
 

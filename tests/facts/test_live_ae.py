@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import pytest
 import yaml
-from typer.testing import CliRunner
 
 from syncdoctor.cli.main import app
 from tests.facts.fake_salesforce import BU_LEGACY, BU_MANAGED, N_USERS, PASSWORD, TOKEN
 from tests.facts.test_collect import login
 from tests.facts.test_faults import collect
+from tests.conftest import runner
 
-runner = CliRunner()
 
 
 def run(*args: str):

@@ -3,14 +3,13 @@ CreationStatus, kinds of users, User Sharing, roles, "All Internal Users", AE fi
 from __future__ import annotations
 
 import yaml
-from typer.testing import CliRunner
 
 from syncdoctor.cli.main import app
 from tests.facts.fake_salesforce import BU_LEGACY, BU_MANAGED, N_USERS, ORG_ID, add_user, sfid
 from tests.facts.test_collect import login
 from tests.facts.test_faults import collect
+from tests.conftest import runner
 
-runner = CliRunner()
 
 
 def run(*args: str):

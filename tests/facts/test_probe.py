@@ -3,12 +3,11 @@ from __future__ import annotations
 
 import json
 
-from typer.testing import CliRunner
 
 from syncdoctor.cli.main import app
 from tests.facts.fake_salesforce import BU_LEGACY, BU_MANAGED, PASSWORD, TOKEN, sfid
+from tests.conftest import runner
 
-runner = CliRunner()
 
 
 def probe(org, *extra: str):

@@ -9,7 +9,11 @@ import json
 import subprocess
 import sys
 
+import pytest
+
 from tests.conftest import EXAMPLE, ROOT
+
+pytestmark = pytest.mark.slow  # a crashing C core in worker processes
 
 SCRIPT = """
 import ctypes, sys

@@ -51,6 +51,7 @@ def answers(tmp_path: Path, text: str) -> Path:
     return path
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("text, wanted", [
     # one business unit answered twice, by name and by id (or 15- and 18-character id)
     ("  Acme Europe:\n    mode: managed\n  0Uv5e0000000002CAA:\n    mode: legacy\n", "duplicate-answer"),
@@ -76,6 +77,7 @@ def test_an_answer_by_id_still_applies(tmp_path: Path) -> None:
     assert "MANAGED_NOT_ASSIGNED" not in res.stdout
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("stamp", ["2026-11-28T09:00:00+0099", "2026-11-28T09:00:00-00:60", "2026-11-28T09:00+01:75"])
 def test_a_time_zone_offset_with_impossible_minutes_is_refused(tmp_path: Path, stamp: str) -> None:
     """`+0099` read as 1 h 39 min: the shape matched and Python's parser took it."""

@@ -12,6 +12,8 @@ import pytest
 
 from tests.conftest import ROOT
 
+pytestmark = pytest.mark.slow  # hostile snapshots, each run as a CLI process
+
 MEMORY = 1536 * 1024 * 1024  # bytes of address space a run may use
 VALID = {"snapshot_version": 1, "collected_at": "2026-11-28T10:00:00Z",
          "business_units": [{"id": "0Uv5e000000BU01AAA", "name": "BU", "user_sync": {"enabled": True, "mode": "managed"},

@@ -52,6 +52,7 @@ def doc_with(**changes) -> dict:
 
 
 # -- typos are refused, not silently unknown ----------------------------------------------------
+@pytest.mark.slow
 @pytest.mark.parametrize("mistake,where,suggestion", [
     ({"business_units__0__user_group": {"marketing": [], "sales": []}}, "business_units[0]", "user_groups"),
     ({"salesforce__users": [{"id": "0055e000000U001AAA", "username": "u@x.example", "is_actve": False}]},
@@ -65,6 +66,7 @@ def test_unknown_keys_are_refused_with_path_and_suggestion(tmp_path, mistake, wh
     assert "unknown key" in err
 
 
+@pytest.mark.slow
 def test_extension_keys_are_kept_for_other_tools(tmp_path):
     doc = doc_with(**{"x-collector": {"version": 3}, "salesforce__x-note": "from a script"})
     doc["salesforce"]["users"][0]["x-source"] = "hr"
@@ -72,6 +74,7 @@ def test_extension_keys_are_kept_for_other_tools(tmp_path):
     assert rc in (0, 1), err
 
 
+@pytest.mark.slow
 def test_json_duplicate_keys_are_refused_where_they_are(tmp_path):
     text = json.dumps(VALID, indent=1).replace('"is_active": true', '"is_active": true,\n"is_active": false')
     line = next(i for i, s in enumerate(text.splitlines(), 1) if s.startswith('"is_active": false'))
@@ -79,6 +82,7 @@ def test_json_duplicate_keys_are_refused_where_they_are(tmp_path):
     assert "USER_INACTIVE" not in err
 
 
+@pytest.mark.slow
 def test_json_with_a_byte_order_mark_is_read_like_yaml_with_one(tmp_path):
     rc, out, err = diagnose(tmp_path, "bom.json", b"\xef\xbb\xbf" + json.dumps(VALID).encode())
     assert rc in (0, 1), err
@@ -87,6 +91,7 @@ def test_json_with_a_byte_order_mark_is_read_like_yaml_with_one(tmp_path):
 
 
 # -- YAML 1.1 traps: plain scalars are the text as written ---------------------------------------
+@pytest.mark.slow
 @pytest.mark.parametrize("word", ["On", "off", "Yes", "NO", "y", "010", "1_000", "59:59:59", "2026-11-28", "0x1F", ".inf"])
 def test_yaml_profile_names_are_text_as_written(tmp_path, word):
     """A profile called `On` (or `010`, `1_000`…) is selected when the table lists `On:` unquoted."""
@@ -95,7 +100,7 @@ def test_yaml_profile_names_are_text_as_written(tmp_path, word):
 
 
 def test_yaml_values_keep_their_spelling():
-    from syncdoctor.engine.loader import parse_yaml, parse_yaml_fast
+    from syncdoctor.reading.loader import parse_yaml, parse_yaml_fast
     text = "a: 010\nb: 1_000\nc: 59:59\nd: On\ne: ~\nf: 12\ng: -1.5e3\nh: True\n010: x\nnull: y\ntrue: z\n"
     expected = {"a": "010", "b": "1_000", "c": "59:59", "d": "On", "e": None, "f": 12, "g": -1500.0, "h": True,
                 "010": "x", "null": "y", "true": "z"}
@@ -104,6 +109,7 @@ def test_yaml_values_keep_their_spelling():
 
 
 # -- values beyond what the platform allows ------------------------------------------------------
+@pytest.mark.slow
 @pytest.mark.parametrize("field,length", [("username", 5_000_000), ("email", 81), ("username", 200)])
 def test_usernames_and_emails_longer_than_salesforce_allows(tmp_path, field, length):
     doc = doc_with(salesforce__users=[{"id": "0055e000000U001AAA", "username": "u@x.example", field: "a" * length}])
@@ -112,6 +118,7 @@ def test_usernames_and_emails_longer_than_salesforce_allows(tmp_path, field, len
     refused(tmp_path, "long.json", json.dumps(doc), "at most 80 characters", f"salesforce.users[0].{field}")
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("stamp", ["2026-13-45T99:99Z", "2026-02-30T10:00:00Z", "2026-11-28T24:00Z", "2026-11-28T10:00:60+01:00"])
 def test_impossible_dates_are_refused(tmp_path, stamp):
     refused(tmp_path, "d.json", variant(collected_at=stamp), "collected_at", "real date and time")
@@ -121,11 +128,13 @@ def test_impossible_dates_are_refused(tmp_path, stamp):
 
 
 # -- values that used to crash (exit 4) ----------------------------------------------------------
+@pytest.mark.slow
 @pytest.mark.parametrize("ending", ["\n", "\r\n", "\u2028", " "])
 def test_an_id_with_trailing_whitespace_is_refused(tmp_path, ending):
     refused(tmp_path, "nl.json", variant(salesforce__users=[{"id": "0055e000000U002AAA" + ending}]), "15 or 18 letters")
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name,content,expected", [
     ("huge int yaml", b"snapshot_version: 1" + b"0" * 5000 + b"\n", "huge.yaml:1:19"),
     ("huge int in a list", b"snapshot_version: 1\norg: {name: [1, 2, " + b"9" * 7000 + b"]}\n", "huge.yaml:2:20"),
@@ -139,6 +148,7 @@ def test_numbers_and_text_python_cannot_hold_are_refused(tmp_path, name, content
     refused(tmp_path, "huge.json" if content.startswith(b"{") else "huge.yaml", content, expected)
 
 
+@pytest.mark.slow
 def test_answers_file_hazards(tmp_path):
     example = tmp_path / "s.json"
     example.write_text(json.dumps(VALID))
@@ -158,6 +168,7 @@ def test_answers_file_hazards(tmp_path):
 
 
 # -- syntax errors in plain words ----------------------------------------------------------------
+@pytest.mark.slow
 @pytest.mark.parametrize("text,where,words", [
     ("snapshot_version: 1\norg:\n  name: a\n   is_sandbox: true\n", ":4:", "a ':' where a value was expected"),
     ("snapshot_version: 1\norg:\n    name: a\n  is_sandbox: true\n", ":4:3", "indentation"),
@@ -171,6 +182,7 @@ def test_yaml_syntax_errors_in_plain_words(tmp_path, text, where, words):
 
 
 # -- bounds --------------------------------------------------------------------------------------
+@pytest.mark.slow
 def test_findings_are_capped_per_file(tmp_path):
     users = [{"id": "0055e000000U001AAA", "username": "u@x.example", "is_active": "yes"}] * 20_000
     start = time.monotonic()
@@ -189,6 +201,7 @@ def _roles(n: int, cycle: bool = False) -> dict:
                     business_units__0__user_groups={"marketing": [{"type": "role_and_subordinates", "id": rid(0)}], "sales": []})
 
 
+@pytest.mark.slow
 def test_a_deep_role_hierarchy_is_diagnosed_in_linear_memory(tmp_path):
     """8,000 roles took 2.3 GB (every derived path held the whole chain): now well under the ceiling."""
     start = time.monotonic()
@@ -212,6 +225,7 @@ def test_a_long_role_cycle_is_found_in_one_pass():
     assert cyclic == {f"r{i}" for i in range(n)}
 
 
+@pytest.mark.slow
 def test_a_role_cycle_among_16000_roles_is_refused_quickly(tmp_path):
     start = time.monotonic()
     refused(tmp_path, "cyc.json", json.dumps(_roles(16_000, cycle=True)), "role-cycle", "more findings in this file")
@@ -239,6 +253,7 @@ def _groups(shape: str, n: int) -> dict:
                     business_units__0__user_groups={"marketing": [{"type": "public_group", "id": assigned}], "sales": []})
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("shape,n", [("fan", 50_000), ("clique", 100), ("chain", 4000)])
 def test_large_group_hierarchies_are_diagnosable(tmp_path, shape, n):
     """durable-rules took distinct facts for "already observed" (32-bit hashes) in these shapes,
@@ -250,6 +265,7 @@ def test_large_group_hierarchies_are_diagnosable(tmp_path, shape, n):
     assert "MANAGED_NOT_ASSIGNED" not in {u["code"] for u in result["undetermined"]}
 
 
+@pytest.mark.slow
 def test_a_session_beyond_the_engine_memory_gets_a_message_not_a_crash(tmp_path):
     """80,000 groups around one base group need 160,000 facts in one session: durable-rules
     ended in a segmentation fault under the ceiling; now it stops first, with the limit named."""
@@ -277,8 +293,8 @@ BAD_YAML = ["a: &x 1\nb: *x\n", "a: !!python/object:os.system x\n", "a: 1" + "0"
 def test_large_yaml_files_are_explained_from_libyaml_marks(monkeypatch, text):
     """Beyond REREAD_LIMIT the pure-Python parser is not run (gigabytes); libyaml's own marks
     still give the line, the same kind of finding, and plain words."""
-    from syncdoctor.engine import yamlload
-    from syncdoctor.engine.findings import FindingError
+    from syncdoctor.reading import yamlload
+    from syncdoctor.reading.findings import FindingError
     with pytest.raises(FindingError) as located:
         yamlload.parse_yaml(text, "t.yaml")
     monkeypatch.setattr(yamlload, "REREAD_LIMIT", 0)
@@ -292,8 +308,8 @@ def test_large_yaml_files_are_explained_from_libyaml_marks(monkeypatch, text):
 def test_fast_and_located_yaml_agree_on_a_generated_org():
     import yaml as pyyaml
 
-    from syncdoctor.engine.loader import parse_yaml, parse_yaml_fast
     from syncdoctor.facts.synthetic import generate
+    from syncdoctor.reading.loader import parse_yaml, parse_yaml_fast
     doc = json.loads(json.dumps(generate(300, seed=5)))  # distinct objects: safe_dump writes no anchors
     text = pyyaml.safe_dump(doc, sort_keys=False)
     assert parse_yaml_fast(text, "o.yaml") == parse_yaml(text, "o.yaml") == doc
@@ -302,7 +318,7 @@ def test_fast_and_located_yaml_agree_on_a_generated_org():
 def test_a_no_from_the_fast_validator_is_never_taken_for_a_yes(monkeypatch):
     """When jsonschema-rs says "invalid" and the explaining validator finds nothing, the file is
     still refused, with a message (an id with a newline once slipped through exactly so)."""
-    from syncdoctor.engine import schemas
+    from syncdoctor.reading import schemas
 
     class No:
         def is_valid(self, data):
@@ -314,7 +330,7 @@ def test_a_no_from_the_fast_validator_is_never_taken_for_a_yes(monkeypatch):
 
 
 def test_findings_beyond_the_cap_are_counted_in_bounded_time():
-    from syncdoctor.engine import schemas
+    from syncdoctor.reading import schemas
     doc = doc_with(salesforce__users=[{"id": "0055e000000U001AAA", "is_active": "no"}] * 30_000)
     start = time.monotonic()
     findings = schemas.check("snapshot", doc, "s.json")
@@ -330,6 +346,7 @@ def test_an_internal_disagreement_is_a_message_not_megabytes():
     assert len(text) < 500 and "49,995 more" in text and "50,000 in all" in text
 
 
+@pytest.mark.slow
 def test_json_findings_name_their_line(tmp_path):
     text = '{"snapshot_version": 1,\n "salesforce": {"users": [\n  {"id": "0055e000000U001AAA",\n   "is_actve": true}]}}'
     refused(tmp_path, "l.json", text, "l.json:3:3", "did you mean 'is_active'")

@@ -12,9 +12,9 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from syncdoctor.engine.findings import FindingError
 from syncdoctor.engine.ruleset import default_rules_dir, load_ruleset
 from syncdoctor.facts.snapshot import parse_snapshot
+from syncdoctor.reading.findings import FindingError
 from tests.engine.test_engine import snapshots
 
 SFID = re.compile(r"^[a-zA-Z0-9]{15}([a-zA-Z0-9]{3})?$")

@@ -1,4 +1,4 @@
-"""Shared work across diagnoses (engine/batch.py, engine/memo.py) concludes exactly what one
+"""Shared work across diagnoses (engine/memo.py, engine/classes.py) concludes exactly what one
 diagnosis at a time concludes: same verdicts, rule statuses, undetermined lists and proof."""
 from __future__ import annotations
 
@@ -9,20 +9,15 @@ import pytest
 from durable.engine import Host
 from hypothesis import given, settings, strategies as st
 
-from syncdoctor.engine.batch import MAX_SESSION_SIZE, BatchEngine, DistinctIds, fnv1a32
 from syncdoctor.engine.classes import ClassEngine
 from syncdoctor.engine.memo import MemoEngine
+from syncdoctor.engine.run import MessageIds, fnv1a32
 from syncdoctor.facts.snapshot import parse_snapshot
 from syncdoctor.facts.synthetic import generate
 
 ROLES = [f"00E5e000000R{c}00AAA" for c in "ABCDEF"]
 GROUPS = [f"00G5e000000G{c}00AAA" for c in "ABC"]
 USERS = [f"0055e000000U{i:03d}AAA" for i in range(1, 9)]
-
-
-@pytest.fixture(scope="module")
-def batch(ruleset):
-    return BatchEngine(ruleset, session_size=5)
 
 
 @pytest.fixture(scope="module")
@@ -73,13 +68,12 @@ def orgs(draw):
 
 
 @given(orgs(), st.sampled_from([None, "cannot-delete", "not-syncing", "restrict-access"]))
-def test_shared_scan_concludes_what_one_at_a_time_concludes(engine, batch, memo, classes, data, symptom):
+def test_shared_scan_concludes_what_one_at_a_time_concludes(engine, memo, classes, data, symptom):
     """Whole results compared as JSON: verdicts, undetermined lists with their missing places,
     rule statuses, the trace (firing ids, matches, parents) and the facts it uses."""
     snap = parse_snapshot(json.dumps(data), "test.json", fmt="json")
     factsets = [snap.factset(u, b, symptom) for u in range(len(snap.users)) for b in range(2)]
     alone = [_doc(engine.diagnose(fs)) for fs in factsets]
-    assert [_doc(d) for d in batch.diagnose_many(factsets)] == alone
     assert [_doc(memo.diagnose(fs)) for fs in factsets] == alone
     # twice: the second pass finds every class already derived
     for _ in range(2):
@@ -104,19 +98,6 @@ def test_memo_reuses_statuses_and_relabels_missing_places(engine, ruleset):
         assert not any(f"salesforce.users[{o}]" in p for p in places for o in range(3) if o != u)
 
 
-def test_a_session_at_the_size_bound_on_a_generated_org(ruleset, engine):
-    """MAX_SESSION_SIZE diagnoses in one durable-rules session: every fact distinct to the
-    engine (no 32-bit id collision drops one), every result the one-at-a-time result."""
-    snap = parse_snapshot(json.dumps(generate(MAX_SESSION_SIZE // 2, seed=3)), "org.json", fmt="json")
-    factsets = [snap.factset(u, b, None) for u in range(len(snap.users)) for b in range(len(snap.business_units))]
-    big = BatchEngine(ruleset, session_size=MAX_SESSION_SIZE)
-    got = big.diagnose_many(factsets[:MAX_SESSION_SIZE])
-    sample = random.Random(1).sample(range(len(got)), 40)
-    assert [_doc(got[i]) for i in sample] == [_doc(engine.diagnose(factsets[i])) for i in sample]
-    with pytest.raises(ValueError):
-        BatchEngine(ruleset, session_size=MAX_SESSION_SIZE + 1)
-
-
 def _assert_both(name: str, first: str, second: str) -> tuple[Host, list[str]]:
     """Two facts with message ids `first` and `second` in one durable-rules session: what fired."""
     fired: list[str] = []
@@ -134,7 +115,7 @@ def _assert_both(name: str, first: str, second: str) -> tuple[Host, list[str]]:
 
 
 def test_fnv_matches_durable_rules_and_distinct_ids_avoid_a_collision():
-    """durable-rules refuses a second fact whose id hashes like a stored one; DistinctIds
+    """durable-rules refuses a second fact whose id hashes like a stored one; MessageIds
     renames the second of two colliding names, and durable-rules then keeps both facts."""
     seen: dict[int, str] = {}
     i = 0
@@ -147,29 +128,27 @@ def test_fnv_matches_durable_rules_and_distinct_ids_avoid_a_collision():
         seen[h] = name
         i += 1
     host, fired = _assert_both("h17_collide", first, second)
-    assert fired == ["a"], "durable-rules no longer collides on equal 32-bit id hashes: revisit DistinctIds"
-    ids = DistinctIds()
-    a, b = ids.take(first), ids.take(second)
+    assert fired == ["a"], "durable-rules no longer collides on equal 32-bit id hashes: revisit MessageIds"
+    ids = MessageIds()
+    a, b = ids.new(first), ids.new(second)
     assert a == first and b != second and fnv1a32(a) != fnv1a32(b)
-    assert ids.take(second) == b  # one name, one id
     host.assert_fact("h17_collide", {"sid": "2", "t": "x", "v": "a", "id": a})
     host.assert_fact("h17_collide", {"sid": "2", "t": "x", "v": "b", "id": b})
     assert fired == ["a", "a", "b"]
 
 
-def test_no_compiled_join_follows_a_nested_test(batch, engine):
+def test_no_compiled_join_follows_a_nested_test(engine):
     """durable-rules ignores a join written after a nested `$and`/`$or` in one pattern: the
-    compiler puts every join (the scope join too) before them."""
-    for eng in (engine, batch):
-        for rule in eng.compiled.definition[eng.compiled.name].values():
-            for pattern in rule["all"]:
-                (expr,) = pattern.values()
-                conds = expr.get("$and", [expr]) if set(expr) == {"$and"} else [expr]
-                nested = False
-                for c in conds:
-                    is_join = any(isinstance(v, dict) and next(iter(v), "").startswith("a_") for v in c.values())
-                    assert not (nested and is_join), f"join after a nested test: {pattern}"
-                    nested |= "$or" in c or "$and" in c
+    compiler puts every join before them."""
+    for rule in engine.compiled.definition[engine.compiled.name].values():
+        for pattern in rule["all"]:
+            (expr,) = pattern.values()
+            conds = expr.get("$and", [expr]) if set(expr) == {"$and"} else [expr]
+            nested = False
+            for c in conds:
+                is_join = any(isinstance(v, dict) and next(iter(v), "").startswith("a_") for v in c.values())
+                assert not (nested and is_join), f"join after a nested test: {pattern}"
+                nested |= "$or" in c or "$and" in c
 
 
 def test_durable_rules_drops_a_join_after_an_or():
@@ -185,22 +164,6 @@ def test_durable_rules_drops_a_join_after_an_or():
                                  {"sid": "1", "t": "m", "k": 1}])
     assert sorted(f for f in fired if f[0] == "before") == [("before", 1, 1)]
     assert sorted(f for f in fired if f[0] == "after") == [("after", 1, 1), ("after", 1, 2)]
-
-
-def test_durable_rules_json_shim_keeps_what_the_standard_library_gives():
-    """durable.engine's `json` is orjson behind a shim (engine/fastjson.py); what orjson refuses
-    falls back to the standard library instead of failing."""
-    import json as std
-    import durable.engine as de
-
-    from syncdoctor.engine import fastjson
-    fastjson.install()
-    assert isinstance(de.json, fastjson._Shim)
-    for value in [{"sid": "1", "t": "x", "name": "Zoë ☃ \u2028", "n": 3, "b": True, "z": None, "l": [1, "a"]},
-                  {"huge": 10**30}, [{"nested": {"k": [1.5, -2]}}]]:
-        text = de.json.dumps(value, ensure_ascii=False)
-        assert std.loads(text) == value and de.json.loads(text) == value
-    assert de.json.loads('{"big": 100000000000000000000000000000}') == {"big": 10**29}
 
 
 def test_derivation_classes_are_shared_and_read_from_the_rules(ruleset, engine):

@@ -1,7 +1,6 @@
 """Structure checks: JSON Schema errors turned into findings a non-programmer can read."""
 from __future__ import annotations
 
-import difflib
 import itertools
 import json
 import re
@@ -18,6 +17,7 @@ if TYPE_CHECKING:  # jsonschema is imported only to explain a "no" (about 0.07 s
 
 from .findings import FINDINGS_PER_FILE, Finding, Span, more_finding
 from .located import json_path, locate
+from .words import suggest, suggestions
 
 _TIMESTAMP = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]+)?)?(Z|[+-](?:[01][0-9]|2[0-3]):?[0-5][0-9])")  # an offset is at most 23:59
 
@@ -87,12 +87,6 @@ def fast_validator(name: str) -> Any:
     """jsonschema-rs, compiled: hundreds of times faster on a large snapshot. Only a yes/no;
     on "no" the reference validator produces the located, plain-words findings."""
     return jsonschema_rs.validator_for(json.loads(schema_text(name)), formats=FORMATS, validate_formats=True)
-
-
-def suggest(word: str, choices: Any) -> str:
-    """' (did you mean X?)' or ''."""
-    close = difflib.get_close_matches(str(word), [str(c) for c in choices], n=1, cutoff=0.6)
-    return f" (did you mean {close[0]!r}?)" if close else ""
 
 
 def _message(error: ValidationError) -> str:
@@ -186,7 +180,7 @@ def _findings(errors: Iterator[ValidationError], data: Any, file: str, seen: set
     head = list(itertools.islice(leaves, FINDINGS_PER_FILE + COUNT_LIMIT))
     misspelt = {(tuple(e.absolute_path), close) for e in head if e.validator == "additionalProperties"
                 and isinstance(e.instance, dict) for k in e.instance
-                for close in difflib.get_close_matches(str(k), list((e.schema or {}).get("properties", {})), n=1, cutoff=0.6)
+                for close in suggestions(k, (e.schema or {}).get("properties", {}))
                 if k not in (e.schema or {}).get("properties", {})}
     for leaf in itertools.chain(head, leaves):
         if leaf.validator == "required" and "'" in leaf.message and \

@@ -31,10 +31,8 @@ from yaml.scanner import Scanner
 from .findings import Finding, FindingError, Span
 from .located import LocatedDict, LocatedList, bad_strings, json_path, locate
 
-try:  # libyaml is optional in PyYAML; without it every file takes the located path
-    from yaml._yaml import CParser
-except ImportError:  # pragma: no cover - PyYAML wheels ship it
-    CParser = None
+# libyaml is optional in PyYAML (its wheels ship it); without it every file takes the located path
+CParser = getattr(yaml, "CBaseLoader", None) if yaml.__with_libyaml__ else None
 
 STR, INT, FLOAT, BOOL, NULL = (f"tag:yaml.org,2002:{t}" for t in ("str", "int", "float", "bool", "null"))
 MAP, SEQ = "tag:yaml.org,2002:map", "tag:yaml.org,2002:seq"
@@ -229,6 +227,8 @@ def parse_yaml(text: str, file: str) -> Any:
 
 if CParser is not None:
     class _FastLoader(CParser, StrictResolver):  # type: ignore[misc, valid-type]
+        """libyaml's parser (PyYAML's public CBaseLoader) with this module's resolver."""
+
         def __init__(self, stream: str):
             CParser.__init__(self, stream)
             StrictResolver.__init__(self)

@@ -1,11 +1,12 @@
-"""The reference: the same rules run by plain Python forward chaining on the status evaluator,
-without durable-rules. The benchmark measures the engine against it (the ceiling a Python
-implementation reaches), and a test checks that both conclude the same."""
+"""The benchmark's reference: the same rules run by plain Python forward chaining on the status
+evaluator, without durable-rules. benchmarks/run.py measures the engine against it (the ceiling
+a Python implementation reaches); the product never runs it."""
 from __future__ import annotations
 
-from .facts import Fact, FactSet
-from .run import Engine, derived_values
-from .status import Evaluator, RuleStatus
+from syncdoctor.engine.facts import Fact, FactSet
+from syncdoctor.engine.diagnosis import derived_values
+from syncdoctor.engine.run import Engine
+from syncdoctor.engine.status import Evaluator, RuleStatus
 
 
 def reference_diagnose(engine: Engine, factset: FactSet) -> tuple[list[str], dict[str, RuleStatus]]:

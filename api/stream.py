@@ -1,0 +1,59 @@
+"""The stream of results, the one path every diagnosis takes: each (user, business unit) of a
+selection diagnosed by an engine (`diagnosed`), each result made a `Row` with the verdict
+policy applied (api/verdicts.py) and, where a sink wants it, rendered where it was computed
+(`rows`). The pipeline (api/pipeline.py) runs it in this process, the worker pool (api/
+workers.py) in worker processes; `explain`, `replay` and the scenario runner read the
+Diagnosis objects themselves."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Callable, Iterable, Iterator, NamedTuple
+
+from syncdoctor.engine.diagnosis import Diagnosis
+from syncdoctor.engine.run import Engine
+from syncdoctor.facts.snapshot import Snapshot
+
+from .verdicts import needs_action, summary_pairs
+
+# a result rendered: its text, or (text, shared refs, shared texts) in JSON's shared layout
+Render = Callable[[dict[str, Any]], Any]
+
+
+@dataclass
+class Selection:
+    """Who is diagnosed: snapshot indexes of users and of business units (every pair)."""
+    users: list[int]
+    business_units: list[int]
+
+
+class Row(NamedTuple):
+    """One (user, business unit) diagnosed: small, and already rendered where it was computed."""
+    rendered: Any  # the result as `render` made it (a format's text), or the result dict itself
+    action: bool  # a verdict to act on (verdicts.ACTIONABLE): exit 1, kept by --only-problems
+    undetermined: list[dict[str, Any]]  # for the questions at the end
+    pairs: list[tuple[str, str]]  # (business unit, code) per verdict, for the summary
+    # JSON's shared layout (engine/layout.py): the shared values the result refers to, and the
+    # texts of those its process had not handed over before (cli/formats/jsonfmt.py)
+    refs: frozenset[tuple[str, str]] = frozenset()
+    texts: dict[tuple[str, str], str] | None = None
+
+
+def row(result: dict[str, Any], render: Render | None) -> Row:
+    """A result as a Row; `render` gives its text, or (text, refs, texts) in the shared layout."""
+    rendered, refs, texts = render(result) if render else result, frozenset(), None
+    if isinstance(rendered, tuple):
+        rendered, refs, texts = rendered
+    return Row(rendered, needs_action(result), result["undetermined"], summary_pairs(result), refs, texts)
+
+
+def diagnosed(eng: Engine, snapshot: Snapshot, sel: Selection, symptom: str | None) -> Iterator[Diagnosis]:
+    """Each (user, business unit) of `sel` diagnosed, in the users' order, as it is asked for."""
+    for ui in sel.users:
+        for bi in sel.business_units:
+            yield eng.diagnose(snapshot.factset(ui, bi, symptom))
+
+
+def rows(diagnoses: Iterable[Diagnosis], render: Render | None) -> Iterator[Row]:
+    """Each diagnosis as the Row of its result document."""
+    for d in diagnoses:
+        yield row(d.to_json(), render)

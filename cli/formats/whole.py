@@ -1,0 +1,28 @@
+"""A format's stream (begin, one result at a time, end), and a whole document rendered through
+it: what `diagnose --all` writes piece by piece, so both give the same bytes."""
+from __future__ import annotations
+
+from typing import Any, Protocol
+
+from syncdoctor.api.verdicts import Summary, summary_pairs
+
+
+class Stream(Protocol):
+    def begin(self, header: dict[str, Any]) -> str: ...
+    def joiner(self, first: bool) -> str: ...
+    def result(self, r: dict[str, Any]) -> str: ...
+    def end(self, summary: Summary, trailer: dict[str, Any]) -> str: ...
+
+
+TRAILER_KEYS = ("questions",)
+
+
+def render_stream(s: Stream, doc: dict[str, Any]) -> str:
+    """A whole document through a stream: what `diagnose --all` writes piece by piece."""
+    header = {k: v for k, v in doc.items() if k != "results" and k not in TRAILER_KEYS}
+    parts, summary = [s.begin(header)], Summary()
+    for i, r in enumerate(doc["results"]):
+        summary.add(summary_pairs(r))
+        parts += [s.joiner(i == 0), s.result(r)]
+    parts.append(s.end(summary, {k: doc[k] for k in TRAILER_KEYS if k in doc}))
+    return "".join(parts)
