@@ -14,12 +14,13 @@ from .citations import UnresolvedCitation
 from .derived import DerivationCycle, DerivedFactUsage
 from .duplicates import DuplicateCode, DuplicateRuleId
 from .lock import VersionNotBumped
+from .quotes import QuoteNotVerbatim
 from .templates import TemplateNames
 from .vocabulary import ConditionVocabulary
 
 ALL_CHECKS: tuple[type[Check], ...] = (
     DuplicateRuleId, DuplicateCode, ConditionVocabulary, TemplateNames, UnresolvedCitation,
-    DerivedFactUsage, DerivationCycle, VersionNotBumped,
+    DerivedFactUsage, DerivationCycle, VersionNotBumped, QuoteNotVerbatim,
 )
 
 
