@@ -20,14 +20,14 @@ from syncdoctor.facts.snapshot import Snapshot, build_snapshot
 from syncdoctor.reading.findings import FindingError
 
 from . import pipeline
-from .errors import (BadArgument, BadInput, EngineCrashed, InternalError, LayoutError, NotFound, SyncdoctorError, UnknownChoice,
+from .errors import (BadArgument, BadInput, CannotApply, EngineCrashed, InternalError, LayoutError, NotFound, SyncdoctorError, UnknownChoice,
                      contained)
 from .explain import Explanation, explain_diagnosis, find_rule
 from .pipeline import Knowledge, Request
 from .stream import Row
 
 __all__ = ["BadArgument", "BadInput", "EngineCrashed", "InternalError", "Explanation", "NotFound", "Snapshot", "SyncdoctorError", "UnknownChoice",
-           "load_snapshot", "diagnose", "scan", "explain", "document", "expand", "LayoutError"]
+           "load_snapshot", "diagnose", "scan", "explain", "document", "expand", "LayoutError", "what_if", "CannotApply"]
 
 MAX_JOBS = 64  # as `diagnose --jobs`
 SnapshotLike = Snapshot | str | os.PathLike | Mapping[str, Any]
@@ -102,6 +102,37 @@ def explain(snapshot: SnapshotLike, target: str, user: str, *, business_unit: st
     eng = know.engine
     diagnoses = pipeline.diagnosed(eng, snap, sel, sym)
     return [explain_diagnosis(eng, d, rule) for d in pipeline.checked(lambda: list(diagnoses))]
+
+
+@contained
+def what_if(snapshot: SnapshotLike, changes: list[Mapping[str, Any]] | str | os.PathLike, *, user: str | None = None,
+            business_unit: str | None = None, symptom: str | None = None, rules: RulesDir = None) -> dict[str, Any]:
+    """What `syncdoctor what-if` reports: the changes (a list of changes as a changes file holds
+    them, or the path of such a file; docs/whatif.md) applied to the snapshot in memory, and for
+    each business unit (or the one named) who gains or loses access, whose role changes, who goes
+    to the recycle bin, who gets a new cause or loses one; with `user`, that user's verdicts before
+    and after. A name the snapshot lacks is NotFound naming the closest; a change that cannot apply
+    (an unknown list, an assignment that is not there) is CannotApply."""
+    from . import changes as ch
+    from . import whatif
+    _text("user", user, optional=True)
+    _text("business_unit", business_unit, optional=True)
+    _text("symptom", symptom, optional=True)
+    if isinstance(changes, (str, os.PathLike)):
+        specs = ch.load_changes(Path(changes))
+    elif isinstance(changes, list) and all(isinstance(c, Mapping) for c in changes):
+        plain = [dict(c) for c in changes]
+        ch.check_specs(plain)
+        specs = [(c, f"changes[{i}]") for i, c in enumerate(plain)]
+    else:
+        raise BadArgument(f"changes is a list of changes (dicts) or a changes file's path, not {type(changes).__name__}")
+    know = _knowledge(rules)
+    snap = _as_snapshot(snapshot)
+    sym = _symptom(know, symptom)
+    sel = pipeline.select(snap, user, user is None, business_unit)
+    plan = whatif.plan(snap, specs)
+    return pipeline.checked(lambda: whatif.report(whatif.engine_for(know.ruleset), plan, sel.business_units, sym,
+                                                  sel.users[0] if user is not None else None))
 
 
 @contained

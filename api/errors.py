@@ -51,6 +51,11 @@ class LayoutError(SyncdoctorError, ValueError):
     do not resolve, or that is not shaped as docs/results.md says."""
 
 
+class CannotApply(SyncdoctorError, ValueError):
+    """A what-if change that cannot be applied to this snapshot: it adds to a list the snapshot
+    does not know (unknown stays unknown), or removes what is not there (the message names what is)."""
+
+
 class InternalError(SyncdoctorError):
     """A fault of syncdoctor itself, not of the input (please report it): the original exception
     is its __cause__."""

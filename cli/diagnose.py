@@ -57,6 +57,9 @@ def diagnose(
     retries: org.Retries = 3, backoff: org.Backoff = 0.5,
     jobs: Annotated[int, typer.Option("--jobs", min=1, max=64,
                                       help="With --all: diagnose in this many worker processes.")] = 1,
+    verify_remedies: Annotated[bool, typer.Option(
+        "--verify-remedies", help="Apply each change a remedy declares to the snapshot in memory, diagnose again, and say under "
+                                  "the remedy whether the cause goes away and who else the change affects (docs/whatif.md).")] = False,
     rules: RulesOption = None,
 ) -> None:
     """Diagnose why a user does or does not sync, with the cause, the remedy and the article section.
@@ -86,7 +89,7 @@ def diagnose(
     if layout is not None and fmt is not Format.json:
         raise fail("--layout chooses how JSON results are written: give --format json too")
     shared = fmt is Format.json and (layout is Layout.shared or (layout is None and all_users))
-    report = Report(fmt, out, only_problems, audit, signing_key(audit_key), shared, all_verdicts)
+    report = Report(fmt, out, only_problems, audit, signing_key(audit_key), shared, all_verdicts, verify_remedies, rules)
     know = service.knowledge(rules)
     request = Request(user, all_users, business_unit, check_symptom(know.ruleset, symptom), answers, jobs if scan else None)
     if from_org:

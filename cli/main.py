@@ -22,6 +22,7 @@ from .common import EXIT_CODES_HELP, EXIT_INTERNAL, EXIT_USAGE, did_you_mean, er
 from .diagnose import diagnose
 from .explain import explain
 from .formats.escape import visible
+from .whatif import what_if
 
 
 class RootGroup(TyperGroup):
@@ -93,6 +94,7 @@ def root(version: Annotated[bool, typer.Option("--version", callback=_version, i
 app.command("diagnose")(diagnose)
 app.command("explain")(explain)
 app.command("replay")(audit.replay)
+app.command("what-if")(what_if)
 app.add_typer(rules_cmd.app, name="rules")
 app.add_typer(audit.app, name="audit")
 app.add_typer(facts_cmd.app, name="facts")

@@ -47,6 +47,11 @@ class Report:
     audit_key: Ed25519PrivateKey | None = None
     shared: bool = False  # JSON in the shared layout (engine/layout.py, docs/results.md)
     all_verdicts: bool = False  # a scan's text lists informational results too
+    verify_remedies: bool = False  # each declared remedy change applied and checked (api/remedies.py)
+    rules: Path | None = None  # the rules the remedies are verified with
+
+    def engine(self) -> Any:
+        return service.engine(self.rules)
 
 
 def run(know: Knowledge, source: Source, request: Request, report: Report, ask: bool = False) -> int:
@@ -61,7 +66,7 @@ def run(know: Knowledge, source: Source, request: Request, report: Report, ask: 
         source, snapshot, sel, ready = _consult(know, source, request, snapshot, sel, asked)
     # Streamed, whatever the format (memory flat in the number of users), unless the report must
     # be one document: with an audit record (one document over every result), or after --ask.
-    streamed = request.all_users and not ask and report.audit is None
+    streamed = request.all_users and not ask and report.audit is None and not report.verify_remedies
     options: dict[str, Any] = {"color": color_wanted() and report.out is None} if report.fmt is Format.text else {}
     if report.fmt is Format.text and request.all_users:
         options.update(show_summary=True, quiet=not report.all_verdicts)
@@ -135,6 +140,9 @@ def _whole(report: Report, options: dict[str, Any], header: dict[str, Any], rows
             if r.action:
                 acting.append(r.rendered)
             seen.extend(r.undetermined)
+    if report.verify_remedies:
+        from syncdoctor.api.remedies import verify
+        verify(report.engine(), snapshot, results, request.symptom)
     doc = dict(header, results=results, **trailer(seen))
     if report.audit is not None:
         if source.file_sha256 is not None:  # the file as read, before any answers were applied

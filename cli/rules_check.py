@@ -68,12 +68,25 @@ def check_knowledge(root: Path, docs: Path | None) -> CheckReport:
                         for rid in rules_gap]
     report.problems += [f"{root / 'sources.yaml'}  uncovered-section  no rule cites {s}" for s in sections_gap]
     report.problems += unpinned(ruleset, results)
+    report.problems += unproven_remedy_changes(ruleset, results)
     if docs is not None:
         report.problems += stale_docs(ruleset, results, docs)
         report.notes.append(f"{docs} compared")
     else:
         report.notes.append("no docs/knowledge.md next to the rules folder: not compared")
     return report
+
+
+def unproven_remedy_changes(ruleset: Ruleset, results: list[scenarios.CaseResult]) -> list[str]:
+    """A remedy change no case applies is unproven: each declared change must be shown, in at
+    least one of the rule's own cases, to remove the verdict (a case that applies it and keeps
+    the verdict fails by itself)."""
+    proven = {(v["code"], c["remedy"]) for r in results for v in r.output.get("verdicts", [])
+              for c in v.get("remedy_checks", []) if c["applies"] and c["cause_gone"]}
+    return [f"{rule.conclude.span}  unproven-remedy-change  {rule.conclude.code}: no case applies the change remedy {n} "
+            "declares (write a case where its names are known)"
+            for rule in ruleset.active_rules if rule.conclude for n, _ in rule.conclude.remedy_changes
+            if (rule.conclude.code, n) not in proven]
 
 
 def unpackaged_folders(root: Path) -> list[str]:

@@ -172,8 +172,25 @@ def _run_case(eng: Engine, file: Path, data: dict, case: dict, span: Span, cache
                 for x in [v["message"], *v.get("details", []), *v.get("remedies", []), *v.get("warnings", [])] if phrase in x]
         if said:
             problems.append(f"must not say {phrase!r}, but it is said in {'; '.join(said)}")
+    problems += _remedy_changes(eng, snap, sel.users[0], sel.business_units[0], out, case.get("symptom"))
     fired = {f.rule for f in d.firings}
     return CaseResult(str(file), span.line, case["name"], not problems, problems, out, fired, expect, span.col)
+
+
+def _remedy_changes(eng: Engine, snap: Snapshot, ui: int, bi: int, out: dict[str, Any], symptom: str | None) -> list[str]:
+    """Each change a concluded verdict's remedy declares (docs/authoring.md) must remove that
+    verdict when applied to the case's org; one that does not apply here (a name unknown in this
+    case: a user without a role) is checked in the cases where it does."""
+    from syncdoctor.api.remedies import check
+    problems = []
+    for v in out["verdicts"]:
+        for declared in v.get("remedy_changes", []):
+            c = check(eng, snap, ui, bi, v["code"], declared, symptom)
+            v.setdefault("remedy_checks", []).append(c)
+            if c["applies"] and not c["cause_gone"]:
+                problems.append(f"{v['code']}: remedy {c['remedy']} declares the change '{c['change']}', which does not "
+                                "remove the verdict when applied to this case's org")
+    return problems
 
 
 def _pinned(out: dict[str, Any], expect: dict[str, Any]) -> list[str]:

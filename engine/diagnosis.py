@@ -3,6 +3,7 @@ status, and the result document made of them (verdicts, undetermined, trace, fac
 derivation's values and a template's text are computed from the facts a firing matched."""
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass, field
 from typing import Any
@@ -119,6 +120,9 @@ class Diagnosis:
                 "evidence": [f.id for f in firings],
                 "absent": _absent(rule, firings),
             }
+            if rule.conclude.remedy_changes:
+                verdict["remedy_changes"] = [dict(remedy=n, **fill_change(json.loads(text), first))
+                                             for n, text in rule.conclude.remedy_changes]
             out.append(verdict)
         out.sort(key=lambda v: (KIND_ORDER.index(v["kind"]), v["code"]))
         return out
@@ -176,3 +180,24 @@ def _absent(rule: Rule, firings: list[Firing]) -> list[dict[str, Any]]:
             if entry not in out:
                 out.append(entry)
     return out
+
+
+def fill_change(change: Any, binding: dict[str, Fact]) -> dict[str, Any]:
+    """A rule's remedy change (docs/authoring.md) with its {alias.field} names filled from a
+    verdict's facts: {"change": filled}, or {"unfilled": [names]} when one is unknown here."""
+    unknown: list[str] = []
+
+    def fill(v: Any) -> Any:
+        if isinstance(v, dict):
+            return {k: fill(x) for k, x in v.items()}
+        if isinstance(v, list):
+            return [fill(x) for x in v]
+        if isinstance(v, str):
+            for m in PLACEHOLDER.finditer(v):
+                fact = binding.get(m.group(1))
+                if fact is None or m.group(2) not in fact.values:
+                    unknown.append(f"{m.group(1)}.{m.group(2)}")
+            return render(v, binding)
+        return v
+    filled = fill(change)
+    return {"unfilled": sorted(set(unknown))} if unknown else {"change": filled}

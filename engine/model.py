@@ -179,6 +179,8 @@ class Conclusion:
     remedies: tuple[str, ...] = ()
     span: Span = field(default=Span(""), compare=False)
     warnings: tuple[str, ...] = ()  # what a remedy also changes for others
+    # (remedy number from 1, the change as JSON text with {alias.field} names): docs/whatif.md
+    remedy_changes: tuple[tuple[int, str], ...] = ()
 
 
 @dataclass(frozen=True)

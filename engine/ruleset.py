@@ -5,6 +5,8 @@ loaded. Nothing is half-loaded: callers get a Ruleset only when there are no err
 """
 from __future__ import annotations
 
+import json
+
 import hashlib
 import importlib.util
 import os
@@ -350,9 +352,20 @@ def _rule(raw: LocatedDict, file: str, col: _Collector) -> Rule | None:
     else:
         c = then["conclude"]
         conclude = Conclusion(c["code"], c["kind"], c["message"], c.get("detail", ""), tuple(c.get("remedies", [])),
-                              _span(raw, ["then", "conclude"], file), tuple(c.get("warnings", [])))
+                              _span(raw, ["then", "conclude"], file), tuple(c.get("warnings", [])),
+                              tuple((int(rc["remedy"]), json.dumps(_plain_data(rc["change"]), sort_keys=True))
+                                    for rc in c.get("remedy_changes", [])))
     citations = tuple(Citation(c["source"], c["section"], c["basis"], c.get("quote", ""), c.get("note", ""),
                                _span(raw, ["citations", i], file))
                       for i, c in enumerate(raw["citations"]))
     return Rule(raw["id"], raw["version"], raw["title"], raw["status"], raw.get("description", ""), when, derive,
                 conclude, citations, file, _span(raw, ["id"], file), raw)
+
+
+def _plain_data(value: Any) -> Any:
+    """Located containers as plain dicts and lists (a remedy change kept as JSON text)."""
+    if isinstance(value, dict):
+        return {str(k): _plain_data(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain_data(v) for v in value]
+    return value

@@ -97,23 +97,34 @@ def find_user(users: Sequence[dict[str, Any]], query: str, source: str) -> int:
 
 def find_business_unit(units: Sequence[dict[str, Any]], query: str, source: str) -> int:
     """The index of the business unit `query` names (id or name), or LookupProblem."""
+    return find_named("business unit", units, query, source)
+
+
+def find_named(what: str, records: Sequence[dict[str, Any]], query: str, source: str) -> int:
+    """The index of the record (a business unit, a role, a public group: each with an id and a
+    name) that `query` names, by id or name; or LookupProblem naming the closest."""
     q = query.strip()
     near: list[str] = []
-    label: Callable[[int], str] = lambda i: _label_bu(units[i])  # noqa: E731
+    label: Callable[[int], str] = lambda i: _label_bu(records[i])  # noqa: E731
     if looks_like_id(q):
-        hits, near = _id_matches(units, q)
-        if (found := _single(hits, "business unit", query, label, source)) is not None:
+        hits, near = _id_matches(records, q)
+        if (found := _single(hits, what, query, label, source)) is not None:
             return found
-    exact = [i for i, bu in enumerate(units) if bu.get("name") == query]
-    by_name = exact or [i for i, bu in enumerate(units) if str(bu.get("name") or "").strip().lower() == q.lower()]
-    if (found := _single(by_name, "business unit", query, label, source)) is not None:
+    exact = [i for i, r in enumerate(records) if r.get("name") == query]
+    by_name = exact or [i for i, r in enumerate(records) if str(r.get("name") or "").strip().lower() == q.lower()]
+    if (found := _single(by_name, what, query, label, source)) is not None:
         return found
-    partial = [i for i, bu in enumerate(units) if q and q.lower() in str(bu.get("name") or "").lower()]
+    partial = [i for i, bu in enumerate(records) if q and q.lower() in str(bu.get("name") or "").lower()]
     if len(partial) > 1:  # part of several names: name every candidate, never the closest one only
-        raise Ambiguous(f"business unit {query!r} is not the name of a business unit in {source}, and it is part of "
+        raise Ambiguous(f"{what} {query!r} is not the name of a {what} in {source}, and it is part of "
                         f"{len(partial)} names: " + ", ".join(label(i) for i in partial) + "; name one by its full name or id")
-    names = [str(bu.get("name")) for bu in units if bu.get("name")] + [str(bu["id"]) for bu in units]
-    raise _not_found("business unit", query, source, near or [label(i) for i in partial] or _closest(q, names))
+    names = [str(bu.get("name")) for bu in records if bu.get("name")] + [str(bu["id"]) for bu in records]
+    raise _not_found(what, query, source, near or [label(i) for i in partial] or _closest(q, names))
+
+
+def closest(query: str, names: list[str]) -> list[str]:
+    """Up to three of `names` closest to `query` (letter case ignored)."""
+    return _closest(query, names)
 
 
 def _closest(query: str, names: list[str]) -> list[str]:

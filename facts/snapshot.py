@@ -50,6 +50,9 @@ class Snapshot:
     _ae_index: dict[str, list[int]] | None = field(default=None, repr=False)
     _ae_fields: AeFields | None = field(default=None, repr=False)
     _pool_counter: int = 0
+    # an edited copy (edited_snapshot): the snapshot it was edited from, and the business units
+    # whose facts it shares with it (those the edit left as they were)
+    _shared: "tuple[Snapshot, frozenset[int]] | None" = field(default=None, repr=False)
 
     # -- provenance ---------------------------------------------------------------------------
     def origin(self, path: str) -> dict[str, Any] | None:
@@ -172,6 +175,8 @@ class Snapshot:
         cached = self._bu_cache.get(bu_index)
         if cached is not None:
             return cached
+        if self._shared is not None and bu_index in self._shared[1]:
+            return self._shared[0]._business_unit_part(bu_index)
         for earlier in range(bu_index):  # numbered in business-unit order, whatever order diagnoses come in
             if earlier not in self._bu_cache:
                 self._business_unit_part(earlier)
@@ -405,6 +410,27 @@ def build_snapshot(data: Any, file: str, *, owned: bool = False) -> Snapshot:
     canonical = json.dumps(plain, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     snap = Snapshot(file, plain, hashlib.sha256(canonical.encode()).hexdigest())
     _org_facts(snap)
+    return snap
+
+
+def edited_snapshot(base: Snapshot, data: dict[str, Any], sha256: str) -> Snapshot:
+    """A snapshot of `base`'s data edited in memory by checked changes (api/edit.py: every id an
+    edit writes was resolved in `base`, and what it does not edit is the same object), without
+    validating 100,000 users again; `sha256` names the edit (the base's hash and the changes).
+    When the roles, public groups, Account Engagement users and sources are untouched, it shares
+    `base`'s org facts, and the facts of every business unit the edit left as it was."""
+    snap = Snapshot(base.file, data, sha256)
+    sf, bsf = data.get("salesforce") or {}, base.data.get("salesforce") or {}
+    same_org = (sf.get("roles") is bsf.get("roles") and sf.get("public_groups") is bsf.get("public_groups")
+                and all(data.get(k) is base.data.get(k) for k in ("account_engagement", "sources", "collected_at"))
+                and len(snap.business_units) == len(base.business_units))
+    if not same_org:
+        _org_facts(snap)
+        return snap
+    snap.org_sources, snap.org_known = base.org_sources, set(base.org_known)
+    snap._ae_index = base._ae_by_bu()  # the Account Engagement users by business unit: the same
+    snap._shared = (base, frozenset(i for i, bu in enumerate(snap.business_units) if bu is base.business_units[i]))
+    snap._pool_counter = 1 << 30  # the business units it builds anew are numbered apart from those it shares
     return snap
 
 

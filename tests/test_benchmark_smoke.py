@@ -57,3 +57,13 @@ def test_only_the_single_user_part_rewrites_only_its_table(tmp_path):
     assert "| old row |" not in text and "| 1,000-user snapshot |" in text and "JSON, cached" in text
     assert "Measured before." in text and "## Whole-org scan\n\n| kept row |" in text and text.endswith("Analysis.\n")
     assert text.index("| 1,000-user snapshot |") < text.index("## Whole-org scan")
+
+
+def test_what_if_benchmark_smoke_run_prints_a_row_per_change():
+    proc = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "whatif.py"), "--users", "300"],
+                          capture_output=True, text=True, timeout=900, cwd=ROOT)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    rows = [line for line in proc.stdout.splitlines() if line.startswith("| ") and not line.startswith(("| change |", "|---"))]
+    assert len(rows) == 6
+    assert rows[0].startswith("| assign one user | 1 |")  # one user, one business unit: one diagnosis compared
+    assert "a full re-diagnosis of both orgs (600 diagnoses each)" in proc.stdout

@@ -10,7 +10,7 @@ from .escape import safe_url, visible
 from .summary import bu_label, user_label
 from .proof import Line, ProofWords
 from .whole import render_stream
-from .words import hash_words, no_verdict, undetermined_intro, undetermined_next
+from .words import hash_words, no_verdict, remedy_checks, undetermined_intro, undetermined_next
 
 _STYLE = """
 body{font-family:system-ui,sans-serif;margin:2em;max-width:70em;color:#222}
@@ -69,7 +69,8 @@ class HtmlStream:
             if v.get("details"):
                 out.append("<ul>" + "".join(f"<li>{escape(d)}</li>" for d in v["details"]) + "</ul>")
             if v["remedies"]:
-                out.append("<ol>" + "".join(f"<li>{escape(s)}</li>" for s in v["remedies"]) + "</ol>")
+                out.append("<ol>" + "".join(f"<li>{escape(s)}" + "".join(f"<br><small>{escape(c)}</small>" for c in remedy_checks(v, n))
+                                            + "</li>" for n, s in enumerate(v["remedies"], 1)) + "</ol>")
             if v.get("warnings"):
                 out.append("<div class='warnings'><b>Also changes:</b><ul>"
                            + "".join(f"<li>{escape(w)}</li>" for w in v["warnings"]) + "</ul></div>")

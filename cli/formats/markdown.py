@@ -11,7 +11,7 @@ from .escape import md, md_code, safe_url
 from .summary import bu_label, user_label
 from .proof import ProofWords, walk
 from .whole import render_stream
-from .words import hash_words, no_verdict, undetermined_intro, undetermined_next
+from .words import hash_words, no_verdict, remedy_checks, undetermined_intro, undetermined_next
 
 
 def _source(c: dict[str, Any]) -> str:
@@ -45,7 +45,9 @@ class MarkdownStream:
             lines += [f"### {md(v['kind'].upper())} {md_code(v['code'])}", "", md(v["message"]), ""]
             lines += [f"- {md(d)}" for d in v.get("details", [])]
             if v["remedies"]:
-                lines += ["", "Remedy:", ""] + [f"1. {md(s)}" for s in v["remedies"]]
+                lines += ["", "Remedy:", ""]
+                for n, step in enumerate(v["remedies"], 1):
+                    lines += [f"1. {md(step)}"] + [f"   - {md(line)}" for line in remedy_checks(v, n)]
             if v.get("warnings"):
                 lines += ["", "Warning — what the remedy also changes:", ""] + [f"- {md(w)}" for w in v["warnings"]]
             lines += [""] + [_source(c) for c in v["citations"]] + [""]

@@ -13,7 +13,7 @@ from .escape import safe_url, term, visible
 from .proof import ProofWords, walk
 from .summary import bu_label, user_label
 from .whole import render_stream
-from .words import no_verdict, undetermined_intro, undetermined_next
+from .words import no_verdict, remedy_checks, undetermined_intro, undetermined_next
 
 KIND_STYLE = {"wait": "bold yellow", "cause": "bold red", "escalate": "bold magenta", "remedy": "bold cyan",
               "advice": "bold blue", "answer": "bold green", "info": "dim"}
@@ -78,8 +78,10 @@ class TextStream:
         console.print(f"         {term(v['message'])}")
         for d in v.get("details", []):
             console.print(f"         - {term(d)}")
-        for step in v["remedies"]:
+        for n, step in enumerate(v["remedies"], 1):
             console.print(f"         → {term(step)}")
+            for line in remedy_checks(v, n):
+                console.print(f"           ✓ {term(line)}" if line.startswith("verified") else f"           · {term(line)}")
         for w in v.get("warnings", []):
             console.print(f"         ! Also changes: {term(w)}")
         for c in v["citations"]:

@@ -41,3 +41,9 @@ def hash_words(snapshot: dict[str, Any], short: bool = True) -> str:
     if snapshot.get("file_sha256"):
         text += f"; sha256 of the file (what sha256sum prints) {cut(snapshot['file_sha256'])}"
     return text
+
+
+def remedy_checks(verdict: dict[str, Any], number: int) -> list[str]:
+    """What `diagnose --verify-remedies` found for remedy `number` (from 1), in words."""
+    from syncdoctor.api.remedies import check_lines
+    return [line for c in verdict.get("remedy_checks") or [] if c["remedy"] == number for line in check_lines(c)]

@@ -116,3 +116,22 @@ def test_facts_collect_json(snapshot, fake_org, tmp_path):
     doc["salesforce"]["users"] = doc["salesforce"]["users"][:5]  # the fixture org has 301; five show the shape
     doc["account_engagement"]["users"] = doc["account_engagement"]["users"][:5]
     assert doc == snapshot
+
+
+def test_what_if_on_a_live_org_equals_what_if_on_its_collected_snapshot(fake_org, tmp_path):
+    """`what-if --org` reads the org as `diagnose --org` does; with the same answers it reports
+    exactly what `what-if --facts` reports on the snapshot collected from it."""
+    answers = tmp_path / "answers.yaml"
+    answers.write_text(
+        "answers_version: 1\nbusiness_units:\n  Fake Managed:\n    sync_enabled: true\n    mode: managed\n"
+        "    last_change_minutes_ago: 600\n    profile_roles: {Marketing User: Marketing, Sales Profile: Sales}\n"
+        "    user_groups:\n      marketing: [{type: user, name: user10@fake.example}]\n      sales: []\n")
+    snap = tmp_path / "org.json"
+    assert run("facts", "collect", "--out", str(snap), "--answers", str(answers), *login(fake_org)).exit_code == 0
+    change = ["--assign", "role-and-subordinates:Level 7 -> Fake Managed/Marketing Users", "--format", "json", "--list"]
+    from_file = run("what-if", "--facts", str(snap), *change)
+    live = run("what-if", "--org", *login(fake_org), "--answers", str(answers), *change)
+    assert from_file.exit_code == live.exit_code == 0, live.stderr
+    moved = lambda out: {(g["business_unit"]["id"], u["id"]) for g in json.loads(out)["business_units"]  # noqa: E731
+                         for u in g["gains_access"]["users"]}
+    assert moved(from_file.stdout) == moved(live.stdout) != set()
