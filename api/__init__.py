@@ -20,12 +20,13 @@ from syncdoctor.facts.snapshot import Snapshot, build_snapshot
 from syncdoctor.reading.findings import FindingError
 
 from . import pipeline
-from .errors import BadArgument, BadInput, EngineCrashed, LayoutError, NotFound, SyncdoctorError, UnknownChoice
+from .errors import (BadArgument, BadInput, EngineCrashed, InternalError, LayoutError, NotFound, SyncdoctorError, UnknownChoice,
+                     contained)
 from .explain import Explanation, explain_diagnosis, find_rule
 from .pipeline import Knowledge, Request
 from .stream import Row
 
-__all__ = ["BadArgument", "BadInput", "EngineCrashed", "Explanation", "NotFound", "Snapshot", "SyncdoctorError", "UnknownChoice",
+__all__ = ["BadArgument", "BadInput", "EngineCrashed", "InternalError", "Explanation", "NotFound", "Snapshot", "SyncdoctorError", "UnknownChoice",
            "load_snapshot", "diagnose", "scan", "explain", "document", "expand", "LayoutError"]
 
 MAX_JOBS = 64  # as `diagnose --jobs`
@@ -33,6 +34,7 @@ SnapshotLike = Snapshot | str | os.PathLike | Mapping[str, Any]
 RulesDir = str | os.PathLike | None
 
 
+@contained
 def load_snapshot(source: str | os.PathLike | Mapping[str, Any], *, name: str = "<data>") -> Snapshot:
     """A validated facts snapshot, from a file (YAML or JSON) or from data already parsed (a
     dict, cited in results as `name`). BadInput lists each problem by file and line (or field)."""
@@ -44,6 +46,7 @@ def load_snapshot(source: str | os.PathLike | Mapping[str, Any], *, name: str = 
     return pipeline.Source.file(Path(source)).build()
 
 
+@contained
 def diagnose(snapshot: SnapshotLike, user: str, *, business_unit: str | None = None, symptom: str | None = None,
              rules: RulesDir = None) -> list[dict[str, Any]]:
     """The results for one user (username, email or id): one per business unit, or for the one
@@ -55,6 +58,7 @@ def diagnose(snapshot: SnapshotLike, user: str, *, business_unit: str | None = N
     return list(_results(snapshot, Request(user=user, business_unit=business_unit, symptom=symptom), rules))
 
 
+@contained
 def scan(snapshot: SnapshotLike, *, business_unit: str | None = None, symptom: str | None = None,
          jobs: int | None = None, rules: RulesDir = None) -> Iterator[dict[str, Any]]:
     """Every user's results (users × business units, in the snapshot's order), as they come: in
@@ -66,10 +70,14 @@ def scan(snapshot: SnapshotLike, *, business_unit: str | None = None, symptom: s
     return _results(snapshot, Request(all_users=True, business_unit=business_unit, symptom=symptom, jobs=jobs), rules)
 
 
+@contained
 def document(snapshot: SnapshotLike, results: list[dict[str, Any]], *, symptom: str | None = None,
              rules: RulesDir = None) -> dict[str, Any]:
     """The whole result document `diagnose --format json` writes around `results` (tool, ruleset,
     snapshot, symptom, results, questions)."""
+    if not isinstance(results, list) or not all(isinstance(r, dict) and isinstance(r.get("undetermined"), list)
+                                                for r in results):
+        raise BadArgument("results is the list diagnose() or scan() returns (dicts, each with its 'undetermined' list)")
     snap, know = _as_snapshot(snapshot), _knowledge(rules)
     symptom = _symptom(know, symptom)
     questions = pipeline.questions([u for r in results for u in r["undetermined"]], know.ruleset)
@@ -77,12 +85,15 @@ def document(snapshot: SnapshotLike, results: list[dict[str, Any]], *, symptom: 
                 questions=[q.to_json(snap.data) for q in questions])
 
 
+@contained
 def explain(snapshot: SnapshotLike, target: str, user: str, *, business_unit: str | None = None,
             symptom: str | None = None, rules: RulesDir = None) -> list[Explanation]:
     """What `syncdoctor explain` computes for a conclusion code or rule id, one Explanation per
     business unit: the rule's status there, its proof down to the input facts when it fired, and
     (`why_not()`) each condition's outcome on the facts considered. UnknownChoice names the
     closest code or rule."""
+    _text("target", target)
+    _text("user", user)
     know = _knowledge(rules)
     rule = find_rule(know.ruleset, target)
     snap = _as_snapshot(snapshot)
@@ -93,14 +104,19 @@ def explain(snapshot: SnapshotLike, target: str, user: str, *, business_unit: st
     return [explain_diagnosis(eng, d, rule) for d in pipeline.checked(lambda: list(diagnoses))]
 
 
+@contained
 def expand(doc: dict[str, Any]) -> dict[str, Any]:
     """A document `diagnose --all --format json` wrote (the shared layout, docs/results.md) with
     whole results, each trace reduced to its proof; any other result document as it is.
     LayoutError names a reference that does not resolve."""
+    if not isinstance(doc, dict):
+        raise BadArgument(f"a result document is a dict, not {type(doc).__name__}")
     try:
         return layout.expand(doc)
     except layout.LayoutError as exc:
         raise LayoutError(str(exc)) from None
+    except (TypeError, AttributeError, KeyError, IndexError, ValueError) as exc:
+        raise LayoutError(f"not a result document as docs/results.md describes ({type(exc).__name__}: {str(exc)[:300]})") from exc
 
 
 def _results(snapshot: SnapshotLike, request: Request, rules: RulesDir) -> Iterator[dict[str, Any]]:

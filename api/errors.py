@@ -3,7 +3,12 @@ a message that names what was wrong (and the closest matches, for a name). The A
 and never exits; the CLI turns these into its messages and exit codes."""
 from __future__ import annotations
 
+import functools
+import inspect
+from typing import Any, Callable, TypeVar
+
 from syncdoctor.reading.findings import FindingError
+from syncdoctor.facts.ids import BadId
 
 
 class SyncdoctorError(Exception):
@@ -44,3 +49,57 @@ class EngineCrashed(SyncdoctorError):
 class LayoutError(SyncdoctorError, ValueError):
     """A document in the shared result layout (`diagnose --all --format json`) whose references
     do not resolve, or that is not shaped as docs/results.md says."""
+
+
+class InternalError(SyncdoctorError):
+    """A fault of syncdoctor itself, not of the input (please report it): the original exception
+    is its __cause__."""
+
+
+F = TypeVar("F", bound=Callable[..., Any])
+# What a value of the wrong type or shape raises on its way through the pipeline.
+_SHAPE = (TypeError, AttributeError, KeyError, IndexError, ValueError, UnicodeError, RecursionError, OverflowError)
+
+
+def _translated(where: str, exc: BaseException) -> SyncdoctorError:
+    if isinstance(exc, FindingError):
+        return BadInput.of(exc)
+    if isinstance(exc, BadId):
+        return BadArgument(f"{where}: {exc}")
+    if isinstance(exc, _SHAPE):
+        return BadArgument(f"{where}: an argument is not of the type or shape it should be "
+                           f"({type(exc).__name__}: {str(exc)[:300]}); docs/api.md says what each takes")
+    return InternalError(f"{where}: internal error ({type(exc).__name__}: {str(exc)[:300]})")
+
+
+def contained(fn: F) -> F:
+    """Every exception out of a public function (or out of the iterator it returns) is a
+    SyncdoctorError: the API's own pass through, the rest are translated (the original chained)."""
+    if inspect.isgeneratorfunction(fn):
+        raise TypeError("contained wraps functions that return iterators, not generator functions")
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            out = fn(*args, **kwargs)
+        except SyncdoctorError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - the point: nothing else leaves the API
+            raise _translated(fn.__name__, exc) from exc
+        if inspect.isgenerator(out):
+            return _contained_iter(fn.__name__, out)
+        return out
+    return wrapper  # type: ignore[return-value]
+
+
+def _contained_iter(where: str, rows: Any) -> Any:
+    try:
+        yield from rows
+    except SyncdoctorError:
+        raise
+    except GeneratorExit:
+        raise
+    except Exception as exc:  # noqa: BLE001
+        raise _translated(where, exc) from exc
+    finally:
+        rows.close()

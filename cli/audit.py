@@ -19,6 +19,7 @@ from syncdoctor.reading.findings import FindingError
 from syncdoctor.reading.loader import SNAPSHOT_LIMIT, parse_json, read_text
 
 from . import audit_record as records
+from .audit_diff import differences
 from . import outputs, service
 from .common import EXIT_CAUSE, EXIT_OK, EXIT_USAGE, RulesOption, fail
 from .formats.escape import visible
@@ -153,6 +154,7 @@ def replay(record: Annotated[Path, typer.Argument(help="An audit record.", dir_o
         raise fail(f"{record}: {problems[0]}; refusing to replay an altered record", EXIT_USAGE)
     snap = data["snapshot"]
     snapshot = service.guarded(lambda: build_snapshot(json.loads(json.dumps(snap["content"])), f"{record} (snapshot.content)"))
+    snapshot.file = snap["file"]  # provenance names the file the diagnosis read, as the recorded facts do
     eng = service.engine(rules)
     old = data["ruleset"]
     new = pipeline.ruleset_info(eng.ruleset)
@@ -164,18 +166,24 @@ def replay(record: Annotated[Path, typer.Argument(help="An audit record.", dir_o
                            + ", ".join(sorted({name for name, _ in changed}))))
     labels = {}
     for r in data["results"]:
-        (k,) = records.result_map([r]).keys()
-        labels[k] = (f"user {r['user'].get('username') or r['user']['id']} · "
+        labels[records.result_key(r)] = (f"user {r['user'].get('username') or r['user']['id']} · "
                      f"business unit {r['business_unit'].get('name') or r['business_unit']['id']}")
     after = [d.to_json() for ui, bi in _pairs(data, snapshot)
              for d in pipeline.diagnosed(eng, snapshot, Selection([ui], [bi]), data.get("symptom"))]
-    diffs = records.differences(data["results"], after, labels)
+    after = records.original_paths(after, snap.get("user_indexes"))
+    diffs = differences(data["results"], after, labels)
     if diffs:
         typer.echo("verdicts differ:")
         for d in diffs:
             typer.echo(visible("  " + d))
         raise typer.Exit(EXIT_DIFFERS)
-    typer.echo(f"same verdicts: {len(data['results'])} result(s), every field of every verdict, and the proofs")
+    if data["record_version"] == 1:  # no selection: what the command line asked for is not recorded
+        typer.echo(f"same results for the {len(data['results'])} result(s) the record holds; NOT PROVEN: a version-1 record "
+                   "does not say what the command line selected, so a result removed from it cannot be seen. "
+                   "Only a record of version 2 or later, signed (audit verify --public-key), proves its results complete.")
+        raise typer.Exit(EXIT_DIFFERS)
+    typer.echo(f"same verdicts: {len(data['results'])} result(s), every field of each (who, verdicts, undetermined rules, "
+               "rule statuses, proofs and the facts they used)")
 
 
 def _pairs(data: dict[str, Any], snapshot: Snapshot) -> list[tuple[int, int]]:

@@ -11,6 +11,7 @@ auditor trusts (`audit verify --public-key`).
 from __future__ import annotations
 
 import base64
+import copy
 import hashlib
 import json
 import re
@@ -51,7 +52,7 @@ def _signed(record: dict[str, Any]) -> dict[str, Any]:
 
 
 # -- what the record embeds ------------------------------------------------------------------------
-_INDEXED = re.compile(r"^(salesforce\.users|business_units|account_engagement\.users)\[(\d+)\](.*)$", re.S)
+_USERS = re.compile(r"salesforce\.users\[(\d+)\]")
 
 
 def _ident(sfid: Any) -> str | None:
@@ -61,48 +62,69 @@ def _ident(sfid: Any) -> str | None:
         return None
 
 
-def embedded(snapshot: Snapshot, results: list[dict[str, Any]]) -> tuple[dict[str, Any], str]:
-    """The snapshot content a record embeds, and the words that say which. A diagnosis of some
-    users needs only those users, their business units and those units' Account Engagement
-    users (roles, public groups and the rest are kept whole); a whole-org scan keeps it all."""
+def embedded(snapshot: Snapshot, results: list[dict[str, Any]]) -> tuple[dict[str, Any], str, list[int] | None]:
+    """The snapshot content a record embeds, the words that say which, and (when only some users
+    are kept) each kept user's index in the snapshot. A diagnosis reads one user's facts and the
+    org's (business units, roles, groups, every business unit's Account Engagement users: a
+    colliding address may be anywhere), so only the users not diagnosed are left out."""
     data = snapshot.data
     users = {_ident(r["user"]["id"]) for r in results}
-    bus = {_ident(r["business_unit"]["id"]) for r in results}
     keep_u = [i for i, u in enumerate(snapshot.users) if _ident(u.get("id")) in users]
-    keep_b = [i for i, b in enumerate(snapshot.business_units) if _ident(b.get("id")) in bus]
-    if len(keep_u) == len(snapshot.users) and len(keep_b) == len(snapshot.business_units):
-        return data, WHOLE
-    ae_all = ((data.get("account_engagement") or {}).get("users"))
-    keep_a = [j for j, a in enumerate(ae_all or []) if _ident(a.get("business_unit_id")) in bus]
-    remap = {"salesforce.users": {old: new for new, old in enumerate(keep_u)},
-             "business_units": {old: new for new, old in enumerate(keep_b)},
-             "account_engagement.users": {old: new for new, old in enumerate(keep_a)}}
+    if len(keep_u) == len(snapshot.users):
+        return data, WHOLE, None
+    remap = {old: new for new, old in enumerate(keep_u)}
     out = dict(data)
-    out["business_units"] = [snapshot.business_units[i] for i in keep_b]
     out["salesforce"] = dict(data["salesforce"], users=[snapshot.users[i] for i in keep_u])
-    if isinstance(ae_all, list):
-        out["account_engagement"] = dict(data["account_engagement"], users=[ae_all[j] for j in keep_a])
     for name in ("sources", "unknown_reasons"):  # keyed by paths whose list indexes moved
         if isinstance(data.get(name), dict):
             moved = {}
             for path, value in data[name].items():
-                m = _INDEXED.match(path)
+                m = _USERS.match(path)
                 if not m:
                     moved[path] = value
-                elif int(m.group(2)) in remap[m.group(1)]:
-                    moved[f"{m.group(1)}[{remap[m.group(1)][int(m.group(2))]}]{m.group(3)}"] = value
+                elif len(m.group(1)) <= 9 and int(m.group(1)) in remap:  # a 5,000-digit index names nobody
+                    moved[f"salesforce.users[{remap[int(m.group(1))]}]{path[m.end():]}"] = value
             out[name] = moved
-    words = (f"the diagnosed users ({len(keep_u)} of {len(snapshot.users)}), their business units "
-             f"({len(keep_b)} of {len(snapshot.business_units)}) and those units' Account Engagement users; "
-             "everything else of the snapshot whole")
-    return out, words
+    words = (f"the diagnosed users ({len(keep_u)} of {len(snapshot.users)}); everything else of the snapshot whole "
+             "(every business unit, role, public group and Account Engagement user)")
+    return out, words, keep_u
+
+
+def original_paths(results: list[dict[str, Any]], user_indexes: list[int] | None) -> list[dict[str, Any]]:
+    """Results diagnosed from an embedded part, with its users' paths (a fact's `path`, an
+    undetermined rule's `missing`) as the snapshot numbered them (org text that merely looks
+    like a path is left alone)."""
+    if not user_indexes:
+        return results
+
+    def original(path: Any) -> Any:
+        m = _USERS.match(path) if isinstance(path, str) else None
+        if not m or len(m.group(1)) > 9 or int(m.group(1)) >= len(user_indexes):
+            return path
+        return f"salesforce.users[{user_indexes[int(m.group(1))]}]{path[m.end():]}"
+
+    out = copy.deepcopy(results)
+    stack: list[Any] = [out]
+    while stack:  # the tool's own path fields: a fact's `path`, an undetermined rule's `missing`
+        node = stack.pop()
+        if isinstance(node, list):
+            stack.extend(node)
+        elif isinstance(node, dict):
+            for k, v in node.items():
+                if k == "path":
+                    node[k] = original(v)
+                elif k == "missing" and isinstance(v, list):
+                    node[k] = [original(x) for x in v]
+                elif k != "values" and isinstance(v, (dict, list)):  # `values`: org data, never translated
+                    stack.append(v)
+    return out
 
 
 def build(doc: dict[str, Any], snapshot: Snapshot, private_key: Ed25519PrivateKey | None = None,
           selection: dict[str, Any] | None = None) -> dict[str, Any]:
     """`selection`: what the command line asked for ({"user", "all_users", "business_unit"}),
     so that replay diagnoses it again and a result dropped from the record shows."""
-    content, scope = embedded(snapshot, doc["results"])
+    content, scope, user_indexes = embedded(snapshot, doc["results"])
     record = {
         "record_version": RECORD_VERSION,
         "created_at": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
@@ -112,7 +134,7 @@ def build(doc: dict[str, Any], snapshot: Snapshot, private_key: Ed25519PrivateKe
         "selection": selection or {"user": None, "all_users": True, "business_unit": None},
         "snapshot": {"file": snapshot.file, "file_sha256": getattr(snapshot, "file_sha256", None),
                      "sha256": snapshot.sha256, "embedded": scope, "content": content,
-                     "content_sha256": sha256(content)},
+                     "content_sha256": sha256(content), **({"user_indexes": user_indexes} if user_indexes else {})},
         "results": doc["results"],
     }
     record["record_sha256"] = sha256(record)
@@ -136,6 +158,15 @@ def integrity_problems(record: dict[str, Any]) -> list[str]:
             problems.append("the embedded snapshot does not match its sha256")
     if "content_sha256" in snap and sha256(snap["content"]) != snap["content_sha256"]:
         problems.append("the embedded snapshot content does not match its content_sha256")
+    if record["record_version"] == 1 and "selection" in record:
+        problems.append("a version-1 record holds no selection: its record_version was changed")
+    seen: dict[tuple[str, str], int] = {}
+    for i, r in enumerate(record["results"]):
+        k = result_key(r)
+        if k in seen:
+            problems.append(f"results[{i}] is a second result for the user and business unit of results[{seen[k]}]: "
+                            "a diagnosis writes one")
+        seen.setdefault(k, i)
     claimed = embedded_key_id(record)
     if claimed is not None and claimed[0] != claimed[1]:  # the id a reader sees must name the key that signed
         problems.append(f"the signature's key_id {claimed[0]} is not the id of its public key ({claimed[1]})")
@@ -215,86 +246,19 @@ def load_public_key(path: Path) -> Ed25519PublicKey:
     return key_obj
 
 
-# -- comparing verdicts ------------------------------------------------------------------------------
+# -- comparing results -------------------------------------------------------------------------------
+def result_key(r: dict[str, Any]) -> tuple[str, str]:
+    """A result's (user, business unit), by the identity of their ids (facts/ids.py)."""
+    return (str(_ident(r["user"]["id"]) or r["user"]["id"]), str(_ident(r["business_unit"]["id"]) or r["business_unit"]["id"]))
+
+
 def verdict_view(verdict: dict[str, Any]) -> dict[str, Any]:
     """A verdict as replay compares it: every field a reader relies on."""
     return {f: verdict.get(f) for f in VERDICT_FIELDS}
 
 
 def result_map(results: list[dict[str, Any]]) -> dict[tuple[str, str], dict[str, Any]]:
-    """Per (user, business unit): its verdicts as compared, and its proof (the rule firings and
-    the facts they used: kind and values; where a fact sits in the file is left out, since an
-    embedded part of a snapshot numbers its lists anew)."""
-    out: dict[tuple[str, str], dict[str, Any]] = {}
-    for r in results:
-        k = (str(_ident(r["user"]["id"]) or r["user"]["id"]), str(_ident(r["business_unit"]["id"]) or r["business_unit"]["id"]))
-        facts = [{"id": f.get("id"), "kind": f.get("kind"), "values": f.get("values")} for f in r.get("facts") or []
-                 if isinstance(f, dict)]
-        out[k] = {"verdicts": sorted((verdict_view(v) for v in r["verdicts"]), key=canonical),
-                  "proof": {"trace": r.get("trace"), "facts": facts}}
-    return out
-
-
-def differences(before: list[dict[str, Any]], after: list[dict[str, Any]], labels: dict[tuple[str, str], str]) -> list[str]:
-    """Every (user, business unit) whose verdicts or proof differ in any field, or that one side
-    lacks: each with what the record says and what the run says now (old and new values)."""
-    old, new = result_map(before), result_map(after)
-    out = []
-    for k in sorted(set(old) | set(new)):
-        where = labels.get(k, f"user {k[0]} · business unit {k[1]}")
-        if k not in new:
-            out.append(f"{where}: in the record, not diagnosed now")
-        elif k not in old:
-            out.append(f"{where}: diagnosed now, not in the record")
-        elif old[k] != new[k]:
-            lines = _verdict_changes(old[k]["verdicts"], new[k]["verdicts"]) or _proof_changes(old[k]["proof"], new[k]["proof"])
-            out.append(f"{where}:\n" + "\n".join("    " + line for line in lines))
-    return out
-
-
-def _short(value: Any) -> str:
-    text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, sort_keys=True)
-    return repr(text if len(text) <= 300 else text[:300] + "…")
-
-
-def _verdict_changes(old: list[dict[str, Any]], new: list[dict[str, Any]]) -> list[str]:
-    """Per code: a verdict only in the record or only now, or each field with its old and new value
-    (list fields item by item: what was removed, what was added)."""
-    by_old, by_new = {v["code"]: v for v in old}, {v["code"]: v for v in new}
-    lines = []
-    for code in sorted(set(by_old) | set(by_new)):
-        a, b = by_old.get(code), by_new.get(code)
-        if b is None:
-            lines.append(f"{code} ({a['kind']}): in the record, not concluded now")  # type: ignore[index]
-            continue
-        if a is None:
-            lines.append(f"{code} ({b['kind']}): concluded now, not in the record")
-            continue
-        for f in VERDICT_FIELDS:
-            if a.get(f) == b.get(f) or f == "evidence":  # evidence: firing ids, compared with the proof
-                continue
-            va, vb = a.get(f), b.get(f)
-            if isinstance(va, list) and isinstance(vb, list):
-                gone = [x for x in va if x not in vb]
-                came = [x for x in vb if x not in va]
-                if not gone and not came:
-                    lines.append(f"{code} {f}: the same items in another order")
-                lines += [f"{code} {f}: was {_short(x)}, gone now" for x in gone]
-                lines += [f"{code} {f}: new now {_short(x)}" for x in came]
-            else:
-                lines.append(f"{code} {f}: was {_short(va)}, now {_short(vb)}")
-    return lines
-
-
-def _proof_changes(old: dict[str, Any], new: dict[str, Any]) -> list[str]:
-    """The same verdicts on another proof: the rule firings, and the facts they used, that one side lacks."""
-    def fired(p: dict[str, Any]) -> list[str]:
-        return sorted(f"{t.get('rule')} v{t.get('rule_version')}" for t in p.get("trace") or [] if isinstance(t, dict))
-
-    def used(p: dict[str, Any]) -> list[str]:
-        return sorted(f"{f['kind']} {json.dumps(f['values'], ensure_ascii=False, sort_keys=True)}" for f in p.get("facts") or [])
-    lines = []
-    for what, a, b in (("rule firing", fired(old), fired(new)), ("fact used", used(old), used(new))):
-        lines += [f"{what} in the record, not now: {_short(x)}" for x in a if x not in b]
-        lines += [f"{what} now, not in the record: {_short(x)}" for x in b if x not in a]
-    return lines or ["same verdicts, a different proof (the same firings and facts, in another arrangement)"]
+    """Per (user, business unit): the whole result (who, verdicts, undetermined rules, rule
+    statuses, proof: firings and every fact with its values and provenance). Duplicate keys are
+    refused before (integrity_problems): here a later one would hide an earlier one."""
+    return {result_key(r): r for r in results}

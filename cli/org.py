@@ -21,7 +21,7 @@ from .formats.escape import term, visible
 
 T = TypeVar("T")
 
-TargetOrg = Annotated[Optional[str], typer.Option("--target-org", help="Use the Salesforce CLI's login for this alias (`sf org display`).", rich_help_panel="Login")]
+TargetOrg = Annotated[Optional[str], typer.Option("--target-org", help="Use the Salesforce CLI's login for this alias (`sf org display`; on CLI 2.136.8+ also `sf org auth show-access-token`).", rich_help_panel="Login")]
 Username = Annotated[Optional[str], typer.Option("--username", envvar="SYNCDOCTOR_USERNAME", help="Salesforce username (password or JWT login).", rich_help_panel="Login")]
 Password = Annotated[Optional[str], typer.Option("--password", envvar="SYNCDOCTOR_PASSWORD", show_default=False,
                                                  help="Password; better from SYNCDOCTOR_PASSWORD or the prompt (asked without echo).", rich_help_panel="Login")]

@@ -199,7 +199,9 @@ def docs(directory: DirArg = None,
 
         syncdoctor rules docs --out docs/knowledge.md
     """
-    write_output(knowledge_text(_dir(directory)), out)
+    # A rule's title or remedy is the knowledge author's text: shown, never sent as control
+    # sequences (OSC 52, OSC 8, a screen clear), to a terminal or to a file a terminal prints.
+    write_output(visible(knowledge_text(_dir(directory)), keep_newlines=True), out)
 
 
 def knowledge_text(root: Path) -> str:

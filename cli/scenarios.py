@@ -167,6 +167,11 @@ def _run_case(eng: Engine, file: Path, data: dict, case: dict, span: Span, cache
         if not any(text in m for m in missing):
             problems.append(f"no undetermined verdict names missing {text!r}; missing were {sorted(set(missing))}")
     problems += _pinned(out, expect)
+    for phrase in expect.get("must_not_say", []):
+        said = [f"{v['code']}: {x!r}" for v in out["verdicts"]
+                for x in [v["message"], *v.get("details", []), *v.get("remedies", []), *v.get("warnings", [])] if phrase in x]
+        if said:
+            problems.append(f"must not say {phrase!r}, but it is said in {'; '.join(said)}")
     fired = {f.rule for f in d.firings}
     return CaseResult(str(file), span.line, case["name"], not problems, problems, out, fired, expect, span.col)
 

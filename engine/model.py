@@ -62,6 +62,7 @@ class Section:
     id: str
     title: str
     summary: str = ""
+    passages: tuple[str, ...] = ()  # verbatim text a quote citing this section must occur in
 
 
 @dataclass(frozen=True)

@@ -278,7 +278,8 @@ def _sources(raw: Any, file: str, col: _Collector) -> dict[str, Source]:
         if a["id"] in out:
             col.findings.append(Finding(locate(raw, ["sources", i, "id"], Span(file)), "duplicate-source",
                                         f"source {a['id']} is listed twice"))
-        sections = tuple(Section(s["id"], s["title"], s.get("summary", "")) for s in a["sections"])
+        sections = tuple(Section(s["id"], s["title"], s.get("summary", ""), tuple(x["text"] for x in s.get("passages", ())))
+                         for s in a["sections"])
         seen: set[str] = set()
         for j, sec in enumerate(sections):
             if sec.id in seen:

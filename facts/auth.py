@@ -1,7 +1,9 @@
 """Logging in to Salesforce through simple-salesforce, four ways (docs/collecting.md):
 
-- `--target-org ALIAS`: the Salesforce CLI's stored login (`sf org display --json`);
-- username + password + security token (SOAP login; simple-salesforce logs in again when the
+- `--target-org ALIAS`: the Salesforce CLI's stored login (`sf org display --json`, and on a CLI
+  that redacts its token there, `sf org auth show-access-token --json`: facts/sf_cli.py);
+- username + password + security token (SOAP API login(), which Salesforce is retiring: a
+  login refused because login() is off says so; simple-salesforce logs in again when the
   session expires);
 - `--session-id` + `--instance-url` (an access token from elsewhere; cannot be refreshed);
 - JWT bearer: `--consumer-key` + `--private-key-file` (+ username).
@@ -10,12 +12,9 @@ Secrets come from options, environment variables or a prompt without echo; each 
 to the run's `Secrets` so every message can be scrubbed."""
 from __future__ import annotations
 
-import json
 import re
-import shutil
-import subprocess
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Callable
 from urllib.parse import urlsplit
 from xml.parsers.expat import ExpatError
 
@@ -23,8 +22,36 @@ from simple_salesforce import Salesforce
 from simple_salesforce.exceptions import SalesforceAuthenticationFailed, SalesforceError
 
 from .http import CallLog, CollectorSession, HttpPolicy, InsecureUrl, Secrets, require_https
+from .sf_cli import CliFailed, CliLogin
 
+# Every REST, Tooling and SOAP call uses this version. Password login is SOAP API login(),
+# which "is not available in API versions 65.0 and later" (Platform SOAP API login()
+# Retirement): the version stays below 65.0 while password login is offered, and nothing
+# read here needs a newer one (PardotTenant needs 56.0).
 API_VERSION = "59.0"
+
+# What a refused password login says when login() itself is off (docs/collecting.md, "Password
+# login is retiring"): its fault names login() and says it is disabled, not enabled or not
+# available; or it names the "Use Any API Auth" permission that gates it from Summer '26.
+_LOGIN_CALL = re.compile(r"\blogin\s*\(\s*\)|soap\s+api\s+login", re.IGNORECASE)
+_LOGIN_OFF = re.compile(r"disabl|not\s+enabled|enable|not\s+available|unavailable|not\s+supported|retir", re.IGNORECASE)
+_LOGIN_PERMISSION = re.compile(r"use\s+any\s+api\s+auth", re.IGNORECASE)
+SOAP_LOGIN_RETIRING = (
+    "Password login uses SOAP API login(), which Salesforce is retiring: it is disabled by default in orgs created "
+    "from Winter '26, not available from API version 65.0, retired for every version in Summer '27, and from Summer "
+    "'26 it needs the \"Use Any API Auth\" user permission where that is enforced (Salesforce's login() reference and "
+    "\"Platform SOAP API login() Retirement\"). Log in another way: the Salesforce CLI (`sf org login web --alias "
+    "ALIAS`, then `--target-org ALIAS`) or JWT bearer (`--username --consumer-key --private-key-file`). An admin can "
+    "still turn it on (Setup > User Interface > \"Enable SOAP API login()\", which cannot be undone there and allows "
+    "it to every integration of the org) until Summer '27")
+
+
+def soap_login_unavailable(message: str) -> bool:
+    """True when a refused login's text says that SOAP login() itself is off (disabled,
+    unavailable, or gated by "Use Any API Auth"), whatever else the text holds."""
+    if _LOGIN_PERMISSION.search(message):
+        return True
+    return bool(_LOGIN_CALL.search(message) and _LOGIN_OFF.search(message))
 
 
 class CollectError(Exception):
@@ -99,6 +126,21 @@ class Connection:
     def access_token(self) -> str:
         return self.sf.session_id
 
+    @property
+    def can_renew(self) -> bool:
+        return self.refresh is not None or getattr(self.sf, "_salesforce_login_partial", None) is not None
+
+    def renew(self) -> bool:
+        """A new access token, where the login method can get one (the CLI again, or
+        simple-salesforce's password or JWT login again); False for `--session-id`."""
+        if self.refresh is not None:
+            self.refresh()
+            return True
+        if getattr(self.sf, "_salesforce_login_partial", None) is not None:
+            self.sf._refresh_session()
+            return True
+        return False
+
 
 def _domain(opts: AuthOptions) -> tuple[str, str | None]:
     """simple-salesforce's `domain` and the login URL to route to (for non-salesforce.com hosts)."""
@@ -109,28 +151,6 @@ def _domain(opts: AuthOptions) -> tuple[str, str | None]:
             return host[: -len(".salesforce.com")], None
         return ("test" if opts.sandbox else "login"), url
     return ("test" if opts.sandbox else "login"), None
-
-
-def sf_cli_login(alias: str, secrets: Secrets, runner: Callable[..., Any] = subprocess.run) -> tuple[str, str]:
-    """Access token and instance URL from the Salesforce CLI (`sf org display`)."""
-    exe = shutil.which("sf")
-    if exe is None:
-        raise CollectError("--target-org needs the Salesforce CLI (`sf`) on PATH; install it or use another login option")
-    try:
-        proc = runner([exe, "org", "display", "--target-org", alias, "--json"], capture_output=True, text=True, timeout=120)
-    except subprocess.TimeoutExpired:
-        raise CollectError(f"`sf org display --target-org {alias}` did not answer within 120 s") from None
-    try:
-        doc = json.loads(proc.stdout or "{}")
-    except json.JSONDecodeError:
-        doc = {}
-    result = doc.get("result") or {}
-    token, url = result.get("accessToken"), result.get("instanceUrl")
-    secrets.add(token)
-    if proc.returncode != 0 or not token or not url:
-        why = doc.get("message") or (proc.stderr or "").strip().splitlines()[-1:] or ["no access token in its output"]
-        raise CollectError(f"`sf org display --target-org {alias}` failed: {secrets.redact(str(why if isinstance(why, str) else why[0]))}")
-    return token, url
 
 
 def connect(opts: AuthOptions, policy: HttpPolicy, log: CallLog, secrets: Secrets) -> Connection:
@@ -148,18 +168,7 @@ def connect(opts: AuthOptions, policy: HttpPolicy, log: CallLog, secrets: Secret
         raise NotInOrg(str(exc)) from None
     try:
         if method == "target-org":
-            token, url = sf_cli_login(opts.target_org or "", secrets)
-            require_https(url, "the instance URL from `sf org display`")
-            conn = Connection(Salesforce(session_id=token, instance_url=opts.instance_url or url, session=session,
-                                         version=API_VERSION), session, method)
-
-            def refresh() -> None:
-                new_token, new_url = sf_cli_login(opts.target_org or "", secrets)
-                require_https(new_url, "the instance URL from `sf org display`")
-                conn.sf = Salesforce(session_id=new_token, instance_url=opts.instance_url or new_url, session=session,
-                                     version=API_VERSION)
-            conn.refresh = refresh
-            return conn
+            return _cli_connection(opts, session, secrets)
         if method == "session-id":
             if not opts.instance_url:
                 raise CollectError("--session-id needs --instance-url (https://yourdomain.my.salesforce.com)")
@@ -188,7 +197,10 @@ def connect(opts: AuthOptions, policy: HttpPolicy, log: CallLog, secrets: Secret
     except SalesforceAuthenticationFailed as exc:
         if _html_answer(session):  # well-formed HTML parses as XML, and then has no session id
             raise CollectError(f"could not log in ({method}): {_not_salesforce(session)}") from None
-        raise CollectError(f"Salesforce refused the login ({method}): {secrets.redact(_auth_message(exc))}") from None
+        said = secrets.redact(_auth_message(exc))
+        if method == "password" and soap_login_unavailable(said):
+            raise CollectError(f"Salesforce refused the password login: {said}. {SOAP_LOGIN_RETIRING}") from None
+        raise CollectError(f"Salesforce refused the login ({method}): {said}") from None
     except SalesforceError as exc:
         raise CollectError(f"Salesforce refused the login ({method}): {secrets.redact(str(exc))}") from None
     except (OSError, ValueError) as exc:
@@ -198,6 +210,32 @@ def connect(opts: AuthOptions, policy: HttpPolicy, log: CallLog, secrets: Secret
         if isinstance(exc, requests.RequestException):
             raise CollectError(f"could not reach Salesforce to log in ({method}): {secrets.redact(type(exc).__name__)}") from None
         raise
+
+
+def _cli_connection(opts: AuthOptions, session: CollectorSession, secrets: Secrets) -> Connection:
+    """`--target-org`: the CLI's token; a renewal asks the CLI again (`show-access-token`
+    refreshes the login first on a current CLI)."""
+    cli = CliLogin(opts.target_org or "", secrets)
+
+    def build() -> Salesforce:
+        try:
+            token, url = cli.login()
+        except CliFailed as exc:
+            raise CollectError(str(exc)) from None
+        require_https(url, "the instance URL from `sf org display`")
+        return Salesforce(session_id=token, instance_url=opts.instance_url or url, session=session, version=API_VERSION)
+
+    conn = Connection(build(), session, "target-org")
+
+    def refresh() -> None:
+        before = conn.sf.session_id
+        conn.sf = build()
+        if conn.sf.session_id == before:
+            raise CollectError(f"the Salesforce CLI gave the same access token again after Salesforce refused it: the "
+                               f"CLI's login for {opts.target_org} has expired or was revoked; log in again with "
+                               f"`sf org login web --alias {opts.target_org}`")
+    conn.refresh = refresh
+    return conn
 
 
 def _auth_message(exc: SalesforceAuthenticationFailed) -> str:

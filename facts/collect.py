@@ -113,45 +113,13 @@ def collect(req: CollectRequest, secrets: Secrets, sleep: Callable[[float], None
                                f"{req.user!r}, but the list may be incomplete: {hidden}")
         raise NotInOrg(f"no Salesforce user has the username, email or id {req.user!r}")
     profiles = part("salesforce.profiles", QUERIES["profiles"], sf.profiles)
-    roles = part("salesforce.roles", QUERIES["roles"], sf.roles)
-    if roles is not None:
-        gap = role_gaps(users or [], roles, perms)
-        if gap:  # a present list is complete: one that misses users' roles stays unknown
-            missing["salesforce.roles"], roles = gap, None
-            sources.pop("salesforce.roles", None)
-    groups_and_unknown = part("salesforce.public_groups", f"{QUERIES['groups']}; {QUERIES['members']}",
-                              lambda: sf.public_groups(lambda: hidden))
-    groups = None
-    if groups_and_unknown is not None:
-        groups, unknown_members = groups_and_unknown
-        for i, g in enumerate(groups):
-            if to18(g["id"]) in unknown_members:
-                missing[f"salesforce.public_groups[{i}].members"] = unknown_members[to18(g["id"])]
+    groups, roles = _groups_and_roles(sf, part, missing, sources, users, perms, hidden)
+    notes += [secrets.redact(w) for w in sf.warnings]
     data["salesforce"] = {"users": users, "profiles": profiles, "roles": roles, "public_groups": groups}
 
     ae = AccountEngagementReader(conn, host, req.policy, secrets, sleep)
     notes.append(f"Account Engagement host: {host.base} ({host.why})")
-    ae_users: list[dict[str, Any]] = []
-    done: list[str] = []
-    failures: list[str] = []
-    for bu in data["business_units"]:
-        try:
-            ae_users.extend(ae.users(bu["id"]))
-            done.append(bu["id"])
-        except PartFailed as exc:
-            failures.append(f"business unit {bu['id']}: {secrets.redact(str(exc))}")
-    notes += [secrets.redact(w) for w in ae.warnings]
-    unsure = [a for a in ae_users if a["in_recycle_bin"] is None]
-    if unsure:
-        notes.append(f"{len(unsure)} Account Engagement users have an isDeleted that is neither true nor false: "
-                     "whether they are in the recycle bin stays unknown")
-    if done:
-        data["account_engagement"] = {"users": ae_users, "collected_business_units": done}
-        sources["account_engagement.users"] = Source("account_engagement", f"{AE_VIA} on {host.base}", now_utc()).to_json()
-    else:
-        data["account_engagement"] = {"users": None}
-    if failures:
-        missing["account_engagement.users"] = "; ".join(failures)
+    data["account_engagement"] = _ae_users(ae, [bu["id"] for bu in data["business_units"]], sources, missing, notes)
 
     data["sources"] = sources
     if missing:
@@ -165,6 +133,58 @@ def collect(req: CollectRequest, secrets: Secrets, sleep: Callable[[float], None
         except PartFailed:
             return []  # the name then stays unresolved and is reported as such
     return Collection(data, log, missing, conn.method, resolve_users, [secrets.redact(n) for n in notes])
+
+
+def _groups_and_roles(sf: SalesforceReader, part: Callable[..., Any], missing: dict[str, str],
+                      sources: dict[str, Any], users: list[dict[str, Any]] | None, perms: Any,
+                      hidden: str | None) -> tuple[list[dict[str, Any]] | None, list[dict[str, Any]] | None]:
+    """Public groups, then only the roles something can reach: the internal hierarchy, the
+    roles users hold and the roles public groups name, with their parents (facts/hierarchy.py
+    states the bound). A role list that misses users' roles stays unknown."""
+    groups_and_unknown = part("salesforce.public_groups", f"{QUERIES['groups']}; {QUERIES['members']}; "
+                              f"{QUERIES['groups_by_id']} (the groups public groups contain)",
+                              lambda: sf.public_groups(lambda: hidden))
+    groups, named = None, set()
+    if groups_and_unknown is not None:
+        groups, unknown_members, named = groups_and_unknown
+        for i, g in enumerate(groups):
+            if to18(g["id"]) in unknown_members:
+                missing[f"salesforce.public_groups[{i}].members"] = unknown_members[to18(g["id"])]
+    held = {u["role_id"] for u in users or [] if u.get("role_id")}
+    roles = part("salesforce.roles", f"{QUERIES['roles']}; {QUERIES['roles_by_id']} (roles users hold or groups "
+                 "name, and their parents)", lambda: sf.roles(held | named))
+    if roles is not None:
+        gap = role_gaps(users or [], roles, perms)
+        if gap:
+            missing["salesforce.roles"], roles = gap, None
+            sources.pop("salesforce.roles", None)
+    return groups, roles
+
+
+def _ae_users(ae: AccountEngagementReader, bu_ids: list[str], sources: dict[str, Any], missing: dict[str, str],
+              notes: list[str]) -> dict[str, Any]:
+    """Every business unit's Account Engagement users; those of a unit that failed stay unknown."""
+    ae_users: list[dict[str, Any]] = []
+    done: list[str] = []
+    failures: list[str] = []
+    for bu_id in bu_ids:
+        try:
+            ae_users.extend(ae.users(bu_id))
+            done.append(bu_id)
+        except PartFailed as exc:
+            failures.append(f"business unit {bu_id}: {ae.secrets.redact(str(exc))}")
+    notes += [ae.secrets.redact(w) for w in ae.warnings]
+    unsure = [a for a in ae_users if a["in_recycle_bin"] is None]
+    if unsure:
+        notes.append(f"{len(unsure)} Account Engagement users have an isDeleted that is neither true nor false: "
+                     "whether they are in the recycle bin stays unknown")
+    if failures:
+        missing["account_engagement.users"] = "; ".join(failures)
+    if not done:
+        return {"users": None}
+    # The host that answered last (error 201 may have moved the run to the other host).
+    sources["account_engagement.users"] = Source("account_engagement", f"{AE_VIA} on {ae.host.base}", now_utc()).to_json()
+    return {"users": ae_users, "collected_business_units": done}
 
 
 def _select_business_units(tenants: list[dict[str, Any]] | None, wanted: list[str], notes: list[str]) -> list[dict[str, Any]]:

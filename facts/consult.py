@@ -36,6 +36,9 @@ TOPICS: dict[str, tuple[str, str]] = {
                                             "assigned profile\" turned on?"),
     "update_role_on_profile_change": ("user_sync.update_role_on_profile_change",
                                       "Is \"Update Pardot user role when a user's Salesforce profile changes\" turned on?"),
+    "skip_matching_email": ("user_sync.skip_matching_email",
+                            "Is \"Skip Salesforce user whose email address matches an existing user record in Pardot\" "
+                            "turned on?"),
     "last_change": ("user_sync.last_change_at",
                     "When did anyone last change User Sync settings or user assignments for this business unit?"),
     "user_groups": ("user_groups", "Who is assigned to the Marketing Users and Sales Users groups "
@@ -45,6 +48,8 @@ TOPICS: dict[str, tuple[str, str]] = {
 }
 _PATH = re.compile(r"^business_units\[(\d+)\]\.(" + "|".join(re.escape(p) for p, _ in TOPICS.values()) + r")(?:[.\[].*)?$")
 _TOPIC_OF = {p: t for t, (p, _) in TOPICS.items()}
+# The legacy (profile-based) settings: not asked of a business unit known to manage users from Salesforce.
+LEGACY_SETTINGS = ("move_to_recycle_bin_without_profile", "update_role_on_profile_change", "skip_matching_email")
 ASSIGNMENT_TYPES = ("user", "public_group", "role", "role_and_subordinates", "role_and_internal_subordinates")
 
 
@@ -102,7 +107,7 @@ def questions_for(undetermined: list[list[dict[str, Any]]], ruleset: Ruleset) ->
                 fresh = Question(int(m.group(1)), topic, user_id=user_id)
                 q = found.setdefault(fresh.key, fresh)
                 rule = ruleset.rule(u["rule"])
-                cites = "; ".join(ruleset.citation_label(c) for c in rule.citations) if rule else ""
+                cites = "; ".join(dict.fromkeys(ruleset.citation_label(c) for c in rule.citations)) if rule else ""
                 reason = f"rule {u['rule']} ({u['code']}, {u['kind']})" + (f", {cites}" if cites else "")
                 if reason not in q.reasons:
                     q.reasons.append(reason)
@@ -115,6 +120,7 @@ TOPIC_FACTS = {"sync_enabled": ("business_unit", "sync_enabled"), "mode": ("busi
                "profile_roles": ("profile_mapping", None),
                "move_to_recycle_bin_without_profile": ("business_unit", "move_to_recycle_bin_without_profile"),
                "update_role_on_profile_change": ("business_unit", "update_role_on_profile_change"),
+               "skip_matching_email": ("business_unit", "skip_matching_email"),
                "last_change": ("business_unit", "changed_minutes_ago"), "user_groups": ("assignment", None),
                "expected_access": ("user", "expects_access")}
 
@@ -132,7 +138,7 @@ def open_questions(data: dict[str, Any], ruleset: Ruleset) -> list[Question]:
                 continue
             if topic == "user_groups" and sync.get("mode") == "legacy":
                 continue
-            if topic in ("move_to_recycle_bin_without_profile", "update_role_on_profile_change") and sync.get("mode") == "managed":
+            if topic in LEGACY_SETTINGS and sync.get("mode") == "managed":
                 continue
             if topic == "expected_access":
                 continue  # per user: asked only by a diagnosis it decides
@@ -141,7 +147,7 @@ def open_questions(data: dict[str, Any], ruleset: Ruleset) -> list[Question]:
             for rule in ruleset.active_rules:
                 if any(p.fact == kind and (fld is None or any(getattr(c, "field", None) == fld for c in p.conditions))
                        for b in rule.branches() for p in b):
-                    cites = "; ".join(ruleset.citation_label(c) for c in rule.citations)
+                    cites = "; ".join(dict.fromkeys(ruleset.citation_label(c) for c in rule.citations))
                     q.reasons.append(f"rule {rule.id}" + (f", {cites}" if cites else ""))
             if q.reasons:
                 out.append(q)
@@ -204,7 +210,7 @@ def apply_answers(data: dict[str, Any], answers: dict[str, Any], via: str, *, fi
         if "sync_enabled" in given:
             sync["enabled"] = bool(given["sync_enabled"])
             stated(f"{base}.user_sync.enabled")
-        for name in ("mode", "move_to_recycle_bin_without_profile", "update_role_on_profile_change"):
+        for name in ("mode", *LEGACY_SETTINGS):
             if name in given:
                 sync[name] = given[name]
                 stated(f"{base}.user_sync.{name}")
@@ -216,7 +222,14 @@ def apply_answers(data: dict[str, Any], answers: dict[str, Any], via: str, *, fi
                 sync["last_change_at"] = given["last_change_at"]
             else:
                 now = _parse_ts(out.get("collected_at")) or datetime.now(timezone.utc)
-                sync["last_change_at"] = (now - timedelta(minutes=int(given["last_change_minutes_ago"]))).strftime("%Y-%m-%dT%H:%M:%SZ")
+                minutes = int(given["last_change_minutes_ago"])
+                when = _minutes_before(now, minutes)
+                if when is None:
+                    findings.append(Finding(locate(answers, where + ["last_change_minutes_ago"], Span(file)), "schema",
+                                            f"business_units.{key}.last_change_minutes_ago: {minutes:,} minutes before "
+                                            f"{_iso(now)} is before year 1"))
+                    continue
+                sync["last_change_at"] = when
             stated(f"{base}.user_sync.last_change_at")
         if "user_groups" in given:
             groups: dict[str, list[dict[str, str]]] = {}
@@ -232,7 +245,8 @@ def apply_answers(data: dict[str, Any], answers: dict[str, Any], via: str, *, fi
                     if target is None:
                         findings.append(Finding(locate(answers, where + ["user_groups", group, j], Span(file)), "unknown-name",
                                                 f"business_units.{key}.user_groups.{group}[{j}]: no {entry['type'].replace('_', ' ')} "
-                                                f"named {entry.get('name')!r} in the snapshot; give its id instead"))
+                                                f"named {entry.get('name') or entry.get('id')!r} in the snapshot"
+                                                + ("; give its id instead" if entry.get("name") else "")))
                         continue
                     groups[group].append({"type": entry["type"], "id": target})
             bu["user_groups"] = groups
@@ -260,7 +274,10 @@ def apply_answers(data: dict[str, Any], answers: dict[str, Any], via: str, *, fi
                                         f"{user_by[ids.key(uid)]!r} ({uid}): answer for them once"))
                 continue
             user_by[ids.key(uid)] = name
-            bu.setdefault("expected_access", {})[uid] = bool(should)
+            given_access = bu.setdefault("expected_access", {})
+            for written in [k for k in given_access if ids.looks_like_id(k) and ids.key(k) == ids.key(uid)]:
+                del given_access[written]  # the snapshot's answer in another spelling: this one replaces it
+            given_access[uid] = bool(should)
             stated(f"{base}.expected_access.{uid}")
     if findings:
         raise FindingError(findings)
@@ -269,6 +286,31 @@ def apply_answers(data: dict[str, Any], answers: dict[str, Any], via: str, *, fi
     else:
         out.pop("unknown_reasons", None)
     return out
+
+
+MAX_MINUTES = 52_560_000  # 100 years: the bound engine/schema/answers.schema.json puts on last_change_minutes_ago
+_ASCII_NUMBER = re.compile(r"[0-9]{1,12}")
+
+
+def whole_number(raw: str, low: int, high: int) -> int | None:
+    """`raw` as a whole number from `low` to `high` (ASCII digits only: "²" and "٣" are digits
+    to str.isdigit, not to int), or None."""
+    if not _ASCII_NUMBER.fullmatch(raw):
+        return None
+    n = int(raw)
+    return n if low <= n <= high else None
+
+
+def _iso(when: datetime) -> str:
+    """ISO 8601 with a four-digit year (strftime writes year 999 as "999", which no parser takes)."""
+    return f"{when.year:04d}-{when.month:02d}-{when.day:02d}T{when.hour:02d}:{when.minute:02d}:{when.second:02d}Z"
+
+
+def _minutes_before(now: datetime, minutes: int) -> str | None:
+    try:
+        return _iso((now - timedelta(minutes=minutes)).astimezone(timezone.utc))
+    except (OverflowError, ValueError):
+        return None  # before year 1
 
 
 def _parse_ts(value: Any) -> datetime | None:
@@ -288,10 +330,12 @@ def _names(data: dict[str, Any], kind: str) -> list[str]:
 
 
 def _resolve(data: dict[str, Any], entry: dict[str, Any], resolve_users: Resolver | None) -> str | None:
-    if entry.get("id"):
-        return str(entry["id"])
-    name = str(entry["name"])
+    """The id of the record an answer names (by name, or by an id in any spelling: the spelling
+    the snapshot declares it with); None when the snapshot does not hold it."""
     sf = data.get("salesforce") or {}
+    if entry.get("id"):
+        return _resolve_id(sf, entry["type"], str(entry["id"]), resolve_users)
+    name = str(entry["name"])
     if entry["type"] == "user":
         lowered = name.lower()
         users = sf.get("users") or []
@@ -312,6 +356,27 @@ def _resolve(data: dict[str, Any], entry: dict[str, Any], resolve_users: Resolve
         raise lookup.Ambiguous(f"{entry['type'].replace('_', ' ')} {name!r} is ambiguous in the snapshot: it matches "
                                + ", ".join(f"{x.get('name')} ({x['id']})" for x in matches) + "; give its id instead")
     return str(matches[0]["id"]) if matches else None
+
+
+def _resolve_id(sf: dict[str, Any], kind: str, sfid: str, resolve_users: Resolver | None) -> str | None:
+    """An answer's id: a user the snapshot holds (any user, on a live org: its list of users is
+    never complete), or a role or public group its complete list holds."""
+    if not ids.looks_like_id(sfid):
+        return None
+    pool = sf.get("users") if kind == "user" else sf.get("public_groups") if kind == "public_group" else sf.get("roles")
+    if not isinstance(pool, list):
+        return sfid  # that list is unknown: nothing to check the id against
+    known = ids.Identities()
+    for x in pool:
+        if isinstance(x.get("id"), str):
+            known.declare(x["id"])
+    try:
+        found = known.resolve(sfid)
+    except ids.BadId as exc:
+        raise lookup.LookupProblem(str(exc)) from None
+    if found is None and kind == "user" and resolve_users is not None:
+        return sfid
+    return found
 
 
 # -- asking ----------------------------------------------------------------------------------------
@@ -353,7 +418,7 @@ def _yes_no(p: Prompter, label: str) -> bool | None:
 
 
 def _ask_one(topic: str, data: dict[str, Any], p: Prompter, resolve_users: Resolver | None) -> Any:
-    if topic in ("sync_enabled", "move_to_recycle_bin_without_profile", "update_role_on_profile_change", "expected_access"):
+    if topic in ("sync_enabled", *LEGACY_SETTINGS, "expected_access"):
         return _yes_no(p, "answer")
     if topic == "mode":
         p.echo("  legacy  = enabled, but not opted into Salesforce-managed users (profile-based)")
@@ -365,9 +430,10 @@ def _ask_one(topic: str, data: dict[str, Any], p: Prompter, resolve_users: Resol
             raw = p.text("minutes ago (blank if you don't know)").strip()
             if not raw:
                 return None
-            if raw.isdigit():
-                return int(raw)
-            p.echo("  a whole number of minutes, please")
+            minutes = whole_number(raw, 0, MAX_MINUTES)
+            if minutes is not None:
+                return minutes
+            p.echo(f"  a whole number of minutes from 0 to {MAX_MINUTES:,} (100 years), please")
     if topic == "profile_roles":
         sf = data.get("salesforce") or {}
         profiles = sorted(set(sf.get("profiles") or []) | {u["profile"] for u in sf.get("users") or [] if u.get("profile")})
@@ -380,12 +446,12 @@ def _ask_one(topic: str, data: dict[str, Any], p: Prompter, resolve_users: Resol
             if raw.lower() == "none":
                 return {}
             picks = [x.strip() for x in raw.split(",") if x.strip()]
-            if all(x.isdigit() and 1 <= int(x) <= len(profiles) for x in picks):
+            if all(whole_number(x, 1, len(profiles)) is not None for x in picks):
                 break
             p.echo(f"  numbers between 1 and {len(profiles)}, please")
         table = {}
         for x in picks:
-            name = profiles[int(x) - 1]
+            name = profiles[int(x) - 1]  # ASCII digits in range: checked above
             role = p.choose(f"Account Engagement role for {name}", ["Administrator", "Marketing", "Sales", "Sales Manager", UNKNOWN])
             if role == UNKNOWN:
                 return None  # a table with a role not known is not known
@@ -413,7 +479,13 @@ def _ask_one(topic: str, data: dict[str, Any], p: Prompter, resolve_users: Resol
                         p.echo(f"  {exc}")
                         continue
                     if not found and ids.looks_like_id(name):
-                        entry, found = {"type": kind, "id": name}, True
+                        try:
+                            by_id = _resolve(data, {"type": kind, "id": name}, resolve_users)
+                        except lookup.LookupProblem as exc:
+                            p.echo(f"  {exc}")
+                            continue
+                        if by_id is not None:
+                            entry, found = {"type": kind, "id": by_id}, True
                     if found:
                         entries.append(entry)
                         break

@@ -17,13 +17,15 @@ SAMPLE: dict[str, Any] = {
         "id": BU, "name": "Sample",
         "user_sync": {"enabled": True, "mode": "legacy", "last_change_at": "2026-11-20T09:10:00Z",
                       "profile_roles": {"Marketing User": "Marketing"},
-                      "move_to_recycle_bin_without_profile": True, "update_role_on_profile_change": True},
+                      "move_to_recycle_bin_without_profile": True, "update_role_on_profile_change": True,
+                      "skip_matching_email": True},
         "user_groups": {"marketing": [{"type": "public_group", "id": G1}], "sales": [{"type": "user", "id": U1}]},
         "expected_access": {U1: True},
     }],
     "salesforce": {
         "users": [{"id": U1, "username": "a@sample.example", "email": "a@sample.example", "is_active": True,
-                   "profile": "Marketing User", "role_id": R1, "last_modified_at": "2026-11-20T12:00:00Z"},
+                   "profile": "Marketing User", "role_id": R1, "last_modified_at": "2026-11-20T12:00:00Z",
+                   "user_type": "Standard", "license": "Salesforce"},
                   {"id": U2, "username": "b@sample.example", "email": "b@sample.example", "is_active": True,
                    "profile": "Marketing User", "role_id": None, "last_modified_at": "2026-11-20T12:00:00Z"}],
         "roles": [{"id": R2, "name": "Top", "parent_id": None, "portal_type": "None"},
@@ -32,7 +34,8 @@ SAMPLE: dict[str, Any] = {
     },
     "account_engagement": {"users": [
         {"id": 1, "business_unit_id": BU, "email": "a@sample.example", "salesforce_id": U1, "role": "Marketing",
-         "in_recycle_bin": False},
+         "in_recycle_bin": False, "username": "a@sample.example", "updated_at": "2026-11-20T12:00:00Z",
+         "updated_by_id": U2},
         {"id": 2, "business_unit_id": BU, "email": "b@sample.example", "salesforce_id": U2, "role": "Sales",
          "in_recycle_bin": True}]},
 }

@@ -11,7 +11,7 @@ from typing import Any, Callable, Sequence
 
 from syncdoctor.reading.words import suggestions
 
-from .ids import BadId, key, looks_like_id, to18
+from .ids import BadId, key, looks_like_id, spellings, to18
 
 
 class LookupProblem(ValueError):
@@ -35,6 +35,7 @@ def _id_matches(records: Sequence[dict[str, Any]], query: str) -> tuple[list[int
     query's case was likely changed, and the real id is the suggestion."""
     try:
         wanted = key(query)
+        readings = set(spellings(query))
     except BadId as exc:
         raise LookupProblem(str(exc)) from None
     hits, near = [], []
@@ -44,9 +45,10 @@ def _id_matches(records: Sequence[dict[str, Any]], query: str) -> tuple[list[int
             continue
         try:
             k = key(rid)
+            same = k == wanted or not readings.isdisjoint(spellings(rid))  # the identity of facts/ids.py
         except BadId:
             continue
-        if k == wanted:
+        if same:
             hits.append(i)
         elif k.lower() == wanted.lower():
             near.append(rid if len(query) == len(rid) else (to18(rid) if len(query) == 18 else k))

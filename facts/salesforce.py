@@ -10,7 +10,7 @@ import re
 import time
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import Any, Callable, Iterator
+from typing import Any, Callable, Iterable, Iterator
 
 import requests
 from simple_salesforce import format_soql
@@ -18,7 +18,9 @@ from simple_salesforce.exceptions import SalesforceError, SalesforceExpiredSessi
 
 from syncdoctor.reading.words import plural
 
+from . import hierarchy
 from .auth import Connection
+from .failures import PartFailed
 from .http import HttpPolicy, Secrets
 from .ids import to18
 
@@ -30,27 +32,22 @@ QUERIES = {
     "permissions": "SELECT PermissionsViewAllUsers, PermissionsViewRoles, PermissionsViewSetup FROM UserPermissionAccess",
     "users": f"SELECT {USER_FIELDS} FROM User ORDER BY Id",
     "profiles": "SELECT Name FROM Profile ORDER BY Name",
-    "roles": "SELECT Id, Name, ParentRoleId, PortalType FROM UserRole ORDER BY Id",
-    "groups": ("SELECT Id, Name, DeveloperName, Type, RelatedId FROM Group "
-               "WHERE Type IN ('Regular', 'Role', 'RoleAndSubordinates', 'RoleAndSubordinatesInternal', 'Organization') "
-               "ORDER BY Id"),
-    "members": "SELECT GroupId, UserOrGroupId FROM GroupMember WHERE Group.Type = 'Regular' ORDER BY GroupId, UserOrGroupId",
     "business_units": "SELECT Id, PardotTenantName, CreationStatus FROM PardotTenant ORDER BY Id",
     # "All Internal Users" (a Group of Type Organization) is every user of UserType Standard.
     "internal_users": "SELECT Id FROM User WHERE UserType = 'Standard' ORDER BY Id",
+    **hierarchy.QUERIES,  # roles and groups, bounded (facts/hierarchy.py)
 }
 # What each object needs beyond read access, for the "refused" messages (docs/collecting.md).
 NEEDS = {"UserRole": "\"View Roles and Role Hierarchy\" (needed for UserRole since Summer '20)",
          "PardotTenant": "\"View Setup and Configuration\" (the Tooling API)",
          "User": "read access to users (\"View All Users\" to see every one)",
-         "Group": "\"View Setup and Configuration\"", "GroupMember": "\"View Setup and Configuration\"",
+         # Object Reference: Group is readable by "authenticated internal and external users" and
+         # GroupMember by all but Customer Portal users; only the Tooling API's Group needs
+         # "View Setup and Configuration" (syncdoctor reads Group through the REST API).
+         "Group": "read access to Group (any authenticated internal user has it through the REST API)",
+         "GroupMember": "read access to GroupMember (any internal user has it)",
          "Organization": "\"View Setup and Configuration\""}
-ROLE_GROUP_TYPES = {"Role": "role", "RoleAndSubordinates": "role_and_subordinates",
-                    "RoleAndSubordinatesInternal": "role_and_internal_subordinates"}
-
-
-class PartFailed(Exception):
-    """One part of the org could not be read; it becomes unknown, with this reason."""
+ROLE_GROUP_TYPES = hierarchy.ROLE_GROUP_TYPES
 
 
 @dataclass
@@ -87,7 +84,10 @@ class SalesforceReader:
             try:
                 return list(self._pages(soql, tooling))
             except SalesforceExpiredSession:
-                if self.conn.refresh is None or relogged:
+                if relogged:
+                    raise PartFailed("Salesforce refused the session again right after it was renewed: log in again "
+                                     "(`sf org login web` for --target-org)") from None
+                if self.conn.refresh is None:
                     raise PartFailed("the session expired and this login method cannot log in again "
                                      "(run `sf org login` again, or use --target-org or a password login)") from None
                 self.conn.refresh()
@@ -101,11 +101,11 @@ class SalesforceReader:
                 if code == "REQUEST_LIMIT_EXCEEDED":
                     raise PartFailed(f"Salesforce's API request limit is exhausted ({message}); try again when it resets") from None
                 raise PartFailed(f"Salesforce refused the query ({code or 'HTTP 403'}: {message}); the collecting user "
-                                 f"lacks a permission: {_needs(soql)} (docs/collecting.md lists them)") from None
+                                 f"lacks a permission: {needs_of(soql)} (docs/collecting.md lists them)") from None
             except (SalesforceMalformedRequest, SalesforceResourceNotFound) as exc:
                 code, message = _error(exc)
                 if code in ("INVALID_TYPE", "INSUFFICIENT_ACCESS", "INVALID_FIELD"):
-                    message += f"; the object or field may be hidden from the collecting user, which needs {_needs(soql)}"
+                    message += f"; the object or field may be hidden from the collecting user, which needs {needs_of(soql)}"
                 raise PartFailed(f"Salesforce rejected the query ({code}: {message})") from None
             except SalesforceError as exc:
                 # 5xx, timeouts and resets were already retried by the transport (facts/http.py).
@@ -184,19 +184,19 @@ class SalesforceReader:
     def profiles(self) -> list[str]:
         return [r["Name"] for r in self.records(QUERIES["profiles"]) if r.get("Name")]
 
-    def roles(self) -> list[dict[str, Any]]:
-        return [{"id": r["Id"], "name": r.get("Name"), "parent_id": r.get("ParentRoleId"),
-                 "portal_type": r.get("PortalType")} for r in self.records(QUERIES["roles"])]
+    def roles(self, reachable: Iterable[str] = ()) -> list[dict[str, Any]]:
+        """The internal role hierarchy and the roles in `reachable` (held by read users, named
+        by role groups) with their parents: never every portal role (facts/hierarchy.py)."""
+        return hierarchy.read_roles(self.records, reachable, self.warnings.append)
 
     def public_groups(self, users_incomplete: Callable[[], str | None] = lambda: None
-                      ) -> tuple[list[dict[str, Any]], dict[str, str]]:
+                      ) -> tuple[list[dict[str, Any]], dict[str, str], set[str]]:
         """Public groups with their direct members. "All Internal Users" is expanded into every
         user of UserType Standard (one query), unless the user list may be incomplete
         (`users_incomplete` gives the reason). A member syncdoctor cannot represent (a territory,
         a queue) makes that group's member list unknown rather than silently shorter; the reasons
-        come back keyed by group id."""
-        groups = self.records(QUERIES["groups"])
-        members = self.records(QUERIES["members"])
+        come back keyed by group id, then the roles the role-group members stand for."""
+        groups, members = hierarchy.read_groups(self.records)
         by_id = {g["Id"][:15]: g for g in groups}
         public = [g for g in groups if g.get("Type") == "Regular"]
         listed: dict[str, list[dict[str, str]]] = {g["Id"][:15]: [] for g in public}
@@ -227,7 +227,8 @@ class SalesforceReader:
             entry: dict[str, Any] = {"id": g["Id"], "name": g.get("Name") or g.get("DeveloperName")}
             entry["members"] = None if gid in unknown else sorted(listed[gid], key=lambda x: (x["type"], to18(x["id"])))
             out.append(entry)
-        return out, {to18(g["Id"]): unknown[g["Id"][:15]] for g in public if g["Id"][:15] in unknown}
+        return (out, {to18(g["Id"]): unknown[g["Id"][:15]] for g in public if g["Id"][:15] in unknown},
+                hierarchy.named_roles(groups))
 
     def _internal_users(self, users_incomplete: Callable[[], str | None]) -> list[str] | str:
         """Ids of every internal user, or why they cannot be known (read once per run)."""
@@ -261,7 +262,7 @@ def _user(r: dict[str, Any]) -> dict[str, Any]:
             "license": licence.get("Name") if isinstance(licence, dict) and isinstance(licence.get("Name"), str) else None}
 
 
-def _needs(soql: str) -> str:
+def needs_of(soql: str) -> str:
     found = re.search(r"\bFROM\s+(\w+)", soql)
     return NEEDS.get(found.group(1) if found else "", "read access to the object")
 

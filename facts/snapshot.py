@@ -11,15 +11,16 @@ import json
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from syncdoctor.engine.facts import MISSING, Coarse, Fact, FactPool, FactSet, KindSource
 from syncdoctor.reading import schemas
 from syncdoctor.reading.findings import Finding, FindingError, Span
 from syncdoctor.reading.loader import REREAD_LIMIT, LocatedDict, LocatedList, decode_text, json_path, locate, located_json, parse_json, parse_yaml, parse_yaml_fast, read_bytes, snapshot_limit
 
-from . import cache, lookup
-from .ids import id_problems, key, looks_like_id, to18
+from . import cache, kinds, lookup, references
+from .aefields import AeFields
+from .ids import id_problems, id_values, key, looks_like_id, to18
 
 
 def _ts(value: Any) -> datetime | None:
@@ -47,6 +48,7 @@ class Snapshot:
     org_known: set[str] = field(default_factory=set)
     _bu_cache: dict[int, tuple[FactPool, frozenset[str], dict[str, str]]] = field(default_factory=dict, repr=False)
     _ae_index: dict[str, list[int]] | None = field(default=None, repr=False)
+    _ae_fields: AeFields | None = field(default=None, repr=False)
     _pool_counter: int = 0
 
     # -- provenance ---------------------------------------------------------------------------
@@ -120,6 +122,9 @@ class Snapshot:
             "is_active": u.get("is_active"), "profile": u.get("profile"), "has_role": has_role,
             "role_id": to18(u["role_id"]) if u.get("role_id") else None,
             "modified_minutes_ago": _minutes(now, _ts(u.get("last_modified_at"))),
+            # The B2BMA integration user is recognised by its username whatever wrote the snapshot.
+            "is_integration_user": kinds.integration_user(u),
+            "user_type": u.get("user_type"), "license": u.get("license"), "user_kind": _user_kind(u),
         }
         bu = self.business_units[bu_index]
         bp = f"business_units[{bu_index}]"
@@ -132,12 +137,15 @@ class Snapshot:
             "profile": f"{up}.profile", "has_role": f"{up}.role_id", "role_id": f"{up}.role_id",
             "modified_minutes_ago": f"{up}.last_modified_at" if now else "collected_at",
             "expects_access": f"{bp}.expected_access.{u['id']}",
+            "is_integration_user": f"{up}.username", "user_type": f"{up}.user_type", "license": f"{up}.license",
+            "user_kind": f"{up}.user_type",
         })
 
         add("business_unit", {
             "id": to18(bu["id"]), "name": bu.get("name"), "sync_enabled": sync.get("enabled"), "mode": sync.get("mode"),
             "move_to_recycle_bin_without_profile": sync.get("move_to_recycle_bin_without_profile"),
             "update_role_on_profile_change": sync.get("update_role_on_profile_change"),
+            "skip_matching_email": sync.get("skip_matching_email"),
             "changed_minutes_ago": _minutes(now, _ts(sync.get("last_change_at"))),
             "ae_users_collected": self._ae_collected(bu),
             "profile_table_collected": isinstance(sync.get("profile_roles"), dict),
@@ -145,6 +153,7 @@ class Snapshot:
             "id": f"{bp}.id", "name": f"{bp}.name", "sync_enabled": f"{bp}.user_sync.enabled", "mode": f"{bp}.user_sync.mode",
             "move_to_recycle_bin_without_profile": f"{bp}.user_sync.move_to_recycle_bin_without_profile",
             "update_role_on_profile_change": f"{bp}.user_sync.update_role_on_profile_change",
+            "skip_matching_email": f"{bp}.user_sync.skip_matching_email",
             "changed_minutes_ago": f"{bp}.user_sync.last_change_at" if now else "collected_at",
             "ae_users_collected": "account_engagement.users",
             "profile_table_collected": f"{bp}.user_sync.profile_roles",
@@ -163,6 +172,9 @@ class Snapshot:
         cached = self._bu_cache.get(bu_index)
         if cached is not None:
             return cached
+        for earlier in range(bu_index):  # numbered in business-unit order, whatever order diagnoses come in
+            if earlier not in self._bu_cache:
+                self._business_unit_part(earlier)
         bu = self.business_units[bu_index]
         bp = f"business_units[{bu_index}]"
         sync = bu.get("user_sync") or {}
@@ -222,15 +234,20 @@ class Snapshot:
         """AE users (a business unit's, or the org's with their business unit): the largest
         kind, so only the fields a diagnosis looks up are computed, and only the Facts it uses."""
         ae = self.ae_users
+        fields = self.ae_fields
 
         def make(i: int) -> Fact:
             j = indexes[i]
-            values = _ae_values(ae[j], with_bu)
-            return self._fact(f"{prefix}{base + i + 1}", kind, {k: v for k, v in values.items() if v is not None},
-                              f"account_engagement.users[{j}]", {"has_salesforce_id": f"account_engagement.users[{j}].salesforce_id"})
+            values = fields.values(ae[j], with_bu)
+            at = f"account_engagement.users[{j}]"
+            return self._fact(f"{prefix}{base + i + 1}", kind, {k: v for k, v in values.items() if v is not None}, at,
+                              {"has_salesforce_id": f"{at}.salesforce_id", "updated_minutes_ago": f"{at}.updated_at",
+                               "linked_username": f"{at}.salesforce_id", "linked_user_active": f"{at}.salesforce_id",
+                               "link_words": f"{at}.salesforce_id", "business_unit_label": f"{at}.business_unit_id",
+                               "holder": f"{at}.in_recycle_bin", "bin_words": f"{at}.in_recycle_bin"})
 
         def column(name: str) -> list[Any] | Coarse:
-            get = _AE_FIELDS.get(name) if with_bu or name != "business_unit_id" else None
+            get = fields.getter(name, with_bu)
             if get is None:
                 return [MISSING] * len(indexes)
             if name in ("salesforce_id", "business_unit_id"):  # to18 of every row would cost more than the rest
@@ -238,6 +255,12 @@ class Snapshot:
                               lambda i: MISSING if (v := get(ae[indexes[i]])) is None else v)
             return [MISSING if (v := get(ae[j])) is None else v for j in indexes]
         return KindSource(len(indexes), make, column)
+
+    @property
+    def ae_fields(self) -> AeFields:
+        if self._ae_fields is None:
+            self._ae_fields = AeFields(self.data, _ts(self.data.get("collected_at")), _ts)
+        return self._ae_fields
 
     @property
     def ae_users(self) -> list[dict[str, Any]]:
@@ -315,18 +338,16 @@ def _org_facts(snap: Snapshot) -> None:
     }
 
 
-# An AE user's fact values, one function per field (a lookup computes only the field it joins
-# on). `salesforce_id: null` means linked to nobody (has_salesforce_id false); an absent
-# salesforce_id is unknown. None: unknown (left out of the fact).
-_AE_FIELDS: dict[str, Callable[[dict[str, Any]], Any]] = {
-    "ae_id": lambda a: None if a.get("id") is None else str(a["id"]),
-    "email": lambda a: a.get("email"),
-    "salesforce_id": lambda a: to18(a["salesforce_id"]) if a.get("salesforce_id") else None,
-    "has_salesforce_id": lambda a: (a["salesforce_id"] is not None) if "salesforce_id" in a else None,
-    "role": lambda a: a.get("role"),
-    "in_recycle_bin": lambda a: a.get("in_recycle_bin"),
-    "business_unit_id": lambda a: to18(a["business_unit_id"]) if a.get("business_unit_id") else None,  # org_ae_user only
-}
+_KINDS = {"standard": "standard", "Identity licence": "identity", "Chatter (Chatter Free)": "chatter", "guest": "guest"}
+
+
+def _user_kind(u: dict[str, Any]) -> str | None:
+    """standard, identity, chatter, portal, guest or other (facts/kinds.py reads UserType and the
+    licence); None when neither is known."""
+    k = kinds.kind(u)
+    if k == "of unknown type":
+        return None
+    return _KINDS.get(k, "portal" if "portal" in k else "other")
 
 
 def _id_key(value: Any) -> Any:
@@ -334,82 +355,15 @@ def _id_key(value: Any) -> Any:
     return value[:15].casefold() if isinstance(value, str) else value
 
 
-def _ae_values(a: dict[str, Any], with_bu: bool) -> dict[str, Any]:
-    return {name: get(a) for name, get in _AE_FIELDS.items() if with_bu or name != "business_unit_id"}
-
-
-def _semantic_findings(data: dict[str, Any], file: str) -> list[Finding]:
-    """What the schema cannot say: duplicate ids, dangling references, hierarchy cycles."""
+def _semantic_findings(data: dict[str, Any], file: str) -> tuple[list[Finding], dict[str, str]]:
+    """What the schema cannot say: bad ids, then duplicate ids, dangling or ambiguous
+    references and hierarchy cycles (facts/references.py)."""
+    values = id_values(data)
     out: list[Finding] = [Finding(locate(data, where, Span(file)), "bad-id", f"{json_path(where)}: {message}")
-                          for where, message in id_problems(data)]
+                          for where, message in id_problems(data, values)]
     if out:
-        return out  # every check below compares ids by their identity
-
-    def dupes(items: list[Any], path: list[Any], what: str) -> None:
-        seen: dict[str, int] = {}
-        for i, item in enumerate(items or []):
-            ident = key(item["id"]) if isinstance(item, dict) and isinstance(item.get("id"), str) else None
-            if ident is None:
-                continue
-            if ident in seen:
-                out.append(Finding(locate(data, path + [i, "id"], Span(file)), "duplicate-id",
-                                   f"{json_path(path + [i, 'id'])}: {what} {item['id']} also appears at {json_path(path + [seen[ident]])}"))
-            else:
-                seen[ident] = i
-
-    sf = data.get("salesforce") or {}
-    dupes(data.get("business_units") or [], ["business_units"], "business unit")
-    dupes(sf.get("users") or [], ["salesforce", "users"], "user")
-    dupes(sf.get("roles") or [], ["salesforce", "roles"], "role")
-    dupes(sf.get("public_groups") or [], ["salesforce", "public_groups"], "public group")
-
-    roles = sf.get("roles")
-    if isinstance(roles, list):
-        parent = {key(r["id"]): key(r["parent_id"]) if r.get("parent_id") else "" for r in roles}
-        for i, r in enumerate(roles):
-            pid = r.get("parent_id")
-            if pid and key(pid) not in parent:
-                out.append(Finding(locate(data, ["salesforce", "roles", i, "parent_id"], Span(file)), "dangling-reference",
-                                   f"salesforce.roles[{i}].parent_id: role {pid} is not in salesforce.roles"))
-        cyclic = _on_cycles(parent)
-        for i, r in enumerate(roles):
-            if key(r["id"]) in cyclic:
-                out.append(Finding(locate(data, ["salesforce", "roles", i], Span(file)), "role-cycle",
-                                   f"salesforce.roles[{i}]: role {r['id']} is its own ancestor (the role hierarchy has a cycle)"))
-        for i, u in enumerate(sf.get("users") or []):
-            rid = u.get("role_id")
-            if rid and key(rid) not in parent:
-                out.append(Finding(locate(data, ["salesforce", "users", i, "role_id"], Span(file)), "dangling-reference",
-                                   f"salesforce.users[{i}].role_id: role {rid} is not in salesforce.roles"))
-    groups = sf.get("public_groups")
-    if isinstance(groups, list):
-        ids = {key(g["id"]) for g in groups}
-        for i, g in enumerate(groups):
-            for j, m in enumerate(g.get("members") or []):
-                if m["type"] == "public_group" and key(m["id"]) not in ids:
-                    out.append(Finding(locate(data, ["salesforce", "public_groups", i, "members", j], Span(file)),
-                                       "dangling-reference",
-                                       f"salesforce.public_groups[{i}].members[{j}]: public group {m['id']} is not in salesforce.public_groups"))
-    return out
-
-
-def _on_cycles(parent: dict[str, str]) -> set[str]:
-    """The roles on a cycle of the parent links, in one pass: each role is walked once (a walk
-    stops at a role already decided), so 16,000 roles take milliseconds, not seconds."""
-    state: dict[str, int] = {}  # 1: on the walk in progress, 2: decided
-    cyclic: set[str] = set()
-    for start in parent:
-        walk: dict[str, int] = {}
-        node = start
-        while node in parent and node not in state:
-            state[node] = 1
-            walk[node] = len(walk)
-            node = parent[node]
-        if node in walk:  # the walk met itself: everything from there on is a cycle
-            cyclic.update(n for n, pos in walk.items() if pos >= walk[node])
-        for n in walk:
-            state[n] = 2
-    return cyclic
+        return out, {}
+    return references.reference_findings(data, file, values)  # every later check compares ids by their identity
 
 
 def parse_snapshot(text: str, file: str, *, fmt: str | None = None) -> Snapshot:
@@ -441,12 +395,14 @@ def build_snapshot(data: Any, file: str, *, owned: bool = False) -> Snapshot:
     """Validate a parsed (or collected, or answered) snapshot and build its org facts.
     `owned`: `data` was just parsed and nothing else holds it, so it is kept, not copied."""
     findings = schemas.check("snapshot", data, file)
+    respell: dict[str, str] = {}
     if not findings:
-        findings = _semantic_findings(data, file)
+        findings, respell = _semantic_findings(data, file)
     if findings:
         raise FindingError(findings)
-    canonical = json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     plain = data if owned and not _located(data) else _plain(data)
+    references.one_spelling(plain, respell)  # one spelling per record from here on (facts, answers, results, audit records)
+    canonical = json.dumps(plain, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     snap = Snapshot(file, plain, hashlib.sha256(canonical.encode()).hexdigest())
     _org_facts(snap)
     return snap

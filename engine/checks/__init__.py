@@ -11,16 +11,17 @@ from syncdoctor.reading.findings import Finding
 from ..model import Ruleset
 from .base import Check
 from .citations import UnresolvedCitation
-from .codes import CodeInText
+from .codes import CodeInText, EscalationKind
 from .derived import DerivationCycle, DerivedFactUsage
 from .duplicates import DuplicateCode, DuplicateRuleId
 from .lock import VersionNotBumped
+from .quotes import QuoteNotVerbatim
 from .templates import TemplateNames
 from .vocabulary import ConditionVocabulary
 
 ALL_CHECKS: tuple[type[Check], ...] = (
     DuplicateRuleId, DuplicateCode, ConditionVocabulary, TemplateNames, UnresolvedCitation,
-    DerivedFactUsage, DerivationCycle, VersionNotBumped, CodeInText,
+    DerivedFactUsage, DerivationCycle, VersionNotBumped, QuoteNotVerbatim, CodeInText, EscalationKind,
 )
 
 

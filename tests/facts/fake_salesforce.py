@@ -79,7 +79,7 @@ def build_model() -> Model:
             u = m.users[i]
             rows.append({"id": 1000 + i, "email": u["Email"], "username": u["Username"], "role": "Marketing",
                          "roleName": "Marketing", "salesforceId": u["Id"], "isDeleted": i % 30 == 0,
-                         "updatedAt": "2026-11-01T08:00:00-04:00"})
+                         "updatedAt": "2026-11-01T08:00:00-04:00", "updatedById": 1000 if i % 2 else None})
         rows.append({"id": 5000, "email": "user2@fake.example", "username": "old@fake.example", "role": "Sales",
                      "roleName": "Sales", "salesforceId": None, "isDeleted": False, "updatedAt": "2026-01-01T00:00:00-04:00"})
         m.ae_users[bu] = rows
@@ -124,6 +124,17 @@ class FakeOrg:
         self.roles_without_permission = 0  # roles UserRole still returns without PermissionsViewRoles
         self.hosts: list[tuple[str, str]] = []  # (Host header, path) of every request
         self.login_page: str | None = None  # an HTML page answering logins (a proxy, a captive portal)
+        self.served: dict[str, int] = {"UserRole": 0, "Group": 0}  # rows returned, per object
+        self.refuse_portal_type = False  # an org that would not filter UserRole on PortalType
+        # SOAP login() state: "enabled", "disabled" (orgs created from Winter '26) or
+        # "permission" (enforced "Use Any API Auth", Summer '26); the fault texts are below.
+        self.soap_login = "enabled"
+        # Account Engagement: the one documented host this org's AE answers on (None: any); a
+        # request on the other one gets 201. `ae_messages` overrides an error's message.
+        self.ae_home: str | None = None
+        self.ae_messages: dict[int, str] = {}
+        self.ae_refused_fields: set[str] = set()
+        self.ae_fields: dict[str, set[str]] = {}
 
     # -- fault injection ------------------------------------------------------------------
     def fault(self, kind: str, where: str = "", times: int = 1, after: int = 0) -> None:
@@ -198,6 +209,9 @@ class FakeOrg:
         password = re.search(r"<n1:password>(.*?)</n1:password>", body)
         if not user or not password or password.group(1) != PASSWORD + TOKEN:
             return Response(_SOAP_FAULT, status=500, content_type="text/xml")
+        if self.soap_login != "enabled":
+            code, text = SOAP_LOGIN_FAULTS[self.soap_login]
+            return Response(_LOGIN_FAULT.format(code=code, text=text), status=500, content_type="text/xml")
         self.logins += 1
         xml = _SOAP_OK.format(server=f"{self.base_url}/services/Soap/u/{API}/{ORG_ID}", session=self.token)
         return Response(xml, status=200, content_type="text/xml")
@@ -248,13 +262,17 @@ class FakeOrg:
             names = sorted({u["Profile"]["Name"] for u in self.model.users} | {"Chatter Free User"})
             return [{"attributes": {"type": "Profile"}, "Name": n} for n in names]
         if name == "UserRole":
-            if not self.permissions.get("PermissionsViewRoles"):
-                # Without "View Roles and Role Hierarchy" the hierarchy is not listed, or (a
-                # variant) only part of it.
-                return [{"attributes": {"type": "UserRole"}, **r} for r in self.model.roles[:self.roles_without_permission]]
-            return [{"attributes": {"type": "UserRole"}, **r} for r in self.model.roles]
+            # Without "View Roles and Role Hierarchy" the hierarchy is not listed, or (a variant)
+            # only part of it.
+            roles = self.model.roles if self.permissions.get("PermissionsViewRoles") else \
+                self.model.roles[:self.roles_without_permission]
+            rows = _where(roles, where.group(1) if where else "", self.refuse_portal_type)
+            self.served["UserRole"] += len(rows)
+            return [{"attributes": {"type": "UserRole"}, **r} for r in rows]
         if name == "Group":
-            return [{"attributes": {"type": "Group"}, **g} for g in self.model.groups]
+            rows = _where(self.model.groups, where.group(1) if where else "")
+            self.served["Group"] += len(rows)
+            return [{"attributes": {"type": "Group"}, **g} for g in rows]
         if name == "GroupMember":
             if where and "GroupId IN" in where.group(1):
                 wanted = set(re.findall(r"'(\w+)'", where.group(1)))
@@ -297,14 +315,19 @@ class FakeOrg:
         if fault and re.fullmatch(r"ae\d+(@\d+)?", fault):  # "ae183", or "ae183@400" for another HTTP status
             code_s, _, status = fault[2:].partition("@")
             code = int(code_s)
-            resp = _json({"code": code, "message": AE_MESSAGES[code]}, int(status) if status else AE_STATUS.get(code, 400))
+            message = self.ae_messages.get(code, AE_MESSAGES[code])
+            resp = _json({"code": code, "message": message}, int(status) if status else AE_STATUS.get(code, 400))
             if code == 202:
                 resp.headers["Retry-After"] = "0"
             return resp
         if request.headers.get("Authorization") != f"Bearer {self.token}":
-            return _json({"code": 184, "message": "Invalid access token or user not synced"}, 401)
+            # An expired or revoked token (seen in the wild: "...: Inactive token").
+            return _json({"code": 184, "message": "access_token is invalid, unknown, or malformed: Inactive token"}, 401)
         bu = request.headers.get("Pardot-Business-Unit-Id", "")
         rows = self.model.ae_users.get(bu)
+        host = request.host.split(":")[0]
+        if self.ae_home and host in AE_HOSTS and host != self.ae_home:
+            rows = None  # this org's business units live on the other host
         if rows is None:
             return _json({"code": 201, "message": "Invalid business unit ID"}, 400)
         if "nextPageToken" in request.args:
@@ -312,8 +335,15 @@ class FakeOrg:
         else:
             if request.args.get("deleted") != "all" or "fields" not in request.args:
                 return _json({"code": 400, "message": "fields is required; deleted=all expected"}, 400)
+            refused = sorted(set(request.args["fields"].split(",")) & self.ae_refused_fields)
+            if refused:  # a stand-in text: the API's answer to an unknown field is not documented
+                return _json({"code": 400, "message": f"Invalid value specified for fields: {refused[0]}"}, 400)
             start = 0
-        chunk = rows[start:start + self.ae_page_size]
+        if "fields" in request.args:
+            self.ae_fields[bu] = set(request.args["fields"].split(","))
+        # Only the fields asked for come back (the paging token keeps the first page's fields).
+        chunk = [{k: v for k, v in row.items() if k in self.ae_fields.get(bu, set(row))}
+                 for row in rows[start:start + self.ae_page_size]]
         body: dict[str, Any] = {"values": chunk}
         if start + self.ae_page_size < len(rows):
             token = f"{bu}:{start + self.ae_page_size}"
@@ -322,6 +352,7 @@ class FakeOrg:
         return _json(body, 200)
 
 
+AE_HOSTS = ("pi.pardot.com", "pi.demo.pardot.com")
 # Account Engagement API v5 error codes and their HTTP statuses (error-codes.html).
 AE_MESSAGES = {46: "Insufficient permissions", 49: "Access denied", 66: "Too many concurrent requests",
                122: "Daily API rate limit met", 183: "An internal error occurred; try again",
@@ -329,6 +360,26 @@ AE_MESSAGES = {46: "Insufficient permissions", 49: "Access denied", 66: "Too man
                202: "Minute API rate limit met", 210: "The page token has expired", 211: "The page token is invalid",
                214: "Request timed out"}
 AE_STATUS = {46: 403, 49: 403, 66: 429, 122: 429, 183: 500, 184: 401, 202: 429, 214: 504}
+
+
+def _where(rows: list[dict[str, Any]], clause: str, refuse_portal_type: bool = False) -> list[dict[str, Any]]:
+    """The WHERE clauses the collector sends for UserRole and Group, as Salesforce reads them:
+    `PortalType = 'None'`, `Type IN (...)`, `Id IN (...)` (15- or 18-character ids)."""
+    if not clause:
+        return list(rows)
+    if m := re.fullmatch(r"PortalType = '(\w+)'", clause):
+        if refuse_portal_type:
+            raise ValueError("field 'PortalType' can not be filtered in a query call")
+        return [r for r in rows if (r.get("PortalType") or "None") == m.group(1)]
+    if m := re.fullmatch(r"Type IN \((.*)\)", clause):
+        kinds = set(re.findall(r"'(\w+)'", m.group(1)))
+        return [r for r in rows if r.get("Type") in kinds]
+    if m := re.fullmatch(r"Id IN \((.*)\)", clause):
+        ids = {x[:15] for x in re.findall(r"'(\w+)'", m.group(1))}
+        if len(ids) > 300:
+            raise ValueError("query too long")  # a REST query is a GET: its URL has a limit
+        return [r for r in rows if r["Id"][:15] in ids]
+    raise ValueError(f"unexpected WHERE clause: {clause}")
 
 
 def _unescape(literal: str) -> str:
@@ -344,6 +395,21 @@ _SOAP_OK = """<?xml version="1.0" encoding="UTF-8"?>
 <soapenv:Body><loginResponse><result><metadataServerUrl>{server}</metadataServerUrl><passwordExpired>false</passwordExpired>
 <sandbox>false</sandbox><serverUrl>{server}</serverUrl><sessionId>{session}</sessionId><userId>005000000000001AAA</userId>
 </result></loginResponse></soapenv:Body></soapenv:Envelope>"""
+
+# The faults of a login() that is off. INVALID_OPERATION's text is the one reported from real
+# orgs (OpenFn/adaptors#1715); INSUFFICIENT_ACCESS for a user without "Use Any API Auth" is
+# documented (login() reference), its text is not: this one is a stand-in.
+SOAP_LOGIN_FAULTS = {
+    "disabled": ("INVALID_OPERATION", "SOAP API login() is disabled by default in this org. Contact the org "
+                                      "administrator to enable SOAP API login()."),
+    "permission": ("INSUFFICIENT_ACCESS", "To use SOAP API login(), the user needs the Use Any API Auth permission."),
+}
+
+_LOGIN_FAULT = """<?xml version="1.0" encoding="UTF-8"?>
+<soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/" xmlns:sf="urn:fault.partner.soap.sforce.com">
+<soapenv:Body><soapenv:Fault><faultcode>sf:{code}</faultcode><faultstring>{code}: {text}</faultstring>
+<detail><sf:LoginFault><sf:exceptionCode>{code}</sf:exceptionCode><sf:exceptionMessage>{text}</sf:exceptionMessage></sf:LoginFault></detail>
+</soapenv:Fault></soapenv:Body></soapenv:Envelope>"""
 
 _SOAP_FAULT = """<?xml version="1.0" encoding="UTF-8"?>
 <soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/" xmlns:sf="urn:fault.partner.soap.sforce.com">

@@ -29,7 +29,8 @@ def test_collect_writes_a_complete_snapshot(fake_org, tmp_path):
     data = yaml.safe_load(out.read_text())
     assert len(data["salesforce"]["users"]) == N_USERS + 1
     assert {bu["id"] for bu in data["business_units"]} == {BU_MANAGED, BU_LEGACY}
-    assert len(data["salesforce"]["roles"]) == 9
+    # The 8 internal roles; the portal role that no user holds and no group names is not read.
+    assert len(data["salesforce"]["roles"]) == 8 and "Partner Role" not in {r["name"] for r in data["salesforce"]["roles"]}
     groups = {g["name"]: g["members"] for g in data["salesforce"]["public_groups"]}
     assert {"type": "role", "id": sfid("00E", 3)} in groups["Group 2"]
     assert {"type": "role_and_subordinates", "id": sfid("00E", 6)} in groups["Group 3"]

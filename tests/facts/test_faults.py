@@ -7,6 +7,7 @@ import json
 import os
 import stat
 import sys
+from pathlib import Path
 
 import pytest
 import yaml
@@ -30,7 +31,7 @@ def test_expired_session_logs_in_again(fake_org, tmp_path):
     fake_org.fault("expire", where="FROM+UserRole")
     r, data = collect(fake_org, tmp_path)
     assert r.exit_code == 0, r.stderr
-    assert fake_org.logins == 2 and len(data["salesforce"]["roles"]) == 9
+    assert fake_org.logins == 2 and len(data["salesforce"]["roles"]) == 8
 
 
 @pytest.mark.parametrize("status", ["500", "503"])
@@ -38,7 +39,7 @@ def test_server_errors_are_retried(fake_org, tmp_path, status):
     fake_org.fault(status, where="FROM+UserRole", times=2)
     r, data = collect(fake_org, tmp_path)
     assert r.exit_code == 0, r.stderr
-    assert len(data["salesforce"]["roles"]) == 9
+    assert len(data["salesforce"]["roles"]) == 8
     assert sum("FROM+UserRole" in p for _, p in fake_org.requests) == 3
 
 
@@ -47,7 +48,7 @@ def test_concurrency_limit_is_retried_but_daily_limit_is_not(fake_org, tmp_path)
     fake_org.fault("daily-limit", where="FROM+Group+", times=1)
     r, data = collect(fake_org, tmp_path)
     assert r.exit_code == 0, r.stderr
-    assert len(data["salesforce"]["roles"]) == 9
+    assert len(data["salesforce"]["roles"]) == 8
     assert data["salesforce"]["public_groups"] is None  # unknown, not empty
     assert "request limit is exhausted" in data["unknown_reasons"]["salesforce.public_groups"]
     assert sum("FROM+Group+" in p for _, p in fake_org.requests) == 1
@@ -68,7 +69,7 @@ def test_slow_answers_time_out_and_are_retried(fake_org, tmp_path):
     fake_org.fault("slow", where="FROM+UserRole", times=1)
     r, data = collect(fake_org, tmp_path)
     assert r.exit_code == 0, r.stderr
-    assert len(data["salesforce"]["roles"]) == 9
+    assert len(data["salesforce"]["roles"]) == 8
 
 
 def test_malformed_json_is_reported(fake_org, tmp_path):
@@ -137,20 +138,49 @@ def test_session_id_login_cannot_relogin_and_says_so(fake_org, tmp_path):
     assert data["salesforce"]["roles"] is None and "cannot log in again" in data["unknown_reasons"]["salesforce.roles"]
 
 
-def fake_sf_cli(fake_org, tmp_path, monkeypatch) -> None:
-    """A Salesforce CLI on PATH whose `sf org display` prints the fake org's current token."""
+# `sf org display --json` of Salesforce CLI 2.136.8 and later puts this in place of the token
+# (salesforcecli/plugin-org, messages/secrets-redacted.md).
+REDACTED = "[REDACTED] Use 'sf org auth show-access-token' to view"
+SHOW_TOKEN_WARNING = ("This command exposes a sensitive Access Token that allows for subsequent activity using your "
+                      "current authenticated session.")
+
+
+def fake_sf_cli(fake_org, tmp_path, monkeypatch, generation: str = "current") -> Path:
+    """A Salesforce CLI on PATH for alias `fake`, answering with the fake org's current token.
+
+    - "current" (2.136.8+): `sf org display` redacts the token; `sf org auth show-access-token
+      --json` gives it (and warns on stderr);
+    - "old": `sf org display` gives the token; `org auth show-access-token` does not exist;
+    - "between": redacts the token but has no show-access-token (a broken install).
+    Every command line is appended to the returned log file."""
     bin_dir = tmp_path / "bin"
-    bin_dir.mkdir()
-    token_file = tmp_path / "token"
+    bin_dir.mkdir(exist_ok=True)
+    token_file, log = tmp_path / "token", tmp_path / "sf-calls.log"
     token_file.write_text(fake_org.token)
     fake_org.token_file = token_file
+    display = {"id": "00D5e000000FAKEEAA", "apiVersion": "66.0", "instanceUrl": fake_org.base_url,
+               "username": "admin@fake.example", "clientId": "PlatformCLI", "connectedStatus": "Connected", "alias": "fake"}
     sf = bin_dir / "sf"
-    sf.write_text(f"#!{sys.executable}\nimport json, sys\n"
-                  "assert sys.argv[1:] == ['org', 'display', '--target-org', 'fake', '--json']\n"
-                  f"token = open({str(token_file)!r}).read()\n"
-                  f"print(json.dumps({{'status': 0, 'result': {{'accessToken': token, 'instanceUrl': {fake_org.base_url!r}}}}}))\n")
+    sf.write_text(f"""#!{sys.executable}
+import json, sys
+args = sys.argv[1:]
+open({str(log)!r}, "a").write(" ".join(args) + "\\n")
+token = open({str(token_file)!r}).read()
+generation = {generation!r}
+if args == ["org", "display", "--target-org", "fake", "--json"]:
+    result = dict({display!r}, accessToken=token if generation == "old" else {REDACTED!r})
+    print(json.dumps({{"status": 0, "result": result, "warnings": []}}))
+elif args == ["org", "auth", "show-access-token", "--target-org", "fake", "--json"] and generation == "current":
+    sys.stderr.write("Warning: " + {SHOW_TOKEN_WARNING!r} + "\\n")
+    print(json.dumps({{"status": 0, "result": {{"accessToken": token}}, "warnings": [{SHOW_TOKEN_WARNING!r}]}}))
+else:
+    print(json.dumps({{"name": "CommandNotFoundError", "message": "command " + ":".join(args[:3]) + " not found",
+                      "status": 127}}))
+    sys.exit(127)
+""")
     sf.chmod(sf.stat().st_mode | stat.S_IEXEC)
     monkeypatch.setenv("PATH", f"{bin_dir}{os.pathsep}{os.environ['PATH']}")
+    return log
 
 
 def test_target_org_uses_the_salesforce_cli_and_asks_it_again_when_the_session_expires(fake_org, tmp_path, monkeypatch):
@@ -162,7 +192,7 @@ def test_target_org_uses_the_salesforce_cli_and_asks_it_again_when_the_session_e
     assert r.exit_code == 0, r.stderr
     data = yaml.safe_load(out.read_text())
     assert len(data["salesforce"]["users"]) == N_USERS + 1
-    assert len(data["salesforce"]["roles"]) == 9  # read again with the renewed token
+    assert len(data["salesforce"]["roles"]) == 8  # read again with the renewed token
     assert "unknown_reasons" not in data
 
 

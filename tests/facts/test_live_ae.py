@@ -68,16 +68,36 @@ def test_ae_host_follows_the_org_and_login_stays_at_login_salesforce_com(fake_or
     assert f"Account Engagement host: https://{host}" in r.stderr
 
 
-def test_201_in_a_developer_edition_org_names_the_host_and_why_without_moving_the_login(fake_org, tmp_path, real_hosts):
+def test_201_on_the_chosen_host_tries_the_other_host_once_and_says_which_answered(fake_org, tmp_path, real_hosts):
+    fake_org.organization_type = "Developer Edition"  # so pi.demo.pardot.com is chosen ...
+    fake_org.ae_home = "pi.pardot.com"                 # ... but this org's AE lives on production
+    out = tmp_path / "org.yaml"
+    r = run("facts", "collect", "--out", str(out), "--username", "admin@fake.example", "--password", PASSWORD,
+            "--security-token", TOKEN, "--backoff", "0.01")
+    assert r.exit_code == 0, r.stderr
+    data = yaml.safe_load(out.read_text())
+    assert "unknown_reasons" not in data
+    assert data["account_engagement"]["collected_business_units"] == [BU_MANAGED, BU_LEGACY]
+    assert ("https://pi.demo.pardot.com answered error 201 (it was chosen because the org is a Developer Edition org"
+            in r.stderr) and "https://pi.pardot.com answered, and is used for the rest of this run" in r.stderr
+    assert data["sources"]["account_engagement.users"]["via"].endswith("on https://pi.pardot.com")
+    ae_calls = [(h, p) for h, p in fake_org.hosts if p.startswith("/api/v5/")]
+    assert ae_calls[0][0] == "pi.demo.pardot.com" and {h for h, _ in ae_calls[1:]} == {"pi.pardot.com"}
+    assert {h for h, p in fake_org.hosts if p.startswith("/services/Soap/")} == {"login.salesforce.com"}
+    assert all(m == "GET" for m, p in fake_org.requests if "/api/v5/" in p)  # the other host only read
+
+
+def test_201_on_both_hosts_is_explained_with_both(fake_org, tmp_path, real_hosts):
     fake_org.organization_type = "Developer Edition"
-    fake_org.fault("ae201", where="/api/v5/", times=1)
+    fake_org.fault("ae201", where="/api/v5/", times=2)  # the managed BU: on the demo host, then on production
     out = tmp_path / "org.yaml"
     r = run("facts", "collect", "--out", str(out), "--username", "admin@fake.example", "--password", PASSWORD,
             "--security-token", TOKEN, "--backoff", "0.01")
     assert r.exit_code == 0, r.stderr
     reason = yaml.safe_load(out.read_text())["unknown_reasons"]["account_engagement.users"]
-    assert "on https://pi.demo.pardot.com" in reason and "Developer Edition org" in reason
-    assert "--sandbox" not in reason and "--ae-api-url https://pi.pardot.com" in reason
+    assert "on https://pi.demo.pardot.com (error 201; host chosen because the org is a Developer Edition org" in reason
+    assert "and on https://pi.pardot.com, tried once as well" in reason and "--sandbox" not in reason
+    assert BU_MANAGED in reason and BU_LEGACY not in reason  # the other BU still answered on the chosen host
 
 
 # -- AE errors retried or explained ------------------------------------------------------------

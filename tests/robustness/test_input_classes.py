@@ -214,7 +214,7 @@ def test_a_deep_role_hierarchy_is_diagnosed_in_linear_memory(tmp_path):
 
 
 def test_a_long_role_cycle_is_found_in_one_pass():
-    from syncdoctor.facts.snapshot import _on_cycles
+    from syncdoctor.facts.references import _on_cycles
     n = 200_000
     parent = {f"r{i}": f"r{i - 1}" for i in range(1, n)}
     parent["r0"] = f"r{n - 1}"
