@@ -121,12 +121,10 @@ def original_paths(results: list[dict[str, Any]], user_indexes: list[int] | None
 
 
 def build(doc: dict[str, Any], snapshot: Snapshot, private_key: Ed25519PrivateKey | None = None,
-          selection: dict[str, Any] | None = None, what_if: dict[str, Any] | None = None) -> dict[str, Any]:
+          selection: dict[str, Any] | None = None) -> dict[str, Any]:
     """`selection`: what the command line asked for ({"user", "all_users", "business_unit"}),
-    so that replay diagnoses it again and a result dropped from the record shows. `what_if`: the
-    changes a what-if run applied and its report (the whole snapshot is embedded: a change can
-    reach anyone)."""
-    content, scope, user_indexes = (snapshot.data, WHOLE, None) if what_if is not None else embedded(snapshot, doc["results"])
+    so that replay diagnoses it again and a result dropped from the record shows."""
+    content, scope, user_indexes = embedded(snapshot, doc["results"])
     record = {
         "record_version": RECORD_VERSION,
         "created_at": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
@@ -139,8 +137,6 @@ def build(doc: dict[str, Any], snapshot: Snapshot, private_key: Ed25519PrivateKe
                      "content_sha256": sha256(content), **({"user_indexes": user_indexes} if user_indexes else {})},
         "results": doc["results"],
     }
-    if what_if is not None:
-        record["what_if"] = what_if
     record["record_sha256"] = sha256(record)
     if private_key is not None:
         public = private_key.public_key().public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
@@ -266,91 +262,3 @@ def result_map(results: list[dict[str, Any]]) -> dict[tuple[str, str], dict[str,
     statuses, proof: firings and every fact with its values and provenance). Duplicate keys are
     refused before (integrity_problems): here a later one would hide an earlier one."""
     return {result_key(r): r for r in results}
-
-
-def differences(before: list[dict[str, Any]], after: list[dict[str, Any]], labels: dict[tuple[str, str], str]) -> list[str]:
-    """Every (user, business unit) whose result differs in any field, or that one side lacks:
-    each with what the record says and what the run says now (old and new values)."""
-    old, new = result_map(before), result_map(after)
-    out = []
-    for k in sorted(set(old) | set(new)):
-        where = labels.get(k, f"user {k[0]} · business unit {k[1]}")
-        if k not in new:
-            out.append(f"{where}: in the record, not diagnosed now")
-        elif k not in old:
-            out.append(f"{where}: diagnosed now, not in the record")
-        elif canonical(old[k]) != canonical(new[k]):
-            lines = _verdict_changes(old[k].get("verdicts") or [], new[k].get("verdicts") or []) + _field_changes(old[k], new[k])
-            lines = lines or ["the same fields and values in another arrangement"]
-            out.append(f"{where}:\n" + "\n".join("    " + line for line in lines))
-    return out
-
-
-def _short(value: Any) -> str:
-    text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, sort_keys=True)
-    return repr(text if len(text) <= 300 else text[:300] + "…")
-
-
-def _field_changes(a: dict[str, Any], b: dict[str, Any]) -> list[str]:
-    """Every field of the result but its verdicts that differs (who, undetermined rules, rule
-    statuses, the proof), with its old and new value; for the proof, what one side lacks."""
-    lines: list[str] = []
-    for f in sorted(set(a) | set(b), key=str):
-        if f == "verdicts" or canonical(a.get(f)) == canonical(b.get(f)):
-            continue
-        if f == "proof" and isinstance(a.get(f), dict) and isinstance(b.get(f), dict):
-            lines += _proof_changes(a[f], b[f])
-        elif f not in a:
-            lines.append(f"{f}: not in the record, now {_short(b[f])}")
-        elif f not in b:
-            lines.append(f"{f}: was {_short(a[f])}, not given now")
-        else:
-            lines.append(f"{f}: was {_short(a[f])}, now {_short(b[f])}")
-    return lines
-
-
-def _verdict_changes(old: list[Any], new: list[Any]) -> list[str]:
-    """Per code: a verdict only in the record or only now, or each field with its old and new value
-    (list fields item by item: what was removed, what was added; fields beyond the known ones too)."""
-    by_old = {v.get("code"): v for v in old if isinstance(v, dict)}
-    by_new = {v.get("code"): v for v in new if isinstance(v, dict)}
-    lines = []
-    for code in sorted(set(by_old) | set(by_new), key=str):
-        a, b = by_old.get(code), by_new.get(code)
-        if b is None:
-            lines.append(f"{code} ({a.get('kind')}): in the record, not concluded now")  # type: ignore[union-attr]
-            continue
-        if a is None:
-            lines.append(f"{code} ({b.get('kind')}): concluded now, not in the record")
-            continue
-        extra = sorted((set(a) | set(b)) - set(VERDICT_FIELDS), key=str)
-        for f in (*VERDICT_FIELDS, *extra):
-            if canonical(a.get(f)) == canonical(b.get(f)):
-                continue
-            va, vb = a.get(f), b.get(f)
-            if isinstance(va, list) and isinstance(vb, list):
-                gone = [x for x in va if x not in vb]
-                came = [x for x in vb if x not in va]
-                if not gone and not came:
-                    lines.append(f"{code} {f}: the same items in another order")
-                lines += [f"{code} {f}: was {_short(x)}, gone now" for x in gone]
-                lines += [f"{code} {f}: new now {_short(x)}" for x in came]
-            else:
-                lines.append(f"{code} {f}: was {_short(va)}, now {_short(vb)}")
-    if len(old) != len(by_old) or len(new) != len(by_new):
-        lines.append(f"number of verdicts: was {len(old)}, now {len(new)}")
-    return lines
-
-
-def _proof_changes(old: dict[str, Any], new: dict[str, Any]) -> list[str]:
-    """The same verdicts on another proof: the rule firings, and the facts they used, that one side lacks."""
-    def fired(p: dict[str, Any]) -> list[str]:
-        return sorted(f"{t.get('rule')} v{t.get('rule_version')}" for t in p.get("trace") or [] if isinstance(t, dict))
-
-    def used(p: dict[str, Any]) -> list[str]:
-        return sorted(f"{f['kind']} {json.dumps(f['values'], ensure_ascii=False, sort_keys=True)}" for f in p.get("facts") or [])
-    lines = []
-    for what, a, b in (("rule firing", fired(old), fired(new)), ("fact used", used(old), used(new))):
-        lines += [f"{what} in the record, not now: {_short(x)}" for x in a if x not in b]
-        lines += [f"{what} now, not in the record: {_short(x)}" for x in b if x not in a]
-    return lines or ["same verdicts, a different proof (the same firings and facts, in another arrangement)"]

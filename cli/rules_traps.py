@@ -27,6 +27,17 @@ def _manifest_files(root: Path) -> set[Path]:
     return {(root / n).resolve() for n in names if isinstance(n, str)}
 
 
+def _named_by_manifest(base: Path) -> set[Path]:
+    """Files the manifest's text names for people (`Changes: rules/CHANGELOG.md`): documents
+    that travel with the knowledge are read, by its readers."""
+    try:
+        text = (base / "ruleset.yaml").read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return set()
+    return {f.resolve() for f in base.rglob("*") if f.is_file() and f.suffix == ".md"
+            and (f.relative_to(base).as_posix() in text or f.name in text)}
+
+
 def _snapshots_named(files: list[Path]) -> set[Path]:
     """The fixture orgs the case files name (`snapshot:` at the top or in a case)."""
     out: set[Path] = set()
@@ -68,7 +79,7 @@ def stray_files(root: Path, ruleset: Ruleset) -> list[str]:
     base = root.resolve()
     cases = case_files(ruleset.case_paths)
     read = {(base / k).resolve() for k in ruleset.file_hashes} | _manifest_files(root) | {f.resolve() for f in cases}
-    read |= _snapshots_named(cases)
+    read |= _snapshots_named(cases) | _named_by_manifest(base)
     ships = shipped_patterns(root)
     out = []
     for f in sorted(p for p in base.rglob("*") if p.is_file() and "__pycache__" not in p.parts):

@@ -34,8 +34,8 @@ SAMPLE: dict[str, Any] = {
     },
     "account_engagement": {"users": [
         {"id": 1, "business_unit_id": BU, "email": "a@sample.example", "salesforce_id": U1, "role": "Marketing",
-         "in_recycle_bin": False, "username": "a.ae@sample.example", "updated_at": "2026-11-20T12:00:00Z",
-         "updated_by_id": 2},
+         "in_recycle_bin": False, "username": "a@sample.example", "updated_at": "2026-11-20T12:00:00Z",
+         "updated_by_id": U2},
         {"id": 2, "business_unit_id": BU, "email": "b@sample.example", "salesforce_id": U2, "role": "Sales",
          "in_recycle_bin": True}]},
 }

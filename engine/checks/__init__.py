@@ -11,7 +11,7 @@ from syncdoctor.reading.findings import Finding
 from ..model import Ruleset
 from .base import Check
 from .citations import UnresolvedCitation
-from .codes import CodeInText
+from .codes import CodeInText, EscalationKind
 from .derived import DerivationCycle, DerivedFactUsage
 from .duplicates import DuplicateCode, DuplicateRuleId
 from .lock import VersionNotBumped
@@ -21,7 +21,7 @@ from .vocabulary import ConditionVocabulary
 
 ALL_CHECKS: tuple[type[Check], ...] = (
     DuplicateRuleId, DuplicateCode, ConditionVocabulary, TemplateNames, UnresolvedCitation,
-    DerivedFactUsage, DerivationCycle, VersionNotBumped, QuoteNotVerbatim, CodeInText,
+    DerivedFactUsage, DerivationCycle, VersionNotBumped, QuoteNotVerbatim, CodeInText, EscalationKind,
 )
 
 

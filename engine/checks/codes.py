@@ -41,3 +41,26 @@ class CodeInText(Check):
                 elif code in active:
                     yield self.finding(span, f"{code} is an internal code: a reader does not know it; say in words what "
                                              f"it stands for (a `syncdoctor explain {code}` command in backticks may stay)")
+
+
+# A remedy whose instruction is the escalation (its first words, as pins read remedies); a
+# conditional "if it is still … an hour later, escalate" is advice, not an escalation.
+_ESCALATES = re.compile(r"^\s*(?:then\s+)?escalate to salesforce support\b", re.IGNORECASE)
+
+
+class EscalationKind(Check):
+    """What needs a Salesforce Support case is something to act on: a conclusion whose remedy
+    escalates to Support has kind `escalate` (exit 1, kept by --only-problems, counted)."""
+    id = "escalation-kind"
+    title = "A conclusion that escalates to Salesforce Support has kind escalate"
+
+    def check(self, rule: Rule, ruleset: Ruleset) -> Iterable[Finding]:
+        c = rule.conclude
+        # kinds already acted on (api/verdicts.py ACTIONABLE; the engine does not import the api)
+        if c is None or rule.status == "deprecated" or c.kind in ("cause", "escalate", "remedy"):
+            return
+        if any(_ESCALATES.match(r) for r in c.remedies):
+            span = locate(rule.raw, ["then", "conclude", "kind"], c.span) if rule.raw else c.span
+            yield self.finding(span, f"{c.code} tells the reader to escalate to Salesforce Support but is kind {c.kind!r}, "
+                                     "which exits 0 and is dropped by --only-problems: make it `kind: escalate` "
+                                     "(and bump `version`)")
