@@ -121,10 +121,12 @@ def original_paths(results: list[dict[str, Any]], user_indexes: list[int] | None
 
 
 def build(doc: dict[str, Any], snapshot: Snapshot, private_key: Ed25519PrivateKey | None = None,
-          selection: dict[str, Any] | None = None) -> dict[str, Any]:
+          selection: dict[str, Any] | None = None, what_if: dict[str, Any] | None = None) -> dict[str, Any]:
     """`selection`: what the command line asked for ({"user", "all_users", "business_unit"}),
-    so that replay diagnoses it again and a result dropped from the record shows."""
-    content, scope, user_indexes = embedded(snapshot, doc["results"])
+    so that replay diagnoses it again and a result dropped from the record shows. `what_if`: the
+    changes a what-if run applied and its report (the whole snapshot is embedded: a change can
+    reach anyone)."""
+    content, scope, user_indexes = (snapshot.data, WHOLE, None) if what_if is not None else embedded(snapshot, doc["results"])
     record = {
         "record_version": RECORD_VERSION,
         "created_at": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
@@ -137,6 +139,8 @@ def build(doc: dict[str, Any], snapshot: Snapshot, private_key: Ed25519PrivateKe
                      "content_sha256": sha256(content), **({"user_indexes": user_indexes} if user_indexes else {})},
         "results": doc["results"],
     }
+    if what_if is not None:
+        record["what_if"] = what_if
     record["record_sha256"] = sha256(record)
     if private_key is not None:
         public = private_key.public_key().public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
