@@ -27,7 +27,7 @@ from .facts import Fact, FactPool, FactSet
 from .memo import MemoEngine
 from .model import AnyOf, Condition, Ruleset
 from .diagnosis import PLACEHOLDER, Diagnosis, Firing
-from .run import _HOST_LOCK, EngineError, _host, _Session, _SessionTooLarge
+from .run import EngineError, _Session, _SessionTooLarge
 
 _ABSENT = ("absent",)
 MAX_CLASSES = 10_000  # per business unit: classes remembered (memory stays bounded in a large org)
@@ -57,9 +57,7 @@ class ClassEngine(MemoEngine):
         again = compile_ruleset(ruleset, self._action)
         derive_names = {b.name for b in again.branches if b.rule.derive is not None}
         self._conclusions = again.name
-        with _HOST_LOCK:
-            _host().register_rulesets({again.name: {k: v for k, v in again.definition[again.name].items()
-                                                    if k not in derive_names}})
+        self._register(again.name, {k: v for k, v in again.definition[again.name].items() if k not in derive_names})
         self._derived_kinds = set(self.compiled.derived_kinds)
         self.shared = self.whole = self.fallbacks = 0
         self._repeated = False  # some class met a second time

@@ -17,7 +17,7 @@ import os
 import threading
 from typing import Any
 
-from durable.engine import Host, MessageNotHandledException, MessageObservedException
+from durable.engine import MessageNotHandledException, MessageObservedException
 
 from syncdoctor.reading.findings import Finding, FindingError, Span
 
@@ -30,8 +30,9 @@ from .model import Condition, Ruleset
 from .status import UNDETERMINED, Evaluator, RuleStatus
 
 durable_private.install()  # durable-rules' JSON through orjson (measured: docs/performance.md)
+# durable-rules' C core is not thread-safe: every call into it, from any engine, holds this lock
+# (a forked worker starts with a fresh one: nothing the parent held can stay locked in the child).
 _HOST_LOCK = threading.RLock()
-_HOST: Host | None = None
 # durable-rules keeps about 10 KB per fact in a session (fixed-size property tables) and does
 # not check every allocation: 160,000 facts under a 1.5 GB ceiling ended in a segmentation
 # fault. A diagnosis that would assert more facts than this stops with a message instead
@@ -47,18 +48,8 @@ class _SessionTooLarge(Exception):
     """More facts than SESSION_FACT_LIMIT would enter one session."""
 
 
-def _host() -> Host:
-    global _HOST
-    if _HOST is None:
-        _HOST = durable_private.SynchronousHost()
-    return _HOST
-
-
 def _after_fork_in_child() -> None:
-    """A forked worker starts its own durable-rules host and lock: nothing the parent held can
-    stay locked in the child."""
-    global _HOST, _HOST_LOCK
-    _HOST = None
+    global _HOST_LOCK
     _HOST_LOCK = threading.RLock()
 
 
@@ -185,8 +176,16 @@ class Engine:
         order = [k for comp in sccs(sorted(set(ruleset.vocabulary.facts) | set(edges)), edges) for k in comp]
         self._kind_order = [k for k in order if k in self._producers]
         self._eager, self._triggers = _demand_plan(self.compiled)
+        # The engine's own durable-rules host (no dispatcher threads), its rulesets driven
+        # through durable's C functions (engine/durable_private.py: Driver).
+        self._host = durable_private.SynchronousHost()
+        self._drivers: dict[str, durable_private.Driver] = {}
+        self._register(self.compiled.name, self.compiled.definition[self.compiled.name])
+
+    def _register(self, name: str, definition: dict) -> None:
         with _HOST_LOCK:
-            _host().register_rulesets(self.compiled.definition)
+            self._host.register_rulesets({name: definition})
+            self._drivers[name] = durable_private.Driver(self._host, name)
 
     # -- the action run by durable-rules for every firing --------------------------------
     def _action(self, branch: Branch):
@@ -262,7 +261,7 @@ class Engine:
             sid = f"s{next(self._sids)}"
             session = _Session(sid, factset, self.compiled.shadows)
             self._sessions[sid] = session
-            host = _host()
+            host = self._drivers[name]
             initial = self._initial_facts(session, factset)
             seeded = self._seed(session, start)
             evaluator = self._evaluator(initial, factset)
@@ -274,7 +273,7 @@ class Engine:
                 batch += [session.marker({"t": "__known", "list": n}) for n in sorted(factset.known_lists)]
                 batch.append(session.marker({"t": "__stratum", "n": 0}))
                 started = True
-                self._assert_all(host, name, batch)
+                self._assert_all(host, batch)
                 for stratum in range(1, self.compiled.max_stratum + 2):
                     if session.too_large:
                         raise _SessionTooLarge
@@ -284,13 +283,13 @@ class Engine:
                     markers = self._complete_kinds(evaluator, stratum)
                     if stratum <= self.compiled.max_stratum:
                         markers.append({"t": "__stratum", "n": stratum})
-                        self._assert_all(host, name, [session.marker(m) for m in markers])
+                        self._assert_all(host, [session.marker(m) for m in markers])
                 self._check(session, start)
                 statuses = {r.id: evaluator.rule_status(r.id) for r in self.ruleset.active_rules}
                 if self.check_agreement:
                     self._agree(session, statuses)
             finally:
-                self._end_session(host, name, sid, started)
+                self._end_session(host, sid, started)
             return Diagnosis(factset, session.firings, session.facts, statuses, self.compiled,
                              dict(evaluator.derived_missing))
 
@@ -316,12 +315,12 @@ class Engine:
             session.new_facts = []
         return initial
 
-    def _end_session(self, host: Host, name: str, sid: str, started: bool) -> None:
+    def _end_session(self, host: durable_private.Driver, sid: str, started: bool) -> None:
         """Delete the durable-rules session (only once an action ran in it: delete_state crashes
         otherwise) and forget it, whatever happened."""
         try:
             if started:
-                host.delete_state(name, sid)
+                host.delete_state(sid)
         finally:
             self._sessions.pop(sid, None)
 
@@ -351,19 +350,19 @@ class Engine:
                         stack.append(g)
         return out
 
-    def _assert_all(self, host: Host, name: str, facts: list[dict]) -> None:
+    def _assert_all(self, host: durable_private.Driver, facts: list[dict]) -> None:
         """One batch (one JSON encoding, one call into the C core); should the batch hold a fact
         durable-rules has already seen, fall back to one call per fact so that the others count."""
         if not facts:
             return
         try:
-            host.assert_facts(name, facts)
+            host.assert_facts(facts)
             return
         except (MessageObservedException, MessageNotHandledException):
             pass
         for fact in facts:
             try:
-                host.assert_fact(name, fact)
+                host.assert_fact(fact)
             except MessageObservedException:
                 continue  # an identical input fact twice: one is enough
             except MessageNotHandledException:

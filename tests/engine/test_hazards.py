@@ -83,7 +83,6 @@ def test_memory_stays_flat_over_many_diagnoses(engine):
 def test_no_background_dispatcher_touches_the_engine(engine):
     """durable-rules' Host dispatches every ruleset from timer threads, outside syncdoctor's
     lock; in a long run that raced a diagnosis (error 307, a missed firing). None may run."""
-    from syncdoctor.engine.run import _host
-    host = _host()
+    host = engine._host
     assert not hasattr(host, "_d_timer") and not hasattr(host, "_t_timer")  # the timers were never started
     assert Host()._d_timer.is_alive()  # which a plain Host would have

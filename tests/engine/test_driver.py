@@ -1,0 +1,80 @@
+"""engine/durable_private.py `Driver` runs durable-rules' sessions through its C functions, as the
+binding's `Host` does: the same firings in the same order, the same refusals, on every diagnosis."""
+from __future__ import annotations
+
+import json
+
+import pytest
+from durable.engine import MessageNotHandledException, MessageObservedException
+from hypothesis import given, settings, strategies as st
+
+from syncdoctor.engine import durable_private
+from syncdoctor.engine.ruleset import require_ruleset
+from syncdoctor.engine.run import Engine
+from syncdoctor.facts.snapshot import parse_snapshot
+from tests.conftest import SHIPPED
+from tests.engine.test_shared_work import orgs_with_ae_users
+
+
+class _ThroughHost:
+    """The binding's own path (Host.assert_facts and its per-action Closure), as a Driver."""
+
+    def __init__(self, host, name):
+        self.host, self.name = host, name
+
+    def assert_facts(self, facts):
+        self.host.assert_facts(self.name, facts)
+
+    def assert_fact(self, fact):
+        self.host.assert_fact(self.name, fact)
+
+    def delete_state(self, sid):
+        self.host.delete_state(self.name, sid)
+
+
+@pytest.fixture(scope="module")
+def pair():
+    rules = require_ruleset(SHIPPED)
+    lean, binding = Engine(rules), Engine(rules)
+    name = binding.compiled.name
+    binding._drivers[name] = _ThroughHost(binding._host, name)
+    return lean, binding
+
+
+def _doc(d) -> str:
+    return json.dumps(d.to_json(), sort_keys=True)
+
+
+@given(orgs_with_ae_users(), st.sampled_from([None, "not-syncing", "in-recycle-bin", "cannot-delete"]))
+@settings(max_examples=40, deadline=None)
+def test_the_driver_fires_what_the_host_fires_in_the_same_order(pair, data, symptom):
+    """Whole results (the trace's order and ids included) with the shipped knowledge."""
+    lean, binding = pair
+    snap = parse_snapshot(json.dumps(data), "test.json", fmt="json")
+    for u in range(len(snap.users)):
+        for b in range(2):
+            fs = snap.factset(u, b, symptom)
+            assert _doc(lean.diagnose(fs)) == _doc(binding.diagnose(fs))
+
+
+def test_the_driver_chains_actions_and_refuses_as_the_host_does():
+    seen: list[tuple[str, str]] = []
+    host = durable_private.SynchronousHost()
+
+    def derive(c):
+        seen.append(("derive", durable_private.matched_id(c, "a", "_fid")))
+        c.assert_fact({"sid": c.s.sid, "t": "y", "_fid": "d1", "id": "d1"})
+
+    def conclude(c):
+        seen.append(("conclude", durable_private.matched_id(c, "b", "_fid")))
+
+    host.register_rulesets({"dp_driver": {"r1": {"all": [{"a": {"t": "x"}}], "run": derive},
+                                          "r2": {"all": [{"b": {"t": "y"}}], "run": conclude}}})
+    driver = durable_private.Driver(host, "dp_driver")
+    driver.assert_facts([{"sid": "1", "t": "x", "_fid": "f1", "id": "f1"}])
+    assert seen == [("derive", "f1"), ("conclude", "d1")]
+    with pytest.raises(MessageObservedException):
+        driver.assert_fact({"sid": "1", "t": "x", "_fid": "f1", "id": "f1"})
+    with pytest.raises(MessageNotHandledException):
+        driver.assert_fact({"sid": "1", "t": "nobody-reads-this", "id": "z"})
+    driver.delete_state("1")
