@@ -53,7 +53,21 @@ class StatusMemo:
         self.plans = {b.name: read_fields(b) for b in compiled.branches}
         self._tables: weakref.WeakKeyDictionary[FactPool, dict] = weakref.WeakKeyDictionary()
         self._unpooled: dict = {}
+        self._splits: weakref.WeakKeyDictionary[FactPool, dict] = weakref.WeakKeyDictionary()
+        self._unpooled_splits: dict = {}
         self.hits = self.misses = 0
+
+    def split(self, branch: Branch, pool: FactPool | None) -> tuple[tuple[str, ...], _Plan]:
+        """A branch's matched kinds, and the plans of those not in `pool` (kept per pool)."""
+        splits = self._splits.get(pool) if pool is not None else self._unpooled_splits
+        if splits is None:
+            splits = self._splits[pool] = {}
+        found = splits.get(branch.name)
+        if found is None:
+            pooled = pool.by_kind if pool is not None else {}
+            plans = self.plans[branch.name]
+            found = splits[branch.name] = (tuple(k for k, _ in plans), tuple(p for p in plans if p[0] not in pooled))
+        return found
 
     def table(self, pool: FactPool | None) -> dict:
         if pool is None:
@@ -79,7 +93,7 @@ class MemoEvaluator(Evaluator):
         self._parts = {k: v for k, v in self._parts.items() if k[0] != fact.kind}
 
     def evaluate_branch(self, branch: Branch) -> BranchStatus:
-        key, facts = self._signature(branch)
+        key = self._signature(branch)
         found = self._table.get(key)
         if found is None:
             self.memo.misses += 1
@@ -87,33 +101,36 @@ class MemoEvaluator(Evaluator):
             if len(self._table) >= MAX_ENTRIES:
                 self._table.clear()
             # the representative's facts are kept only where they are needed: to relabel missing places
-            self._table[key] = (status, facts if status.status == UNDETERMINED and status.missing else None)
+            self._table[key] = (status, self._own_facts(branch) if status.status == UNDETERMINED and status.missing else None)
             return status
         self.memo.hits += 1
         status, rep_facts = found
         if status.status != UNDETERMINED or not status.missing:
             return status
-        return BranchStatus(branch, status.status, status.matches, self._relabel(status.missing, rep_facts, facts, branch))
+        return BranchStatus(branch, status.status, status.matches,
+                            self._relabel(status.missing, rep_facts, self._own_facts(branch), branch))
 
-    def _signature(self, branch: Branch) -> tuple[tuple, dict[str, Fact]]:
-        pooled = self.pool.by_kind if self.pool is not None else {}
+    def _signature(self, branch: Branch) -> tuple:
+        """The branch's name, the completeness of every kind it matches, and for each kind not in
+        the pool, the ids and read values of the diagnosis's facts of that kind."""
+        kinds, own_plans = self.memo.split(branch, self.pool)
+        missing = self.list_missing
         parts: list[Any] = [branch.name]
-        facts: dict[str, Fact] = {}
-        for plan in self.memo.plans[branch.name]:
-            kind = plan[0]
-            parts.append(self.list_missing(kind))
-            if kind in pooled:
-                continue  # read from the pool: the same for every diagnosis using this table
-            own = self.by_kind.get(kind, ())
-            for f in own:
-                facts[f.fid] = f
-            part = self._parts.get(plan)
+        parts += [missing(k) for k in kinds]
+        cached = self._parts
+        for plan in own_plans:
+            part = cached.get(plan)
             if part is None:  # the same kind and fields recur across branches: computed once
-                part = self._parts[plan] = tuple(
+                fields = plan[1]
+                part = cached[plan] = tuple(
                     (f.fid, tuple((v, type(v)) if (v := f.values.get(n, _ABSENT)) is not _ABSENT else _ABSENT
-                                  for n in plan[1])) for f in own)
+                                  for n in fields)) for f in self.by_kind.get(plan[0], ()))
             parts.append(part)
-        return tuple(parts), facts
+        return tuple(parts)
+
+    def _own_facts(self, branch: Branch) -> dict[str, Fact]:
+        """The diagnosis's facts of the kinds the branch matches outside the pool, by id."""
+        return {f.fid: f for plan in self.memo.split(branch, self.pool)[1] for f in self.by_kind.get(plan[0], ())}
 
     def _relabel(self, missing: frozenset[str], rep: dict[str, Fact], cur: dict[str, Fact], branch: Branch) -> frozenset[str]:
         """The representative's places of missing values, as the current diagnosis's."""

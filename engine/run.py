@@ -11,6 +11,7 @@ explicit id chosen so that its hash is new in its session (``_Session.mid``).
 """
 from __future__ import annotations
 
+import functools
 import itertools
 import math
 import os
@@ -56,6 +57,7 @@ def _after_fork_in_child() -> None:
 os.register_at_fork(after_in_child=_after_fork_in_child)
 
 
+@functools.lru_cache(maxsize=1 << 16)  # fact ids recur in every session (f1, d3, a pool's o1234)
 def fnv1a32(text: str) -> int:
     """durable-rules' message-id hash (fnv1Hash32 in its state.c): FNV-1a over the UTF-8 bytes,
     each byte sign-extended as a C `char` is on x86 (so non-ASCII ids hash as the C core does)."""
@@ -190,14 +192,14 @@ class Engine:
     # -- the action run by durable-rules for every firing --------------------------------
     def _action(self, branch: Branch):
         rule = branch.rule
-        aliases = [p.alias for p in branch.patterns if not p.negated]
+        aliases = [(p.alias, engine_alias(p.alias)) for p in branch.patterns if not p.negated]
 
         def action(c: Any) -> None:
             session = self._sessions.get(c.s.sid)
             if session is None:
                 return
             try:
-                matched = {a: durable_private.matched_id(c, engine_alias(a), "_fid") for a in aliases}
+                matched = {a: durable_private.matched_id(c, e, "_fid") for a, e in aliases}
                 firing = Firing(f"r{len(session.firings) + 1}", rule.id, rule.version, branch.index, matched)
                 firing.parents = sorted({session.derived_by[fid] for fid in matched.values() if fid in session.derived_by},
                                         key=fid_order)
