@@ -78,3 +78,26 @@ def test_the_driver_chains_actions_and_refuses_as_the_host_does():
     with pytest.raises(MessageNotHandledException):
         driver.assert_fact({"sid": "1", "t": "nobody-reads-this", "id": "z"})
     driver.delete_state("1")
+
+
+@pytest.mark.parametrize("lost", ["derivation", "conclusion"])
+def test_a_firing_durable_rules_lost_is_still_caught(lost):
+    """The agreement check sees a wrong durable-rules result through the lean driver: one rule's
+    action made to do nothing (its firing never recorded) fails the diagnosis, in the engine
+    that scans run (ClassEngine), not only in Engine."""
+    from syncdoctor.engine.classes import ClassEngine
+    from syncdoctor.engine.run import EngineError
+    from syncdoctor.facts.snapshot import load_snapshot
+    from tests.conftest import EXAMPLE
+    rules = require_ruleset(SHIPPED)
+    snap = load_snapshot(EXAMPLE)
+    whole = ClassEngine(rules)
+    fs, firing = next((fs, f) for fs in (snap.factset(u, b, None) for u in range(len(snap.users))
+                                         for b in range(len(snap.business_units)))
+                      for f in whole.diagnose(fs).firings if (f.code is None) == (lost == "derivation"))
+    eng = ClassEngine(rules)
+    driver = eng._drivers[eng.compiled.name]
+    branch = next(b for b in eng.compiled.branches if b.rule.id == firing.rule and b.index == firing.branch)
+    driver.actions[branch.name] = lambda c: None
+    with pytest.raises(EngineError, match="disagree"):
+        eng.diagnose(fs)
