@@ -54,20 +54,20 @@ class StatusMemo:
         self._tables: weakref.WeakKeyDictionary[FactPool, dict] = weakref.WeakKeyDictionary()
         self._unpooled: dict = {}
         self._splits: weakref.WeakKeyDictionary[FactPool, dict] = weakref.WeakKeyDictionary()
-        self._unpooled_splits: dict = {}
+        self._unpooled_splits = {name: (tuple(k for k, _ in plans), plans) for name, plans in self.plans.items()}
         self.hits = self.misses = 0
 
-    def split(self, branch: Branch, pool: FactPool | None) -> tuple[tuple[str, ...], _Plan]:
-        """A branch's matched kinds, and the plans of those not in `pool` (kept per pool)."""
-        splits = self._splits.get(pool) if pool is not None else self._unpooled_splits
+    def splits(self, pool: FactPool | None) -> dict[str, tuple[tuple[str, ...], _Plan]]:
+        """Per branch name: its matched kinds, and the plans of those not in `pool` (kept per pool)."""
+        if pool is None:
+            return self._unpooled_splits
+        splits = self._splits.get(pool)
         if splits is None:
-            splits = self._splits[pool] = {}
-        found = splits.get(branch.name)
-        if found is None:
-            pooled = pool.by_kind if pool is not None else {}
-            plans = self.plans[branch.name]
-            found = splits[branch.name] = (tuple(k for k, _ in plans), tuple(p for p in plans if p[0] not in pooled))
-        return found
+            pooled = pool.by_kind
+            splits = self._splits[pool] = {
+                name: (tuple(k for k, _ in plans), tuple(p for p in plans if p[0] not in pooled))
+                for name, plans in self.plans.items()}
+        return splits
 
     def table(self, pool: FactPool | None) -> dict:
         if pool is None:
@@ -86,6 +86,7 @@ class MemoEvaluator(Evaluator):
         super().__init__(compiled, facts, known_lists, list_paths, pool)
         self.memo = memo
         self._table = memo.table(pool)
+        self._splits = memo.splits(pool)
         self._parts: dict[tuple[str, tuple[str, ...]], tuple] = {}  # (kind, fields) -> signature part
 
     def add_fact(self, fact: Fact) -> None:
@@ -113,10 +114,12 @@ class MemoEvaluator(Evaluator):
     def _signature(self, branch: Branch) -> tuple:
         """The branch's name, the completeness of every kind it matches, and for each kind not in
         the pool, the ids and read values of the diagnosis's facts of that kind."""
-        kinds, own_plans = self.memo.split(branch, self.pool)
-        missing = self.list_missing
+        kinds, own_plans = self._splits[branch.name]
+        known, missing = self._missing_cache, self.list_missing
         parts: list[Any] = [branch.name]
-        parts += [missing(k) for k in kinds]
+        for k in kinds:
+            m = known.get(k)
+            parts.append(missing(k) if m is None else m)
         cached = self._parts
         for plan in own_plans:
             part = cached.get(plan)
@@ -130,7 +133,7 @@ class MemoEvaluator(Evaluator):
 
     def _own_facts(self, branch: Branch) -> dict[str, Fact]:
         """The diagnosis's facts of the kinds the branch matches outside the pool, by id."""
-        return {f.fid: f for plan in self.memo.split(branch, self.pool)[1] for f in self.by_kind.get(plan[0], ())}
+        return {f.fid: f for plan in self._splits[branch.name][1] for f in self.by_kind.get(plan[0], ())}
 
     def _relabel(self, missing: frozenset[str], rep: dict[str, Fact], cur: dict[str, Fact], branch: Branch) -> frozenset[str]:
         """The representative's places of missing values, as the current diagnosis's."""

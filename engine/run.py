@@ -388,6 +388,15 @@ class Engine:
         return markers
 
     def _agree(self, session: _Session, statuses: dict[str, RuleStatus]) -> None:
+        """durable-rules' firings and the evaluator's matches, branch by branch: the same sets.
+        Compared as two sets first; only a disagreement walks the rules to name the first."""
+        got_all = {(f.rule, f.branch, frozenset(f.matched.items())) for f in session.firings if f.rule in statuses}
+        expected_all = {(rid, b.branch.index, frozenset(m.items()))
+                        for rid, st in statuses.items() for b in st.branches for m in b.matches}
+        if got_all != expected_all:
+            self._disagreement(session, statuses)
+
+    def _disagreement(self, session: _Session, statuses: dict[str, RuleStatus]) -> None:
         fired: dict[str, set[tuple]] = {}
         for f in session.firings:
             fired.setdefault(f"{f.rule}#{f.branch}", set()).add(tuple(sorted(f.matched.items())))
@@ -400,3 +409,4 @@ class Engine:
                     raise EngineError(
                         f"internal error: durable-rules and the status evaluator disagree on rule {rid} "
                         f"(branch {b.branch.index}): engine fired {_few(got)}, evaluator found {_few(expected)}")
+        raise EngineError("internal error: durable-rules and the status evaluator disagree")  # sets differ, branches agree: unreachable
