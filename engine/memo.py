@@ -12,6 +12,7 @@ facts to the current one's. Values are keyed with their type, as the evaluator c
 """
 from __future__ import annotations
 
+import itertools
 import weakref
 from typing import Any
 
@@ -56,6 +57,19 @@ class StatusMemo:
         self._splits: weakref.WeakKeyDictionary[FactPool, dict] = weakref.WeakKeyDictionary()
         self._unpooled_splits = {name: (tuple(k for k, _ in plans), plans) for name, plans in self.plans.items()}
         self.hits = self.misses = 0
+        # Each distinct signature part (the ids and read values of a kind's facts) as a number:
+        # a signature of numbers hashes in a few steps (a tuple's hash is never cached). Numbers
+        # are never reused, so clearing this table (bounded like the others) only costs misses.
+        self.part_ids: dict[tuple, int] = {}
+        self._part_numbers = itertools.count()
+
+    def part_id(self, part: tuple) -> int:
+        found = self.part_ids.get(part)
+        if found is None:
+            if len(self.part_ids) >= MAX_ENTRIES:
+                self.part_ids.clear()
+            found = self.part_ids[part] = next(self._part_numbers)
+        return found
 
     def splits(self, pool: FactPool | None) -> dict[str, tuple[tuple[str, ...], _Plan]]:
         """Per branch name: its matched kinds, and the plans of those not in `pool` (kept per pool)."""
@@ -87,7 +101,7 @@ class MemoEvaluator(Evaluator):
         self.memo = memo
         self._table = memo.table(pool)
         self._splits = memo.splits(pool)
-        self._parts: dict[tuple[str, tuple[str, ...]], tuple] = {}  # (kind, fields) -> signature part
+        self._parts: dict[tuple[str, tuple[str, ...]], int] = {}  # (kind, fields) -> signature part id
 
     def add_fact(self, fact: Fact) -> None:
         super().add_fact(fact)
@@ -125,9 +139,9 @@ class MemoEvaluator(Evaluator):
             part = cached.get(plan)
             if part is None:  # the same kind and fields recur across branches: computed once
                 fields = plan[1]
-                part = cached[plan] = tuple(
+                part = cached[plan] = self.memo.part_id(tuple(
                     (f.fid, tuple((v, type(v)) if (v := f.values.get(n, _ABSENT)) is not _ABSENT else _ABSENT
-                                  for n in fields)) for f in self.by_kind.get(plan[0], ()))
+                                  for n in fields)) for f in self.by_kind.get(plan[0], ())))
             parts.append(part)
         return tuple(parts)
 
