@@ -20,7 +20,7 @@ from .compile import Branch, CompiledRuleset
 from .facts import Fact, FactPool, FactSet
 from .model import AnyOf, Condition, Ruleset
 from .run import Engine
-from .status import UNDETERMINED, BranchStatus, Evaluator
+from .status import NOT_APPLICABLE, UNDETERMINED, BranchStatus, Evaluator
 
 _ABSENT = object()
 MAX_ENTRIES = 20_000  # per pool: a bound on memory whatever the org (cleared when reached)
@@ -55,7 +55,8 @@ class StatusMemo:
         self._tables: weakref.WeakKeyDictionary[FactPool, dict] = weakref.WeakKeyDictionary()
         self._unpooled: dict = {}
         self._splits: weakref.WeakKeyDictionary[FactPool, dict] = weakref.WeakKeyDictionary()
-        self._unpooled_splits = {name: (tuple(k for k, _ in plans), plans) for name, plans in self.plans.items()}
+        self.branches = {b.name: b for b in compiled.branches}
+        self._unpooled_splits = {name: self._split(name, plans, {}) for name, plans in self.plans.items()}
         self.hits = self.misses = 0
         # Each distinct signature part (the ids and read values of a kind's facts) as a number:
         # a signature of numbers hashes in a few steps (a tuple's hash is never cached). Numbers
@@ -71,17 +72,20 @@ class StatusMemo:
             found = self.part_ids[part] = next(self._part_numbers)
         return found
 
-    def splits(self, pool: FactPool | None) -> dict[str, tuple[tuple[str, ...], _Plan]]:
-        """Per branch name: its matched kinds, and the plans of those not in `pool` (kept per pool)."""
+    def splits(self, pool: FactPool | None) -> dict[str, tuple[tuple[str, ...], _Plan, tuple[str, ...]]]:
+        """Per branch name: its matched kinds, the plans of those not in `pool`, and the kinds of
+        its positive patterns not in `pool` (kept per pool)."""
         if pool is None:
             return self._unpooled_splits
         splits = self._splits.get(pool)
         if splits is None:
             pooled = pool.by_kind
-            splits = self._splits[pool] = {
-                name: (tuple(k for k, _ in plans), tuple(p for p in plans if p[0] not in pooled))
-                for name, plans in self.plans.items()}
+            splits = self._splits[pool] = {name: self._split(name, plans, pooled) for name, plans in self.plans.items()}
         return splits
+
+    def _split(self, name: str, plans: _Plan, pooled: Any) -> tuple[tuple[str, ...], _Plan, tuple[str, ...]]:
+        return (tuple(k for k, _ in plans), tuple(p for p in plans if p[0] not in pooled),
+                tuple(sorted({p.fact for p in self.branches[name].patterns if not p.negated and p.fact not in pooled})))
 
     def table(self, pool: FactPool | None) -> dict:
         if pool is None:
@@ -108,6 +112,8 @@ class MemoEvaluator(Evaluator):
         self._parts = {k: v for k, v in self._parts.items() if k[0] != fact.kind}
 
     def evaluate_branch(self, branch: Branch) -> BranchStatus:
+        if self._nothing_to_match(branch):
+            return BranchStatus(branch, NOT_APPLICABLE)
         key = self._signature(branch)
         found = self._table.get(key)
         if found is None:
@@ -125,10 +131,22 @@ class MemoEvaluator(Evaluator):
         return BranchStatus(branch, status.status, status.matches,
                             self._relabel(status.missing, rep_facts, self._own_facts(branch), branch))
 
+    def _nothing_to_match(self, branch: Branch) -> bool:
+        """A positive pattern over a kind outside the pool of which the diagnosis has no fact, the
+        kind known complete: no binding survives it, whatever the other patterns find, so
+        ``Evaluator.evaluate_branch`` would answer not applicable (no match, nothing missing)."""
+        by_kind, known, missing = self.by_kind, self._missing_cache, self.list_missing
+        for kind in self._splits[branch.name][2]:
+            if not by_kind.get(kind):
+                m = known.get(kind)
+                if not (missing(kind) if m is None else m):
+                    return True
+        return False
+
     def _signature(self, branch: Branch) -> tuple:
         """The branch's name, the completeness of every kind it matches, and for each kind not in
         the pool, the ids and read values of the diagnosis's facts of that kind."""
-        kinds, own_plans = self._splits[branch.name]
+        kinds, own_plans, _ = self._splits[branch.name]
         known, missing = self._missing_cache, self.list_missing
         parts: list[Any] = [branch.name]
         for k in kinds:

@@ -9,6 +9,7 @@ from durable.engine import MessageNotHandledException, MessageObservedException
 from hypothesis import given, settings, strategies as st
 
 from syncdoctor.engine import durable_private
+from syncdoctor.engine.classes import ClassEngine
 from syncdoctor.engine.ruleset import require_ruleset
 from syncdoctor.engine.run import Engine
 from syncdoctor.facts.snapshot import parse_snapshot
@@ -38,7 +39,7 @@ def pair():
     lean, binding = Engine(rules), Engine(rules)
     name = binding.compiled.name
     binding._drivers[name] = _ThroughHost(binding._host, name)
-    return lean, binding
+    return lean, binding, ClassEngine(rules)
 
 
 def _doc(d) -> str:
@@ -48,13 +49,16 @@ def _doc(d) -> str:
 @given(orgs_with_ae_users(), st.sampled_from([None, "not-syncing", "in-recycle-bin", "cannot-delete"]))
 @settings(max_examples=40, deadline=None)
 def test_the_driver_fires_what_the_host_fires_in_the_same_order(pair, data, symptom):
-    """Whole results (the trace's order and ids included) with the shipped knowledge."""
-    lean, binding = pair
+    """Whole results (the trace's order and ids included) with the shipped knowledge, and what a
+    scan runs (ClassEngine: the status memo and its shortcuts) gives the same bytes, twice (the
+    second pass finds every memo entry)."""
+    lean, binding, scan = pair
     snap = parse_snapshot(json.dumps(data), "test.json", fmt="json")
-    for u in range(len(snap.users)):
-        for b in range(2):
-            fs = snap.factset(u, b, symptom)
-            assert _doc(lean.diagnose(fs)) == _doc(binding.diagnose(fs))
+    factsets = [snap.factset(u, b, symptom) for u in range(len(snap.users)) for b in range(2)]
+    alone = [_doc(binding.diagnose(fs)) for fs in factsets]
+    assert [_doc(lean.diagnose(fs)) for fs in factsets] == alone
+    for _ in range(2):
+        assert [_doc(scan.diagnose(fs)) for fs in factsets] == alone
 
 
 def test_the_driver_chains_actions_and_refuses_as_the_host_does():
@@ -85,7 +89,6 @@ def test_a_firing_durable_rules_lost_is_still_caught(lost):
     """The agreement check sees a wrong durable-rules result through the lean driver: one rule's
     action made to do nothing (its firing never recorded) fails the diagnosis, in the engine
     that scans run (ClassEngine), not only in Engine."""
-    from syncdoctor.engine.classes import ClassEngine
     from syncdoctor.engine.run import EngineError
     from syncdoctor.facts.snapshot import load_snapshot
     from tests.conftest import EXAMPLE
