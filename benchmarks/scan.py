@@ -6,18 +6,21 @@ scan markers (benchmarks/run.py writes the other tables).
 
 Measures, on synthetic orgs from `syncdoctor dev generate-org --seed 1` (two business units):
 - `diagnose --all --format json --jobs N` end to end, for the older install given by --before
-  (run as `PYTHON -m syncdoctor.cli.main`), and for this one in both JSON layouts (`--layout
-  full`: every result whole; `shared`, the default: proofs, shared values written once): wall,
-  users/s, peak RSS of the process tree, and output bytes per result;
+  (run as `PYTHON -m syncdoctor.cli.main`) and for this one, interleaved run by run: wall,
+  users/s, CPU per user (the process tree's user + system time), peak RSS of the process tree,
+  output bytes per result, and whether every output is byte for byte the first install's
+  (`--full-layout` adds this code writing every result whole);
 - where one process's time goes over the first users of the org (what a scan worker does),
   by exclusive time in each part (a part's time excludes the parts it calls): parse, fact pools
   and per-user facts, derivation class keys, durable-rules sessions (asserting, and the Python
   callbacks of every firing), the three-valued status pass with the agreement check, and output
-  (result dict, shared layout, JSON text).
+  (result dict, shared layout, JSON text); and the share of diagnoses that started from a
+  derivation class.
 Machines are noisy: read ratios, and medians where several runs were made."""
 from __future__ import annotations
 
 import argparse
+import hashlib
 import statistics
 import sys
 import tempfile
@@ -92,52 +95,73 @@ def breakdown(path: Path, limit: int) -> dict[str, float]:
     return out
 
 
+def scan_rows(org: Path, n: int, installs: list[tuple[str, list[str], list[str]]], reps: int) -> list[str]:
+    """`diagnose --all --format json --jobs N` for every install, the installs interleaved run by
+    run (install A, B, A, B...: a change in the machine's load falls on both), medians; each
+    output's sha256 compared with the first install's (the outputs must be the same bytes)."""
+    rows = []
+    results = 2 * n
+    for jobs in (1, 2):
+        runs: dict[str, list[tuple[float, int, float]]] = {name: [] for name, _, _ in installs}
+        digests: dict[str, set[str]] = {name: set() for name, _, _ in installs}
+        sizes: dict[str, int] = {}
+        for _ in range(reps):
+            for name, cli, extra in installs:
+                out = org.parent / "result.json"
+                cpu: dict[str, float] = {}
+                wall, peak, _ = timed(cli + ["diagnose", "--facts", str(org), "--all", "--format", "json", "--jobs", str(jobs),
+                                             "--out", str(out), *extra], cpu)
+                runs[name].append((wall, peak, cpu["total"]))
+                digests[name].add(hashlib.sha256(out.read_bytes()).hexdigest())
+                sizes[name] = out.stat().st_size
+                out.unlink()
+        first = installs[0][0]
+        for name, _, _ in installs:
+            wall = statistics.median(r[0] for r in runs[name])
+            cpu_s = statistics.median(r[2] for r in runs[name])
+            peak = max(r[1] for r in runs[name])
+            same = "yes" if digests[name] == digests[first] and len(digests[name]) == 1 else "**no**"
+            rows.append(f"| {n:,} | {jobs} | {name} | {wall:.1f} s | {n / wall:,.0f} | {1000 * cpu_s / n:.2f} ms "
+                        f"| {peak / 1024:,.0f} MB | {sizes[name] / results / 1024:.2f} KB | {same} |")
+    return rows
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--sizes", type=int, nargs="+", default=[10000, 100000])
     ap.add_argument("--before", help="python of an older install to measure side by side (its `-m syncdoctor.cli.main`)")
     ap.add_argument("--breakdown-users", type=int, default=2000)
     ap.add_argument("--repeats", type=int, default=3, help="runs per scan figure below 100k users (median)")
+    ap.add_argument("--full-layout", action="store_true", help="also measure this code writing every result whole")
     ap.add_argument("--out", type=Path, default=ROOT / "docs" / "performance.md")
     args = ap.parse_args()
     work = Path(tempfile.mkdtemp(prefix="syncdoctor-scan-"))
     installs = ([("before", [args.before, "-m", "syncdoctor.cli.main"], [])] if args.before else []) + [
-        ("now, `--layout full`", CLI, ["--layout", "full"]), ("now, shared layout", CLI, [])]
+        ("now", CLI, [])] + ([("now, `--layout full`", CLI, ["--layout", "full"])] if args.full_layout else [])
     rows, split_rows = [], []
     for n in args.sizes:
         org = work / f"org-{n}.json"
         generate(n, org)
-        results = 2 * n
-        for jobs in (1, 2):
-            for name, cli, extra in installs:
-                out = work / "result.json"
-                reps = 1 if n >= 100000 else args.repeats
-                runs = [timed(cli + ["diagnose", "--facts", str(org), "--all", "--format", "json", "--jobs", str(jobs),
-                                     "--out", str(out), *extra]) for _ in range(reps)]
-                wall, peak = statistics.median(r[0] for r in runs), max(r[1] for r in runs)
-                size = out.stat().st_size
-                rows.append(f"| {n:,} | {jobs} | {name} | {wall:.1f} s | {n / wall:,.0f} | {peak / 1024:,.0f} MB "
-                            f"| {size / 1e6:,.0f} MB | {size / results / 1024:.2f} KB |")
-                out.unlink()
+        rows += scan_rows(org, n, installs, 1 if n >= 100000 else args.repeats)
         b = breakdown(org, args.breakdown_users)
         total = b["total"]
         named = ("parse", "facts", "classes", "sessions", "status", "output")
         other = total - sum(b.get(k, 0.0) for k in named)
         cells = " | ".join(f"{b.get(k, 0.0):.2f} s ({b.get(k, 0.0) / total:.0%})" for k in named)
         split_rows.append(f"| {n:,} ({b['results']:,.0f} results) | {cells} | {other:.2f} s ({other / total:.0%}) "
-                          f"| {b['results'] / total:,.0f} results/s |")
+                          f"| {b['results'] / total:,.0f} results/s | {b['shared classes']:.0%} |")
     stamp = f"{datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC"
     text = "\n".join([
         f"## Whole-org scans before and after (`benchmarks/scan.py`, {stamp})",
         "",
-        "`diagnose --all --format json --jobs N` end to end (process start to exit). "
-        + ("*before*: the install given to `--before` (see the note below the table); " if args.before else "")
-        + "`--layout full`: this code writing every result whole; *shared layout* (the default with `--all`): each result's "
-        "proof, with facts, rule statuses and citations written once per output (engine/layout.py). One run per row at 100k "
-        f"users, median of {args.repeats} below.",
+        "`diagnose --all --format json --jobs N` end to end (process start to exit), the shared layout (the default "
+        "with `--all`). " + ("*before*: the install given to `--before`; " if args.before else "")
+        + "*now*: this code. The installs run interleaved (before, now, before, now...), one run each at 100k users, "
+        f"median of {args.repeats} below. *CPU per user*: user + system seconds of the whole process tree over users. "
+        "*Same bytes*: every run's output has the sha256 of the first install's.",
         "",
-        "| users | jobs | install | wall | users/s | peak RSS (process tree) | output | bytes per result |",
-        "|---|---|---|---|---|---|---|---|",
+        "| users | jobs | install | wall | users/s | CPU per user | peak RSS (process tree) | bytes per result | same bytes |",
+        "|---|---|---|---|---|---|---|---|---|",
         *rows,
         "",
         f"## Where a scan worker's time goes (first {args.breakdown_users:,} users of each org, ClassEngine, one process)",
@@ -147,8 +171,8 @@ def main() -> int:
         "durable-rules asserting facts and running every firing's Python callback; *status*: the three-valued status "
         "pass, memoised, with the agreement check; *output*: result dicts, the shared layout and JSON text.",
         "",
-        "| users in org | parse | facts | classes | sessions | status | output | other | rate |",
-        "|---|---|---|---|---|---|---|---|---|",
+        "| users in org | parse | facts | classes | sessions | status | output | other | rate | diagnoses sharing a derivation class |",
+        "|---|---|---|---|---|---|---|---|---|---|",
         *split_rows,
     ])
     page = args.out.read_text(encoding="utf-8")
