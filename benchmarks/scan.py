@@ -95,13 +95,14 @@ def breakdown(path: Path, limit: int) -> dict[str, float]:
     return out
 
 
-def scan_rows(org: Path, n: int, installs: list[tuple[str, list[str], list[str]]], reps: int) -> list[str]:
+def scan_rows(org: Path, n: int, installs: list[tuple[str, list[str], list[str]]], reps: int,
+              jobs_list: tuple[int, ...] = (1, 2)) -> list[str]:
     """`diagnose --all --format json --jobs N` for every install, the installs interleaved run by
     run (install A, B, A, B...: a change in the machine's load falls on both), medians; each
     output's sha256 compared with the first install's (the outputs must be the same bytes)."""
     rows = []
     results = 2 * n
-    for jobs in (1, 2):
+    for jobs in jobs_list:
         runs: dict[str, list[tuple[float, int, float]]] = {name: [] for name, _, _ in installs}
         digests: dict[str, set[str]] = {name: set() for name, _, _ in installs}
         sizes: dict[str, int] = {}
@@ -132,6 +133,7 @@ def main() -> int:
     ap.add_argument("--before", help="python of an older install to measure side by side (its `-m syncdoctor.cli.main`)")
     ap.add_argument("--breakdown-users", type=int, default=2000)
     ap.add_argument("--repeats", type=int, default=3, help="runs per scan figure below 100k users (median)")
+    ap.add_argument("--jobs", type=int, nargs="+", default=[1, 2], help="--jobs values to measure")
     ap.add_argument("--full-layout", action="store_true", help="also measure this code writing every result whole")
     ap.add_argument("--out", type=Path, default=ROOT / "docs" / "performance.md")
     args = ap.parse_args()
@@ -142,7 +144,7 @@ def main() -> int:
     for n in args.sizes:
         org = work / f"org-{n}.json"
         generate(n, org)
-        rows += scan_rows(org, n, installs, 1 if n >= 100000 else args.repeats)
+        rows += scan_rows(org, n, installs, 1 if n >= 100000 else args.repeats, tuple(args.jobs))
         b = breakdown(org, args.breakdown_users)
         total = b["total"]
         named = ("parse", "facts", "classes", "sessions", "status", "output")
