@@ -57,7 +57,9 @@ def check_knowledge(root: Path, docs: Path | None) -> CheckReport:
             report.problems.append(f"{r.file}:{r.line}:{r.col}  case-failed  {r.name}: " + "; ".join(r.problems))
     report.problems += unpackaged_folders(root)
     from .rules_traps import stray_files, unread_input_fields
-    report.problems += stray_files(root, ruleset) + unread_input_fields(ruleset)
+    unread, unused = unread_input_fields(root, ruleset)
+    report.problems += stray_files(root, ruleset) + unread
+    report.notes += unused
     if case_findings or report.passed < len(results):
         # Coverage, pins and the generated page are judged over passing cases: with a case file
         # dropped or a case failing they would only repeat that failure, rule by rule.

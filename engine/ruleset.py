@@ -32,6 +32,11 @@ def default_rules_dir() -> Path:
     tests point it at their fixture ruleset), otherwise the knowledge base shipped in the package."""
     if os.environ.get(RULES_ENV):
         return Path(os.environ[RULES_ENV])
+    return packaged_rules_dir()
+
+
+def packaged_rules_dir() -> Path:
+    """The knowledge base shipped in the package (whatever $SYNCDOCTOR_RULES says)."""
     # `rules/` holds data only (no __init__.py), so it is a namespace-style package: ask the
     # import system where it lives, which works for wheels and editable installs alike.
     spec = importlib.util.find_spec("syncdoctor.rules")

@@ -120,8 +120,11 @@ def _fields(kind: str, raw: dict[str, Any], doc: Any, file: str, findings: list[
 
 def read_map(path: Path = MAP_FILE) -> tuple[dict[str, KindMap], list[Finding]]:
     """The kinds the map declares, and what is wrong with it (file and line)."""
-    doc = load_file(path)
     file = str(path)
+    try:
+        doc = load_file(path)
+    except FindingError as exc:
+        return {}, list(exc.findings)
     findings: list[Finding] = []
     kinds_raw = doc.get("kinds") if isinstance(doc, dict) else None
     if not isinstance(kinds_raw, dict):

@@ -135,22 +135,6 @@ def test_rules_graph_draws_a_picture_a_browser_opens():
     assert r.exit_code == 2 and "did you mean 'svg'" in r.stderr
 
 
-def test_the_sample_snapshot_sets_every_field_the_snapshot_format_holds():
-    """facts/fields.py finds the fields the snapshot provides from a sample: a field the format
-    gains and the sample lacks would be reported as unread. The format's own schema says what
-    each record can hold."""
-    import json as _json
-    from syncdoctor.facts.fields import SAMPLE
-    schema = _json.loads((ROOT / "engine" / "schema" / "snapshot.schema.json").read_text())
-    props = schema["properties"]
-    users = props["salesforce"]["properties"]["users"]["items"]["properties"]
-    sync = props["business_units"]["items"]["properties"]["user_sync"]["properties"]
-    ae = props["account_engagement"]["properties"]["users"]["items"]["properties"]
-    assert set(users) <= set(SAMPLE["salesforce"]["users"][0])
-    assert set(sync) <= set(SAMPLE["business_units"][0]["user_sync"])
-    assert set(ae) <= set(SAMPLE["account_engagement"]["users"][0])
-
-
 def test_a_conclusion_that_escalates_to_support_must_be_kind_escalate(tmp_path):
     rules = _project(tmp_path)
     rule = rules / "conclude" / "access-control-legacy.yaml"  # kind advice

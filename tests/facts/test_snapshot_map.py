@@ -221,3 +221,70 @@ def _check_pool(data: dict[str, Any], snap: Any, pool: Any, bi: int) -> None:
         _known({"group_id": to18(g["id"]), "group_name": g.get("name"), "member_type": m["type"], "member_id": to18(m["id"])})
         for g, m in members]
     assert all(f.path_of("group_name") == "salesforce.public_groups[0].name" for f in pool.of_kind("group_member"))
+
+
+# -- rules check: the map against the vocabulary and the snapshot schema ---------------------
+from functools import lru_cache  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+from syncdoctor.engine.ruleset import require_ruleset  # noqa: E402
+from syncdoctor.facts.map_check import map_findings  # noqa: E402
+from syncdoctor.facts.mapping import MAP_FILE, snapshot_map  # noqa: E402
+from tests.conftest import SHIPPED  # noqa: E402
+
+MAP_LINES = MAP_FILE.read_text(encoding="utf-8").splitlines(keepends=True)
+FIELD_LINES = [(i, line.split(":")[0].strip()) for i, line in enumerate(MAP_LINES) if line.startswith("      ") and "{from:" in line]
+
+
+@lru_cache(maxsize=1)
+def _vocabulary():
+    return require_ruleset(SHIPPED).vocabulary
+
+
+def _findings(tmp: Path, lines: list[str]) -> list:
+    path = tmp / "snapshot-map.yaml"
+    path.write_text("".join(lines), encoding="utf-8")
+    return map_findings(_vocabulary(), path)
+
+
+def test_the_shipped_map_and_knowledge_agree():
+    assert map_findings(_vocabulary()) == []
+    assert set(snapshot_map()) == {k for k, fd in _vocabulary().facts.items() if fd.origin == "input"}
+
+
+@given(st.sampled_from(FIELD_LINES))
+def test_a_field_nothing_maps_is_named_at_its_vocabulary_line(tmp_path_factory, entry):
+    i, name = entry
+    found = [f for f in _findings(tmp_path_factory.mktemp("map"), MAP_LINES[:i] + MAP_LINES[i + 1:]) if f.id == "input-field-unread"]
+    assert found and all(f"maps {name!r}" in f.message for f in found)
+    vocab_lines = Path(found[0].span.file).read_text(encoding="utf-8").splitlines()
+    assert vocab_lines[found[0].span.line - 1].strip().startswith(f"{name}:")  # the field's own line
+
+
+@given(st.sampled_from(FIELD_LINES))
+def test_a_mapped_field_the_vocabulary_lacks_is_named_at_its_map_line(tmp_path_factory, entry):
+    i, name = entry
+    lines = list(MAP_LINES)
+    lines[i] = lines[i].replace(f"{name}:", f"{name}_renamed:", 1)
+    found = _findings(tmp_path_factory.mktemp("map"), lines)
+    unknown = [f for f in found if f.id == "snapshot-map-unknown"]
+    assert unknown and unknown[0].span.line == i + 1 and f"{name}_renamed" in unknown[0].message
+    assert any(f.id == "input-field-unread" for f in found)  # and the field it should have been is unmapped
+
+
+@given(st.sampled_from([(i, n) for i, n in FIELD_LINES if not any(f"{{from: {c}" in MAP_LINES[i] for c in (".", "$", '"'))]))
+def test_a_path_the_snapshot_schema_refuses_is_named_at_its_map_line(tmp_path_factory, entry):
+    i, name = entry
+    lines = list(MAP_LINES)
+    lines[i] = lines[i].replace("{from: ", "{from: not_in_the_format_", 1)
+    found = [f for f in _findings(tmp_path_factory.mktemp("map"), lines) if f.id == "snapshot-map-path"]
+    assert [f.span.line for f in found] == [i + 1] * len(found) and found
+    assert "not_in_the_format_" in found[0].message and "snapshot.schema.json" in found[0].message
+
+
+def test_an_unknown_transform_is_named_with_the_choices(tmp_path):
+    i, name = next((i, n) for i, n in FIELD_LINES if "transform: id18" in MAP_LINES[i])
+    lines = list(MAP_LINES)
+    lines[i] = lines[i].replace("transform: id18", "transform: id19")
+    found = [f for f in _findings(tmp_path, lines) if f.id == "snapshot-map-transform"]
+    assert found and found[0].span.line == i + 1 and "'id19'" in found[0].message and "id18" in found[0].message
