@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from enum import Enum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Optional
+from typing import Annotated, Optional
 
 import typer
 
@@ -15,9 +15,6 @@ from .common import EXIT_CODES_HELP, Format, RulesOption, SymptomOption, check_s
 from .outputs import write_output
 from .report import Report, run
 
-if TYPE_CHECKING:
-    from syncdoctor.facts.auth import AuthOptions
-
 
 class Layout(str, Enum):
     """How JSON writes results (engine/layout.py, docs/results.md)."""
@@ -25,6 +22,7 @@ class Layout(str, Enum):
     full = "full"
 
 
+@org.with_login()
 def diagnose(
     facts: Annotated[Optional[Path], typer.Option("--facts", help="Facts snapshot file (YAML or JSON).", dir_okay=False)] = None,
     user: Annotated[Optional[str], typer.Option("--user", help="The Salesforce user: username, email or id.")] = None,
@@ -50,11 +48,7 @@ def diagnose(
                                            rich_help_panel="Login")] = False,
     save_facts: Annotated[Optional[Path], typer.Option("--save-facts", help="With --org: also write the collected snapshot here.",
                                                        dir_okay=False, rich_help_panel="Login")] = None,
-    target_org: org.TargetOrg = None, username: org.Username = None, password: org.Password = None,
-    security_token: org.SecurityToken = None, session_id: org.SessionId = None, instance_url: org.InstanceUrl = None,
-    consumer_key: org.ConsumerKey = None, private_key_file: org.PrivateKeyFile = None, sandbox: org.Sandbox = False,
-    login_url: org.LoginUrl = None, ae_api_url: org.AeApiUrl = None, timeout: org.Timeout = 30.0,
-    retries: org.Retries = 3, backoff: org.Backoff = 0.5,
+    login: org.Login = org.LOGIN,
     jobs: Annotated[int, typer.Option("--jobs", min=1, max=64,
                                       help="With --all: diagnose in this many worker processes.")] = 1,
     verify_remedies: Annotated[bool, typer.Option(
@@ -81,7 +75,7 @@ def diagnose(
     if jobs > 1 and not scan:
         raise fail("--jobs works with --all (without --ask)")
     outputs.check({"--out": out, "--audit": audit, "--save-facts": save_facts},  # before any work
-                  {"--facts": facts, "--answers": answers, "--private-key-file": private_key_file, "--audit-key": audit_key,
+                  {"--facts": facts, "--answers": answers, "--private-key-file": login.private_key_file, "--audit-key": audit_key,
                    "--rules": rules or default_rules_dir()})
     if audit_key is not None and audit is None:
         raise fail("--audit-key signs the record of --audit: give --audit FILE too")
@@ -95,22 +89,19 @@ def diagnose(
     if from_org:
         if not (user or all_users):
             raise fail("say which user: --user USERNAME|EMAIL|ID, or --all")
-        source = _org_source(request, know, save_facts, org.auth_options(
-            target_org, username, password, security_token, session_id, instance_url, consumer_key, private_key_file,
-            sandbox, login_url), ae_api_url, (timeout, retries, backoff))
+        source = _org_source(request, know, save_facts, login)
     else:
         assert facts is not None
         source = service.guarded(lambda: Source.file(facts))
     raise typer.Exit(run(know, source, request, report, ask))
 
 
-def _org_source(request: Request, know: Knowledge, save_facts: Path | None, opts: "AuthOptions", ae_api_url: str | None,
-                http: tuple[float, int, float]) -> Source:
+def _org_source(request: Request, know: Knowledge, save_facts: Path | None, login: org.Login) -> Source:
     """The facts read from a live org (the collection reported on stderr), saved with --save-facts."""
     from syncdoctor.facts.collect import CollectRequest
-    from syncdoctor.facts.http import HttpPolicy, Secrets
-    req = CollectRequest(opts, [request.business_unit] if request.business_unit else [],
-                         None if request.all_users else request.user, ae_api_url, HttpPolicy(*http))  # timeout, retries, backoff
+    from syncdoctor.facts.http import Secrets
+    req = CollectRequest(login.auth(), [request.business_unit] if request.business_unit else [],
+                         None if request.all_users else request.user, login.ae_api_url, login.http())
     collection = org.run_collection(req, Secrets())
     org.report_collection(collection, know.ruleset)
     if save_facts is not None:

@@ -21,16 +21,13 @@ app = typer.Typer(help="Collect facts from a live org into a snapshot file.", no
 
 
 @app.command("collect")
+@org.with_login()
 def collect_cmd(
     out: Annotated[Path, typer.Option("--out", help="Snapshot file to write (.yaml or .json), atomically.", dir_okay=False)],
     business_unit: Annotated[Optional[list[str]], typer.Option("--business-unit", help="Only this business unit (repeatable; default: all).")] = None,
     ask: org.Ask = False,
     answers: org.Answers = None,
-    target_org: org.TargetOrg = None, username: org.Username = None, password: org.Password = None,
-    security_token: org.SecurityToken = None, session_id: org.SessionId = None, instance_url: org.InstanceUrl = None,
-    consumer_key: org.ConsumerKey = None, private_key_file: org.PrivateKeyFile = None, sandbox: org.Sandbox = False,
-    login_url: org.LoginUrl = None, ae_api_url: org.AeApiUrl = None, timeout: org.Timeout = 30.0,
-    retries: org.Retries = 3, backoff: org.Backoff = 0.5,
+    login: org.Login = org.LOGIN,
     rules: RulesOption = None,
 ) -> None:
     """Read users, roles, public groups, business units and Account Engagement users from an org
@@ -43,15 +40,13 @@ def collect_cmd(
     Exit codes: 0 written (parts that could not be read are listed and stay unknown), 2 bad
     input, 3 collection failed (nothing written).
     """
-    outputs.check({"--out": out}, {"--answers": answers, "--private-key-file": private_key_file,
+    outputs.check({"--out": out}, {"--answers": answers, "--private-key-file": login.private_key_file,
                                    "--rules": rules or default_rules_dir()})  # before logging in
     from syncdoctor.facts.collect import CollectRequest
-    from syncdoctor.facts.http import HttpPolicy, Secrets
+    from syncdoctor.facts.http import Secrets
     eng = service.engine(rules)
     secrets = Secrets()
-    opts = org.auth_options(target_org, username, password, security_token, session_id, instance_url,
-                            consumer_key, private_key_file, sandbox, login_url)
-    req = CollectRequest(opts, list(business_unit or []), None, ae_api_url, HttpPolicy(timeout, retries, backoff))
+    req = CollectRequest(login.auth(), list(business_unit or []), None, login.ae_api_url, login.http())
     collection = org.run_collection(req, secrets)
     data = collection.data
     if answers is not None:
@@ -74,11 +69,9 @@ def collect_cmd(
 
 
 @app.command("probe")
+@org.with_login(ae_api=False)
 def probe_cmd(
-    target_org: org.TargetOrg = None, username: org.Username = None, password: org.Password = None,
-    security_token: org.SecurityToken = None, session_id: org.SessionId = None, instance_url: org.InstanceUrl = None,
-    consumer_key: org.ConsumerKey = None, private_key_file: org.PrivateKeyFile = None, sandbox: org.Sandbox = False,
-    login_url: org.LoginUrl = None, timeout: org.Timeout = 30.0, retries: org.Retries = 3, backoff: org.Backoff = 0.5,
+    login: org.Login = org.LOGIN,
     as_json: Annotated[bool, typer.Option("--json", help="Print the findings as JSON.")] = False,
 ) -> None:
     """Find out, read-only, whether this org's user-group assignments are readable: Group rows by
@@ -95,13 +88,11 @@ def probe_cmd(
     import json
 
     from syncdoctor.facts.auth import CollectError, NotInOrg
-    from syncdoctor.facts.http import HttpPolicy, Secrets
+    from syncdoctor.facts.http import Secrets
     from syncdoctor.facts.probe import run_probe
     secrets = Secrets()
-    opts = org.auth_options(target_org, username, password, security_token, session_id, instance_url,
-                            consumer_key, private_key_file, sandbox, login_url)
     try:
-        result = run_probe(opts, HttpPolicy(timeout, retries, backoff), secrets)
+        result = run_probe(login.auth(), login.http(), secrets)
     except NotInOrg as exc:
         raise fail(secrets.redact(str(exc))) from None
     except CollectError as exc:

@@ -119,6 +119,7 @@ READERS = {"--assign": _assign("assign"), "--unassign": _assign("unassign"), "--
 Many = Optional[list[str]]
 
 
+@org.with_login()
 def what_if(
     facts: Annotated[Optional[Path], typer.Option("--facts", help="Facts snapshot file (YAML or JSON).", dir_okay=False)] = None,
     changes: Annotated[Optional[Path], typer.Option("--changes", help="A changes file (YAML or JSON; docs/whatif.md).", dir_okay=False)] = None,
@@ -150,11 +151,7 @@ def what_if(
     answers: org.Answers = None,
     from_org: Annotated[bool, typer.Option("--org", help="Read the facts from a live org instead of --facts (login options below).",
                                            rich_help_panel="Login")] = False,
-    target_org: org.TargetOrg = None, username: org.Username = None, password: org.Password = None,
-    security_token: org.SecurityToken = None, session_id: org.SessionId = None, instance_url: org.InstanceUrl = None,
-    consumer_key: org.ConsumerKey = None, private_key_file: org.PrivateKeyFile = None, sandbox: org.Sandbox = False,
-    login_url: org.LoginUrl = None, ae_api_url: org.AeApiUrl = None, timeout: org.Timeout = 30.0,
-    retries: org.Retries = 3, backoff: org.Backoff = 0.5,
+    login: org.Login = org.LOGIN,
     rules: RulesOption = None,
 ) -> None:
     """What a change would do: apply it to the snapshot in memory, diagnose again everyone it can
@@ -177,7 +174,7 @@ def what_if(
         raise fail("give either --facts FILE or --org (with login options), not both" if facts else
                    "say where the facts come from: --facts FILE, or --org with login options")
     outputs.check({"--out": out, "--audit": audit}, {"--facts": facts, "--changes": changes, "--audit-key": audit_key,
-                                                      "--answers": answers, "--private-key-file": private_key_file})
+                                                      "--answers": answers, "--private-key-file": login.private_key_file})
     if audit_key is not None and audit is None:
         raise fail("--audit-key signs the record of --audit: give --audit FILE too")
     from .audit import signing_key
@@ -189,9 +186,7 @@ def what_if(
         from syncdoctor.api.pipeline import Request
 
         from .diagnose import _org_source
-        source = _org_source(Request(all_users=True, business_unit=business_unit), know, None, org.auth_options(
-            target_org, username, password, security_token, session_id, instance_url, consumer_key, private_key_file,
-            sandbox, login_url), ae_api_url, (timeout, retries, backoff))
+        source = _org_source(Request(all_users=True, business_unit=business_unit), know, None, login)
     else:
         assert facts is not None
         source = service.guarded(lambda: Source.file(facts))
