@@ -12,8 +12,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from syncdoctor.api import pipeline
 from syncdoctor.api.errors import NotFound
 from syncdoctor.api.stream import Selection
-from syncdoctor.facts.lookup import LookupProblem
-from syncdoctor.facts.snapshot import Snapshot, build_snapshot
+from syncdoctor.api.snapshots import build_snapshot, LookupProblem, Snapshot
 from syncdoctor.reading import schemas
 from syncdoctor.reading.findings import FindingError
 from syncdoctor.reading.loader import SNAPSHOT_LIMIT, parse_json, read_text

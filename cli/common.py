@@ -16,7 +16,7 @@ from syncdoctor.reading.findings import Finding
 DEBUG = False
 
 if TYPE_CHECKING:
-    from syncdoctor.engine.model import Ruleset
+    from syncdoctor.api.knowledge import Ruleset
 
 EXIT_OK, EXIT_CAUSE, EXIT_USAGE, EXIT_COLLECT, EXIT_INTERNAL = 0, 1, 2, 3, 4
 
@@ -32,7 +32,7 @@ def shipped_symptoms() -> list[tuple[str, str]]:
     """(id, title) of the symptoms in the shipped rules (rules/symptoms.yaml), for --help and
     completion. The choices a run accepts come from the rules it loads (check_symptom)."""
     try:
-        from syncdoctor.engine.ruleset import default_rules_dir
+        from syncdoctor.api.knowledge import default_rules_dir
         from syncdoctor.reading.loader import load_file
         data = load_file(default_rules_dir() / "symptoms.yaml")
         return [(str(s["id"]), str(s.get("title", ""))) for s in data["symptoms"]]

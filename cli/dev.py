@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from syncdoctor.facts.synthetic import generate
+from syncdoctor.api.snapshots import generate
 
 from .common import fail
 from .outputs import write_output

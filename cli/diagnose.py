@@ -8,7 +8,7 @@ from typing import Annotated, Optional
 import typer
 
 from syncdoctor.api.pipeline import Knowledge, Request, Source
-from syncdoctor.engine.ruleset import default_rules_dir
+from syncdoctor.api.knowledge import default_rules_dir
 
 from . import org, outputs, service
 from .common import EXIT_CODES_HELP, Format, RulesOption, SymptomOption, check_symptom, fail
@@ -98,8 +98,8 @@ def diagnose(
 
 def _org_source(request: Request, know: Knowledge, save_facts: Path | None, login: org.Login) -> Source:
     """The facts read from a live org (the collection reported on stderr), saved with --save-facts."""
-    from syncdoctor.facts.collect import CollectRequest
-    from syncdoctor.facts.http import Secrets
+    from syncdoctor.api.org import CollectRequest
+    from syncdoctor.api.org import Secrets
     req = CollectRequest(login.auth(), [request.business_unit] if request.business_unit else [],
                          None if request.all_users else request.user, login.ae_api_url, login.http())
     collection = org.run_collection(req, Secrets())

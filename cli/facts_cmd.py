@@ -7,9 +7,8 @@ from typing import Annotated, Optional
 import typer
 
 from syncdoctor.api.pipeline import Source
-from syncdoctor.engine.ruleset import default_rules_dir
-from syncdoctor.facts import consult
-from syncdoctor.facts.snapshot import build_snapshot
+from syncdoctor.api.knowledge import default_rules_dir
+from syncdoctor.api.snapshots import build_snapshot, consult
 
 from . import org, outputs, service
 from .common import EXIT_COLLECT, EXIT_OK, RulesOption, err_console, fail
@@ -42,8 +41,8 @@ def collect_cmd(
     """
     outputs.check({"--out": out}, {"--answers": answers, "--private-key-file": login.private_key_file,
                                    "--rules": rules or default_rules_dir()})  # before logging in
-    from syncdoctor.facts.collect import CollectRequest
-    from syncdoctor.facts.http import Secrets
+    from syncdoctor.api.org import CollectRequest
+    from syncdoctor.api.org import Secrets
     eng = service.engine(rules)
     secrets = Secrets()
     req = CollectRequest(login.auth(), list(business_unit or []), None, login.ae_api_url, login.http())
@@ -87,9 +86,9 @@ def probe_cmd(
     """
     import json
 
-    from syncdoctor.facts.auth import CollectError, NotInOrg
-    from syncdoctor.facts.http import Secrets
-    from syncdoctor.facts.probe import run_probe
+    from syncdoctor.api.org import CollectError, NotInOrg
+    from syncdoctor.api.org import Secrets
+    from syncdoctor.api.org import run_probe
     secrets = Secrets()
     try:
         result = run_probe(login.auth(), login.http(), secrets)

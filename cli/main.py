@@ -7,9 +7,9 @@ import os
 import sys
 from typing import Annotated, Any
 
-# Importing syncdoctor.engine first checks the Python version (one line, exit 2) before
+# Importing the API first imports syncdoctor.engine, which checks the Python version (one line, exit 2) before
 # anything loads durable-rules' C extension.
-from syncdoctor.engine.run import EngineError  # isort: skip
+from syncdoctor.api.knowledge import EngineError  # isort: skip
 
 import typer
 from typer.core import TyperCommand, TyperGroup

@@ -12,13 +12,13 @@ from typing import TYPE_CHECKING, Annotated, Any, Callable, Optional, TypeVar
 
 import typer
 
-from syncdoctor.engine.model import Ruleset
-from syncdoctor.facts import consult
+from syncdoctor.api.knowledge import Ruleset
+from syncdoctor.api.snapshots import consult
 
 if TYPE_CHECKING:  # the collectors (simple-salesforce, requests) load only when an org is read
-    from syncdoctor.facts.auth import AuthOptions
-    from syncdoctor.facts.collect import Collection, CollectRequest
-    from syncdoctor.facts.http import HttpPolicy, Secrets
+    from syncdoctor.api.org import AuthOptions
+    from syncdoctor.api.org import Collection, CollectRequest
+    from syncdoctor.api.org import HttpPolicy, Secrets
 
 from .common import EXIT_COLLECT, EXIT_USAGE, did_you_mean, err_console, fail
 from .formats.escape import term, visible
@@ -71,7 +71,7 @@ class Login:
                             self.instance_url, self.consumer_key, self.private_key_file, self.sandbox, self.login_url)
 
     def http(self) -> HttpPolicy:
-        from syncdoctor.facts.http import HttpPolicy
+        from syncdoctor.api.org import HttpPolicy
         return HttpPolicy(self.timeout, self.retries, self.backoff)
 
 
@@ -110,7 +110,7 @@ def with_login(*, ae_api: bool = True) -> Callable[[Callable[..., T]], Callable[
 def auth_options(target_org: str | None, username: str | None, password: str | None, security_token: str | None,
                  session_id: str | None, instance_url: str | None, consumer_key: str | None,
                  private_key_file: Path | None, sandbox: bool, login_url: str | None) -> AuthOptions:
-    from syncdoctor.facts.auth import AuthOptions
+    from syncdoctor.api.org import AuthOptions
     opts = AuthOptions(target_org=target_org, username=username, password=password, security_token=security_token,
                        session_id=session_id, instance_url=instance_url, consumer_key=consumer_key,
                        private_key_file=str(private_key_file) if private_key_file else None, sandbox=sandbox,
@@ -126,8 +126,8 @@ def auth_options(target_org: str | None, username: str | None, password: str | N
 
 
 def run_collection(req: CollectRequest, secrets: Secrets) -> Collection:
-    from syncdoctor.facts.auth import CollectError, NotInOrg
-    from syncdoctor.facts.collect import collect
+    from syncdoctor.api.org import CollectError, NotInOrg
+    from syncdoctor.api.org import collect
     try:
         return collect(req, secrets)
     except NotInOrg as exc:

@@ -17,12 +17,10 @@ from rich.progress import Progress
 from syncdoctor.api import pipeline
 from syncdoctor.api.errors import EngineCrashed, NotFound
 from syncdoctor.api.pipeline import Knowledge, Request, Source
-from syncdoctor.api.stream import Row, Selection
+from syncdoctor.api.stream import collision, Row, rules_table, Selection
 from syncdoctor.api.verdicts import Summary, exit_code
-from syncdoctor.engine.layout import collision, rules_table
-from syncdoctor.engine.model import Ruleset
-from syncdoctor.facts import consult
-from syncdoctor.facts.snapshot import Snapshot
+from syncdoctor.api.knowledge import Ruleset
+from syncdoctor.api.snapshots import consult, Snapshot
 
 from . import common, formats, org, service
 from .audit import audit_record

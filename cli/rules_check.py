@@ -11,9 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from syncdoctor.engine.model import Ruleset
-from syncdoctor.engine.ruleset import load_ruleset
-from syncdoctor.engine.run import Engine
+from syncdoctor.api.knowledge import Engine, load_ruleset, Ruleset
 from syncdoctor.reading.findings import Finding, FindingError
 
 from . import scenarios

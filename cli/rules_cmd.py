@@ -8,8 +8,7 @@ from typing import Annotated, Optional
 import typer
 import yaml
 
-from syncdoctor.engine.ruleset import default_rules_dir, load_ruleset, require_ruleset
-from syncdoctor.engine.run import Engine
+from syncdoctor.api.knowledge import default_rules_dir, Engine, load_ruleset, require_ruleset
 from syncdoctor.reading.findings import Severity
 from syncdoctor.reading.words import plural, suggest
 
@@ -96,7 +95,7 @@ def lock(directory: DirArg = None) -> None:
 
 
 def _recheck(ruleset):
-    from syncdoctor.engine.checks.lock import VersionNotBumped
+    from syncdoctor.api.knowledge import VersionNotBumped
     c = VersionNotBumped()
     return [f for r in ruleset.rules for f in c.check(r, ruleset)]
 

@@ -10,10 +10,7 @@ from typing import Any
 
 from syncdoctor.reading.findings import FindingError, Severity
 from syncdoctor.reading.loader import load_file
-from syncdoctor.engine.model import Ruleset
-from syncdoctor.engine.ruleset import packaged_rules_dir
-from syncdoctor.facts.map_check import map_findings
-from syncdoctor.facts.mapping import MAP_FILE
+from syncdoctor.api.knowledge import MAP_FILE, map_findings, packaged_rules_dir, Ruleset
 
 from .scenarios import ORGS, case_files
 

@@ -8,10 +8,8 @@ from typing import Any
 
 from syncdoctor.api import pipeline
 from syncdoctor.api.errors import NotFound
-from syncdoctor.engine.model import Ruleset
-from syncdoctor.engine.ruleset import format_finding
-from syncdoctor.engine.run import Engine
-from syncdoctor.facts.snapshot import Snapshot, load_snapshot, parse_snapshot
+from syncdoctor.api.knowledge import Engine, format_finding, Ruleset
+from syncdoctor.api.snapshots import Snapshot, load_snapshot, parse_snapshot
 from syncdoctor.reading import schemas
 from syncdoctor.reading.findings import Finding, FindingError, Span
 from syncdoctor.reading.loader import load_file, locate
