@@ -23,6 +23,7 @@ from . import outputs, service
 from .common import EXIT_CAUSE, EXIT_OK, EXIT_USAGE, RulesOption, fail
 from .formats.escape import visible
 from .formats.words import hash_words
+import os
 
 app = typer.Typer(help="Audit records: sign them, and verify that a record was not altered.", no_args_is_help=True)
 EXIT_DIFFERS = EXIT_CAUSE  # verify: altered or not signed by the key; replay: verdicts differ
@@ -85,7 +86,6 @@ def keygen(out: Annotated[Path, typer.Option("--out", help="Private key file to 
 def _private_folder(folder: Path) -> list[Path]:
     """Create the key's folder, and any missing folder above it, readable by its owner only
     (0700, whatever the umask); an existing folder is left as it is. Returns those created."""
-    import os
     missing = []
     for f in [folder, *folder.parents]:
         if f.exists() or f.is_symlink():

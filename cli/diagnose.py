@@ -14,6 +14,9 @@ from . import org, outputs, service
 from .common import EXIT_CODES_HELP, Format, RulesOption, SymptomOption, check_symptom, fail
 from .outputs import write_output
 from .report import Report, run
+from .audit import signing_key
+import json
+import yaml
 
 
 class Layout(str, Enum):
@@ -79,7 +82,6 @@ def diagnose(
                    "--rules": rules or default_rules_dir()})
     if audit_key is not None and audit is None:
         raise fail("--audit-key signs the record of --audit: give --audit FILE too")
-    from .audit import signing_key
     if layout is not None and fmt is not Format.json:
         raise fail("--layout chooses how JSON results are written: give --format json too")
     shared = fmt is Format.json and (layout is Layout.shared or (layout is None and all_users))
@@ -98,8 +100,7 @@ def diagnose(
 
 def _org_source(request: Request, know: Knowledge, save_facts: Path | None, login: org.Login) -> Source:
     """The facts read from a live org (the collection reported on stderr), saved with --save-facts."""
-    from syncdoctor.api.org import CollectRequest
-    from syncdoctor.api.org import Secrets
+    from syncdoctor.api.org import CollectRequest, Secrets  # local: the collectors cost 0.3-0.5 s to import (api/org.py); only commands that read an org pay it
     req = CollectRequest(login.auth(), [request.business_unit] if request.business_unit else [],
                          None if request.all_users else request.user, login.ae_api_url, login.http())
     collection = org.run_collection(req, Secrets())
@@ -111,10 +112,8 @@ def _org_source(request: Request, know: Knowledge, save_facts: Path | None, logi
 
 def snapshot_text(data: dict, path: Path) -> str:
     """A snapshot as JSON or YAML, chosen by the file's extension."""
-    import json
     if path.suffix.lower() == ".json":
         return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
-    import yaml
 
     class NoAliases(yaml.SafeDumper):
         """syncdoctor refuses anchors and aliases in what it reads: never write any."""

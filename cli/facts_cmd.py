@@ -15,6 +15,7 @@ from .common import EXIT_COLLECT, EXIT_OK, RulesOption, err_console, fail
 from .diagnose import snapshot_text
 from .formats.escape import visible
 from .outputs import write_output
+import json
 
 app = typer.Typer(help="Collect facts from a live org into a snapshot file.", no_args_is_help=True)
 
@@ -41,8 +42,7 @@ def collect_cmd(
     """
     outputs.check({"--out": out}, {"--answers": answers, "--private-key-file": login.private_key_file,
                                    "--rules": rules or default_rules_dir()})  # before logging in
-    from syncdoctor.api.org import CollectRequest
-    from syncdoctor.api.org import Secrets
+    from syncdoctor.api.org import CollectRequest, Secrets  # local: the collectors cost 0.3-0.5 s to import (api/org.py); only commands that read an org pay it
     eng = service.engine(rules)
     secrets = Secrets()
     req = CollectRequest(login.auth(), list(business_unit or []), None, login.ae_api_url, login.http())
@@ -84,11 +84,8 @@ def probe_cmd(
 
     Exit codes: 0 probed (parts that could not be read are listed), 2 bad input, 3 login failed.
     """
-    import json
 
-    from syncdoctor.api.org import CollectError, NotInOrg
-    from syncdoctor.api.org import Secrets
-    from syncdoctor.api.org import run_probe
+    from syncdoctor.api.org import CollectError, NotInOrg, Secrets, run_probe  # local: the collectors cost 0.3-0.5 s to import (api/org.py); only commands that read an org pay it
     secrets = Secrets()
     try:
         result = run_probe(login.auth(), login.http(), secrets)

@@ -16,7 +16,7 @@ from syncdoctor.api.knowledge import Ruleset
 from syncdoctor.api.snapshots import consult
 
 if TYPE_CHECKING:  # the collectors (simple-salesforce, requests) load only when an org is read
-    from syncdoctor.api.org import AuthOptions
+    from syncdoctor.api.org import AuthOptions  # local: the collectors cost 0.3-0.5 s to import (api/org.py); only commands that read an org pay it
     from syncdoctor.api.org import Collection, CollectRequest
     from syncdoctor.api.org import HttpPolicy, Secrets
 
@@ -71,7 +71,7 @@ class Login:
                             self.instance_url, self.consumer_key, self.private_key_file, self.sandbox, self.login_url)
 
     def http(self) -> HttpPolicy:
-        from syncdoctor.api.org import HttpPolicy
+        from syncdoctor.api.org import HttpPolicy  # local: the collectors cost 0.3-0.5 s to import (api/org.py); only commands that read an org pay it
         return HttpPolicy(self.timeout, self.retries, self.backoff)
 
 
@@ -110,7 +110,7 @@ def with_login(*, ae_api: bool = True) -> Callable[[Callable[..., T]], Callable[
 def auth_options(target_org: str | None, username: str | None, password: str | None, security_token: str | None,
                  session_id: str | None, instance_url: str | None, consumer_key: str | None,
                  private_key_file: Path | None, sandbox: bool, login_url: str | None) -> AuthOptions:
-    from syncdoctor.api.org import AuthOptions
+    from syncdoctor.api.org import AuthOptions  # local: the collectors cost 0.3-0.5 s to import (api/org.py); only commands that read an org pay it
     opts = AuthOptions(target_org=target_org, username=username, password=password, security_token=security_token,
                        session_id=session_id, instance_url=instance_url, consumer_key=consumer_key,
                        private_key_file=str(private_key_file) if private_key_file else None, sandbox=sandbox,
@@ -126,8 +126,7 @@ def auth_options(target_org: str | None, username: str | None, password: str | N
 
 
 def run_collection(req: CollectRequest, secrets: Secrets) -> Collection:
-    from syncdoctor.api.org import CollectError, NotInOrg
-    from syncdoctor.api.org import collect
+    from syncdoctor.api.org import CollectError, NotInOrg, collect  # local: the collectors cost 0.3-0.5 s to import (api/org.py); only commands that read an org pay it
     try:
         return collect(req, secrets)
     except NotInOrg as exc:

@@ -139,7 +139,7 @@ def _whole(report: Report, options: dict[str, Any], header: dict[str, Any], rows
                 acting.append(r.rendered)
             seen.extend(r.undetermined)
     if report.verify_remedies:
-        from syncdoctor.api.remedies import verify
+        from syncdoctor.api.remedies import verify  # local: api/remedies.py loads the what-if machinery (about 25 ms, python -X importtime); only --verify-remedies and remedy checks pay it
         verify(report.engine(), snapshot, results, request.symptom)
     doc = dict(header, results=results, **trailer(seen))
     if report.audit is not None:

@@ -16,6 +16,8 @@ from syncdoctor.reading.findings import Finding, FindingError
 
 from . import scenarios
 from .knowledge_docs import catalogue
+from .rules_traps import stray_files, unread_input_fields
+import tomllib
 
 
 @dataclass
@@ -54,7 +56,6 @@ def check_knowledge(root: Path, docs: Path | None) -> CheckReport:
         if not r.passed and not r.name.startswith("(the case file"):
             report.problems.append(f"{r.file}:{r.line}:{r.col}  case-failed  {r.name}: " + "; ".join(r.problems))
     report.problems += unpackaged_folders(root)
-    from .rules_traps import stray_files, unread_input_fields
     unread, unused = unread_input_fields(root, ruleset)
     report.problems += stray_files(root, ruleset) + unread
     report.notes += unused
@@ -95,7 +96,6 @@ def unpackaged_folders(root: Path) -> list[str]:
     pyproject = root.resolve().parent / "pyproject.toml"
     if not pyproject.is_file():
         return []
-    import tomllib
     try:
         setup = tomllib.loads(pyproject.read_text(encoding="utf-8"))["tool"]["setuptools"]
     except (OSError, ValueError, KeyError):

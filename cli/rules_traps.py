@@ -13,6 +13,7 @@ from syncdoctor.reading.loader import load_file
 from syncdoctor.api.knowledge import MAP_FILE, map_findings, packaged_rules_dir, Ruleset
 
 from .scenarios import ORGS, case_files
+import tomllib
 
 _LEFTOVERS = (".DS_Store", "Thumbs.db", "desktop.ini")
 _LEFTOVER_SUFFIXES = (".bak", ".orig", ".rej", ".swp", ".swo", ".tmp")
@@ -59,7 +60,6 @@ def shipped_patterns(root: Path) -> dict[Path, list[str]] | None:
     pyproject = root.resolve().parent / "pyproject.toml"
     if not pyproject.is_file():
         return None
-    import tomllib
     try:
         setup = tomllib.loads(pyproject.read_text(encoding="utf-8"))["tool"]["setuptools"]
     except (OSError, ValueError, KeyError):

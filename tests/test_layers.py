@@ -114,3 +114,17 @@ def test_the_checks_catch_an_arrow_against_the_layers_and_a_cycle():
                               "syncdoctor.facts.c:7 imports syncdoctor.engine.run",
                               "syncdoctor.cli.d:9 imports syncdoctor.facts.snapshot"]
     assert _cycles(fake) == [["syncdoctor.cli.b", "syncdoctor.engine.a"]]
+
+
+def test_every_function_local_import_says_why():
+    """An import inside a function hides a dependency (and could hide a cycle): the few kept are
+    measured start-up costs, each with a `# local:` comment saying which."""
+    silent = []
+    for name, path in MODULES.items():
+        lines = path.read_text().splitlines()
+        tree = ast.parse("\n".join(lines), str(path))
+        for f in ast.walk(tree):
+            if isinstance(f, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                silent += [f"{path.relative_to(ROOT)}:{n.lineno}" for n in ast.walk(f) if isinstance(n, (ast.Import, ast.ImportFrom))
+                           and "# local:" not in lines[n.end_lineno - 1]]
+    assert not silent, "function-local imports without a `# local:` reason:\n" + "\n".join(sorted(set(silent)))
