@@ -9,14 +9,12 @@ from pathlib import Path
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from typer.testing import CliRunner
 
 from syncdoctor.cli.main import app
 from syncdoctor.cli.rules_traps import stray_files
 from syncdoctor.engine.ruleset import load_ruleset
-from tests.conftest import FIXTURE_RULES, ROOT
+from tests.conftest import FIXTURE_RULES, ROOT, runner
 
-runner = CliRunner()
 FOLDERS = ["", "derive", "conclude", "cases", "cases/orgs"]
 STEMS = st.from_regex(r"[a-z][a-z0-9-]{0,12}", fullmatch=True)
 SUFFIXES = st.sampled_from([".yaml~", ".yml", ".txt", ".md", ".bak", ".swp", "", ".json", ".orig"])
