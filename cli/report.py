@@ -55,26 +55,28 @@ class Report:
 def run(know: Knowledge, source: Source, request: Request, report: Report, ask: bool = False) -> int:
     """Diagnose what `request` selects and write every sink; returns the exit code (1 when some
     result has something to act on). Bad input exits 2 (typer.Exit), a worker's crash 4."""
-    if request.answers is not None:
-        source = service.guarded(lambda: source.with_answers_file(request.answers))  # type: ignore[arg-type]
-    snapshot, sel = _prepare(source, request)
+    try:
+        prepared = service.guarded(lambda: pipeline.prepare(know, source, request))
+    except NotFound as exc:
+        raise fail(str(exc)) from None
+    ruleset, source, snapshot, sel, header = (prepared.ruleset, prepared.source, prepared.snapshot, prepared.selection,
+                                              prepared.header)
     asked: set[tuple[int, str]] = set()
     ready: list[Row] | None = None  # with --ask, the results of the last round of questions
     if ask:
         source, snapshot, sel, ready = _consult(know, source, request, snapshot, sel, asked)
+        header = pipeline.header(ruleset, snapshot, request.symptom)  # of the snapshot the answers made
+        if source.file_sha256 is not None:
+            header["snapshot"]["file_sha256"] = source.file_sha256
     # Streamed, whatever the format (memory flat in the number of users), unless the report must
     # be one document: with an audit record (one document over every result), or after --ask.
     streamed = request.all_users and not ask and report.audit is None and not report.verify_remedies
     options: dict[str, Any] = {"color": color_wanted() and report.out is None} if report.fmt is Format.text else {}
     if report.fmt is Format.text and request.all_users:
         options.update(show_summary=True, quiet=not report.all_verdicts)
-    ruleset = know.ruleset
     if report.fmt is not Format.json:  # the proofs in plain words (JSON keeps ids and field names)
-        options["words"] = ProofWords(ruleset, debug=common.DEBUG,
-                                      business_units=[bu.get("name") or bu["id"] for bu in snapshot.business_units])
-    header = pipeline.header(ruleset, snapshot, request.symptom)
-    if source.file_sha256 is not None:  # what `sha256sum FILE` prints, beside the content's hash
-        header["snapshot"]["file_sha256"] = source.file_sha256
+        labels = prepared.business_unit_labels if not ask else [bu.get("name") or bu["id"] for bu in snapshot.business_units]
+        options["words"] = ProofWords(ruleset, debug=common.DEBUG, business_units=labels)
     if report.shared:
         options.update(shared_layout(ruleset, header["snapshot"]))
     questions: list[consult.Question] = []
