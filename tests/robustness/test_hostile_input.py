@@ -6,11 +6,10 @@ from __future__ import annotations
 import json
 import resource
 import subprocess
-import sys
 
 import pytest
 
-from tests.conftest import ROOT
+from tests.conftest import ROOT, cli_process
 
 pytestmark = pytest.mark.slow  # hostile snapshots, each run as a CLI process
 
@@ -62,8 +61,7 @@ def limited() -> None:
 
 
 def run_cli(*args: str, timeout: int = 60) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "syncdoctor.cli.main", *args], capture_output=True, timeout=timeout,
-                          cwd=ROOT, preexec_fn=limited)
+    return cli_process(*args, timeout=timeout, text=False, preexec_fn=limited)
 
 
 @pytest.mark.parametrize("name,file,content,expected", CASES, ids=[c[0] for c in CASES])
