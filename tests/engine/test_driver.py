@@ -13,7 +13,7 @@ from syncdoctor.engine.classes import ClassEngine
 from syncdoctor.engine.ruleset import require_ruleset
 from syncdoctor.engine.run import Engine
 from syncdoctor.facts.snapshot import parse_snapshot
-from tests.conftest import SHIPPED
+from tests.conftest import ROOT
 from tests.engine.test_shared_work import orgs_with_ae_users
 
 
@@ -33,9 +33,11 @@ class _ThroughHost:
         self.host.delete_state(self.name, sid)
 
 
-@pytest.fixture(scope="module")
-def pair():
-    rules = require_ruleset(SHIPPED)
+@pytest.fixture(scope="module", params=["fixture", "knowledge_v2"])
+def pair(request):
+    """The fixture knowledge, and the frozen knowledge v2 (identity joins on ids and casefolded
+    emails): tests never read the shipped rules (tests/cli/test_rules_check.py)."""
+    rules = require_ruleset() if request.param == "fixture" else require_ruleset(ROOT / "tests" / "fixtures" / "knowledge_v2")
     lean, binding = Engine(rules), Engine(rules)
     name = binding.compiled.name
     binding._drivers[name] = _ThroughHost(binding._host, name)
@@ -47,9 +49,9 @@ def _doc(d) -> str:
 
 
 @given(orgs_with_ae_users(), st.sampled_from([None, "not-syncing", "in-recycle-bin", "cannot-delete"]))
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=30, deadline=None)
 def test_the_driver_fires_what_the_host_fires_in_the_same_order(pair, data, symptom):
-    """Whole results (the trace's order and ids included) with the shipped knowledge, and what a
+    """Whole results (the trace's order and ids included), and what a
     scan runs (ClassEngine: the status memo and its shortcuts) gives the same bytes, twice (the
     second pass finds every memo entry)."""
     lean, binding, scan = pair
@@ -91,7 +93,7 @@ def test_a_firing_durable_rules_lost_is_still_caught(lost):
     from syncdoctor.engine.run import EngineError
     from syncdoctor.facts.snapshot import load_snapshot
     from tests.conftest import EXAMPLE
-    rules = require_ruleset(SHIPPED)
+    rules = require_ruleset()
     snap = load_snapshot(EXAMPLE)
     whole = ClassEngine(rules)
     fs, firing = next((fs, f) for fs in (snap.factset(u, b, None) for u in range(len(snap.users))
