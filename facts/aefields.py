@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Callable
 
-from .ids import key, to18
+from .ids import key
 
 Getter = Callable[[dict[str, Any]], Any]
 ORG_ONLY = ("business_unit_id", "business_unit_label", "holder", "bin_words")  # org_ae_user only  # fields of org_ae_user, not of a BU's ae_user
@@ -38,7 +38,7 @@ class AeFields:
             "ae_id": lambda a: None if a.get("id") is None else str(a["id"]),
             "email": lambda a: a.get("email"),
             "username": lambda a: a.get("username"),
-            "salesforce_id": lambda a: to18(a["salesforce_id"]) if a.get("salesforce_id") else None,
+            "salesforce_id": lambda a: a.get("salesforce_id") or None,
             "has_salesforce_id": lambda a: (a["salesforce_id"] is not None) if "salesforce_id" in a else None,
             "role": lambda a: a.get("role"),
             "in_recycle_bin": lambda a: a.get("in_recycle_bin"),
@@ -48,7 +48,7 @@ class AeFields:
             "link_words": self._link_words,
             "holder": _holder,
             "bin_words": lambda a: {True: "in the recycle bin", False: "not in the recycle bin"}.get(a.get("in_recycle_bin")),
-            "business_unit_id": lambda a: to18(a["business_unit_id"]) if a.get("business_unit_id") else None,
+            "business_unit_id": lambda a: a.get("business_unit_id") or None,
             "business_unit_label": self._bu_label,
         }
 

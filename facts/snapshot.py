@@ -20,7 +20,7 @@ from syncdoctor.reading.loader import REREAD_LIMIT, LocatedDict, LocatedList, de
 
 from . import cache, kinds, lookup, references
 from .aefields import AeFields
-from .ids import id_problems, id_values, key, looks_like_id, to18
+from .ids import id_problems, id_values, key, looks_like_id
 
 
 def _ts(value: Any) -> datetime | None:
@@ -121,9 +121,9 @@ class Snapshot:
         if "role_id" in u:
             has_role = u["role_id"] is not None
         user_values = {
-            "id": to18(u["id"]), "username": u.get("username"), "email": u.get("email"),
+            "id": u["id"], "username": u.get("username"), "email": u.get("email"),
             "is_active": u.get("is_active"), "profile": u.get("profile"), "has_role": has_role,
-            "role_id": to18(u["role_id"]) if u.get("role_id") else None,
+            "role_id": u.get("role_id") or None,
             "modified_minutes_ago": _minutes(now, _ts(u.get("last_modified_at"))),
             # The B2BMA integration user is recognised by its username whatever wrote the snapshot.
             "is_integration_user": kinds.integration_user(u),
@@ -145,7 +145,7 @@ class Snapshot:
         })
 
         add("business_unit", {
-            "id": to18(bu["id"]), "name": bu.get("name"), "sync_enabled": sync.get("enabled"), "mode": sync.get("mode"),
+            "id": bu["id"], "name": bu.get("name"), "sync_enabled": sync.get("enabled"), "mode": sync.get("mode"),
             "move_to_recycle_bin_without_profile": sync.get("move_to_recycle_bin_without_profile"),
             "update_role_on_profile_change": sync.get("update_role_on_profile_change"),
             "skip_matching_email": sync.get("skip_matching_email"),
@@ -206,7 +206,7 @@ class Snapshot:
             missing = "sales" if groups.get("sales") is None else "marketing"
             list_paths["user_groups"] = f"{bp}.user_groups.{missing}"
         members = [(group, j, m) for group in ("marketing", "sales") for j, m in enumerate(groups.get(group) or [])]
-        assignments = [({"group": group, "type": m["type"], "target": to18(m["id"])}, f"{bp}.user_groups.{group}[{j}]", {})
+        assignments = [({"group": group, "type": m["type"], "target": m["id"]}, f"{bp}.user_groups.{group}[{j}]", {})
                        for group, j, m in members]
         # A business unit's AE users that were read count even when its list is incomplete (a
         # link found there is a link); only a collected list is known complete.
@@ -255,7 +255,7 @@ class Snapshot:
             get = fields.getter(name, with_bu)
             if get is None:
                 return [MISSING] * len(indexes)
-            if name in ("salesforce_id", "business_unit_id"):  # to18 of every row would cost more than the rest
+            if name in ("salesforce_id", "business_unit_id"):  # coarse: the first 15 characters, case flattened
                 return Coarse([MISSING if not (v := ae[j].get(name)) else _id_key(v) for j in indexes], _id_key,
                               lambda i: MISSING if (v := get(ae[indexes[i]])) is None else v)
             return [MISSING if (v := get(ae[j])) is None else v for j in indexes]
@@ -315,8 +315,8 @@ def _org_facts(snap: Snapshot) -> None:
             is_top = None
             if "parent_id" in r:
                 is_top = r["parent_id"] is None
-            role_items.append(({"role_id": to18(r["id"]), "name": r.get("name"), "is_top": is_top,
-                                "parent_id": to18(r["parent_id"]) if r.get("parent_id") else None,
+            role_items.append(({"role_id": r["id"], "name": r.get("name"), "is_top": is_top,
+                                "parent_id": r.get("parent_id") or None,
                                 "portal_type": r.get("portal_type")},
                                p, {"role_id": f"{p}.id", "name": f"{p}.name", "is_top": f"{p}.parent_id",
                                    "parent_id": f"{p}.parent_id", "portal_type": f"{p}.portal_type"}))
@@ -326,8 +326,8 @@ def _org_facts(snap: Snapshot) -> None:
     member_items: list[tuple[dict[str, Any], str, dict[str, str]]] = []
     for i, g in enumerate(groups or []):
         for j, m in enumerate(g.get("members") or []):
-            member_items.append(({"group_id": to18(g["id"]), "group_name": g.get("name"),
-                                  "member_type": m["type"], "member_id": to18(m["id"])},
+            member_items.append(({"group_id": g["id"], "group_name": g.get("name"),
+                                  "member_type": m["type"], "member_id": m["id"]},
                                  f"salesforce.public_groups[{i}].members[{j}]", {"group_name": f"salesforce.public_groups[{i}].name"}))
     # AE users of every business unit, those of business units not in the snapshot included
     # (emails and usernames are unique across business units): complete only when every
