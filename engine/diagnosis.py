@@ -116,7 +116,7 @@ class Diagnosis:
                 "details": details,
                 "remedies": [render(rs.expand(r), first) for r in rule.conclude.remedies],
                 "warnings": [render(rs.expand(w), first) for w in rule.conclude.warnings],
-                "citations": [rs.citation_doc(c) for c in rule.citations],
+                "citations": rs.cited(rule),
                 "evidence": [f.id for f in firings],
                 "absent": _absent(rule, firings),
             }

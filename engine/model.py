@@ -276,6 +276,17 @@ class Ruleset:
                 "section_title": sec.title if sec else "", "url": src.url if src else "",
                 "basis": c.basis, "quote": c.quote}
 
+    def cited(self, rule: "Rule") -> list[dict[str, Any]]:
+        """A rule's citations as its verdicts and proofs show them: one per section of a source (and
+        basis), in the rule's order; `quote` is its first sentence, and `quotes` every sentence when
+        the rule quotes the section more than once."""
+        out: dict[tuple[str, str, str], dict[str, Any]] = {}
+        for c in rule.citations:
+            doc = out.setdefault((c.source, c.section, c.basis), self.citation_doc(c))
+            if c.quote and c.quote != doc["quote"] and c.quote not in doc.get("quotes", ()):
+                doc["quotes"] = [*doc.get("quotes", [doc["quote"]]), c.quote]
+        return list(out.values())
+
     @property
     def sha256(self) -> str:
         blob = "\n".join(f"{k} {v}" for k, v in sorted(self.file_hashes.items()))

@@ -138,7 +138,8 @@ class ProofWords:
         return self._rule_words[rule.id]
 
     def _words_of(self, rule: Rule) -> str:
-        cites = "; ".join(f"{self.ruleset.citation_label(c)} ({c.basis})" for c in rule.citations)
+        cites = "; ".join(f"{c['source_title']} · {c['section_title'] or c['section']} ({c['basis']})"
+                          for c in self.ruleset.cited(rule))
         text = f"{rule.title}" + (f" — {cites}" if cites else "")
         return text + (f" [rule {rule.id} v{rule.version}]" if self.debug else "")
 

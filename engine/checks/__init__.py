@@ -10,7 +10,7 @@ from syncdoctor.reading.findings import Finding
 
 from ..model import Ruleset
 from .base import Check
-from .citations import UnresolvedCitation
+from .citations import DuplicateCitation, UnresolvedCitation
 from .codes import CodeInText, EscalationKind
 from .derived import DerivationCycle, DerivedFactUsage
 from .duplicates import DuplicateCode, DuplicateRuleId
@@ -20,7 +20,7 @@ from .templates import TemplateNames
 from .vocabulary import ConditionVocabulary
 
 ALL_CHECKS: tuple[type[Check], ...] = (
-    DuplicateRuleId, DuplicateCode, ConditionVocabulary, TemplateNames, UnresolvedCitation,
+    DuplicateRuleId, DuplicateCode, ConditionVocabulary, TemplateNames, UnresolvedCitation, DuplicateCitation,
     DerivedFactUsage, DerivationCycle, VersionNotBumped, QuoteNotVerbatim, CodeInText, EscalationKind,
 )
 
