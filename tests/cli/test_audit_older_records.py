@@ -16,6 +16,8 @@ from __future__ import annotations
 import copy
 import json
 import re
+import shutil
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -27,7 +29,7 @@ from syncdoctor.cli.audit_record import load_private_key, seal
 from syncdoctor.facts.ids import looks_like_id, to18
 from syncdoctor.facts.synthetic import generate
 from tests.cli.test_audit_replay_property import edit, leaves
-from tests.conftest import EXAMPLE, SHIPPED, runner
+from tests.conftest import EXAMPLE, FIXTURE_RULES, runner
 from syncdoctor.cli.main import app
 
 SHAPES = ("2, before absent", "2, before remedy_changes", "2, ids only", "1")
@@ -78,12 +80,27 @@ def today(tmp_path_factory, source: str) -> dict:
     return _MADE[source]
 
 
+_WITH_CHANGES: list[Path] = []
+REMEDY_CHANGE = ("\n    remedy_changes:\n      - remedy: 1\n        change: {change: assign, member: {type: user, name: \"{user.id}\"}, "
+                 "business_unit: \"{business_unit.id}\", group: marketing}\ncitations:")
+
+
 def _rules(source: str) -> list[str]:
-    """"acme shipped": the knowledge shipped in rules/ (its rules declare remedy changes)."""
-    return ["--rules", str(SHIPPED)] if source == "acme shipped" else []
+    """"acme changes": the fixture rules with MANAGED_NOT_ASSIGNED's first remedy declaring its
+    change (docs/authoring.md), so that its verdicts carry `remedy_changes`."""
+    if source != "acme changes":
+        return []
+    if not _WITH_CHANGES:
+        rules = Path(tempfile.mkdtemp(prefix="rules-changes-")) / "rules"
+        shutil.copytree(FIXTURE_RULES, rules)
+        target = rules / "conclude" / "managed-not-assigned.yaml"
+        target.write_text(target.read_text().replace("\ncitations:", REMEDY_CHANGE, 1))
+        assert run("rules", "lock", str(rules)).exit_code == 0
+        _WITH_CHANGES.append(rules)
+    return ["--rules", str(_WITH_CHANGES[0])]
 
 
-@pytest.mark.parametrize("source", ["acme", "acme shipped"])
+@pytest.mark.parametrize("source", ["acme", "acme changes"])
 @pytest.mark.parametrize("shape", SHAPES)
 def test_an_untouched_older_record_replays_as_the_same(tmp_path_factory, tmp_path, shape, source):
     record = today(tmp_path_factory, source)

@@ -9,11 +9,11 @@ import shutil
 from hypothesis import given
 from hypothesis import strategies as st
 
+from syncdoctor.cli.formats.proof import ProofWords
 from syncdoctor.cli.main import app
-from syncdoctor.engine.checks.citations import DuplicateCitation
 from syncdoctor.engine.model import Citation
 from syncdoctor.engine.ruleset import load_ruleset, require_ruleset
-from tests.conftest import EXAMPLE, FIXTURE_RULES, SHIPPED, runner
+from tests.conftest import FIXTURE_RULES, runner
 
 RULESET = require_ruleset(FIXTURE_RULES)
 RULE = RULESET.rules[0]
@@ -38,18 +38,12 @@ def test_each_section_is_shown_once_with_every_sentence(cites):
         assert len(set(doc.get("quotes", []))) == len(doc.get("quotes", []))
 
 
-def test_no_shipped_rule_lists_a_section_twice():
-    ruleset = require_ruleset(SHIPPED)
-    check = DuplicateCitation()
-    assert [str(f) for r in ruleset.rules for f in check.check(r, ruleset)] == []
-
-
-def test_the_proof_names_the_api_page_once():
-    """The issue's reproduction: MANAGED_NOT_ASSIGNED's proof showed the AE API v5 page twice."""
-    r = runner.invoke(app, ["diagnose", "--facts", str(EXAMPLE), "--user", "asmith@acme.example", "--business-unit",
-                            "Acme North America", "--rules", str(SHIPPED)])
-    line = next(x for x in r.stdout.splitlines() if "is linked to the user —" in x)
-    assert line.count("Account Engagement API v5 · User · Fields") == 1, line
+def test_the_proof_names_a_section_once():
+    """The issue's reproduction: MANAGED_NOT_ASSIGNED's proof showed the AE API v5 page twice
+    (its derived fact's rule quoted two sentences of one section)."""
+    twice = dataclasses.replace(RULE, citations=(Citation(*SECTIONS[0], "platform", "a."), Citation(*SECTIONS[0], "platform", "b.")))
+    label = RULESET.citation_label(twice.citations[0])
+    assert ProofWords(RULESET).rule_words(twice).count(label) == 1
 
 
 DOUBLED = """  - source: kb-000384042
@@ -79,11 +73,15 @@ def test_a_section_listed_twice_is_a_finding_naming_the_line(tmp_path):
 
 
 def test_quotes_lists_several_sentences_of_one_section(tmp_path):
-    """Each sentence is checked verbatim (the shipped sources ship passages; the fixture's do not)."""
-    rules, _ = _rules_with(tmp_path, DOUBLED.replace('    quote: "First', '    quotes:\n      - "First')
-                           + '      - "not a sentence of the article at all"\n', SHIPPED)
-    _, findings = load_ruleset(rules)
-    assert [f.id for f in findings if f.id in ("duplicate-citation", "quote-not-verbatim")] == ["quote-not-verbatim"]
+    """Each sentence becomes a citation of its own, checked like any `quote` (quote-not-verbatim)."""
+    rules, target = _rules_with(tmp_path, DOUBLED.replace('    quote: "First', '    quotes:\n      - "First')
+                                + '      - "another sentence"\n')
+    ruleset, findings = load_ruleset(rules)
+    assert not [f for f in findings if f.id == "duplicate-citation"]
+    rule = next(r for r in ruleset.rules if r.file.endswith(target.name))
+    assert [c.quote for c in rule.citations] == ["First, check what Account Engagement Role the user is assigned to",
+                                                 "another sentence"]
+    assert [d.get("quotes") for d in ruleset.cited(rule)] == [[c.quote for c in rule.citations]]
     rules, _ = _rules_with(tmp_path / "both", DOUBLED + '    quotes: ["a", "b"]\n')
     _, findings = load_ruleset(rules)
     assert findings and "not both" in " ".join(f.message for f in findings)
