@@ -6,6 +6,7 @@ import hashlib
 import json
 import re
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any, Union
 
 from syncdoctor.reading.findings import Span
@@ -30,6 +31,7 @@ class FieldDef:
     description: str
     values: tuple[str, ...] = ()
     always_known: bool = False
+    shown_as: tuple[tuple[str, str], ...] = ()  # (enum value, glossary term) a text shows for it
 
 
 @dataclass(frozen=True)
@@ -257,6 +259,18 @@ class Ruleset:
     def symptom_ids(self) -> tuple[str, ...]:
         """Every value `--symptom` and `symptom:` may take (`none` is implicit)."""
         return tuple(self.symptoms)
+
+    @cached_property
+    def value_words(self) -> dict[tuple[str, str], dict[str, str]]:
+        """(fact kind, field) -> {enum value: the glossary's text for it}: what a text shows for a
+        value whose vocabulary field says `shown_as` (`marketing` -> "Marketing Users group")."""
+        out: dict[tuple[str, str], dict[str, str]] = {}
+        for kind, fd in self.vocabulary.facts.items():
+            for name, f in fd.fields.items():
+                shown = {v: self.glossary[t].text for v, t in f.shown_as if t in self.glossary}
+                if shown:
+                    out[(kind, name)] = shown
+        return out
 
     def expand(self, text: str) -> str:
         """A template with its `{ui.term}` placeholders replaced by the glossary's text."""

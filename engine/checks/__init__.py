@@ -16,12 +16,13 @@ from .derived import DerivationCycle, DerivedFactUsage
 from .duplicates import DuplicateCode, DuplicateRuleId
 from .lock import VersionNotBumped
 from .quotes import QuoteNotVerbatim
+from .screens import EnumInText
 from .templates import TemplateNames
 from .vocabulary import ConditionVocabulary
 
 ALL_CHECKS: tuple[type[Check], ...] = (
     DuplicateRuleId, DuplicateCode, ConditionVocabulary, TemplateNames, UnresolvedCitation, DuplicateCitation,
-    DerivedFactUsage, DerivationCycle, VersionNotBumped, QuoteNotVerbatim, CodeInText, EscalationKind,
+    DerivedFactUsage, DerivationCycle, VersionNotBumped, QuoteNotVerbatim, CodeInText, EscalationKind, EnumInText,
 )
 
 
