@@ -12,14 +12,14 @@ import pytest
 import yaml
 
 from tests.conftest import ROOT
+from tests.robustness.limits import run_bounded
 
 ACME = ROOT / "docs" / "examples" / "acme.yaml"
 KNOWLEDGE = ROOT / "tests" / "fixtures" / "knowledge_v2"  # a frozen copy of the knowledge v2 rules
 
 
 def run(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "syncdoctor.cli.main", *args], capture_output=True, text=True,
-                          timeout=120, cwd=ROOT)
+    return run_bounded([sys.executable, "-m", "syncdoctor.cli.main", *args], capture_output=True, text=True, cwd=ROOT)
 
 
 def acme(tmp_path: Path, name: str, change) -> Path:

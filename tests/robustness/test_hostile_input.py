@@ -1,16 +1,16 @@
 """Hostile and broken snapshots through the real console script, each in its own process
-with a memory ceiling (RLIMIT_AS) and a time limit: a located message and exit 2, never a
+with a memory ceiling (RLIMIT_AS) and a bound on its CPU time: a located message and exit 2, never a
 traceback, a hang or a crash. docs/reliability.md lists what each input gets."""
 from __future__ import annotations
 
 import json
-import resource
 import subprocess
 import sys
 
 import pytest
 
 from tests.conftest import ROOT
+from tests.robustness.limits import CPU_SECONDS, run_bounded
 
 pytestmark = pytest.mark.slow  # hostile snapshots, each run as a CLI process
 
@@ -57,13 +57,10 @@ CASES = [
 ]
 
 
-def limited() -> None:
-    resource.setrlimit(resource.RLIMIT_AS, (MEMORY, MEMORY))
-
-
-def run_cli(*args: str, timeout: int = 60) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "syncdoctor.cli.main", *args], capture_output=True, timeout=timeout,
-                          cwd=ROOT, preexec_fn=limited)
+def run_cli(*args: str, cpu_seconds: int = CPU_SECONDS) -> subprocess.CompletedProcess:
+    """The console script with a memory ceiling and a bound on the CPU time it uses (tests/robustness/limits.py)."""
+    return run_bounded([sys.executable, "-m", "syncdoctor.cli.main", *args], cpu_seconds=cpu_seconds, memory=MEMORY,
+                       capture_output=True, cwd=ROOT)
 
 
 @pytest.mark.parametrize("name,file,content,expected", CASES, ids=[c[0] for c in CASES])
