@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from typing import Iterable
 
-from syncdoctor.reading.findings import Finding, Span
+from syncdoctor.reading.findings import Finding, Severity, Span
 from syncdoctor.reading.loader import locate
 from syncdoctor.reading.words import suggest
 
@@ -42,6 +42,7 @@ class UnresolvedCitation(Check):
 class DuplicateCitation(Check):
     id = "duplicate-citation"
     title = "A rule lists one section of a source twice (a reader would see it twice)"
+    severity = Severity.WARNING  # words, not logic: the rules still run (`rules check` fails on it)
 
     def check(self, rule: Rule, ruleset: Ruleset) -> Iterable[Finding]:
         raw = rule.raw.get("citations") if isinstance(rule.raw, dict) else None

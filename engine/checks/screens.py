@@ -7,27 +7,11 @@ from __future__ import annotations
 import re
 from typing import Iterable
 
-from syncdoctor.reading.findings import Finding, Span
-from syncdoctor.reading.loader import locate
+from syncdoctor.reading.findings import Finding, Severity
 
 from ..model import UI_ALIAS, Rule, Ruleset
 from .base import Check
-from .templates import NAME, bound_aliases, placeholders
-
-
-def rule_texts(rule: Rule) -> list[tuple[str, Span]]:
-    """Every text a rule writes (with where it is written): a conclusion's message, detail,
-    remedies and warnings; a derivation's text values."""
-    texts: list[tuple[str, Span]] = []
-    if rule.conclude:
-        def at(*path: object) -> Span:
-            return locate(rule.raw, ["then", "conclude", *path], rule.conclude.span) if rule.raw else rule.conclude.span
-        texts += [(rule.conclude.message, at("message")), (rule.conclude.detail, at("detail"))]
-        texts += [(r, at("remedies", i)) for i, r in enumerate(rule.conclude.remedies)]
-        texts += [(w, at("warnings", i)) for i, w in enumerate(rule.conclude.warnings)]
-    if rule.derive:
-        texts += [(v, rule.derive.span) for _, v in rule.derive.set if isinstance(v, str)]
-    return texts
+from .templates import NAME, bound_aliases, placeholders, rule_texts
 
 
 def screen_terms(ruleset: Ruleset, value: str) -> list[str]:
@@ -39,6 +23,7 @@ def screen_terms(ruleset: Ruleset, value: str) -> list[str]:
 class EnumInText(Check):
     id = "enum-in-text"
     title = "An enum value that names a screen is written as the glossary's screen name"
+    severity = Severity.WARNING  # words, not logic: the rules still run (`rules check` fails on it)
 
     def check(self, rule: Rule, ruleset: Ruleset) -> Iterable[Finding]:
         aliases = bound_aliases(rule)
@@ -61,5 +46,5 @@ class EnumInText(Check):
                                                  f"`shown_as: {{{value}: {terms[0]}}}` in vocabulary.yaml")
                 for value, term in f.shown_as:
                     if term not in ruleset.glossary:
-                        yield self.finding(span, f"{kind}.{fld}: `shown_as` names {term!r}, which is not a term of glossary.yaml",
-                                           "unknown-term")
+                        yield Finding(span, "unknown-term", f"{kind}.{fld}: `shown_as` names {term!r}, which is not a term "
+                                                            "of glossary.yaml", Severity.ERROR)

@@ -28,7 +28,7 @@ from hypothesis import strategies as st
 from syncdoctor.cli.audit_record import load_private_key, seal
 from syncdoctor.facts.ids import looks_like_id, to18
 from syncdoctor.facts.synthetic import generate
-from tests.cli.test_audit_replay_property import edit, leaves
+from tests.cli.test_audit_replay_property import edit, key, leaves  # noqa: F401 (key: the signing-key fixture)
 from tests.conftest import EXAMPLE, FIXTURE_RULES, runner
 from syncdoctor.cli.main import app
 
@@ -55,13 +55,6 @@ def older(record: dict[str, Any], shape: str) -> dict[str, Any]:
         for f in r["facts"]:
             f["values"] = {k: to18(x) if isinstance(x, str) and looks_like_id(x) else x for k, x in f["values"].items()}
     return seal(old)
-
-
-@pytest.fixture(scope="module")
-def key(tmp_path_factory) -> tuple[Path, Path]:
-    k = tmp_path_factory.mktemp("key") / "k"
-    assert run("audit", "keygen", "--out", str(k)).exit_code == 0
-    return k, Path(str(k) + ".pub")
 
 
 _MADE: dict[Any, dict] = {}
