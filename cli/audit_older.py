@@ -6,6 +6,7 @@ What each older record format lacks, and how replay compares it:
   differences as version 2;
 - version 2, written before verdicts carried `absent` (the negated conditions a verdict rests
   on) or `remedy_changes` (a remedy's declared change): those fields are in none of its verdicts;
+  and versions before 3 never wrote `scope` (a verdict about the user alone);
 - versions 1 and 2: every id of a fact in its computed 18-character form (`0055e000000U001AAC`
   for a record declared `0055e000000U001AAA`); version 3 shows every id as the snapshot declares
   its record (docs/results.md, "Ids").
@@ -28,6 +29,7 @@ _RECORDS = (("business_units",), ("salesforce", "users"), ("salesforce", "roles"
 LATER_VERDICT_FIELDS = {  # added to verdicts while records were of version 2
     "absent": "the negated conditions a verdict rests on",
     "remedy_changes": "the change a remedy declares",
+    "scope": "that a verdict is about the user alone, the same in every business unit",
 }
 _ID_TEXT = re.compile(r"(?<![A-Za-z0-9])[A-Za-z0-9]{15}(?:[A-Za-z0-9]{3})?(?![A-Za-z0-9])")
 

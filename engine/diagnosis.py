@@ -128,6 +128,8 @@ class Diagnosis:
                 "evidence": [f.id for f in firings],
                 "absent": _absent(rule, firings),
             }
+            if rule.conclude.code in rs.user_wide:
+                verdict["scope"] = "user"  # read nothing of the business unit: the same in every one
             if rule.conclude.remedy_changes:
                 verdict["remedy_changes"] = [dict(remedy=n, **fill_change(json.loads(text), first))
                                              for n, text in rule.conclude.remedy_changes]

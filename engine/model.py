@@ -272,6 +272,17 @@ class Ruleset:
                     out[(kind, name)] = shown
         return out
 
+    @cached_property
+    def user_wide(self) -> frozenset[str]:
+        """Codes of the conclusions that read only the user and what was asked, nothing of a
+        business unit (INTEGRATION_USER): the same verdict in every business unit, so a scan's
+        summary counts each user once for them."""
+        def about_the_user(p: Pattern) -> bool:
+            conds = [c for x in p.conditions for c in (x.conditions if isinstance(x, AnyOf) else (x,))]
+            return p.fact == "context" or (p.fact == "user" and all(c.field != "expects_access" for c in conds))
+        return frozenset(r.conclude.code for r in self.active_rules
+                         if r.conclude and all(about_the_user(p) for b in r.branches() for p in b))
+
     def expand(self, text: str) -> str:
         """A template with its `{ui.term}` placeholders replaced by the glossary's text."""
         return _TERM.sub(lambda m: self.glossary[m.group(1)].text if m.group(1) in self.glossary else m.group(0), text)
