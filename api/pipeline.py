@@ -182,6 +182,34 @@ def select_request(snapshot: Snapshot, request: Request) -> Selection:
     return select(snapshot, request.user, request.all_users, request.business_unit)
 
 
+@dataclass(frozen=True)
+class Prepared:
+    """A request made ready to run: its rules, its source (answers applied), the snapshot, who
+    is diagnosed, and the result document's header."""
+    ruleset: Ruleset
+    source: Source
+    snapshot: Snapshot
+    selection: Selection
+    header: dict[str, Any]
+    business_unit_labels: list[str]  # each business unit as the proofs name it (its name, else its id)
+
+
+def prepare(know: Knowledge, source: Source, request: Request) -> Prepared:
+    """Everything before the first diagnosis, in one call: the answers file applied, the snapshot
+    built, the selection made (NotFound naming the closest), the header written (with the file's
+    own hash when the source is a file)."""
+    if request.answers is not None:
+        source = source.with_answers_file(request.answers)
+    snapshot = source.build()
+    sel = select_request(snapshot, request)
+    ruleset = know.ruleset
+    head = header(ruleset, snapshot, request.symptom)
+    if source.file_sha256 is not None:  # what `sha256sum FILE` prints, beside the content's hash
+        head["snapshot"]["file_sha256"] = source.file_sha256
+    labels = [bu.get("name") or bu["id"] for bu in snapshot.business_units]
+    return Prepared(ruleset, source, snapshot, sel, head, labels)
+
+
 # -- the stream of results ----------------------------------------------------------------------
 def diagnoses(know: Knowledge, snapshot: Snapshot, sel: Selection, symptom: str | None, *, jobs: int | None = None,
               render: Render | None = None, progress: Callable[[int], None] | None = None) -> Iterator[Row]:

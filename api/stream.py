@@ -10,10 +10,15 @@ from dataclasses import dataclass
 from typing import Any, Callable, Iterable, Iterator, NamedTuple
 
 from syncdoctor.engine.diagnosis import Diagnosis
+from syncdoctor.engine.layout import LAYOUT, Compactor, add_shared, collision, rules_table
 from syncdoctor.engine.run import Engine
 from syncdoctor.facts.snapshot import Snapshot
 
 from .verdicts import needs_action, summary_pairs
+
+# JSON's shared layout (engine/layout.py), which the sinks that write results use
+__all__ = ["LAYOUT", "Compactor", "Diagnosis", "Render", "Row", "Selection", "add_shared", "collision", "diagnosed", "row",
+           "rows", "rules_table"]
 
 # a result rendered: its text, or (text, shared refs, shared texts) in JSON's shared layout
 Render = Callable[[dict[str, Any]], Any]

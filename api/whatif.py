@@ -22,6 +22,7 @@ from syncdoctor.facts.snapshot import Snapshot, edited_snapshot
 from . import changes as ch
 from . import edit, reach
 from .errors import CannotApply
+from syncdoctor.engine.classes import ClassEngine
 
 RECYCLE_BIN_BASIS = ("KB 000384042 (Resolution A and its Note): deactivating a Salesforce user moves the Account Engagement "
                      "user to the recycle bin, in both modes; Resolution B: with the legacy setting \"Move Pardot user to the "
@@ -208,7 +209,6 @@ def engine_for(ruleset: Any) -> Engine:
     signature, the same results), one per ruleset in this process."""
     held = _ENGINES.get(id(ruleset))
     if held is None or held[0] is not ruleset:
-        from syncdoctor.engine.classes import ClassEngine
         held = _ENGINES[id(ruleset)] = (ruleset, ClassEngine(ruleset))
     return held[1]
 

@@ -12,8 +12,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from syncdoctor.api import pipeline
 from syncdoctor.api.errors import NotFound
 from syncdoctor.api.stream import Selection
-from syncdoctor.facts.lookup import LookupProblem
-from syncdoctor.facts.snapshot import Snapshot, build_snapshot
+from syncdoctor.api.snapshots import build_snapshot, LookupProblem, Snapshot
 from syncdoctor.reading import schemas
 from syncdoctor.reading.findings import FindingError
 from syncdoctor.reading.loader import SNAPSHOT_LIMIT, parse_json, read_text
@@ -25,6 +24,7 @@ from . import outputs, service
 from .common import EXIT_CAUSE, EXIT_OK, EXIT_USAGE, RulesOption, fail
 from .formats.escape import visible
 from .formats.words import hash_words
+import os
 
 app = typer.Typer(help="Audit records: sign them, and verify that a record was not altered.", no_args_is_help=True)
 EXIT_DIFFERS = EXIT_CAUSE  # verify: altered or not signed by the key; replay: verdicts differ
@@ -87,7 +87,6 @@ def keygen(out: Annotated[Path, typer.Option("--out", help="Private key file to 
 def _private_folder(folder: Path) -> list[Path]:
     """Create the key's folder, and any missing folder above it, readable by its owner only
     (0700, whatever the umask); an existing folder is left as it is. Returns those created."""
-    import os
     missing = []
     for f in [folder, *folder.parents]:
         if f.exists() or f.is_symlink():

@@ -21,7 +21,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from syncdoctor.facts.ids import AmbiguousId, BadId, Identities
+from syncdoctor.api.snapshots import AmbiguousId, BadId, Identities
 
 from .audit_record import RECORD_VERSION as CURRENT
 

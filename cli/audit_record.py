@@ -23,8 +23,7 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
-from syncdoctor.facts.ids import BadId, key
-from syncdoctor.facts.snapshot import Snapshot
+from syncdoctor.api.snapshots import BadId, key, Snapshot
 
 RECORD_VERSION = 3  # 3: ids as the snapshot declares them; what older versions lack: cli/audit_older.py
 UNSIGNED_FIELDS = ("record_sha256", "signature")

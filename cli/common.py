@@ -11,12 +11,19 @@ import typer
 from rich.console import Console
 
 from syncdoctor.reading.findings import Finding
+from syncdoctor.api.knowledge import default_rules_dir
+from syncdoctor.reading.loader import load_file
+from syncdoctor.api.errors import UnknownChoice
+from syncdoctor.api.pipeline import check_symptom as known_symptom
+from syncdoctor.reading.words import closest
+from .formats.escape import term
+from .formats.escape import visible
 
 # `syncdoctor --debug`: tracebacks, and the engine's ids and field names in explain and in proofs.
 DEBUG = False
 
 if TYPE_CHECKING:
-    from syncdoctor.engine.model import Ruleset
+    from syncdoctor.api.knowledge import Ruleset
 
 EXIT_OK, EXIT_CAUSE, EXIT_USAGE, EXIT_COLLECT, EXIT_INTERNAL = 0, 1, 2, 3, 4
 
@@ -32,8 +39,6 @@ def shipped_symptoms() -> list[tuple[str, str]]:
     """(id, title) of the symptoms in the shipped rules (rules/symptoms.yaml), for --help and
     completion. The choices a run accepts come from the rules it loads (check_symptom)."""
     try:
-        from syncdoctor.engine.ruleset import default_rules_dir
-        from syncdoctor.reading.loader import load_file
         data = load_file(default_rules_dir() / "symptoms.yaml")
         return [(str(s["id"]), str(s.get("title", ""))) for s in data["symptoms"]]
     except Exception:  # noqa: BLE001 - help text must never fail; loading the rules reports the problem
@@ -52,8 +57,6 @@ SymptomOption = Annotated[Optional[str], typer.Option(
 
 def check_symptom(ruleset: "Ruleset", symptom: Optional[str]) -> Optional[str]:
     """The symptom when the rules know it; otherwise a usage error naming the choices."""
-    from syncdoctor.api.errors import UnknownChoice
-    from syncdoctor.api.pipeline import check_symptom as known_symptom
     try:
         return known_symptom(ruleset, symptom)
     except UnknownChoice as exc:
@@ -70,7 +73,6 @@ class Format(str, Enum):
 def did_you_mean(value: str, choices: Iterable[object]) -> str:
     """'; did you mean X?' naming the closest choice, or ''. For any option or prompt with a
     closed list of answers, wherever the list comes from."""
-    from syncdoctor.reading.words import closest
     best = closest(value, choices)
     return f"; did you mean {best!r}?" if best else ""
 
@@ -89,13 +91,11 @@ def color_wanted(stream: object = None) -> bool:
 def fail(message: str, code: int = EXIT_USAGE) -> "typer.Exit":
     """Print `error: message` on stderr; return the Exit to raise. Messages carry input (names,
     paths, server answers): its markup is escaped and its control characters made visible."""
-    from .formats.escape import term
     err_console().print(f"[bold red]error:[/bold red] {term(message, keep_newlines=True)}", markup=True, highlight=False)
     return typer.Exit(code)
 
 
 def report_findings(findings: list[Finding]) -> None:
-    from .formats.escape import visible
     console = err_console()
     for f in sorted(findings, key=Finding.sort_key):
         console.print(visible(f), markup=False, highlight=False)

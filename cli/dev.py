@@ -6,10 +6,11 @@ from typing import Annotated
 
 import typer
 
-from syncdoctor.facts.synthetic import generate
+from syncdoctor.api.snapshots import generate
 
 from .common import fail
 from .outputs import write_output
+from .diagnose import snapshot_text
 
 app = typer.Typer(help="Developer tools: synthetic orgs for benchmarks and scale tests.", no_args_is_help=True)
 
@@ -30,5 +31,4 @@ def generate_org(
     """
     if out.suffix.lower() not in (".json", ".yaml", ".yml"):
         raise fail(f"{out}: the extension says the format: .json, .yaml or .yml")
-    from .diagnose import snapshot_text
     write_output(snapshot_text(generate(users, seed, depth), out), out)

@@ -3,20 +3,20 @@ from __future__ import annotations
 
 from enum import Enum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Optional
+from typing import Annotated, Optional
 
 import typer
 
 from syncdoctor.api.pipeline import Knowledge, Request, Source
-from syncdoctor.engine.ruleset import default_rules_dir
+from syncdoctor.api.knowledge import default_rules_dir
 
 from . import org, outputs, service
 from .common import EXIT_CODES_HELP, Format, RulesOption, SymptomOption, check_symptom, fail
 from .outputs import write_output
 from .report import Report, run
-
-if TYPE_CHECKING:
-    from syncdoctor.facts.auth import AuthOptions
+from .audit import signing_key
+import json
+import yaml
 
 
 class Layout(str, Enum):
@@ -25,6 +25,7 @@ class Layout(str, Enum):
     full = "full"
 
 
+@org.with_login()
 def diagnose(
     facts: Annotated[Optional[Path], typer.Option("--facts", help="Facts snapshot file (YAML or JSON).", dir_okay=False)] = None,
     user: Annotated[Optional[str], typer.Option("--user", help="The Salesforce user: username, email or id.")] = None,
@@ -50,11 +51,7 @@ def diagnose(
                                            rich_help_panel="Login")] = False,
     save_facts: Annotated[Optional[Path], typer.Option("--save-facts", help="With --org: also write the collected snapshot here.",
                                                        dir_okay=False, rich_help_panel="Login")] = None,
-    target_org: org.TargetOrg = None, username: org.Username = None, password: org.Password = None,
-    security_token: org.SecurityToken = None, session_id: org.SessionId = None, instance_url: org.InstanceUrl = None,
-    consumer_key: org.ConsumerKey = None, private_key_file: org.PrivateKeyFile = None, sandbox: org.Sandbox = False,
-    login_url: org.LoginUrl = None, ae_api_url: org.AeApiUrl = None, timeout: org.Timeout = 30.0,
-    retries: org.Retries = 3, backoff: org.Backoff = 0.5,
+    login: org.Login = org.LOGIN,
     jobs: Annotated[int, typer.Option("--jobs", min=1, max=64,
                                       help="With --all: diagnose in this many worker processes.")] = 1,
     verify_remedies: Annotated[bool, typer.Option(
@@ -81,11 +78,10 @@ def diagnose(
     if jobs > 1 and not scan:
         raise fail("--jobs works with --all (without --ask)")
     outputs.check({"--out": out, "--audit": audit, "--save-facts": save_facts},  # before any work
-                  {"--facts": facts, "--answers": answers, "--private-key-file": private_key_file, "--audit-key": audit_key,
+                  {"--facts": facts, "--answers": answers, "--private-key-file": login.private_key_file, "--audit-key": audit_key,
                    "--rules": rules or default_rules_dir()})
     if audit_key is not None and audit is None:
         raise fail("--audit-key signs the record of --audit: give --audit FILE too")
-    from .audit import signing_key
     if layout is not None and fmt is not Format.json:
         raise fail("--layout chooses how JSON results are written: give --format json too")
     shared = fmt is Format.json and (layout is Layout.shared or (layout is None and all_users))
@@ -95,22 +91,18 @@ def diagnose(
     if from_org:
         if not (user or all_users):
             raise fail("say which user: --user USERNAME|EMAIL|ID, or --all")
-        source = _org_source(request, know, save_facts, org.auth_options(
-            target_org, username, password, security_token, session_id, instance_url, consumer_key, private_key_file,
-            sandbox, login_url), ae_api_url, (timeout, retries, backoff))
+        source = _org_source(request, know, save_facts, login)
     else:
         assert facts is not None
         source = service.guarded(lambda: Source.file(facts))
     raise typer.Exit(run(know, source, request, report, ask))
 
 
-def _org_source(request: Request, know: Knowledge, save_facts: Path | None, opts: "AuthOptions", ae_api_url: str | None,
-                http: tuple[float, int, float]) -> Source:
+def _org_source(request: Request, know: Knowledge, save_facts: Path | None, login: org.Login) -> Source:
     """The facts read from a live org (the collection reported on stderr), saved with --save-facts."""
-    from syncdoctor.facts.collect import CollectRequest
-    from syncdoctor.facts.http import HttpPolicy, Secrets
-    req = CollectRequest(opts, [request.business_unit] if request.business_unit else [],
-                         None if request.all_users else request.user, ae_api_url, HttpPolicy(*http))  # timeout, retries, backoff
+    from syncdoctor.api.org import CollectRequest, Secrets  # local: the collectors cost 0.3-0.5 s to import (api/org.py); only commands that read an org pay it
+    req = CollectRequest(login.auth(), [request.business_unit] if request.business_unit else [],
+                         None if request.all_users else request.user, login.ae_api_url, login.http())
     collection = org.run_collection(req, Secrets())
     org.report_collection(collection, know.ruleset)
     if save_facts is not None:
@@ -120,10 +112,8 @@ def _org_source(request: Request, know: Knowledge, save_facts: Path | None, opts
 
 def snapshot_text(data: dict, path: Path) -> str:
     """A snapshot as JSON or YAML, chosen by the file's extension."""
-    import json
     if path.suffix.lower() == ".json":
         return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
-    import yaml
 
     class NoAliases(yaml.SafeDumper):
         """syncdoctor refuses anchors and aliases in what it reads: never write any."""

@@ -12,8 +12,7 @@ from rich.tree import Tree
 from syncdoctor.api import pipeline
 from syncdoctor.api.errors import NotFound, UnknownChoice
 from syncdoctor.api.explain import Explanation, explain_diagnosis, find_rule
-from syncdoctor.engine.model import Condition, Rule
-from syncdoctor.engine.status import FIRED, F, Outcome, T
+from syncdoctor.api.knowledge import Condition, F, FIRED, Outcome, Rule, T
 from syncdoctor.reading.words import plural
 
 from . import common, service

@@ -7,30 +7,27 @@ from typing import Annotated, Optional
 import typer
 
 from syncdoctor.api.pipeline import Source
-from syncdoctor.engine.ruleset import default_rules_dir
-from syncdoctor.facts import consult
-from syncdoctor.facts.snapshot import build_snapshot
+from syncdoctor.api.knowledge import default_rules_dir
+from syncdoctor.api.snapshots import build_snapshot, consult
 
 from . import common, org, outputs, service
 from .common import EXIT_COLLECT, EXIT_OK, RulesOption, err_console, fail
 from .diagnose import snapshot_text
 from .formats.escape import visible
 from .outputs import write_output
+import json
 
 app = typer.Typer(help="Collect facts from a live org into a snapshot file.", no_args_is_help=True)
 
 
 @app.command("collect")
+@org.with_login()
 def collect_cmd(
     out: Annotated[Path, typer.Option("--out", help="Snapshot file to write (.yaml or .json), atomically.", dir_okay=False)],
     business_unit: Annotated[Optional[list[str]], typer.Option("--business-unit", help="Only this business unit (repeatable; default: all).")] = None,
     ask: org.Ask = False,
     answers: org.Answers = None,
-    target_org: org.TargetOrg = None, username: org.Username = None, password: org.Password = None,
-    security_token: org.SecurityToken = None, session_id: org.SessionId = None, instance_url: org.InstanceUrl = None,
-    consumer_key: org.ConsumerKey = None, private_key_file: org.PrivateKeyFile = None, sandbox: org.Sandbox = False,
-    login_url: org.LoginUrl = None, ae_api_url: org.AeApiUrl = None, timeout: org.Timeout = 30.0,
-    retries: org.Retries = 3, backoff: org.Backoff = 0.5,
+    login: org.Login = org.LOGIN,
     rules: RulesOption = None,
 ) -> None:
     """Read users, roles, public groups, business units and Account Engagement users from an org
@@ -43,15 +40,12 @@ def collect_cmd(
     Exit codes: 0 written (parts that could not be read are listed and stay unknown), 2 bad
     input, 3 collection failed (nothing written).
     """
-    outputs.check({"--out": out}, {"--answers": answers, "--private-key-file": private_key_file,
+    outputs.check({"--out": out}, {"--answers": answers, "--private-key-file": login.private_key_file,
                                    "--rules": rules or default_rules_dir()})  # before logging in
-    from syncdoctor.facts.collect import CollectRequest
-    from syncdoctor.facts.http import HttpPolicy, Secrets
+    from syncdoctor.api.org import CollectRequest, Secrets  # local: the collectors cost 0.3-0.5 s to import (api/org.py); only commands that read an org pay it
     eng = service.engine(rules)
     secrets = Secrets()
-    opts = org.auth_options(target_org, username, password, security_token, session_id, instance_url,
-                            consumer_key, private_key_file, sandbox, login_url)
-    req = CollectRequest(opts, list(business_unit or []), None, ae_api_url, HttpPolicy(timeout, retries, backoff))
+    req = CollectRequest(login.auth(), list(business_unit or []), None, login.ae_api_url, login.http())
     collection = org.run_collection(req, secrets)
     data = collection.data
     if answers is not None:
@@ -74,11 +68,9 @@ def collect_cmd(
 
 
 @app.command("probe")
+@org.with_login(ae_api=False)
 def probe_cmd(
-    target_org: org.TargetOrg = None, username: org.Username = None, password: org.Password = None,
-    security_token: org.SecurityToken = None, session_id: org.SessionId = None, instance_url: org.InstanceUrl = None,
-    consumer_key: org.ConsumerKey = None, private_key_file: org.PrivateKeyFile = None, sandbox: org.Sandbox = False,
-    login_url: org.LoginUrl = None, timeout: org.Timeout = 30.0, retries: org.Retries = 3, backoff: org.Backoff = 0.5,
+    login: org.Login = org.LOGIN,
     as_json: Annotated[bool, typer.Option("--json", help="Print the findings as JSON.")] = False,
 ) -> None:
     """Find out, read-only, whether this org's user-group assignments are readable: Group rows by
@@ -92,16 +84,11 @@ def probe_cmd(
 
     Exit codes: 0 probed (parts that could not be read are listed), 2 bad input, 3 login failed.
     """
-    import json
 
-    from syncdoctor.facts.auth import CollectError, NotInOrg
-    from syncdoctor.facts.http import HttpPolicy, Secrets
-    from syncdoctor.facts.probe import run_probe
+    from syncdoctor.api.org import CollectError, NotInOrg, Secrets, run_probe  # local: the collectors cost 0.3-0.5 s to import (api/org.py); only commands that read an org pay it
     secrets = Secrets()
-    opts = org.auth_options(target_org, username, password, security_token, session_id, instance_url,
-                            consumer_key, private_key_file, sandbox, login_url)
     try:
-        result = run_probe(opts, HttpPolicy(timeout, retries, backoff), secrets)
+        result = run_probe(login.auth(), login.http(), secrets)
     except NotInOrg as exc:
         raise fail(secrets.redact(str(exc))) from None
     except CollectError as exc:

@@ -10,9 +10,8 @@ from __future__ import annotations
 import html
 from typing import Iterable
 
-from syncdoctor.engine.model import Ruleset
+from syncdoctor.api.knowledge import consumed, Ruleset
 
-from syncdoctor.engine.graph import consumed
 
 COL, ROW, BOX_W, BOX_H, PAD = 300, 46, 250, 30, 20
 COLOURS = {"fact": ("#eef5ff", "#2c6fbb"), "rule": ("#fff8e6", "#b7791f"), "code": ("#fdecea", "#c0392b")}

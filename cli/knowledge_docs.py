@@ -5,8 +5,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-from syncdoctor.engine.graph import consumed
-from syncdoctor.engine.model import AnyOf, Citation, Pattern, Rule, Ruleset
+from syncdoctor.api.knowledge import AnyOf, Citation, consumed, Pattern, Rule, Ruleset
 
 
 def _cond(c: Any) -> str:

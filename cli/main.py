@@ -7,9 +7,9 @@ import os
 import sys
 from typing import Annotated, Any
 
-# Importing syncdoctor.engine first checks the Python version (one line, exit 2) before
+# Importing the API first imports syncdoctor.engine, which checks the Python version (one line, exit 2) before
 # anything loads durable-rules' C extension.
-from syncdoctor.engine.run import EngineError  # isort: skip
+from syncdoctor.api.knowledge import EngineError  # isort: skip
 
 import typer
 from typer.core import TyperCommand, TyperGroup
@@ -23,6 +23,7 @@ from .diagnose import diagnose
 from .explain import explain
 from .formats.escape import visible
 from .whatif import what_if
+from .outputs import Terminated, install_signal_handlers
 
 
 class RootGroup(TyperGroup):
@@ -108,7 +109,6 @@ def run() -> None:
     if debug:
         sys.argv.remove("--debug")
         common.DEBUG = True  # engine ids and field names in explain and the reports' proofs
-    from .outputs import Terminated, install_signal_handlers
     install_signal_handlers()  # SIGTERM/SIGHUP/Ctrl-C unwind: temp files removed, workers ended
     try:
         app()

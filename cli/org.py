@@ -2,19 +2,23 @@
 `diagnose --org`, the consultation loop, and the collection report on stderr."""
 from __future__ import annotations
 
+import functools
+import inspect
 import sys
+import typing
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, Callable, Optional, TypeVar
 
 import typer
 
-from syncdoctor.engine.model import Ruleset
-from syncdoctor.facts import consult
+from syncdoctor.api.knowledge import Ruleset
+from syncdoctor.api.snapshots import consult
 
 if TYPE_CHECKING:  # the collectors (simple-salesforce, requests) load only when an org is read
-    from syncdoctor.facts.auth import AuthOptions
-    from syncdoctor.facts.collect import Collection, CollectRequest
-    from syncdoctor.facts.http import Secrets
+    from syncdoctor.api.org import AuthOptions  # local: the collectors cost 0.3-0.5 s to import (api/org.py); only commands that read an org pay it
+    from syncdoctor.api.org import Collection, CollectRequest
+    from syncdoctor.api.org import HttpPolicy, Secrets
 
 from . import common
 from .common import EXIT_COLLECT, EXIT_USAGE, did_you_mean, err_console, fail
@@ -43,10 +47,71 @@ Ask = Annotated[bool, typer.Option("--ask", help="Ask the engineer, interactivel
 Answers = Annotated[Optional[Path], typer.Option("--answers", help="Answers to those questions, from a YAML file (docs/collecting.md).", dir_okay=False)]
 
 
+@dataclass(frozen=True)
+class Login:
+    """The login options of every command that reads a live org (`diagnose --org`, `what-if
+    --org`, `facts collect`, `facts probe`): one bundle, declared once (`with_login`)."""
+    target_org: str | None = None
+    username: str | None = None
+    password: str | None = None
+    security_token: str | None = None
+    session_id: str | None = None
+    instance_url: str | None = None
+    consumer_key: str | None = None
+    private_key_file: Path | None = None
+    sandbox: bool = False
+    login_url: str | None = None
+    ae_api_url: str | None = None
+    timeout: float = 30.0
+    retries: int = 3
+    backoff: float = 0.5
+
+    def auth(self) -> AuthOptions:
+        """The login, a password asked for on a terminal when it is missing."""
+        return auth_options(self.target_org, self.username, self.password, self.security_token, self.session_id,
+                            self.instance_url, self.consumer_key, self.private_key_file, self.sandbox, self.login_url)
+
+    def http(self) -> HttpPolicy:
+        from syncdoctor.api.org import HttpPolicy  # local: the collectors cost 0.3-0.5 s to import (api/org.py); only commands that read an org pay it
+        return HttpPolicy(self.timeout, self.retries, self.backoff)
+
+
+LOGIN = Login()  # the placeholder default of a command's `login` parameter
+_OPTIONS = {"target_org": TargetOrg, "username": Username, "password": Password, "security_token": SecurityToken,
+            "session_id": SessionId, "instance_url": InstanceUrl, "consumer_key": ConsumerKey,
+            "private_key_file": PrivateKeyFile, "sandbox": Sandbox, "login_url": LoginUrl, "ae_api_url": AeApiUrl,
+            "timeout": Timeout, "retries": Retries, "backoff": Backoff}
+
+
+def with_login(*, ae_api: bool = True) -> Callable[[Callable[..., T]], Callable[..., T]]:
+    """A command's parameter `login: Login = LOGIN` becomes the login options, in its place (the
+    order --help lists them in), and reaches the command as one Login. `ae_api=False`: a command
+    that does not read Account Engagement has no --ae-api-url."""
+    names = [n for n in _OPTIONS if ae_api or n != "ae_api_url"]
+
+    def wrap(fn: Callable[..., T]) -> Callable[..., T]:
+        hints = typing.get_type_hints(fn, include_extras=True)
+        own = [p.replace(annotation=hints.get(p.name, p.annotation)) for p in inspect.signature(fn).parameters.values()]
+        at = next(i for i, p in enumerate(own) if p.name == "login")
+        defaults = asdict(LOGIN)
+        login = [inspect.Parameter(n, inspect.Parameter.POSITIONAL_OR_KEYWORD, default=defaults[n], annotation=_OPTIONS[n])
+                 for n in names]
+
+        @functools.wraps(fn)
+        def command(**kwargs: Any) -> T:
+            login = Login(**{n: kwargs.pop(n) for n in names})
+            return fn(**kwargs, login=login)
+        params = own[:at] + login + own[at + 1:]
+        command.__signature__ = inspect.Signature(params)  # type: ignore[attr-defined]
+        command.__annotations__ = {p.name: p.annotation for p in params}
+        return command
+    return wrap
+
+
 def auth_options(target_org: str | None, username: str | None, password: str | None, security_token: str | None,
                  session_id: str | None, instance_url: str | None, consumer_key: str | None,
                  private_key_file: Path | None, sandbox: bool, login_url: str | None) -> AuthOptions:
-    from syncdoctor.facts.auth import AuthOptions
+    from syncdoctor.api.org import AuthOptions  # local: the collectors cost 0.3-0.5 s to import (api/org.py); only commands that read an org pay it
     opts = AuthOptions(target_org=target_org, username=username, password=password, security_token=security_token,
                        session_id=session_id, instance_url=instance_url, consumer_key=consumer_key,
                        private_key_file=str(private_key_file) if private_key_file else None, sandbox=sandbox,
@@ -62,8 +127,7 @@ def auth_options(target_org: str | None, username: str | None, password: str | N
 
 
 def run_collection(req: CollectRequest, secrets: Secrets) -> Collection:
-    from syncdoctor.facts.auth import CollectError, NotInOrg
-    from syncdoctor.facts.collect import collect
+    from syncdoctor.api.org import CollectError, NotInOrg, collect  # local: the collectors cost 0.3-0.5 s to import (api/org.py); only commands that read an org pay it
     try:
         return collect(req, secrets)
     except NotInOrg as exc:

@@ -17,12 +17,10 @@ from rich.progress import Progress
 from syncdoctor.api import pipeline
 from syncdoctor.api.errors import EngineCrashed, NotFound
 from syncdoctor.api.pipeline import Knowledge, Request, Source
-from syncdoctor.api.stream import Row, Selection
+from syncdoctor.api.stream import collision, Row, rules_table, Selection
 from syncdoctor.api.verdicts import Summary, exit_code
-from syncdoctor.engine.layout import collision, rules_table
-from syncdoctor.engine.model import Ruleset
-from syncdoctor.facts import consult
-from syncdoctor.facts.snapshot import Snapshot
+from syncdoctor.api.knowledge import Ruleset
+from syncdoctor.api.snapshots import consult, Snapshot
 
 from . import common, formats, org, service
 from .audit import audit_record
@@ -57,26 +55,28 @@ class Report:
 def run(know: Knowledge, source: Source, request: Request, report: Report, ask: bool = False) -> int:
     """Diagnose what `request` selects and write every sink; returns the exit code (1 when some
     result has something to act on). Bad input exits 2 (typer.Exit), a worker's crash 4."""
-    if request.answers is not None:
-        source = service.guarded(lambda: source.with_answers_file(request.answers))  # type: ignore[arg-type]
-    snapshot, sel = _prepare(source, request)
+    try:
+        prepared = service.guarded(lambda: pipeline.prepare(know, source, request))
+    except NotFound as exc:
+        raise fail(str(exc)) from None
+    ruleset, source, snapshot, sel, header = (prepared.ruleset, prepared.source, prepared.snapshot, prepared.selection,
+                                              prepared.header)
     asked: set[tuple[int, str]] = set()
     ready: list[Row] | None = None  # with --ask, the results of the last round of questions
     if ask:
         source, snapshot, sel, ready = _consult(know, source, request, snapshot, sel, asked)
+        header = pipeline.header(ruleset, snapshot, request.symptom)  # of the snapshot the answers made
+        if source.file_sha256 is not None:
+            header["snapshot"]["file_sha256"] = source.file_sha256
     # Streamed, whatever the format (memory flat in the number of users), unless the report must
     # be one document: with an audit record (one document over every result), or after --ask.
     streamed = request.all_users and not ask and report.audit is None and not report.verify_remedies
     options: dict[str, Any] = {"color": color_wanted() and report.out is None} if report.fmt is Format.text else {}
     if report.fmt is Format.text and request.all_users:
         options.update(show_summary=True, quiet=not report.all_verdicts)
-    ruleset = know.ruleset
     if report.fmt is not Format.json:  # the proofs in plain words (JSON keeps ids and field names)
-        options["words"] = ProofWords(ruleset, debug=common.DEBUG,
-                                      business_units=[bu.get("name") or bu["id"] for bu in snapshot.business_units])
-    header = pipeline.header(ruleset, snapshot, request.symptom)
-    if source.file_sha256 is not None:  # what `sha256sum FILE` prints, beside the content's hash
-        header["snapshot"]["file_sha256"] = source.file_sha256
+        labels = prepared.business_unit_labels if not ask else [bu.get("name") or bu["id"] for bu in snapshot.business_units]
+        options["words"] = ProofWords(ruleset, debug=common.DEBUG, business_units=labels)
     if report.shared:
         options.update(shared_layout(ruleset, header["snapshot"]))
     questions: list[consult.Question] = []
@@ -141,7 +141,7 @@ def _whole(report: Report, options: dict[str, Any], header: dict[str, Any], rows
                 acting.append(r.rendered)
             seen.extend(r.undetermined)
     if report.verify_remedies:
-        from syncdoctor.api.remedies import verify
+        from syncdoctor.api.remedies import verify  # local: api/remedies.py loads the what-if machinery (about 25 ms, python -X importtime); only --verify-remedies and remedy checks pay it
         verify(report.engine(), snapshot, results, request.symptom)
     doc = dict(header, results=results, **trailer(seen))
     if report.audit is not None:

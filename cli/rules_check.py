@@ -11,13 +11,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from syncdoctor.engine.model import Ruleset
-from syncdoctor.engine.ruleset import load_ruleset
-from syncdoctor.engine.run import Engine
+from syncdoctor.api.knowledge import Engine, load_ruleset, Ruleset
 from syncdoctor.reading.findings import Finding, FindingError
 
 from . import scenarios
 from .knowledge_docs import catalogue
+from .rules_traps import stray_files, unread_input_fields
+import tomllib
 
 
 @dataclass
@@ -56,8 +56,9 @@ def check_knowledge(root: Path, docs: Path | None) -> CheckReport:
         if not r.passed and not r.name.startswith("(the case file"):
             report.problems.append(f"{r.file}:{r.line}:{r.col}  case-failed  {r.name}: " + "; ".join(r.problems))
     report.problems += unpackaged_folders(root)
-    from .rules_traps import stray_files, unread_input_fields
-    report.problems += stray_files(root, ruleset) + unread_input_fields(ruleset)
+    unread, unused = unread_input_fields(root, ruleset)
+    report.problems += stray_files(root, ruleset) + unread
+    report.notes += unused
     if case_findings or report.passed < len(results):
         # Coverage, pins and the generated page are judged over passing cases: with a case file
         # dropped or a case failing they would only repeat that failure, rule by rule.
@@ -95,7 +96,6 @@ def unpackaged_folders(root: Path) -> list[str]:
     pyproject = root.resolve().parent / "pyproject.toml"
     if not pyproject.is_file():
         return []
-    import tomllib
     try:
         setup = tomllib.loads(pyproject.read_text(encoding="utf-8"))["tool"]["setuptools"]
     except (OSError, ValueError, KeyError):

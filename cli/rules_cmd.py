@@ -8,8 +8,7 @@ from typing import Annotated, Optional
 import typer
 import yaml
 
-from syncdoctor.engine.ruleset import default_rules_dir, load_ruleset, require_ruleset
-from syncdoctor.engine.run import Engine
+from syncdoctor.api.knowledge import default_rules_dir, Engine, load_ruleset, require_ruleset
 from syncdoctor.reading.findings import Severity
 from syncdoctor.reading.words import plural, suggest
 
@@ -19,6 +18,11 @@ from .formats.escape import json_text, visible
 from .knowledge_docs import catalogue, graph, plain_conditions
 from .outputs import write_output
 from .rules_check import check_knowledge, default_docs
+from syncdoctor.api.knowledge import VersionNotBumped
+from syncdoctor.reading.findings import FindingError
+from .rules_migrate import migrate
+from . import rules_diff
+from . import graph_picture
 
 
 def _echo(text: object = "", nl: bool = True) -> None:
@@ -96,7 +100,6 @@ def lock(directory: DirArg = None) -> None:
 
 
 def _recheck(ruleset):
-    from syncdoctor.engine.checks.lock import VersionNotBumped
     c = VersionNotBumped()
     return [f for r in ruleset.rules for f in c.check(r, ruleset)]
 
@@ -176,9 +179,7 @@ def migrate_cmd(directory: Annotated[Path, typer.Argument(help="A rules folder w
 
         syncdoctor rules migrate my-rules/
     """
-    from syncdoctor.reading.findings import FindingError
 
-    from .rules_migrate import migrate
     try:
         done = migrate(directory)
     except FindingError as exc:
@@ -275,7 +276,6 @@ def diff(old: Annotated[Path, typer.Argument(help="The rules directory before th
 
         syncdoctor rules diff ../rules-v1/ rules/
     """
-    from . import rules_diff
     if fmt not in ("text", "json"):
         raise fail(f"--format is text or json, not {fmt!r}")
     rulesets = []
@@ -310,7 +310,6 @@ def graph_cmd(directory: DirArg = None,
         raise fail(f"--format must be one of {', '.join(choices)}, not {fmt!r}{did_you_mean(fmt, choices)}")
     ruleset = require_ruleset(_dir(directory))
     if fmt in ("html", "svg"):
-        from . import graph_picture
         write_output(graph_picture.page(ruleset) if fmt == "html" else graph_picture.svg(ruleset), None)
         return
     write_output(graph(ruleset, fmt), None)

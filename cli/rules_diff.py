@@ -6,8 +6,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from syncdoctor.engine.model import Rule, Ruleset
-from syncdoctor.engine.run import Engine
+from syncdoctor.api.knowledge import Engine, Rule, Ruleset
 
 from . import scenarios
 

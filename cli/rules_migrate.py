@@ -15,7 +15,7 @@ from typing import Any
 
 import yaml
 
-from syncdoctor.engine.ruleset import MANIFEST, inside
+from syncdoctor.api.knowledge import MANIFEST, inside
 from syncdoctor.reading.loader import load_file
 
 _FLOW_ARTICLE = re.compile(r'article:\s*"?(\d+)"?')

@@ -8,11 +8,12 @@ import fnmatch
 from pathlib import Path
 from typing import Any
 
-from syncdoctor.reading.findings import FindingError
+from syncdoctor.reading.findings import FindingError, Severity
 from syncdoctor.reading.loader import load_file
-from syncdoctor.engine.model import Ruleset
+from syncdoctor.api.knowledge import MAP_FILE, map_findings, packaged_rules_dir, Ruleset
 
 from .scenarios import ORGS, case_files
+import tomllib
 
 _LEFTOVERS = (".DS_Store", "Thumbs.db", "desktop.ini")
 _LEFTOVER_SUFFIXES = (".bak", ".orig", ".rej", ".swp", ".swo", ".tmp")
@@ -59,7 +60,6 @@ def shipped_patterns(root: Path) -> dict[Path, list[str]] | None:
     pyproject = root.resolve().parent / "pyproject.toml"
     if not pyproject.is_file():
         return None
-    import tomllib
     try:
         setup = tomllib.loads(pyproject.read_text(encoding="utf-8"))["tool"]["setuptools"]
     except (OSError, ValueError, KeyError):
@@ -106,24 +106,23 @@ def _advice(f: Path, base: Path) -> str:
     return "move it out of the rules folder (notes belong in docs/), or delete it"
 
 
-def unread_input_fields(ruleset: Ruleset) -> list[str]:
-    """An input fact or field of the vocabulary that the snapshot never provides: the vocabulary
-    alone cannot add one (the snapshot's format and the code that reads it must change too)."""
-    from syncdoctor.facts.fields import input_fields
-    provided = input_fields()
-    out = []
-    for name, fd in ruleset.vocabulary.facts.items():
-        if fd.origin != "input":
-            continue
-        missing = sorted(set(fd.fields) - provided.get(name, frozenset()))
-        if name not in provided:
-            what = f"input fact {name!r}: the snapshot provides no such fact"
-        elif missing:
-            what = f"input fact {name!r}: the snapshot never provides {', '.join(repr(m) for m in missing)}"
-        else:
-            continue
-        out.append(f"{fd.span}  input-field-unread  {what}, so every rule testing it would stay undetermined and "
-                   "diagnose would ask for a snapshot path the snapshot format refuses. An input field needs more than "
-                   "the vocabulary: the snapshot schema, the code that reads it and docs/snapshot.md "
-                   "(docs/authoring.md, \"Add an input field\"); or declare a derived fact instead")
-    return out
+def _is_shipped_knowledge(ruleset: Ruleset) -> bool:
+    try:
+        manifest = load_file(packaged_rules_dir() / "ruleset.yaml")
+    except (FindingError, FileNotFoundError):
+        return False
+    return isinstance(manifest, dict) and (manifest.get("name"), manifest.get("version")) == (ruleset.name, ruleset.version)
+
+
+def unread_input_fields(root: Path, ruleset: Ruleset) -> tuple[list[str], list[str]]:
+    """Where facts/snapshot-map.yaml, the vocabulary and the snapshot schema disagree
+    (facts/map_check.py), as (problems, notes). A field the map provides and the vocabulary
+    does not declare is a problem for the knowledge the map ships with (its name and version)
+    and a note for any other (an older knowledge, a test fixture)."""
+    findings = map_findings(ruleset.vocabulary)
+    shipped = _is_shipped_knowledge(ruleset)
+    problems = [str(f) for f in findings if shipped or f.severity is Severity.ERROR]
+    unused = [f for f in findings if not shipped and f.severity is not Severity.ERROR]
+    notes = [f"{len(unused)} fields of {MAP_FILE.name} are not in this vocabulary, so no rule of this folder reads them "
+             f"(an older knowledge): " + ", ".join(f"{f.message.split(':', 1)[0]} (line {f.span.line})" for f in unused)] if unused else []
+    return problems, notes

@@ -8,10 +8,8 @@ from typing import Any
 
 from syncdoctor.api import pipeline
 from syncdoctor.api.errors import NotFound
-from syncdoctor.engine.model import Ruleset
-from syncdoctor.engine.ruleset import format_finding
-from syncdoctor.engine.run import Engine
-from syncdoctor.facts.snapshot import Snapshot, load_snapshot, parse_snapshot
+from syncdoctor.api.knowledge import Engine, format_finding, Ruleset
+from syncdoctor.api.snapshots import Snapshot, load_snapshot, parse_snapshot
 from syncdoctor.reading import schemas
 from syncdoctor.reading.findings import Finding, FindingError, Span
 from syncdoctor.reading.loader import load_file, locate
@@ -181,7 +179,7 @@ def _remedy_changes(eng: Engine, snap: Snapshot, ui: int, bi: int, out: dict[str
     """Each change a concluded verdict's remedy declares (docs/authoring.md) must remove that
     verdict when applied to the case's org; one that does not apply here (a name unknown in this
     case: a user without a role) is checked in the cases where it does."""
-    from syncdoctor.api.remedies import check
+    from syncdoctor.api.remedies import check  # local: api/remedies.py loads the what-if machinery (about 25 ms, python -X importtime); only --verify-remedies and remedy checks pay it
     problems = []
     for v in out["verdicts"]:
         for declared in v.get("remedy_changes", []):
@@ -237,7 +235,7 @@ def covering_cases(results: list[scenarios.CaseResult]) -> dict[str, list[str]]:
 
 
 def junit(results: list[CaseResult]) -> str:
-    from xml.sax.saxutils import escape, quoteattr
+    from xml.sax.saxutils import escape, quoteattr  # local: about 40 ms to import (python -X importtime), for `rules test --junit` only
     failures = sum(not r.passed for r in results)
     lines = ['<?xml version="1.0" encoding="utf-8"?>',
              f'<testsuite name="syncdoctor-rules" tests="{len(results)}" failures="{failures}">']

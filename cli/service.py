@@ -9,9 +9,8 @@ from typing import Callable, TypeVar
 import typer
 
 from syncdoctor.api import pipeline
-from syncdoctor.engine.model import Ruleset
-from syncdoctor.engine.run import Engine
-from syncdoctor.facts.snapshot import Snapshot, load_snapshot
+from syncdoctor.api.knowledge import Engine, Ruleset
+from syncdoctor.api.snapshots import Snapshot, load_snapshot
 from syncdoctor.reading.findings import FindingError
 
 from .common import EXIT_USAGE, report_findings

@@ -16,6 +16,14 @@ from syncdoctor.api.pipeline import Source
 from . import org, outputs, service
 from .common import EXIT_USAGE, Format, RulesOption, SymptomOption, check_symptom, did_you_mean, fail
 from .outputs import write_output
+from .audit import signing_key
+from syncdoctor.api.pipeline import Request
+from .diagnose import _org_source
+from .formats.whatif import FORMATS
+from syncdoctor.api.changes import load_changes
+from syncdoctor.api.changes import check_specs
+from syncdoctor.api import pipeline
+from . import audit_record, formats
 
 ARROW = " -> "
 TYPES = {"user": "user", "public-group": "public_group", "group": "public_group", "role": "role",
@@ -119,6 +127,7 @@ READERS = {"--assign": _assign("assign"), "--unassign": _assign("unassign"), "--
 Many = Optional[list[str]]
 
 
+@org.with_login()
 def what_if(
     facts: Annotated[Optional[Path], typer.Option("--facts", help="Facts snapshot file (YAML or JSON).", dir_okay=False)] = None,
     changes: Annotated[Optional[Path], typer.Option("--changes", help="A changes file (YAML or JSON; docs/whatif.md).", dir_okay=False)] = None,
@@ -150,11 +159,7 @@ def what_if(
     answers: org.Answers = None,
     from_org: Annotated[bool, typer.Option("--org", help="Read the facts from a live org instead of --facts (login options below).",
                                            rich_help_panel="Login")] = False,
-    target_org: org.TargetOrg = None, username: org.Username = None, password: org.Password = None,
-    security_token: org.SecurityToken = None, session_id: org.SessionId = None, instance_url: org.InstanceUrl = None,
-    consumer_key: org.ConsumerKey = None, private_key_file: org.PrivateKeyFile = None, sandbox: org.Sandbox = False,
-    login_url: org.LoginUrl = None, ae_api_url: org.AeApiUrl = None, timeout: org.Timeout = 30.0,
-    retries: org.Retries = 3, backoff: org.Backoff = 0.5,
+    login: org.Login = org.LOGIN,
     rules: RulesOption = None,
 ) -> None:
     """What a change would do: apply it to the snapshot in memory, diagnose again everyone it can
@@ -177,21 +182,16 @@ def what_if(
         raise fail("give either --facts FILE or --org (with login options), not both" if facts else
                    "say where the facts come from: --facts FILE, or --org with login options")
     outputs.check({"--out": out, "--audit": audit}, {"--facts": facts, "--changes": changes, "--audit-key": audit_key,
-                                                      "--answers": answers, "--private-key-file": private_key_file})
+                                                      "--answers": answers, "--private-key-file": login.private_key_file})
     if audit_key is not None and audit is None:
         raise fail("--audit-key signs the record of --audit: give --audit FILE too")
-    from .audit import signing_key
     key = signing_key(audit_key)
     specs = _specs(changes, given)
     know = service.knowledge(rules)
     sym = check_symptom(know.ruleset, symptom)
     if from_org:
-        from syncdoctor.api.pipeline import Request
 
-        from .diagnose import _org_source
-        source = _org_source(Request(all_users=True, business_unit=business_unit), know, None, org.auth_options(
-            target_org, username, password, security_token, session_id, instance_url, consumer_key, private_key_file,
-            sandbox, login_url), ae_api_url, (timeout, retries, backoff))
+        source = _org_source(Request(all_users=True, business_unit=business_unit), know, None, login)
     else:
         assert facts is not None
         source = service.guarded(lambda: Source.file(facts))
@@ -201,12 +201,10 @@ def what_if(
     doc = _run(snap, specs, user, business_unit, sym, know)
     if audit is not None:
         write_output(_audit_record(doc, snap, key, know, user, business_unit, sym), audit, private=True)
-    from .formats.whatif import FORMATS
     write_output(FORMATS[fmt.value](doc, list_all), out)
 
 
 def _specs(changes: Path | None, given: dict[str, Many]) -> list[tuple[dict[str, Any], str]]:
-    from syncdoctor.api.changes import load_changes
     specs = service.guarded(lambda: load_changes(changes)) if changes is not None else []
     for option, values in given.items():
         for v in values or []:
@@ -216,14 +214,13 @@ def _specs(changes: Path | None, given: dict[str, Many]) -> list[tuple[dict[str,
                 raise fail(f"{option} {v!r}: {exc}") from None
     if not specs:
         raise fail("say what to change: --changes FILE, or an option such as --assign (syncdoctor what-if --help)")
-    from syncdoctor.api.changes import check_specs
     service.guarded(lambda: check_specs([s for s, _ in specs], "the change options"))
     return specs
 
 
 def _run(snap: Any, specs: list[tuple[dict[str, Any], str]], user: str | None, business_unit: str | None,
          symptom: str | None, know: Any) -> dict[str, Any]:
-    from syncdoctor.api import pipeline, whatif
+    from syncdoctor.api import whatif  # local: api/whatif.py costs about 70 ms to import (python -X importtime); only what-if pays it
     try:
         sel = pipeline.select(snap, user, user is None, business_unit)
         plan = whatif.plan(snap, specs)
@@ -237,9 +234,7 @@ def _audit_record(doc: dict[str, Any], snap: Any, key: Any, know: Any, user: str
                   symptom: str | None) -> str:
     """The audit record of a what-if run: the changes and the report under `what_if`, the whole
     snapshot, and the asked user's diagnoses before the changes as its results (what replay checks)."""
-    from syncdoctor.api import pipeline
 
-    from . import audit_record, formats
     sel = pipeline.select(snap, user, False, business_unit) if user else None
     results = [know.engine.diagnose(snap.factset(ui, bi, symptom)).to_json()
                for ui in (sel.users if sel else []) for bi in (sel.business_units if sel else [])]

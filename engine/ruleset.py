@@ -19,6 +19,8 @@ from syncdoctor.reading.loader import LocatedDict, load_file, locate
 
 from .checks.lock import lock_command
 from .model import OPERATORS, AnyOf, Citation, Conclusion, Condition, Derive, FactDef, FieldDef, Group, ListDef, Pattern, Rule, Ruleset, Section, Source, SymptomDef, Term, Vocabulary
+import shlex
+from .checks import run_checks as _run
 
 MANIFEST = "ruleset.yaml"
 SCHEMA_LINE = "# yaml-language-server: $schema="
@@ -32,6 +34,11 @@ def default_rules_dir() -> Path:
     tests point it at their fixture ruleset), otherwise the knowledge base shipped in the package."""
     if os.environ.get(RULES_ENV):
         return Path(os.environ[RULES_ENV])
+    return packaged_rules_dir()
+
+
+def packaged_rules_dir() -> Path:
+    """The knowledge base shipped in the package (whatever $SYNCDOCTOR_RULES says)."""
     # `rules/` holds data only (no __init__.py), so it is a namespace-style package: ask the
     # import system where it lives, which works for wheels and editable installs alike.
     spec = importlib.util.find_spec("syncdoctor.rules")
@@ -48,7 +55,6 @@ FORMAT_1 = ("this file is in format 1, which syncdoctor no longer reads: "
 
 def _rules_folder(file: str) -> str:
     """The folder holding ruleset.yaml above `file` (what `rules migrate` takes), or DIR."""
-    import shlex
     for parent in Path(file).resolve().parents:
         if (parent / MANIFEST).is_file():
             return shlex.quote(str(parent))
@@ -210,7 +216,6 @@ def load_ruleset(directory: Path | str | None = None, *, run_checks: bool = True
             symptoms=symptoms, glossary=glossary,
         )
     if ruleset is not None and run_checks:
-        from .checks import run_checks as _run
         col.findings.extend(_run(ruleset))
     findings = root_causes_first(col.findings)
     if any(f.severity is Severity.ERROR and not (lock_is_advice and f.id in LOCK_CODES) for f in findings):

@@ -23,6 +23,7 @@ from simple_salesforce.exceptions import SalesforceAuthenticationFailed, Salesfo
 
 from .http import CallLog, CollectorSession, HttpPolicy, InsecureUrl, Secrets, require_https
 from .sf_cli import CliFailed, CliLogin
+import requests
 
 # Every REST, Tooling and SOAP call uses this version. Password login is SOAP API login(),
 # which "is not available in API versions 65.0 and later" (Platform SOAP API login()
@@ -206,7 +207,6 @@ def connect(opts: AuthOptions, policy: HttpPolicy, log: CallLog, secrets: Secret
     except (OSError, ValueError) as exc:
         raise CollectError(f"could not log in ({method}): {secrets.redact(str(exc))}") from None
     except Exception as exc:  # requests' connection errors and timeouts
-        import requests
         if isinstance(exc, requests.RequestException):
             raise CollectError(f"could not reach Salesforce to log in ({method}): {secrets.redact(type(exc).__name__)}") from None
         raise

@@ -42,6 +42,7 @@ from pathlib import Path
 from typing import Any, Iterator
 
 import orjson
+from platformdirs import user_cache_dir
 
 FORMAT = 2  # of an entry's layout; part of the code identity
 MIN_BYTES = 1_000_000
@@ -103,7 +104,6 @@ def _location() -> Path | None:
         return None
     base = os.environ.get(ENV_DIR)
     if not base:
-        from platformdirs import user_cache_dir
         base = user_cache_dir("syncdoctor", appauthor=False)
     return Path(os.path.abspath(base)) / "snapshots"
 

@@ -16,6 +16,8 @@ from typing import Any
 from simple_salesforce import format_soql
 
 from .salesforce import QUERIES, PartFailed, SalesforceReader
+from .auth import connect
+from .http import CallLog
 
 ALL_GROUPS = "SELECT Id, Name, DeveloperName, Type, RelatedId FROM Group ORDER BY Type, Id"
 MEMBERS_OF = "SELECT GroupId, UserOrGroupId FROM GroupMember WHERE GroupId IN {} ORDER BY GroupId"
@@ -92,7 +94,5 @@ def probe(sf: SalesforceReader) -> ProbeResult:
 
 def run_probe(opts: Any, policy: Any, secrets: Any) -> ProbeResult:
     """Log in (as a collection does) and probe. Login failures raise CollectError / NotInOrg."""
-    from .auth import connect
-    from .http import CallLog
     conn = connect(opts, policy, CallLog(), secrets)
     return probe(SalesforceReader(conn, policy, secrets))

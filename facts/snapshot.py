@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass, field
-from datetime import datetime
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -18,24 +18,10 @@ from syncdoctor.reading import schemas
 from syncdoctor.reading.findings import Finding, FindingError, Span
 from syncdoctor.reading.loader import REREAD_LIMIT, LocatedDict, LocatedList, decode_text, json_path, locate, located_json, parse_json, parse_yaml, parse_yaml_fast, read_bytes, snapshot_limit
 
-from . import cache, kinds, lookup, references
-from .aefields import AeFields
-from .ids import id_problems, id_values, key, looks_like_id
-
-
-def _ts(value: Any) -> datetime | None:
-    if not isinstance(value, str):
-        return None
-    try:
-        return datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-
-
-def _minutes(now: datetime | None, then: datetime | None) -> int | None:
-    if now is None or then is None:
-        return None
-    return int((now - then).total_seconds() // 60)
+from . import cache, lookup, references
+from .ids import id_problems, id_values, key
+from .mapping import Getter, snapshot_map
+from .transforms import OrgIndex, Place, ae_users_collected, timestamp
 
 
 @dataclass
@@ -48,7 +34,7 @@ class Snapshot:
     org_known: set[str] = field(default_factory=set)
     _bu_cache: dict[int, tuple[FactPool, frozenset[str], dict[str, str]]] = field(default_factory=dict, repr=False)
     _ae_index: dict[str, list[int]] | None = field(default=None, repr=False)
-    _ae_fields: AeFields | None = field(default=None, repr=False)
+    _org: OrgIndex | None = field(default=None, repr=False)
     _pool_counter: int = 0
     # an edited copy (edited_snapshot): the snapshot it was edited from, and the business units
     # whose facts it shares with it (those the edit left as they were)
@@ -103,65 +89,28 @@ class Snapshot:
         return lookup.find_business_unit(self.business_units, query, self.file)
 
     # -- facts --------------------------------------------------------------------------------
+    @property
+    def org(self) -> OrgIndex:
+        """What the map's transforms look up across the snapshot (facts/transforms.py)."""
+        if self._org is None:
+            self._org = OrgIndex(self.data, timestamp(self.data.get("collected_at")))
+        return self._org
+
+    def _mapped(self, fid: str, kind: str, record: Any, place: Place) -> Fact:
+        """The fact of `kind` that facts/snapshot-map.yaml makes of `record` at `place`."""
+        km = snapshot_map()[kind]
+        return self._fact(fid, kind, km.values(_getters(kind), record, place), place.path, km.paths(record, place))
+
     def factset(self, user_index: int, bu_index: int, symptom: str | None) -> FactSet:
-        counter = [0]
-        facts: list[Fact] = []
-
-        def add(kind: str, values: dict[str, Any], path: str, field_paths: dict[str, str], source: str = "snapshot") -> None:
-            counter[0] += 1
-            prov = self.provenance(path, field_paths) if source == "snapshot" else {"source": source, "path": path}
-            facts.append(Fact(f"f{counter[0]}", kind, {k: v for k, v in values.items() if v is not None}, prov, field_paths))
-
-        now = _ts(self.data.get("collected_at"))
-        add("context", {"symptom": symptom or "none"}, "--symptom", {}, "command line")
-
-        u = self.users[user_index]
-        up = f"salesforce.users[{user_index}]"
-        has_role: bool | None = None
-        if "role_id" in u:
-            has_role = u["role_id"] is not None
-        user_values = {
-            "id": u["id"], "username": u.get("username"), "email": u.get("email"),
-            "is_active": u.get("is_active"), "profile": u.get("profile"), "has_role": has_role,
-            "role_id": u.get("role_id") or None,
-            "modified_minutes_ago": _minutes(now, _ts(u.get("last_modified_at"))),
-            # The B2BMA integration user is recognised by its username whatever wrote the snapshot.
-            "is_integration_user": kinds.integration_user(u),
-            "user_type": u.get("user_type"), "license": u.get("license"), "user_kind": _user_kind(u),
-        }
-        bu = self.business_units[bu_index]
+        u, bu = self.users[user_index], self.business_units[bu_index]
         bp = f"business_units[{bu_index}]"
-        sync = bu.get("user_sync") or {}
-        # The engineer's answer to "should U have access in B?" (absent: unknown), keyed by user id.
-        user_values["expects_access"] = next(
-            (v for k, v in (bu.get("expected_access") or {}).items() if looks_like_id(k) and key(k) == key(u["id"])), None)
-        add("user", user_values, up, {
-            "id": f"{up}.id", "username": f"{up}.username", "email": f"{up}.email", "is_active": f"{up}.is_active",
-            "profile": f"{up}.profile", "has_role": f"{up}.role_id", "role_id": f"{up}.role_id",
-            "modified_minutes_ago": f"{up}.last_modified_at" if now else "collected_at",
-            "expects_access": f"{bp}.expected_access.{u['id']}",
-            "is_integration_user": f"{up}.username", "user_type": f"{up}.user_type", "license": f"{up}.license",
-            "user_kind": f"{up}.user_type",
-        })
-
-        add("business_unit", {
-            "id": bu["id"], "name": bu.get("name"), "sync_enabled": sync.get("enabled"), "mode": sync.get("mode"),
-            "move_to_recycle_bin_without_profile": sync.get("move_to_recycle_bin_without_profile"),
-            "update_role_on_profile_change": sync.get("update_role_on_profile_change"),
-            "skip_matching_email": sync.get("skip_matching_email"),
-            "changed_minutes_ago": _minutes(now, _ts(sync.get("last_change_at"))),
-            "ae_users_collected": self._ae_collected(bu),
-            "profile_table_collected": isinstance(sync.get("profile_roles"), dict),
-        }, bp, {
-            "id": f"{bp}.id", "name": f"{bp}.name", "sync_enabled": f"{bp}.user_sync.enabled", "mode": f"{bp}.user_sync.mode",
-            "move_to_recycle_bin_without_profile": f"{bp}.user_sync.move_to_recycle_bin_without_profile",
-            "update_role_on_profile_change": f"{bp}.user_sync.update_role_on_profile_change",
-            "skip_matching_email": f"{bp}.user_sync.skip_matching_email",
-            "changed_minutes_ago": f"{bp}.user_sync.last_change_at" if now else "collected_at",
-            "ae_users_collected": "account_engagement.users",
-            "profile_table_collected": f"{bp}.user_sync.profile_roles",
-        })
-
+        org = self.org
+        ctx_map = snapshot_map()["context"]
+        context = Fact("f1", "context", ctx_map.values(_getters("context"), symptom, Place(org)),
+                       {"source": ctx_map.source, "path": ctx_map.record}, {})
+        facts = [context,
+                 self._mapped("f2", "user", u, Place(org, f"salesforce.users[{user_index}]", bu=bu, bp=bp)),
+                 self._mapped("f3", "business_unit", bu, Place(org, bp, bu=bu, bp=bp))]
         pool, known, list_paths = self._business_unit_part(bu_index)
         return FactSet(facts, set(known), dict(list_paths),
                        user_label=u.get("username") or u["id"], business_unit_label=bu.get("name") or bu["id"],
@@ -193,24 +142,22 @@ class Snapshot:
             "all_ae_users": self.all_ae_users_path,
         }
         table = sync.get("profile_roles")
-        mappings: list[tuple[dict[str, Any], str, dict[str, str]]] = []
+        org = self.org
+        mappings: list[tuple[Any, Place]] = []
         if isinstance(table, dict):
             known.add("profile_roles")
-            for profile, role in table.items():
-                p = f"{bp}.user_sync.profile_roles.{profile}"
-                mappings.append(({"profile": profile, "role": role}, p, {"profile": p, "role": p}))
+            mappings = [(entry, Place(org, f"{bp}.user_sync.profile_roles.{entry[0]}", bu=bu, bp=bp)) for entry in table.items()]
         groups = bu.get("user_groups") or {}
         if isinstance(groups.get("marketing"), list) and isinstance(groups.get("sales"), list):
             known.add("user_groups")
         elif groups.get("marketing") is not None or groups.get("sales") is not None:
             missing = "sales" if groups.get("sales") is None else "marketing"
             list_paths["user_groups"] = f"{bp}.user_groups.{missing}"
-        members = [(group, j, m) for group in ("marketing", "sales") for j, m in enumerate(groups.get(group) or [])]
-        assignments = [({"group": group, "type": m["type"], "target": m["id"]}, f"{bp}.user_groups.{group}[{j}]", {})
-                       for group, j, m in members]
+        assignments = [(m, Place(org, f"{bp}.user_groups.{group}[{j}]", bu=bu, bp=bp, group=group))
+                       for group in ("marketing", "sales") for j, m in enumerate(groups.get(group) or [])]
         # A business unit's AE users that were read count even when its list is incomplete (a
         # link found there is a link); only a collected list is known complete.
-        if self._ae_collected(bu):
+        if ae_users_collected(self.data, bu):
             known.add("ae_users")
         ae_rows = self._ae_by_bu().get(key(bu["id"]), [])
         base = self._pool_counter
@@ -218,7 +165,7 @@ class Snapshot:
         sources = {
             "profile_mapping": self._listed("profile_mapping", "b", base, mappings),
             "assignment": self._listed("assignment", "b", base + len(mappings), assignments),
-            "ae_user": self._ae_source("ae_user", "b", base + len(mappings) + len(assignments), ae_rows, with_bu=False),
+            "ae_user": self._ae_source("ae_user", "b", base + len(mappings) + len(assignments), ae_rows),
         }
         part = (FactPool(sources={**sources, **self.org_sources}), frozenset(known), list_paths)
         self._bu_cache[bu_index] = part
@@ -228,57 +175,43 @@ class Snapshot:
     def _fact(self, fid: str, kind: str, values: dict[str, Any], path: str, field_paths: dict[str, str]) -> Fact:
         return Fact(fid, kind, values, self.provenance(path, field_paths), field_paths)
 
-    def _listed(self, kind: str, prefix: str, base: int,
-                items: list[tuple[dict[str, Any], str, dict[str, str]]]) -> KindSource:
-        """A kind whose values are already computed (small kinds: roles, groups, a BU's table)."""
-        rows = [{k: v for k, v in values.items() if v is not None} for values, _, _ in items]
-        return KindSource(len(items), lambda i: self._fact(f"{prefix}{base + i + 1}", kind, rows[i], items[i][1], items[i][2]),
-                          lambda name: [r.get(name, MISSING) for r in rows])
+    def _listed(self, kind: str, prefix: str, base: int, items: list[tuple[Any, Place]]) -> KindSource:
+        """A small kind (roles, group members, a business unit's table and assignments): every
+        record's values computed at once, its Fact when a diagnosis uses it."""
+        getters = _getters(kind)
+        km = snapshot_map()[kind]
+        rows = [km.values(getters, record, place) for record, place in items]
 
-    def _ae_source(self, kind: str, prefix: str, base: int, indexes: list[int], *, with_bu: bool) -> KindSource:
+        def make(i: int) -> Fact:
+            record, place = items[i]
+            return self._fact(f"{prefix}{base + i + 1}", kind, rows[i], place.path, km.paths(record, place))
+        return KindSource(len(items), make, lambda name: [r.get(name, MISSING) for r in rows])
+
+    def _ae_source(self, kind: str, prefix: str, base: int, indexes: list[int]) -> KindSource:
         """AE users (a business unit's, or the org's with their business unit): the largest
         kind, so only the fields a diagnosis looks up are computed, and only the Facts it uses."""
         ae = self.ae_users
-        fields = self.ae_fields
+        getters = dict(_getters(kind))
+        place = Place(self.org)  # an AE user's values do not depend on where it is
 
         def make(i: int) -> Fact:
             j = indexes[i]
-            values = fields.values(ae[j], with_bu)
-            at = f"account_engagement.users[{j}]"
-            return self._fact(f"{prefix}{base + i + 1}", kind, {k: v for k, v in values.items() if v is not None}, at,
-                              {"has_salesforce_id": f"{at}.salesforce_id", "updated_minutes_ago": f"{at}.updated_at",
-                               "linked_username": f"{at}.salesforce_id", "linked_user_active": f"{at}.salesforce_id",
-                               "link_words": f"{at}.salesforce_id", "business_unit_label": f"{at}.business_unit_id",
-                               "holder": f"{at}.in_recycle_bin", "bin_words": f"{at}.in_recycle_bin"})
+            return self._mapped(f"{prefix}{base + i + 1}", kind, ae[j], Place(self.org, f"account_engagement.users[{j}]"))
 
         def column(name: str) -> list[Any] | Coarse:
-            get = fields.getter(name, with_bu)
+            get = getters.get(name)
             if get is None:
                 return [MISSING] * len(indexes)
-            if name in ("salesforce_id", "business_unit_id"):  # coarse: the first 15 characters, case flattened
+            if name in _ID_COLUMNS:  # coarse: the first 15 characters, case flattened
                 return Coarse([MISSING if not (v := ae[j].get(name)) else _id_key(v) for j in indexes], _id_key,
-                              lambda i: MISSING if (v := get(ae[indexes[i]])) is None else v)
-            return [MISSING if (v := get(ae[j])) is None else v for j in indexes]
+                              lambda i: MISSING if (v := get(ae[indexes[i]], place)) is None else v)
+            return [MISSING if (v := get(ae[j], place)) is None else v for j in indexes]
         return KindSource(len(indexes), make, column)
-
-    @property
-    def ae_fields(self) -> AeFields:
-        if self._ae_fields is None:
-            self._ae_fields = AeFields(self.data, _ts(self.data.get("collected_at")), _ts)
-        return self._ae_fields
 
     @property
     def ae_users(self) -> list[dict[str, Any]]:
         ae = (self.data.get("account_engagement") or {}).get("users")
         return ae if isinstance(ae, list) else []
-
-    def _ae_collected(self, bu: dict[str, Any]) -> bool:
-        """Whether this business unit's AE users were collected (a complete list)."""
-        ae_part = self.data.get("account_engagement") or {}
-        covered = ae_part.get("collected_business_units")
-        if isinstance(covered, list) and key(bu["id"]) not in {key(c) for c in covered}:
-            return False  # collected for other business units only: unknown for this one
-        return isinstance(ae_part.get("users"), list)
 
     @property
     def all_ae_users_path(self) -> str:
@@ -306,53 +239,37 @@ def _org_facts(snap: Snapshot) -> None:
     """Roles, public groups and the org's AE users are the same for every diagnosis: one
     source each, shared by every business unit's pool (facts o1, o2, ... in this order)."""
     sf = snap.data.get("salesforce") or {}
-    role_items: list[tuple[dict[str, Any], str, dict[str, str]]] = []
+    org = snap.org
     roles = sf.get("roles")
+    role_items = [(r, Place(org, f"salesforce.roles[{i}]")) for i, r in enumerate(roles)] if isinstance(roles, list) else []
     if isinstance(roles, list):
         snap.org_known.add("roles")
-        for i, r in enumerate(roles):
-            p = f"salesforce.roles[{i}]"
-            is_top = None
-            if "parent_id" in r:
-                is_top = r["parent_id"] is None
-            role_items.append(({"role_id": r["id"], "name": r.get("name"), "is_top": is_top,
-                                "parent_id": r.get("parent_id") or None,
-                                "portal_type": r.get("portal_type")},
-                               p, {"role_id": f"{p}.id", "name": f"{p}.name", "is_top": f"{p}.parent_id",
-                                   "parent_id": f"{p}.parent_id", "portal_type": f"{p}.portal_type"}))
     groups = sf.get("public_groups")
     if isinstance(groups, list) and all(isinstance(g.get("members"), list) for g in groups):
         snap.org_known.add("public_groups")
-    member_items: list[tuple[dict[str, Any], str, dict[str, str]]] = []
-    for i, g in enumerate(groups or []):
-        for j, m in enumerate(g.get("members") or []):
-            member_items.append(({"group_id": g["id"], "group_name": g.get("name"),
-                                  "member_type": m["type"], "member_id": m["id"]},
-                                 f"salesforce.public_groups[{i}].members[{j}]", {"group_name": f"salesforce.public_groups[{i}].name"}))
+    member_items = [(m, Place(org, f"salesforce.public_groups[{i}].members[{j}]", parent=g, parent_path=f"salesforce.public_groups[{i}]"))
+                    for i, g in enumerate(groups or []) for j, m in enumerate(g.get("members") or [])]
     # AE users of every business unit, those of business units not in the snapshot included
     # (emails and usernames are unique across business units): complete only when every
     # business unit's list was collected.
     ae = (snap.data.get("account_engagement") or {}).get("users")
-    if isinstance(ae, list) and all(snap._ae_collected(bu) for bu in snap.business_units):
+    if isinstance(ae, list) and all(ae_users_collected(snap.data, bu) for bu in snap.business_units):
         snap.org_known.add("all_ae_users")
     snap.org_sources = {
         "role": snap._listed("role", "o", 0, role_items),
         "group_member": snap._listed("group_member", "o", len(role_items), member_items),
         "org_ae_user": snap._ae_source("org_ae_user", "o", len(role_items) + len(member_items),
-                                       list(range(len(snap.ae_users))), with_bu=True),
+                                       list(range(len(snap.ae_users)))),
     }
 
 
-_KINDS = {"standard": "standard", "Identity licence": "identity", "Chatter (Chatter Free)": "chatter", "guest": "guest"}
+_ID_COLUMNS = ("salesforce_id", "business_unit_id")  # AE users' ids, looked up by what every spelling shares
 
 
-def _user_kind(u: dict[str, Any]) -> str | None:
-    """standard, identity, chatter, portal, guest or other (facts/kinds.py reads UserType and the
-    licence); None when neither is known."""
-    k = kinds.kind(u)
-    if k == "of unknown type":
-        return None
-    return _KINDS.get(k, "portal" if "portal" in k else "other")
+@lru_cache(maxsize=None)
+def _getters(kind: str) -> list[tuple[str, Getter]]:
+    """The map's getters of `kind`'s fields, made once per process."""
+    return snapshot_map()[kind].getters()
 
 
 def _id_key(value: Any) -> Any:

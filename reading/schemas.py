@@ -13,7 +13,7 @@ import jsonschema_rs
 
 if TYPE_CHECKING:  # jsonschema is imported only to explain a "no" (about 0.07 s of every command otherwise)
     from jsonschema import Draft202012Validator
-    from jsonschema.exceptions import ValidationError
+    from jsonschema.exceptions import ValidationError  # local: jsonschema costs about 150 ms to import (python -X importtime); only a file with a problem pays it
 
 from .findings import FINDINGS_PER_FILE, Finding, Span, more_finding
 from .located import json_path, locate
@@ -57,14 +57,14 @@ def _regex(pattern: str) -> re.Pattern[str]:
 
 
 def _pattern(validator: Any, pattern: str, instance: Any, schema: Any) -> Iterator[ValidationError]:
-    from jsonschema.exceptions import ValidationError
+    from jsonschema.exceptions import ValidationError  # local: jsonschema costs about 150 ms to import (python -X importtime); only a file with a problem pays it
     if validator.is_type(instance, "string") and not _regex(pattern).search(instance):
         yield ValidationError(f"{instance!r} does not match {pattern!r}")
 
 
 @lru_cache(maxsize=1)
 def _reference() -> Any:
-    from jsonschema import Draft202012Validator, validators
+    from jsonschema import Draft202012Validator, validators  # local: as above
     return validators.extend(Draft202012Validator, {"pattern": _pattern})
 
 def schema_text(name: str) -> str:
@@ -75,7 +75,7 @@ def schema_text(name: str) -> str:
 def validator(name: str) -> Draft202012Validator:
     """The reference validator: its errors become the findings. (Each schema's own validity
     is checked by the tests, not on every run.)"""
-    from jsonschema import FormatChecker
+    from jsonschema import FormatChecker  # local: as above
     checker = FormatChecker(formats=())
     for fmt, fn in FORMATS.items():
         checker.checks(fmt)(fn)

@@ -3,16 +3,21 @@ from __future__ import annotations
 import atexit
 import os
 import shutil
+import subprocess
+import sys
 import tempfile
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import settings
 from typer.testing import CliRunner
 
+from syncdoctor.cli.main import app
 from syncdoctor.engine.ruleset import RULES_ENV, default_rules_dir, require_ruleset
 from syncdoctor.engine.run import Engine
 from syncdoctor.facts.synthetic import generate
+from tests.limits import CPU_SECONDS, run_bounded
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "docs" / "examples" / "acme.yaml"
@@ -26,6 +31,21 @@ KNOWLEDGE_ROOT = Path(os.environ.get("SYNCDOCTOR_TEST_KNOWLEDGE_ROOT") or ROOT)
 SHIPPED = KNOWLEDGE_ROOT / "rules"
 # The one CLI runner of every test that invokes the typer app in process.
 runner = CliRunner()
+
+
+def cli(*args: object, catch_exceptions: bool = False) -> Any:
+    """`syncdoctor ARGS` in this process, through the one runner: an exception the CLI does not
+    turn into an exit code fails the test (unless `catch_exceptions`)."""
+    return runner.invoke(app, [str(a) for a in args], catch_exceptions=catch_exceptions)
+
+
+def cli_process(*args: object, text: bool = True, cpu_seconds: int = CPU_SECONDS, memory: int | None = None,
+                **kwargs: Any) -> subprocess.CompletedProcess:
+    """`syncdoctor ARGS` as its own process (what signals, exit codes and pipes see), from the
+    repository's root; `text=False` keeps the output as bytes. Bounded by the CPU time it uses
+    (and `memory` bytes of address space), not by the wall clock (tests/limits.py)."""
+    return run_bounded([sys.executable, "-m", "syncdoctor.cli.main", *map(str, args)], cpu_seconds=cpu_seconds,
+                       memory=memory, capture_output=True, text=text, cwd=kwargs.pop("cwd", ROOT), **kwargs)
 
 
 def pytest_configure(config: pytest.Config) -> None:

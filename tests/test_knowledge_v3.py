@@ -11,6 +11,7 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 from syncdoctor import api
+from tests.conftest import runner
 
 RULES = str(Path(__file__).resolve().parents[1] / "rules")
 BU, UID, OTHER_UID = "0Uv5e000000GENBCAA", "0055e000000GEN1AAA", "0055e000000GEN2AAA"
@@ -190,7 +191,7 @@ def test_a_case_fails_when_a_verdict_says_what_it_must_not(tmp_path):
     said = 'must_not_say: ["Look for the user in the Account Engagement recycle bin"'
     assert said in text
     cases.write_text(text.replace(said, 'must_not_say: ["Escalate to Salesforce Support"', 1))
-    r = CliRunner().invoke(app, ["rules", "test", str(rules)], catch_exceptions=False)
+    r = runner.invoke(app, ["rules", "test", str(rules)], catch_exceptions=False)
     assert r.exit_code == 1
     assert "must not say 'Escalate to Salesforce Support'" in r.stdout + r.stderr
 

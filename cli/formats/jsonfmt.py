@@ -4,7 +4,7 @@ import json
 from typing import Any
 
 from syncdoctor.api.verdicts import Summary
-from syncdoctor.engine.layout import LAYOUT, Compactor, add_shared, collision
+from syncdoctor.api.stream import LAYOUT, Compactor, add_shared, collision
 
 from .escape import json_text
 

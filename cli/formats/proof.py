@@ -14,7 +14,7 @@ from functools import lru_cache
 from dataclasses import dataclass, field
 from typing import Any, Iterable
 
-from syncdoctor.engine.model import AnyOf, Condition, FactDef, Pattern, Rule, Ruleset
+from syncdoctor.api.knowledge import AnyOf, Condition, FactDef, Pattern, Rule, Ruleset
 from syncdoctor.reading.words import plain
 
 PROOF_DEPTH = 60  # derived facts followed down this far (a role chain is bounded well below)

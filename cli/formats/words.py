@@ -45,5 +45,5 @@ def hash_words(snapshot: dict[str, Any], short: bool = True) -> str:
 
 def remedy_checks(verdict: dict[str, Any], number: int) -> list[str]:
     """What `diagnose --verify-remedies` found for remedy `number` (from 1), in words."""
-    from syncdoctor.api.remedies import check_lines
+    from syncdoctor.api.remedies import check_lines  # local: api/remedies.py loads the what-if machinery (about 25 ms, python -X importtime); only --verify-remedies and remedy checks pay it
     return [line for c in verdict.get("remedy_checks") or [] if c["remedy"] == number for line in check_lines(c)]

@@ -6,6 +6,7 @@ from syncdoctor.reading.findings import Finding, Severity
 
 from ..model import Rule, Ruleset
 from .base import Check
+import shlex
 
 # The one rule for versions, quoted word for word by docs/authoring.md (a test checks it).
 BUMP_RULE = ("Bump `version` when what the rule matches or produces changes: anything under `when`, "
@@ -16,7 +17,6 @@ BUMP_RULE = ("Bump `version` when what the rule matches or produces changes: any
 def lock_command(root: str) -> str:
     """The regenerator with the rules folder named: run from another folder, a bare `rules lock`
     would lock the installed rules instead."""
-    import shlex
     return f"`syncdoctor rules lock {shlex.quote(str(root))}`"
 
 

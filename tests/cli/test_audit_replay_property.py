@@ -12,24 +12,19 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from typer.testing import CliRunner
 
 from syncdoctor.cli.audit_record import sha256
-from syncdoctor.cli.main import app
 from syncdoctor.facts.synthetic import generate
+from tests.conftest import cli
 
-runner = CliRunner()
 SELECTIONS = ["user", "user-in-bu", "business-unit", "all", "all-jobs"]
 
-
-def run(*args: str):
-    return runner.invoke(app, list(args))
 
 
 @pytest.fixture(scope="module")
 def key(tmp_path_factory) -> tuple[Path, Path]:
     k = tmp_path_factory.mktemp("key") / "k"
-    assert run("audit", "keygen", "--out", str(k)).exit_code == 0
+    assert cli("audit", "keygen", "--out", str(k)).exit_code == 0
     return k, Path(str(k) + ".pub")
 
 
@@ -56,7 +51,7 @@ def recorded(tmp_path_factory, key, seed: int, selection: str, answers: bool) ->
         (d / "answers.yaml").write_text(json.dumps({"answers_version": 1, "business_units": {
             legacy["id"]: {"last_change_minutes_ago": 30 + seed}}}))
         cmd += ["--answers", str(d / "answers.yaml")]
-    r = run(*cmd)
+    r = cli(*cmd)
     assert r.exit_code in (0, 1), r.stderr
     _RECORDS[args] = d / "rec.json"
     return _RECORDS[args]
@@ -100,9 +95,9 @@ def edit(record: dict, where: tuple) -> None:
 @given(seed=st.integers(1, 4), selection=st.sampled_from(SELECTIONS), answers=st.booleans(), pick=st.integers(0, 10**6))
 def test_untouched_records_replay_and_any_edit_of_a_result_is_caught(tmp_path_factory, key, seed, selection, answers, pick):
     rec = recorded(tmp_path_factory, key, seed, selection, answers)
-    r = run("replay", str(rec))
+    r = cli("replay", str(rec))
     assert r.exit_code == 0, r.stdout + r.stderr
-    assert run("audit", "verify", str(rec), "--public-key", str(key[1])).exit_code == 0
+    assert cli("audit", "verify", str(rec), "--public-key", str(key[1])).exit_code == 0
     record = json.loads(rec.read_text())
     spots = leaves(record["results"])
     where = spots[pick % len(spots)]
@@ -110,14 +105,14 @@ def test_untouched_records_replay_and_any_edit_of_a_result_is_caught(tmp_path_fa
     edit(edited, where)
     signed_copy = rec.with_name("edited-signed.json")
     signed_copy.write_text(json.dumps(edited))  # the signature kept: verify must say ALTERED
-    r = run("audit", "verify", str(signed_copy), "--public-key", str(key[1]))
+    r = cli("audit", "verify", str(signed_copy), "--public-key", str(key[1]))
     assert r.exit_code in (1, 2), (where, r.stdout)
     edited.pop("signature", None)
     edited.pop("record_sha256", None)
     edited["record_sha256"] = sha256(edited)  # as anyone can: an unsigned record rehashed
     forged = rec.with_name("edited.json")
     forged.write_text(json.dumps(edited))
-    r = run("replay", str(forged))
+    r = cli("replay", str(forged))
     assert r.exit_code in (1, 2), (where, r.stdout)
 
 
@@ -134,9 +129,9 @@ def test_a_forged_result_before_the_real_one_is_refused(tmp_path_factory, key, t
     forged["verdicts"] = []
     record["results"].insert(0, forged)
     (tmp_path / "f.json").write_text(json.dumps(_rehashed(record)))
-    r = run("replay", str(tmp_path / "f.json"))
+    r = cli("replay", str(tmp_path / "f.json"))
     assert r.exit_code == 2 and "second result" in r.stderr
-    assert run("audit", "verify", str(tmp_path / "f.json")).exit_code == 1
+    assert cli("audit", "verify", str(tmp_path / "f.json")).exit_code == 1
 
 
 def test_a_downgraded_record_proves_nothing_about_completeness(tmp_path_factory, key, tmp_path):
@@ -144,11 +139,11 @@ def test_a_downgraded_record_proves_nothing_about_completeness(tmp_path_factory,
     record = json.loads(rec.read_text())
     record["record_version"] = 1
     (tmp_path / "v1sel.json").write_text(json.dumps(_rehashed(record)))
-    assert run("replay", str(tmp_path / "v1sel.json")).exit_code == 2  # a version 1 never held a selection
+    assert cli("replay", str(tmp_path / "v1sel.json")).exit_code == 2  # a version 1 never held a selection
     del record["selection"]
     record["results"] = record["results"][1:]  # a result dropped
     (tmp_path / "v1.json").write_text(json.dumps(_rehashed(record)))
-    r = run("replay", str(tmp_path / "v1.json"))
+    r = cli("replay", str(tmp_path / "v1.json"))
     assert r.exit_code == 1 and "NOT PROVEN" in r.stdout
 
 
@@ -158,7 +153,7 @@ def test_identity_fields_are_compared(tmp_path_factory, key, tmp_path, field):
     record = json.loads(rec.read_text())
     record["results"][0][field[0]][field[1]] = "someone.else@example.com"
     (tmp_path / "e.json").write_text(json.dumps(_rehashed(record)))
-    r = run("replay", str(tmp_path / "e.json"))
+    r = cli("replay", str(tmp_path / "e.json"))
     # the difference names the field with the record's value and today's
     assert r.exit_code == 1 and f"{field[0]}: was " in r.stdout and "someone.else@example.com" in r.stdout
 
@@ -169,8 +164,8 @@ def test_org_text_shaped_like_a_path_replays(tmp_path, name):
     data["salesforce"]["users"][3]["email"] = name
     facts = tmp_path / "org.json"
     facts.write_text(json.dumps(data))
-    r = run("diagnose", "--facts", str(facts), "--user", data["salesforce"]["users"][3]["username"], "--format", "json",
+    r = cli("diagnose", "--facts", str(facts), "--user", data["salesforce"]["users"][3]["username"], "--format", "json",
             "--audit", str(tmp_path / "rec.json"))
     assert r.exit_code in (0, 1), r.stderr
-    r = run("replay", str(tmp_path / "rec.json"))
+    r = cli("replay", str(tmp_path / "rec.json"))
     assert r.exit_code == 0, r.stdout

@@ -12,26 +12,22 @@ from typing import Any, Callable
 import pytest
 
 from syncdoctor.cli.audit_record import sha256
-from syncdoctor.cli.main import app
-from tests.conftest import EXAMPLE, runner
+from tests.conftest import EXAMPLE, cli
 
 
-
-def run(*args: str):
-    return runner.invoke(app, list(args), catch_exceptions=False)
 
 
 @pytest.fixture(scope="module")
 def keys(tmp_path_factory) -> tuple[Path, Path]:
     key = tmp_path_factory.mktemp("keys") / "audit-key"
-    assert run("audit", "keygen", "--out", str(key)).exit_code == 0
+    assert cli("audit", "keygen", "--out", str(key)).exit_code == 0
     return key, key.with_name("audit-key.pub")
 
 
 @pytest.fixture(scope="module")
 def signed(tmp_path_factory, keys) -> dict[str, Any]:
     path = tmp_path_factory.mktemp("rec") / "audit.json"
-    r = run("diagnose", "--facts", str(EXAMPLE), "--user", "asmith@acme.example", "--audit", str(path), "--audit-key", str(keys[0]))
+    r = cli("diagnose", "--facts", str(EXAMPLE), "--user", "asmith@acme.example", "--audit", str(path), "--audit-key", str(keys[0]))
     assert r.exit_code == 1, r.stderr
     return json.loads(path.read_text())
 
@@ -53,17 +49,17 @@ def test_keygen_writes_a_private_key_0600_and_never_overwrites(tmp_path, keys):
     assert stat.S_IMODE(keys[0].stat().st_mode) == 0o600
     assert "PUBLIC KEY" in keys[1].read_text()
     before = keys[0].read_bytes()
-    r = run("audit", "keygen", "--out", str(keys[0]))
+    r = cli("audit", "keygen", "--out", str(keys[0]))
     assert r.exit_code == 2 and "already exists" in r.stderr and keys[0].read_bytes() == before
 
 
 def test_a_signed_record_verifies_and_replays(tmp_path, signed, keys):
     p = write(tmp_path, signed, rehash=False)
-    r = run("audit", "verify", str(p), "--public-key", str(keys[1]))
+    r = cli("audit", "verify", str(p), "--public-key", str(keys[1]))
     assert r.exit_code == 0 and "signed by key" in r.stdout
-    r = run("audit", "verify", str(p))
+    r = cli("audit", "verify", str(p))
     assert r.exit_code == 0 and "integrity only" in r.stdout and "--public-key" in r.stdout
-    r = run("replay", str(p))
+    r = cli("replay", str(p))
     assert r.exit_code == 0 and "same verdicts" in r.stdout
 
 
@@ -96,23 +92,23 @@ def test_any_change_with_recomputed_hashes_fails_signature_verification(tmp_path
     else:
         FORGERIES[name](rec)
     p = write(tmp_path, rec)
-    r = run("audit", "verify", str(p), "--public-key", str(keys[1]))
+    r = cli("audit", "verify", str(p), "--public-key", str(keys[1]))
     assert r.exit_code == 1 and "signature does not match" in r.stdout
     if name not in REPLAY_BLIND:
-        r = run("replay", str(p))
+        r = cli("replay", str(p))
         assert r.exit_code == 1 and "differ" in r.stdout, r.stdout
 
 
 def test_an_unsigned_record_is_not_trusted_with_a_public_key(tmp_path, signed, keys):
     rec = {k: v for k, v in signed.items() if k != "signature"}
-    r = run("audit", "verify", str(write(tmp_path, rec, rehash=False)), "--public-key", str(keys[1]))
+    r = cli("audit", "verify", str(write(tmp_path, rec, rehash=False)), "--public-key", str(keys[1]))
     assert r.exit_code == 1 and "not signed" in r.stdout
 
 
 def test_a_record_signed_by_another_key_is_not_trusted(tmp_path, signed):
     other = tmp_path / "other"
-    assert run("audit", "keygen", "--out", str(other)).exit_code == 0
-    r = run("audit", "verify", str(write(tmp_path, signed, rehash=False)), "--public-key", str(other) + ".pub")
+    assert cli("audit", "keygen", "--out", str(other)).exit_code == 0
+    r = cli("audit", "verify", str(write(tmp_path, signed, rehash=False)), "--public-key", str(other) + ".pub")
     assert r.exit_code == 1 and "another key" in r.stdout
 
 
@@ -120,7 +116,7 @@ def test_a_bad_signing_key_is_refused_before_any_work(tmp_path):
     bad = tmp_path / "key"
     bad.write_text("not a key")
     audit = tmp_path / "a.json"
-    r = run("diagnose", "--facts", str(EXAMPLE), "--user", "asmith@acme.example", "--audit", str(audit), "--audit-key", str(bad))
+    r = cli("diagnose", "--facts", str(EXAMPLE), "--user", "asmith@acme.example", "--audit", str(audit), "--audit-key", str(bad))
     assert r.exit_code == 2 and str(bad) in r.stderr and not audit.exists()
 
 
@@ -133,11 +129,11 @@ def test_the_record_states_the_file_hash_and_embeds_only_what_one_user_needs(sig
 
 def test_a_whole_org_record_embeds_the_whole_snapshot(tmp_path):
     path = tmp_path / "all.json"
-    run("diagnose", "--facts", str(EXAMPLE), "--all", "--audit", str(path))
+    cli("diagnose", "--facts", str(EXAMPLE), "--all", "--audit", str(path))
     rec = json.loads(path.read_text())
     assert rec["snapshot"]["embedded"] == "the whole snapshot"
     assert rec["snapshot"]["sha256"] == sha256(rec["snapshot"]["content"])
-    assert run("replay", str(path)).exit_code == 0
+    assert cli("replay", str(path)).exit_code == 0
 
 
 # -- malformed records: exit 2 with a located message ------------------------------------------
@@ -170,7 +166,7 @@ def test_malformed_records_are_located_errors(tmp_path, signed, command):
         p = tmp_path / "bad.json"
         p.write_text(json.dumps(bad))
         args = ["audit", "verify", str(p)] if command == "verify" else ["replay", str(p)]
-        r = run(*args)
+        r = cli(*args)
         assert r.exit_code == 2, (name, r.stdout, r.stderr)
         assert str(p) in r.stderr and "Traceback" not in r.stderr, name
 
@@ -182,7 +178,7 @@ def test_a_duplicate_key_in_a_record_is_refused(tmp_path, signed):
     forged = text.replace('"verdicts": [', f'"verdicts": {fake}, "verdicts": [', 1)
     p = tmp_path / "dup.json"
     p.write_text(forged)
-    r = run("audit", "verify", str(p))
+    r = cli("audit", "verify", str(p))
     assert r.exit_code == 2 and "duplicate" in r.stderr.lower()
 
 
@@ -193,7 +189,7 @@ def test_file_sha256_is_the_files_bytes_with_answers_and_a_byte_order_mark(tmp_p
     answers = tmp_path / "answers.yaml"
     answers.write_text("answers_version: 1\nbusiness_units:\n  Acme Europe:\n    mode: legacy\n")
     path = tmp_path / "audit.json"
-    r = run("diagnose", "--facts", str(facts), "--user", "jdoe@acme.example", "--answers", str(answers), "--audit", str(path))
+    r = cli("diagnose", "--facts", str(facts), "--user", "jdoe@acme.example", "--answers", str(answers), "--audit", str(path))
     assert r.exit_code in (0, 1), r.stderr
     assert json.loads(path.read_text())["snapshot"]["file_sha256"] == hashlib.sha256(facts.read_bytes()).hexdigest()
 
@@ -208,7 +204,7 @@ def test_every_one_user_record_replays_the_same(tmp_path, org):
     users = [u["username"] for u in yaml.safe_load(org.read_text())["salesforce"]["users"]]
     for i, user in enumerate(users):
         path = tmp_path / f"a{i}.json"
-        r = run("diagnose", "--facts", str(org), "--user", user, "--audit", str(path), "--symptom", "cannot-delete" if i % 2 else "not-syncing")
+        r = cli("diagnose", "--facts", str(org), "--user", user, "--audit", str(path), "--symptom", "cannot-delete" if i % 2 else "not-syncing")
         assert r.exit_code in (0, 1), r.stderr
-        r = run("replay", str(path))
+        r = cli("replay", str(path))
         assert r.exit_code == 0 and "same verdicts" in r.stdout, (user, r.stdout)

@@ -5,40 +5,36 @@ import json
 
 import pytest
 
-from syncdoctor.cli.main import app
-from tests.conftest import EXAMPLE, ROOT, runner
+from tests.conftest import EXAMPLE, ROOT, cli, cli_process
 
 
-
-def run(*args: str):
-    return runner.invoke(app, list(args), catch_exceptions=False)
 
 
 def test_diagnose_text_and_exit_code_for_a_cause():
-    r = run("diagnose", "--facts", str(EXAMPLE), "--user", "asmith@acme.example", "--business-unit", "0Uv5e0000000001CAA")
+    r = cli("diagnose", "--facts", str(EXAMPLE), "--user", "asmith@acme.example", "--business-unit", "0Uv5e0000000001CAA")
     assert r.exit_code == 1
     assert "MANAGED_NOT_ASSIGNED" in r.stdout and "KB 000384042" in r.stdout
 
 
 def test_diagnose_exit_zero_without_a_cause():
-    r = run("diagnose", "--facts", str(EXAMPLE), "--user", "jdoe@acme.example", "--business-unit", "Acme North America")
+    r = cli("diagnose", "--facts", str(EXAMPLE), "--user", "jdoe@acme.example", "--business-unit", "Acme North America")
     assert r.exit_code == 0
     assert "Nothing to act on" in r.stdout
 
 
 def test_unknown_user_names_closest_match():
-    r = run("diagnose", "--facts", str(EXAMPLE), "--user", "jdoe@acme.exampel")
+    r = cli("diagnose", "--facts", str(EXAMPLE), "--user", "jdoe@acme.exampel")
     assert r.exit_code == 2
     assert "jdoe@acme.example" in r.stderr and "not in" in r.stderr
 
 
 def test_unknown_business_unit():
-    r = run("diagnose", "--facts", str(EXAMPLE), "--user", "jdoe@acme.example", "--business-unit", "Acme Nort America")
+    r = cli("diagnose", "--facts", str(EXAMPLE), "--user", "jdoe@acme.example", "--business-unit", "Acme Nort America")
     assert r.exit_code == 2 and "Acme North America" in r.stderr
 
 
 def test_json_output_contract():
-    r = run("diagnose", "--facts", str(EXAMPLE), "--user", "bwong@acme.example", "--format", "json")
+    r = cli("diagnose", "--facts", str(EXAMPLE), "--user", "bwong@acme.example", "--format", "json")
     doc = json.loads(r.stdout)
     assert set(doc["ruleset"]) >= {"name", "version", "sha256"}
     res = doc["results"][0]
@@ -52,24 +48,24 @@ def test_json_output_contract():
 def test_bad_snapshot_is_located(tmp_path):
     bad = tmp_path / "bad.yaml"
     bad.write_text("snapshot_version: 1\nbusiness_units:\n  - id: 0Uv5e0000000001CAA\n    user_sync: {mode: legasy}\n")
-    r = run("diagnose", "--facts", str(bad), "--user", "x")
+    r = cli("diagnose", "--facts", str(bad), "--user", "x")
     assert r.exit_code == 2
     assert f"{bad}:4:" in r.stderr and "legacy" in r.stderr
 
 
 def test_out_into_missing_directory_and_no_truncation(tmp_path):
-    r = run("diagnose", "--facts", str(EXAMPLE), "--user", "jdoe@acme.example", "--out", str(tmp_path / "no" / "x.txt"))
+    r = cli("diagnose", "--facts", str(EXAMPLE), "--user", "jdoe@acme.example", "--out", str(tmp_path / "no" / "x.txt"))
     assert r.exit_code == 2 and "does not exist" in r.stderr
     keep = tmp_path / "keep.txt"
     keep.write_text("precious")
-    r = run("diagnose", "--facts", str(EXAMPLE), "--user", "nobody", "--out", str(keep))
+    r = cli("diagnose", "--facts", str(EXAMPLE), "--user", "nobody", "--out", str(keep))
     assert r.exit_code == 2 and keep.read_text() == "precious"
 
 
 @pytest.mark.parametrize("fmt", ["markdown", "html"])
 def test_other_formats(tmp_path, fmt):
     out = tmp_path / f"r.{fmt}"
-    r = run("diagnose", "--facts", str(EXAMPLE), "--all", "--format", fmt, "--out", str(out))
+    r = cli("diagnose", "--facts", str(EXAMPLE), "--all", "--format", fmt, "--out", str(out))
     assert r.exit_code == 1
     text = out.read_text()
     assert "MANAGED_NOT_ASSIGNED" in text
@@ -80,7 +76,7 @@ def test_other_formats(tmp_path, fmt):
 
 
 def test_all_with_summary_and_only_problems():
-    r = run("diagnose", "--facts", str(EXAMPLE), "--all", "--only-problems")
+    r = cli("diagnose", "--facts", str(EXAMPLE), "--all", "--only-problems")
     assert "Summary" in r.stdout
     assert "jdoe@acme.example · business unit Acme North America" not in r.stdout
 
@@ -88,56 +84,56 @@ def test_all_with_summary_and_only_problems():
 def test_explain_proof_tree_and_why_not(monkeypatch):
     args = ("explain", "DELETE_MANAGED_STILL_ASSIGNED", "--facts", str(EXAMPLE), "--user", "jdoe@acme.example",
             "--symptom", "cannot-delete", "--business-unit", "0Uv5e0000000001CAA")
-    r = run(*args)
+    r = cli(*args)
     assert r.exit_code == 0
     text = " ".join(r.stdout.split())
     assert "A public group that contains a group the user reaches is reached too" in text  # the nested group's rule
     assert "group-reach-nested" not in text and "salesforce.public_groups[0]" not in text
     from syncdoctor.cli import common
     monkeypatch.setattr(common, "DEBUG", True)  # `syncdoctor --debug explain ...`: the engine's ids too
-    text = " ".join(run(*args).stdout.split())
+    text = " ".join(cli(*args).stdout.split())
     assert "group-reach-nested" in text and "salesforce.public_groups[0].members[0]" in text
     monkeypatch.setattr(common, "DEBUG", False)
-    r = run("explain", "MANAGED_NOT_ASSIGNED", "--facts", str(EXAMPLE), "--user", "jdoe@acme.example",
+    r = cli("explain", "MANAGED_NOT_ASSIGNED", "--facts", str(EXAMPLE), "--user", "jdoe@acme.example",
             "--business-unit", "0Uv5e0000000001CAA", "--why-not")
     assert "conditions hold" in r.stdout and "✗ nothing shows the user is assigned" in r.stdout
 
 
 def test_explain_unknown_code():
-    r = run("explain", "MANAGED_NOT_ASIGNED", "--facts", str(EXAMPLE), "--user", "jdoe@acme.example")
+    r = cli("explain", "MANAGED_NOT_ASIGNED", "--facts", str(EXAMPLE), "--user", "jdoe@acme.example")
     assert r.exit_code == 2 and "MANAGED_NOT_ASSIGNED" in r.stderr
 
 
 def test_audit_verify_and_replay(tmp_path):
     audit = tmp_path / "audit.json"
-    run("diagnose", "--facts", str(EXAMPLE), "--user", "asmith@acme.example", "--audit", str(audit))
-    assert run("audit", "verify", str(audit)).exit_code == 0
-    r = run("replay", str(audit))
+    cli("diagnose", "--facts", str(EXAMPLE), "--user", "asmith@acme.example", "--audit", str(audit))
+    assert cli("audit", "verify", str(audit)).exit_code == 0
+    r = cli("replay", str(audit))
     assert r.exit_code == 0 and "same verdicts" in r.stdout
     record = json.loads(audit.read_text())
     record["results"][0]["verdicts"] = []
     audit.write_text(json.dumps(record))
-    r = run("audit", "verify", str(audit))
+    r = cli("audit", "verify", str(audit))
     assert r.exit_code == 1 and "ALTERED" in r.stdout
 
 
 def test_rules_validate_json_and_exit(rules_copy):
-    r = run("rules", "validate", str(rules_copy), "--format", "json")
+    r = cli("rules", "validate", str(rules_copy), "--format", "json")
     assert r.exit_code == 0 and json.loads(r.stdout)["errors"] == 0
     (rules_copy / "conclude" / "user-inactive.yaml").write_text("id: [\n")
-    r = run("rules", "validate", str(rules_copy))
+    r = cli("rules", "validate", str(rules_copy))
     assert r.exit_code == 1 and "user-inactive.yaml:2:1  yaml-syntax" in r.stdout
 
 
 def test_rules_test_list_show_graph(ruleset):
     n = len(ruleset.active_rules)
-    r = run("rules", "test")
+    r = cli("rules", "test")
     assert r.exit_code == 0 and "0 failed" in r.stdout and f"{n}/{n} rules" in r.stdout
-    assert "managed-not-assigned" in run("rules", "list").stdout
-    r = run("rules", "show", "MANAGED_NOT_ASSIGNED")
+    assert "managed-not-assigned" in cli("rules", "list").stdout
+    r = cli("rules", "show", "MANAGED_NOT_ASSIGNED")
     assert f"{ruleset.rule('managed-not-assigned').span}" in r.stdout and "covered by" in r.stdout
-    assert run("rules", "graph", "--format", "dot").stdout.startswith("digraph")
-    assert run("rules", "graph").stdout.startswith("flowchart LR")
+    assert cli("rules", "graph", "--format", "dot").stdout.startswith("digraph")
+    assert cli("rules", "graph").stdout.startswith("flowchart LR")
 
 
 @pytest.mark.parametrize("cmd", [["--help"], ["diagnose", "--help"], ["explain", "--help"], ["rules", "validate", "--help"],
@@ -145,7 +141,7 @@ def test_rules_test_list_show_graph(ruleset):
                                  ["replay", "--help"], ["rules", "lock", "--help"], ["rules", "show", "--help"],
                                  ["rules", "list", "--help"], ["rules", "graph", "--help"]])
 def test_every_help_shows_an_example(cmd):
-    r = run(*cmd)
+    r = cli(*cmd)
     assert r.exit_code == 0 and "syncdoctor " in r.stdout and "Example" in r.stdout
 
 
@@ -158,6 +154,5 @@ def test_console_script_exit_codes():
     assert subprocess.run(base + ["--user", "jdoe@acme.example", "--business-unit", "0Uv5e0000000001CAA"], capture_output=True).returncode == 0
     r = subprocess.run(base + ["--user", "nobody@x"], capture_output=True, text=True)
     assert r.returncode == 2 and "Traceback" not in r.stderr
-    r = subprocess.run([sys.executable, "-m", "syncdoctor.cli.main", "diagnose", "--facts", str(ROOT / "README.md"), "--user", "x"],
-                       capture_output=True, text=True)
+    r = cli_process("diagnose", "--facts", ROOT / "README.md", "--user", "x", cwd=None)
     assert r.returncode == 2 and "Traceback" not in r.stderr and "README.md" in r.stderr

@@ -17,7 +17,7 @@ import yaml
 from markdown_it import MarkdownIt
 
 from syncdoctor.cli.main import app
-from tests.conftest import EXAMPLE, ROOT, runner
+from tests.conftest import EXAMPLE, ROOT, cli_process, runner
 
 
 MARKDOWN_PAYLOADS = [
@@ -173,7 +173,7 @@ def test_terminal_output_carries_no_escape_sequence_from_org_data(tmp_path, comm
     assert code in (0, 1), out[-3000:]
     _clean(out)
     assert b"\\x1b]52" in out or b"\\x1b" in out  # shown, not sent
-    piped = subprocess.run([sys.executable, "-m", "syncdoctor.cli.main", *args], capture_output=True, cwd=ROOT)
+    piped = cli_process(*args, text=False)
     assert piped.returncode in (0, 1)
     for stream in (piped.stdout, piped.stderr):
         assert b"\x1b" not in stream and b"\x07" not in stream and b"\xc2\x9b" not in stream
@@ -229,7 +229,7 @@ def test_json_output_carries_c1_and_bidi_controls_as_escapes(tmp_path, extra):
     data = hostile_org(TERMINAL_PAYLOADS)
     facts = write(tmp_path, data)
     args = ["diagnose", "--facts", str(facts), "--format", "json"] + (extra or ["--user", data["salesforce"]["users"][1]["username"]])
-    piped = subprocess.run([sys.executable, "-m", "syncdoctor.cli.main", *args], capture_output=True, cwd=ROOT)
+    piped = cli_process(*args, text=False)
     assert piped.returncode in (0, 1), piped.stderr
     for bad in (b"\x1b", b"\x07", b"\xc2\x9b", b"\xc2\x9d", "\u202e".encode()):
         assert bad not in piped.stdout

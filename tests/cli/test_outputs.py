@@ -16,14 +16,10 @@ from pathlib import Path
 
 import pytest
 
-from syncdoctor.cli.main import app
-from tests.conftest import EXAMPLE, ROOT, runner
+from tests.conftest import EXAMPLE, ROOT, cli, cli_process
 
 USER = ["--user", "asmith@acme.example"]
 
-
-def run(*args: str):
-    return runner.invoke(app, list(args), catch_exceptions=False)
 
 
 @pytest.fixture
@@ -48,7 +44,7 @@ def _device(tmp_path: Path, name: str, minor: int) -> str:
 def test_a_device_is_written_through_never_replaced(tmp_path):
     dev = _device(tmp_path, "null", 3)
     before = os.stat(dev)
-    r = run("diagnose", "--facts", str(EXAMPLE), *USER, "--out", dev)
+    r = cli("diagnose", "--facts", str(EXAMPLE), *USER, "--out", dev)
     assert r.exit_code == 1, r.stderr
     after = os.stat(dev)
     assert stat.S_ISCHR(after.st_mode) and after.st_rdev == before.st_rdev
@@ -56,7 +52,7 @@ def test_a_device_is_written_through_never_replaced(tmp_path):
 
 def test_a_full_disk_names_the_file_and_exits_3(tmp_path):
     dev = _device(tmp_path, "full", 7)
-    r = run("diagnose", "--facts", str(EXAMPLE), *USER, "--out", dev)
+    r = cli("diagnose", "--facts", str(EXAMPLE), *USER, "--out", dev)
     assert r.exit_code == 3 and dev in r.stderr and "internal error" not in r.stderr
     assert stat.S_ISCHR(os.stat(dev).st_mode)
 
@@ -67,7 +63,7 @@ def test_a_fifo_is_written_through(tmp_path):
     got: list[str] = []
     reader = threading.Thread(target=lambda: got.append(open(fifo, encoding="utf-8").read()))
     reader.start()
-    r = run("diagnose", "--facts", str(EXAMPLE), *USER, "--out", str(fifo), "--format", "json")
+    r = cli("diagnose", "--facts", str(EXAMPLE), *USER, "--out", str(fifo), "--format", "json")
     reader.join(10)
     assert r.exit_code == 1
     assert stat.S_ISFIFO(os.stat(fifo).st_mode)
@@ -76,7 +72,7 @@ def test_a_fifo_is_written_through(tmp_path):
 
 def test_dash_is_stdout(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)  # the old code wrote a file named "-" here
-    r = run("diagnose", "--facts", str(EXAMPLE), *USER, "--out", "-", "--format", "json")
+    r = cli("diagnose", "--facts", str(EXAMPLE), *USER, "--out", "-", "--format", "json")
     assert r.exit_code == 1 and json.loads(r.stdout)["results"]
 
 
@@ -86,7 +82,7 @@ def test_a_symlink_is_followed_to_its_target(tmp_path):
     target.write_text("old")
     link = tmp_path / "link.md"
     link.symlink_to(target)
-    r = run("diagnose", "--facts", str(EXAMPLE), *USER, "--out", str(link), "--format", "markdown")
+    r = cli("diagnose", "--facts", str(EXAMPLE), *USER, "--out", str(link), "--format", "markdown")
     assert r.exit_code == 1
     assert link.is_symlink() and os.readlink(link) == str(target)
     assert target.read_text().startswith("# syncdoctor diagnosis")
@@ -99,7 +95,7 @@ def test_a_read_only_file_is_refused(tmp_path, mode):
     out = tmp_path / "report.txt"
     out.write_text("keep me")
     out.chmod(mode)
-    r = run("diagnose", "--facts", str(EXAMPLE), *USER, "--out", str(out))
+    r = cli("diagnose", "--facts", str(EXAMPLE), *USER, "--out", str(out))
     assert r.exit_code == 2 and str(out) in r.stderr and "read-only" in r.stderr
     assert out.read_text() == "keep me" and stat.S_IMODE(out.stat().st_mode) == mode
 
@@ -109,7 +105,7 @@ def test_an_existing_files_mode_is_kept(tmp_path, mode):
     out = tmp_path / "report.txt"
     out.write_text("old")
     out.chmod(mode)
-    assert run("diagnose", "--facts", str(EXAMPLE), *USER, "--out", str(out)).exit_code == 1
+    assert cli("diagnose", "--facts", str(EXAMPLE), *USER, "--out", str(out)).exit_code == 1
     assert stat.S_IMODE(out.stat().st_mode) == mode and "MANAGED_NOT_ASSIGNED" in out.read_text()
 
 
@@ -117,7 +113,7 @@ def test_new_audit_records_and_snapshots_are_private_reports_follow_the_umask(tm
     audit, report = tmp_path / "audit.json", tmp_path / "report.txt"
     old = os.umask(0o022)
     try:
-        r = run("diagnose", "--facts", str(EXAMPLE), *USER, "--audit", str(audit), "--out", str(report))
+        r = cli("diagnose", "--facts", str(EXAMPLE), *USER, "--audit", str(audit), "--out", str(report))
     finally:
         os.umask(old)
     assert r.exit_code == 1
@@ -139,7 +135,7 @@ def test_an_output_that_is_the_input_is_refused(facts, option):
     (facts.parent / "sub").mkdir()
     original = facts.read_bytes()
     for same in _same_as_facts(facts):
-        r = run("diagnose", "--facts", str(facts), *USER, option, same)
+        r = cli("diagnose", "--facts", str(facts), *USER, option, same)
         assert r.exit_code == 2, same
         assert "same file as --facts" in r.stderr
         assert facts.read_bytes() == original
@@ -149,15 +145,15 @@ def test_an_output_that_is_the_input_is_refused(facts, option):
 def test_two_outputs_naming_one_file_are_refused(tmp_path):
     a = tmp_path / "a.json"
     a.write_text("record")
-    r = run("diagnose", "--facts", str(EXAMPLE), *USER, "--audit", str(a), "--out", str(a))
+    r = cli("diagnose", "--facts", str(EXAMPLE), *USER, "--audit", str(a), "--out", str(a))
     assert r.exit_code == 2 and "same file" in r.stderr and a.read_text() == "record"
-    r = run("diagnose", "--facts", str(EXAMPLE), *USER, "--audit", "-", "--out", "-")
+    r = cli("diagnose", "--facts", str(EXAMPLE), *USER, "--audit", "-", "--out", "-")
     assert r.exit_code == 2 and "standard output" in r.stderr
 
 
 def test_outputs_are_checked_before_the_work(tmp_path):
     audit = tmp_path / "audit.json"
-    r = run("diagnose", "--facts", str(EXAMPLE), "--all", "--audit", str(audit), "--out", str(tmp_path / "no" / "such" / "r.txt"))
+    r = cli("diagnose", "--facts", str(EXAMPLE), "--all", "--audit", str(audit), "--out", str(tmp_path / "no" / "such" / "r.txt"))
     assert r.exit_code == 2 and "does not exist" in r.stderr
     assert not audit.exists()  # nothing was diagnosed, nothing written
 
@@ -165,14 +161,14 @@ def test_outputs_are_checked_before_the_work(tmp_path):
 def test_an_answers_file_is_an_input_too(tmp_path):
     answers = tmp_path / "answers.yaml"
     answers.write_text("answers_version: 1\nbusiness_units: {}\n")
-    r = run("diagnose", "--facts", str(EXAMPLE), *USER, "--answers", str(answers), "--out", str(answers))
+    r = cli("diagnose", "--facts", str(EXAMPLE), *USER, "--answers", str(answers), "--out", str(answers))
     assert r.exit_code == 2 and "--answers" in r.stderr
     assert answers.read_text().startswith("answers_version")
 
 
 @pytest.mark.slow
 def test_a_folder_is_refused(tmp_path):
-    r = run("diagnose", "--facts", str(EXAMPLE), *USER, "--out", str(tmp_path))
+    r = cli("diagnose", "--facts", str(EXAMPLE), *USER, "--out", str(tmp_path))
     assert r.exit_code == 2
 
 
@@ -198,8 +194,7 @@ def _alive(pid: int) -> bool:
 @pytest.fixture(scope="module")
 def big_org(tmp_path_factory) -> Path:
     path = tmp_path_factory.mktemp("org") / "big.json"
-    subprocess.run([sys.executable, "-m", "syncdoctor.cli.main", "dev", "generate-org", "--users", "6000", "--out", str(path)],
-                   check=True, cwd=ROOT, capture_output=True)
+    cli_process("dev", "generate-org", "--users", "6000", "--out", path, check=True)
     return path
 
 
@@ -232,9 +227,8 @@ def test_a_signal_ends_workers_removes_temp_files_and_keeps_the_previous_output(
 
 @pytest.mark.slow
 def test_ctrl_d_during_ask_exits_130():
-    proc = subprocess.run([sys.executable, "-m", "syncdoctor.cli.main", "diagnose", "--facts",
-                           str(ROOT / "rules/cases/orgs/unknowns.yaml"), "--user", "nobody@case.example", "--ask"],
-                          stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=60, cwd=ROOT)
+    proc = cli_process("diagnose", "--facts", ROOT / "rules/cases/orgs/unknowns.yaml", "--user", "nobody@case.example", "--ask",
+                       stdin=subprocess.DEVNULL, timeout=60)
     assert proc.returncode == 130, proc.stderr
 
 
@@ -254,8 +248,7 @@ def test_ctrl_c_during_ask_exits_130():
 
 @pytest.mark.slow
 def test_dev_stdout_into_a_pipe_is_written_through():
-    proc = subprocess.run([sys.executable, "-m", "syncdoctor.cli.main", "diagnose", "--facts", str(EXAMPLE), *USER,
-                           "--format", "json", "--out", "/dev/stdout"], capture_output=True, text=True, cwd=ROOT, timeout=60)
+    proc = cli_process("diagnose", "--facts", EXAMPLE, *USER, "--format", "json", "--out", "/dev/stdout", timeout=60)
     assert proc.returncode == 1, proc.stderr
     assert json.loads(proc.stdout)["results"] and Path("/dev/stdout").is_symlink()
 
@@ -263,7 +256,7 @@ def test_dev_stdout_into_a_pipe_is_written_through():
 def test_a_symlink_loop_is_a_message(tmp_path):
     loop = tmp_path / "loop"
     loop.symlink_to(loop)
-    r = run("diagnose", "--facts", str(EXAMPLE), *USER, "--out", str(loop))
+    r = cli("diagnose", "--facts", str(EXAMPLE), *USER, "--out", str(loop))
     assert r.exit_code == 2 and str(loop) in r.stderr
 
 
@@ -271,9 +264,9 @@ def test_facts_collect_checks_its_output_before_logging_in(tmp_path):
     answers = tmp_path / "answers.yaml"
     answers.write_text("answers_version: 1\nbusiness_units: {}\n")
     login = ["--session-id", "00Dx!fake", "--instance-url", "https://127.0.0.1:9", "--timeout", "0.5", "--retries", "0"]
-    r = run("facts", "collect", "--out", str(answers), "--answers", str(answers), *login)
+    r = cli("facts", "collect", "--out", str(answers), "--answers", str(answers), *login)
     assert r.exit_code == 2 and "same file as --answers" in r.stderr
-    r = run("facts", "collect", "--out", str(tmp_path / "missing" / "org.yaml"), *login)
+    r = cli("facts", "collect", "--out", str(tmp_path / "missing" / "org.yaml"), *login)
     assert r.exit_code == 2 and "does not exist" in r.stderr
 
 
@@ -287,8 +280,8 @@ def test_an_output_inside_the_rules_folder_read_is_refused(tmp_path, facts, wher
     shutil.copytree(FIXTURE_RULES, rules)
     before = {p: p.read_bytes() for p in rules.rglob("*") if p.is_file()}
     for option in ("--out", "--audit"):
-        r = run("diagnose", "--facts", str(facts), *USER, "--rules", str(rules), option, str(rules / where))
+        r = cli("diagnose", "--facts", str(facts), *USER, "--rules", str(rules), option, str(rules / where))
         assert r.exit_code == 2 and "which this command reads" in r.stderr, r.stderr
     assert {p: p.read_bytes() for p in rules.rglob("*") if p.is_file()} == before
-    r = run("diagnose", "--facts", str(facts), *USER, "--out", str(FIXTURE_RULES / "ruleset.yaml"))  # the default folder
+    r = cli("diagnose", "--facts", str(facts), *USER, "--out", str(FIXTURE_RULES / "ruleset.yaml"))  # the default folder
     assert r.exit_code == 2 and "--rules" in r.stderr

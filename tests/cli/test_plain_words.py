@@ -14,13 +14,10 @@ from syncdoctor.cli import org as cli_org
 from syncdoctor.cli.main import app
 from syncdoctor.facts import consult
 from syncdoctor.reading.words import closest, plain, plural
-from tests.conftest import EXAMPLE, runner
+from tests.conftest import EXAMPLE, cli
 
 FORMATS = ["text", "markdown", "html"]
 
-
-def run(*args: str):
-    return runner.invoke(app, list(args))
 
 
 def _commands(command, path=()):
@@ -33,7 +30,7 @@ def test_no_help_shows_bool_for_a_plain_flag():
     paths = list(_commands(get_command(app)))
     assert ("rules", "diff") in paths and ("diagnose",) in paths
     for path in paths:
-        r = run(*path, "--help")
+        r = cli(*path, "--help")
         assert r.exit_code == 0, path
         assert "<bool>" not in r.stdout, path
 
@@ -41,14 +38,14 @@ def test_no_help_shows_bool_for_a_plain_flag():
 @pytest.mark.parametrize("args, wanted", [(["--symptom", "not-sync"], "not-syncing"), (["--symptom", "CANNOT-DELET"], "cannot-delete"),
                                           (["--format", "htm"], "html"), (["--format", "mardown"], "markdown")])
 def test_a_mistyped_choice_names_the_closest(args, wanted):
-    r = run("diagnose", "--facts", str(EXAMPLE), "--user", "jdoe@acme.example", *args)
+    r = cli("diagnose", "--facts", str(EXAMPLE), "--user", "jdoe@acme.example", *args)
     assert r.exit_code == 2
     text = " ".join(r.stderr.replace("│", " ").split())
     assert f"did you mean '{wanted}'?" in text and "Value error" not in text
 
 
 def test_explain_names_the_closest_symptom_too():
-    r = run("explain", "MANAGED_NOT_ASSIGNED", "--facts", str(EXAMPLE), "--user", "jdoe@acme.example", "--symptom", "in-recyle-bin")
+    r = cli("explain", "MANAGED_NOT_ASSIGNED", "--facts", str(EXAMPLE), "--user", "jdoe@acme.example", "--symptom", "in-recyle-bin")
     assert r.exit_code == 2 and "in-recycle-bin" in " ".join(r.stderr.replace("│", " ").split())
 
 
@@ -62,22 +59,22 @@ def test_words():
 
 @pytest.mark.parametrize("fmt", FORMATS)
 def test_no_python_spelling_or_parenthesised_plural_in_reports(fmt):
-    out = run("diagnose", "--facts", str(EXAMPLE), "--all", "--format", fmt).stdout
+    out = cli("diagnose", "--facts", str(EXAMPLE), "--all", "--format", fmt).stdout
     assert not re.search(r"\b(True|False)\b", out)  # (PortalType "None" is Salesforce's own value)
     assert "(s)" not in out and "(es)" not in out
 
 
 def test_explain_proof_reads_as_plain_words():
-    r = run("explain", "MANAGED_NOT_ASSIGNED", "--facts", str(EXAMPLE), "--user", "asmith@acme.example",
+    r = cli("explain", "MANAGED_NOT_ASSIGNED", "--facts", str(EXAMPLE), "--user", "asmith@acme.example",
             "--business-unit", "Acme North America")
     text = " ".join(r.stdout.split())
     assert "no assigned matched" not in text and "that list is complete" not in text
     assert "nothing shows the user is assigned" in text and "the snapshot holds these lists whole" in text
     assert "Marketing Users and Sales Users assignments" in text  # which list makes the absence known
-    r = run("explain", "MANAGED_NOT_ASSIGNED", "--facts", str(EXAMPLE), "--user", "asmith@acme.example",
+    r = cli("explain", "MANAGED_NOT_ASSIGNED", "--facts", str(EXAMPLE), "--user", "asmith@acme.example",
             "--business-unit", "Acme North America", "--why-not")
     assert "(1 match)" in r.stdout and "match(es)" not in r.stdout
-    r = run("explain", "MANAGED_NOT_ASSIGNED", "--facts", str(EXAMPLE), "--user", "jdoe@acme.example", "--why-not")
+    r = cli("explain", "MANAGED_NOT_ASSIGNED", "--facts", str(EXAMPLE), "--user", "jdoe@acme.example", "--why-not")
     assert "found True" not in r.stdout and "found yes" in r.stdout
     # the engine's language only with --debug: no fact ids, field names or snapshot paths
     assert not re.search(r"\b[fbd]\d+\b|\bis_active\b|has_role|business_units\[", r.stdout)
@@ -96,11 +93,11 @@ def undecided(tmp_path):
 @pytest.mark.parametrize("fmt", FORMATS)
 def test_one_vocabulary_for_results_without_a_verdict(fmt, undecided):
     """Every format says the same sentences; "nothing to act on" is never followed by "not decided"."""
-    decided = run("diagnose", "--facts", str(EXAMPLE), "--user", "jdoe@acme.example", "--business-unit", "Acme North America",
+    decided = cli("diagnose", "--facts", str(EXAMPLE), "--user", "jdoe@acme.example", "--business-unit", "Acme North America",
                   "--format", fmt).stdout
     assert "Nothing to act on: no check of the article matches these facts." in decided
     assert "No problem found" not in decided and "No conclusion" not in decided
-    out = run("diagnose", "--facts", str(undecided), "--all", "--format", fmt).stdout
+    out = cli("diagnose", "--facts", str(undecided), "--all", "--format", fmt).stdout
     sections = re.split(r"(?=jdoe@|asmith@|bwong@|crep@)", out)
     undecided_sections = [s for s in sections if "Not decided" in s or "Also not decided" in s]
     assert undecided_sections, out
@@ -110,11 +107,11 @@ def test_one_vocabulary_for_results_without_a_verdict(fmt, undecided):
 
 
 def test_a_remedy_is_something_to_act_on():
-    r = run("diagnose", "--facts", str(EXAMPLE), "--user", "jdoe@acme.example", "--business-unit", "Acme North America",
+    r = cli("diagnose", "--facts", str(EXAMPLE), "--user", "jdoe@acme.example", "--business-unit", "Acme North America",
             "--symptom", "cannot-delete")
     assert "REMEDY" in r.stdout and "CAUSE" not in r.stdout
     assert r.exit_code == 1
-    r = run("diagnose", "--facts", str(EXAMPLE), "--all", "--symptom", "cannot-delete", "--only-problems", "--format", "json")
+    r = cli("diagnose", "--facts", str(EXAMPLE), "--all", "--symptom", "cannot-delete", "--only-problems", "--format", "json")
     assert "DELETE_MANAGED_STILL_ASSIGNED" in r.stdout and r.exit_code == 1
 
 

@@ -10,7 +10,6 @@ import re
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from typer.testing import CliRunner
 
 from syncdoctor.cli.formats import render
 from syncdoctor.cli.formats.escape import md
@@ -20,10 +19,9 @@ from syncdoctor.cli.main import app
 from syncdoctor.engine.ruleset import load_ruleset
 from syncdoctor.engine.run import Engine
 from syncdoctor.facts.snapshot import parse_snapshot
-from tests.conftest import EXAMPLE, ROOT
+from tests.conftest import EXAMPLE, ROOT, runner
 from tests.engine.test_engine import snapshots
 
-runner = CliRunner()
 V2 = ROOT / "tests" / "fixtures" / "knowledge_v2"
 ACCESS_ORG = V2 / "cases" / "orgs" / "access.yaml"
 FIELD_EQUALS = re.compile(r"\b[a-z]+_[a-z_]+=")  # the engine's `has_role=false`

@@ -10,8 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from syncdoctor.cli.main import app
-from tests.conftest import FIXTURE_RULES, ROOT, runner
+from tests.conftest import FIXTURE_RULES, ROOT, cli
 
 
 NEW_RULE = """# yaml-language-server: $schema=../../engine/schema/rule.schema.json
@@ -56,9 +55,6 @@ cases:
       remedies_contain: {WRONG_ROLE_ADVICE: ["In the \\"Map Salesforce Profiles to Account Engagement Roles\\" table, map the profile"]}
 """
 
-
-def cli(*args: str):
-    return runner.invoke(app, list(args))
 
 
 @pytest.fixture

@@ -3,8 +3,6 @@ from __future__ import annotations
 
 import pytest
 import json
-import subprocess
-import sys
 from copy import deepcopy
 
 import yaml
@@ -12,7 +10,7 @@ from durable.engine import Host
 from hypothesis import given, strategies as st
 
 from syncdoctor.facts.snapshot import load_snapshot, parse_snapshot
-from tests.conftest import EXAMPLE, ROOT
+from tests.conftest import EXAMPLE, ROOT, cli_process
 
 BASE = yaml.safe_load(EXAMPLE.read_text())
 
@@ -133,8 +131,7 @@ def test_byte_identical_across_processes(tmp_path):
     outs = []
     for i in range(2):
         out = tmp_path / f"o{i}.json"
-        subprocess.run([sys.executable, "-m", "syncdoctor.cli.main", "diagnose", "--facts", str(EXAMPLE), "--all",
-                        "--format", "json", "--out", str(out)], cwd=ROOT, check=False)
+        cli_process("diagnose", "--facts", EXAMPLE, "--all", "--format", "json", "--out", out)
         outs.append(out.read_bytes())
     assert outs[0] == outs[1] and len(outs[0]) > 1000
 

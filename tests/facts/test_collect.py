@@ -9,7 +9,7 @@ import yaml
 from syncdoctor.cli.main import app
 from syncdoctor.facts.salesforce import USER_FIELDS
 from tests.facts.fake_salesforce import BU_LEGACY, BU_MANAGED, N_USERS, PASSWORD, TOKEN, sfid
-from tests.conftest import runner
+from tests.conftest import cli, runner
 
 
 
@@ -18,13 +18,10 @@ def login(org) -> list[str]:
             "--login-url", org.base_url, "--ae-api-url", org.base_url, "--backoff", "0.01", "--timeout", "1"]
 
 
-def run(*args: str):
-    return runner.invoke(app, list(args), catch_exceptions=False)
-
 
 def test_collect_writes_a_complete_snapshot(fake_org, tmp_path):
     out = tmp_path / "org.yaml"
-    r = run("facts", "collect", "--out", str(out), *login(fake_org))
+    r = cli("facts", "collect", "--out", str(out), *login(fake_org))
     assert r.exit_code == 0, r.stderr
     data = yaml.safe_load(out.read_text())
     assert len(data["salesforce"]["users"]) == N_USERS + 1
@@ -49,11 +46,11 @@ def test_collect_writes_a_complete_snapshot(fake_org, tmp_path):
 
 
 def test_call_count_is_independent_of_users_diagnosed(fake_org, tmp_path):
-    r = run("facts", "collect", "--out", str(tmp_path / "a.json"), *login(fake_org))
+    r = cli("facts", "collect", "--out", str(tmp_path / "a.json"), *login(fake_org))
     assert r.exit_code == 0, r.stderr
     calls_all = len(fake_org.requests)
     fake_org.requests.clear()
-    r = run("diagnose", "--org", *login(fake_org), "--user", "user4@fake.example", "--format", "json")
+    r = cli("diagnose", "--org", *login(fake_org), "--user", "user4@fake.example", "--format", "json")
     assert r.exit_code in (0, 1), r.stderr
     # One user is one query page instead of four; nothing per user.
     assert len(fake_org.requests) <= calls_all
@@ -61,7 +58,7 @@ def test_call_count_is_independent_of_users_diagnosed(fake_org, tmp_path):
 
 
 def test_quote_and_backslash_in_username_cannot_change_the_soql(fake_org):
-    r = run("diagnose", "--org", *login(fake_org), "--user", "o'brien\\ops@fake.example", "--format", "json")
+    r = cli("diagnose", "--org", *login(fake_org), "--user", "o'brien\\ops@fake.example", "--format", "json")
     assert r.exit_code in (0, 1), r.stderr
     doc = json.loads(r.stdout)
     assert {res["user"]["username"] for res in doc["results"]} == {"o'brien\\ops@fake.example"}
@@ -70,7 +67,7 @@ def test_quote_and_backslash_in_username_cannot_change_the_soql(fake_org):
                          "WHERE Username = 'o\\'brien\\\\ops@fake.example' OR Email = 'o\\'brien\\\\ops@fake.example' ORDER BY Id"]
     # An injection attempt is just a username nobody has.
     fake_org.soql.clear()
-    r = run("diagnose", "--org", *login(fake_org), "--user", "x' OR Username != '")
+    r = cli("diagnose", "--org", *login(fake_org), "--user", "x' OR Username != '")
     assert r.exit_code == 2 and "no Salesforce user" in r.stderr
     assert "Username = 'x\\' OR Username != \\''" in fake_org.soql[-1]
 
@@ -90,10 +87,10 @@ def test_round_trip_collect_then_diagnose_equals_diagnosing_the_org_directly(fak
         "    sync_enabled: true\n    mode: legacy\n    last_change_minutes_ago: 600\n"
         "    profile_roles: {Marketing User: Marketing}\n    move_to_recycle_bin_without_profile: true\n")
     snap = tmp_path / "org.json"
-    r = run("facts", "collect", "--out", str(snap), "--answers", str(answers), *login(fake_org))
+    r = cli("facts", "collect", "--out", str(snap), "--answers", str(answers), *login(fake_org))
     assert r.exit_code == 0, r.stderr
-    from_file = run("diagnose", "--facts", str(snap), "--all", "--format", "json")
-    live = run("diagnose", "--org", *login(fake_org), "--all", "--answers", str(answers), "--format", "json")
+    from_file = cli("diagnose", "--facts", str(snap), "--all", "--format", "json")
+    live = cli("diagnose", "--org", *login(fake_org), "--all", "--answers", str(answers), "--format", "json")
     assert from_file.exit_code == live.exit_code == 1
     verdicts = lambda doc: {(r["user"]["id"], r["business_unit"]["id"]): sorted(v["code"] for v in r["verdicts"])
                             for r in json.loads(doc)["results"]}
@@ -102,7 +99,7 @@ def test_round_trip_collect_then_diagnose_equals_diagnosing_the_org_directly(fak
     codes = {c for v in a.values() for c in v}
     assert {"MANAGED_NOT_ASSIGNED", "LEGACY_PROFILE_NOT_SYNCED"} <= codes
     # The engineer's answers are facts with that provenance in explanations.
-    r = run("explain", "MANAGED_NOT_ASSIGNED", "--facts", str(snap), "--user", "user2@fake.example",
+    r = cli("explain", "MANAGED_NOT_ASSIGNED", "--facts", str(snap), "--user", "user2@fake.example",
             "--business-unit", BU_MANAGED)
     assert "stated by the engineer" in r.stdout
 
@@ -127,10 +124,10 @@ def test_what_if_on_a_live_org_equals_what_if_on_its_collected_snapshot(fake_org
         "    last_change_minutes_ago: 600\n    profile_roles: {Marketing User: Marketing, Sales Profile: Sales}\n"
         "    user_groups:\n      marketing: [{type: user, name: user10@fake.example}]\n      sales: []\n")
     snap = tmp_path / "org.json"
-    assert run("facts", "collect", "--out", str(snap), "--answers", str(answers), *login(fake_org)).exit_code == 0
+    assert cli("facts", "collect", "--out", str(snap), "--answers", str(answers), *login(fake_org)).exit_code == 0
     change = ["--assign", "role-and-subordinates:Level 7 -> Fake Managed/Marketing Users", "--format", "json", "--list"]
-    from_file = run("what-if", "--facts", str(snap), *change)
-    live = run("what-if", "--org", *login(fake_org), "--answers", str(answers), *change)
+    from_file = cli("what-if", "--facts", str(snap), *change)
+    live = cli("what-if", "--org", *login(fake_org), "--answers", str(answers), *change)
     assert from_file.exit_code == live.exit_code == 0, live.stderr
     moved = lambda out: {(g["business_unit"]["id"], u["id"]) for g in json.loads(out)["business_units"]  # noqa: E731
                          for u in g["gains_access"]["users"]}

@@ -10,7 +10,7 @@ import yaml
 from syncdoctor.cli.main import app
 from tests.facts.fake_salesforce import BU_LEGACY, BU_MANAGED, PASSWORD, TOKEN
 from tests.facts.test_collect import login
-from tests.conftest import runner
+from tests.conftest import cli_process, runner
 
 
 
@@ -91,9 +91,8 @@ def test_no_secret_reaches_any_output_or_file(fake_org, tmp_path):
     import subprocess
     import sys
     for extra in (["--security-token", TOKEN], ["--security-token", TOKEN + "x"]):
-        proc = subprocess.run([sys.executable, "-m", "syncdoctor.cli.main", "--debug", "diagnose", "--org",
-                               *login(fake_org)[:4], *extra, *login(fake_org)[6:], "--user", "user4@fake.example"],
-                              capture_output=True, text=True, timeout=120, env=dict(os.environ))
+        proc = cli_process("--debug", "diagnose", "--org", *login(fake_org)[:4], *extra, *login(fake_org)[6:],
+                           "--user", "user4@fake.example", env=dict(os.environ), cwd=None)
         assert proc.returncode in (0, 1, 3), proc.stderr
         outputs += [proc.stdout, proc.stderr]
     files = [p.read_text(errors="replace") for p in tmp_path.iterdir() if p.is_file()]

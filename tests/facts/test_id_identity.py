@@ -14,14 +14,12 @@ import pytest
 import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from typer.testing import CliRunner
 
 from syncdoctor.cli.main import app
 from syncdoctor.facts import consult
 from syncdoctor.facts.ids import id_paths, id_values, looks_like_id, suffix
-from tests.conftest import EXAMPLE
+from tests.conftest import EXAMPLE, runner
 
-runner = CliRunner()
 REFUSED = ("duplicate-id", "dangling-reference", "ambiguous-id", "unknown-name", "duplicate-answer")
 NA, EU = "0Uv5e0000000001CAA", "0Uv5e0000000002CAA"
 

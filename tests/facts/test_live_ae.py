@@ -5,16 +5,12 @@ from __future__ import annotations
 import pytest
 import yaml
 
-from syncdoctor.cli.main import app
 from tests.facts.fake_salesforce import BU_LEGACY, BU_MANAGED, N_USERS, PASSWORD, TOKEN
 from tests.facts.test_collect import login
 from tests.facts.test_faults import collect
-from tests.conftest import runner
+from tests.conftest import cli
 
 
-
-def run(*args: str):
-    return runner.invoke(app, list(args), catch_exceptions=False)
 
 
 # -- Account Engagement login and host ---------------------------------------------------------
@@ -35,7 +31,7 @@ def test_184_with_the_salesforce_cli_login_gives_the_sfdx_auth_scopes_fix(fake_o
     fake_sf_cli(fake_org, tmp_path, monkeypatch)
     fake_org.fault("ae184", where="/api/v5/", times=2)
     out = tmp_path / "org.yaml"
-    r = run("facts", "collect", "--out", str(out), "--target-org", "fake", "--ae-api-url", fake_org.base_url)
+    r = cli("facts", "collect", "--out", str(out), "--target-org", "fake", "--ae-api-url", fake_org.base_url)
     assert r.exit_code == 0, r.stderr
     reason = yaml.safe_load(out.read_text())["unknown_reasons"]["account_engagement.users"]
     assert "refresh_token api web" in reason and 'SFDX_AUTH_SCOPES="refresh_token api web pardot_api"' in reason
@@ -56,7 +52,7 @@ def test_184_after_another_business_unit_answered_means_not_synced(fake_org, tmp
 def test_ae_host_follows_the_org_and_login_stays_at_login_salesforce_com(fake_org, tmp_path, real_hosts, org_type, sandbox, host):
     fake_org.organization_type, fake_org.is_sandbox = org_type, sandbox
     out = tmp_path / "org.yaml"
-    r = run("facts", "collect", "--out", str(out), "--username", "admin@fake.example", "--password", PASSWORD,
+    r = cli("facts", "collect", "--out", str(out), "--username", "admin@fake.example", "--password", PASSWORD,
             "--security-token", TOKEN, "--backoff", "0.01")
     assert r.exit_code == 0, r.stderr
     logins = {h for h, p in fake_org.hosts if p.startswith("/services/Soap/")}
@@ -72,7 +68,7 @@ def test_201_on_the_chosen_host_tries_the_other_host_once_and_says_which_answere
     fake_org.organization_type = "Developer Edition"  # so pi.demo.pardot.com is chosen ...
     fake_org.ae_home = "pi.pardot.com"                 # ... but this org's AE lives on production
     out = tmp_path / "org.yaml"
-    r = run("facts", "collect", "--out", str(out), "--username", "admin@fake.example", "--password", PASSWORD,
+    r = cli("facts", "collect", "--out", str(out), "--username", "admin@fake.example", "--password", PASSWORD,
             "--security-token", TOKEN, "--backoff", "0.01")
     assert r.exit_code == 0, r.stderr
     data = yaml.safe_load(out.read_text())
@@ -91,7 +87,7 @@ def test_201_on_both_hosts_is_explained_with_both(fake_org, tmp_path, real_hosts
     fake_org.organization_type = "Developer Edition"
     fake_org.fault("ae201", where="/api/v5/", times=2)  # the managed BU: on the demo host, then on production
     out = tmp_path / "org.yaml"
-    r = run("facts", "collect", "--out", str(out), "--username", "admin@fake.example", "--password", PASSWORD,
+    r = cli("facts", "collect", "--out", str(out), "--username", "admin@fake.example", "--password", PASSWORD,
             "--security-token", TOKEN, "--backoff", "0.01")
     assert r.exit_code == 0, r.stderr
     reason = yaml.safe_load(out.read_text())["unknown_reasons"]["account_engagement.users"]

@@ -7,16 +7,12 @@ import json
 import pytest
 import yaml
 
-from syncdoctor.cli.main import app
 from tests.facts.fake_salesforce import N_USERS, PASSWORD, TOKEN
 from tests.facts.test_collect import login
 from tests.facts.test_faults import collect
-from tests.conftest import runner
+from tests.conftest import cli
 
 
-
-def run(*args: str):
-    return runner.invoke(app, list(args), catch_exceptions=False)
 
 
 # -- logins --------------------------------------------------------------------------------------
@@ -32,7 +28,7 @@ def test_an_html_login_page_is_exit_3_with_a_plain_message(fake_org, tmp_path, s
     if status == "401":
         fake_org.fault("login-page-401", where="/services/Soap/")
     out = tmp_path / "org.yaml"
-    r = run("facts", "collect", "--out", str(out), *login(fake_org))
+    r = cli("facts", "collect", "--out", str(out), *login(fake_org))
     assert r.exit_code == 3, r.stderr
     assert "captive portal" in r.stderr and "not a Salesforce login answer" in r.stderr
     assert "ExpatError" not in r.stderr and "internal error" not in r.stderr and "<html" not in r.stderr.lower()
@@ -42,13 +38,13 @@ def test_an_html_login_page_is_exit_3_with_a_plain_message(fake_org, tmp_path, s
 def test_an_html_page_on_the_jwt_path_is_exit_3_too(fake_org, tmp_path):
     from tests.facts.test_faults import _jwt_key
     fake_org.login_page = HTML
-    r = run("facts", "collect", "--out", str(tmp_path / "o.json"), "--username", "admin@fake.example",
+    r = cli("facts", "collect", "--out", str(tmp_path / "o.json"), "--username", "admin@fake.example",
             "--consumer-key", "3MVG9key", "--private-key-file", str(_jwt_key(tmp_path)), "--login-url", fake_org.base_url)
     assert r.exit_code == 3 and "captive portal" in r.stderr
 
 
 def test_a_failed_login_shows_the_servers_reason(fake_org, tmp_path):
-    r = run("facts", "collect", "--out", str(tmp_path / "o.yaml"), "--username", "admin@fake.example",
+    r = cli("facts", "collect", "--out", str(tmp_path / "o.yaml"), "--username", "admin@fake.example",
             "--password", "wrong-pass-42", "--security-token", TOKEN, "--login-url", fake_org.base_url)
     assert r.exit_code == 3
     assert "INVALID_LOGIN: Invalid username, password, security token; or user locked out." in r.stderr
@@ -60,7 +56,7 @@ def test_a_cleartext_url_is_refused_before_anything_is_sent(fake_org, tmp_path, 
     plain = fake_org.base_url.replace("https://", "http://")
     args = [a if a != fake_org.base_url else plain for a in login(fake_org)] if option == "--login-url" else \
         [*login(fake_org), option, plain]
-    r = run("facts", "collect", "--out", str(tmp_path / "o.yaml"), *args)
+    r = cli("facts", "collect", "--out", str(tmp_path / "o.yaml"), *args)
     assert r.exit_code == 2 and "not HTTPS" in r.stderr and "SYNCDOCTOR_ALLOW_HTTP_LOOPBACK" in r.stderr
     assert PASSWORD not in r.stderr + r.stdout
     assert fake_org.requests == []  # nothing, the password least of all, was sent
@@ -73,9 +69,9 @@ def test_cleartext_to_loopback_only_behind_the_test_flag(httpserver, tmp_path, m
     args = ["facts", "collect", "--out", str(tmp_path / "o.yaml"), "--username", "admin@fake.example", "--password",
             PASSWORD, "--security-token", TOKEN, "--login-url", org.base_url, "--retries", "0", "--timeout", "2"]
     monkeypatch.delenv("SYNCDOCTOR_ALLOW_HTTP_LOOPBACK", raising=False)
-    assert run(*args).exit_code == 2 and org.logins == 0
+    assert cli(*args).exit_code == 2 and org.logins == 0
     monkeypatch.setenv("SYNCDOCTOR_ALLOW_HTTP_LOOPBACK", "1")
-    run(*args)
+    cli(*args)
     assert org.logins == 1  # the flag lets the login reach a loopback server over http
 
 
@@ -87,9 +83,9 @@ def test_a_token_echoed_in_any_encoding_is_redacted_everywhere(fake_org, tmp_pat
     fake_org.fault(how, where="/api/v5/", times=1)
     fake_org.limit_info_echo = how
     saved = tmp_path / "saved.yaml"
-    r = run("diagnose", "--org", *login(fake_org), "--all", "--format", "json", "--save-facts", str(saved))
+    r = cli("diagnose", "--org", *login(fake_org), "--all", "--format", "json", "--save-facts", str(saved))
     snap_out = tmp_path / "org.yaml"
-    r2 = run("facts", "collect", "--out", str(snap_out), *login(fake_org))
+    r2 = cli("facts", "collect", "--out", str(snap_out), *login(fake_org))
     echoed = fake_org.echo(how)
     for text in (r.stdout, r.stderr, r2.stdout, r2.stderr, saved.read_text(), snap_out.read_text()):
         assert echoed not in text and echoed.lower() not in text.lower()
@@ -103,7 +99,7 @@ def test_relogin_keeps_the_instance_url_and_redacts_the_renewed_token(fake_org, 
     fake_org.fault("expire", where="query/01g000003-100")  # mid-way through the users' pages
     fake_org.fault("echo-plain", where="FROM+Group+", times=1)  # quotes the renewed token
     out = tmp_path / "org.yaml"
-    r = run("facts", "collect", "--out", str(out), *login(fake_org), "--instance-url", instance)
+    r = cli("facts", "collect", "--out", str(out), *login(fake_org), "--instance-url", instance)
     assert r.exit_code == 0, r.stderr
     assert fake_org.logins == 2
     rest_hosts = {h for h, p in fake_org.hosts if p.startswith("/services/data/")}
@@ -117,7 +113,7 @@ def test_relogin_keeps_the_instance_url_and_redacts_the_renewed_token(fake_org, 
 def test_json_output_of_an_echo_is_clean_too(fake_org, tmp_path):
     fake_org.fault("echo-url", where="/api/v5/", times=1)
     out = tmp_path / "org.json"
-    r = run("facts", "collect", "--out", str(out), *login(fake_org))
+    r = cli("facts", "collect", "--out", str(out), *login(fake_org))
     assert r.exit_code == 0
     text = out.read_text()
     assert fake_org.echo("echo-url") not in text and "Access denied for token [redacted]" in json.loads(text)["unknown_reasons"]["account_engagement.users"]

@@ -4,16 +4,12 @@ from __future__ import annotations
 
 import yaml
 
-from syncdoctor.cli.main import app
 from tests.facts.fake_salesforce import BU_LEGACY, BU_MANAGED, N_USERS, ORG_ID, add_user, sfid
 from tests.facts.test_collect import login
 from tests.facts.test_faults import collect
-from tests.conftest import runner
+from tests.conftest import cli
 
 
-
-def run(*args: str):
-    return runner.invoke(app, list(args), catch_exceptions=False)
 
 
 # -- what is read, and what silently is not ----------------------------------------------------
@@ -59,10 +55,10 @@ def test_without_view_all_users_the_user_list_is_marked_incomplete(fake_org, tmp
     assert "View All Users" in data["incomplete_reasons"]["salesforce.users"]
     assert "may be incomplete" in r.stderr
     # A hidden user is not "not in the org": live, exit 3 with the reason ...
-    r = run("diagnose", "--org", *login(fake_org), "--user", "user10@fake.example")
+    r = cli("diagnose", "--org", *login(fake_org), "--user", "user10@fake.example")
     assert r.exit_code == 3 and "View All Users" in r.stderr and "no Salesforce user has" not in r.stderr
     # ... and from the snapshot, the reason is given with the miss.
-    r = run("diagnose", "--facts", str(tmp_path / "org.yaml"), "--user", "user10@fake.example")
+    r = cli("diagnose", "--facts", str(tmp_path / "org.yaml"), "--user", "user10@fake.example")
     assert r.exit_code == 2 and "may be incomplete" in r.stderr and "View All Users" in r.stderr
 
 
@@ -105,16 +101,16 @@ def test_integration_user_is_excluded_and_other_kinds_are_reported(fake_org, tmp
     assert "1 partner portal user in the list" in r.stderr
     assert "1 Chatter (Chatter Free) user in the list" in r.stderr
     assert "2 Identity licence users in the list (they can be Account Engagement users: KB 000389098)" in r.stderr
-    r = run("diagnose", "--facts", str(tmp_path / "org.yaml"), "--user", f"b2bmaintegration@{ORG_ID}.ext")
+    r = cli("diagnose", "--facts", str(tmp_path / "org.yaml"), "--user", f"b2bmaintegration@{ORG_ID}.ext")
     assert r.exit_code == 2
-    r = run("diagnose", "--org", *login(fake_org), "--user", f"b2bmaintegration@{ORG_ID}.ext")
+    r = cli("diagnose", "--org", *login(fake_org), "--user", f"b2bmaintegration@{ORG_ID}.ext")
     assert r.exit_code == 2 and "is the B2BMA integration user, never a user to diagnose" in r.stderr
 
 
 def test_roles_returned_without_view_roles_are_not_trusted(fake_org, tmp_path):
     fake_org.permissions["PermissionsViewRoles"] = False
     fake_org.roles_without_permission = 3  # a partial hierarchy comes back
-    r = run("diagnose", "--org", *login(fake_org), "--user", "user1@fake.example", "--save-facts", str(tmp_path / "s.yaml"))
+    r = cli("diagnose", "--org", *login(fake_org), "--user", "user1@fake.example", "--save-facts", str(tmp_path / "s.yaml"))
     assert r.exit_code in (0, 1), r.stderr  # user1's role is among the three: no gap visible, still not trusted
     data = yaml.safe_load((tmp_path / "s.yaml").read_text())
     assert data["salesforce"]["roles"] is None

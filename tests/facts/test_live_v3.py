@@ -10,8 +10,7 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from syncdoctor.cli.main import app
-from tests.conftest import runner
+from tests.conftest import cli
 from syncdoctor.facts.auth import soap_login_unavailable
 from syncdoctor.facts.sf_cli import token_problem
 from tests.facts.fake_salesforce import N_USERS, PASSWORD, SOAP_LOGIN_FAULTS, TOKEN
@@ -19,13 +18,10 @@ from tests.facts.test_faults import REDACTED, fake_sf_cli
 
 
 
-def run(*args: str):
-    return runner.invoke(app, list(args), catch_exceptions=False)
-
 
 def collect_target_org(fake_org, tmp_path, *extra: str):
     out = tmp_path / "org.yaml"
-    r = run("facts", "collect", "--out", str(out), "--target-org", "fake", "--ae-api-url", fake_org.base_url,
+    r = cli("facts", "collect", "--out", str(out), "--target-org", "fake", "--ae-api-url", fake_org.base_url,
             "--backoff", "0.01", *extra)
     return r, (yaml.safe_load(out.read_text()) if out.exists() else None)
 
@@ -131,7 +127,7 @@ def test_a_password_login_into_an_org_with_login_disabled_is_exit_3_naming_the_r
     fake_org.soap_login = state
     out = tmp_path / "org.yaml"
     out.write_text("previous\n")
-    r = run("facts", "collect", "--out", str(out), "--username", "admin@fake.example", "--password", PASSWORD,
+    r = cli("facts", "collect", "--out", str(out), "--username", "admin@fake.example", "--password", PASSWORD,
             "--security-token", TOKEN, "--login-url", fake_org.base_url, "--backoff", "0.01")
     assert r.exit_code == 3, r.stderr
     assert SOAP_LOGIN_FAULTS[state][1] in r.stderr  # the server's own reason
@@ -144,7 +140,7 @@ def test_a_password_login_into_an_org_with_login_disabled_is_exit_3_naming_the_r
 
 
 def test_a_wrong_password_is_not_mistaken_for_the_retirement(fake_org, tmp_path):
-    r = run("facts", "collect", "--out", str(tmp_path / "o.yaml"), "--username", "admin@fake.example",
+    r = cli("facts", "collect", "--out", str(tmp_path / "o.yaml"), "--username", "admin@fake.example",
             "--password", "wrong-pass-42", "--security-token", TOKEN, "--login-url", fake_org.base_url)
     assert r.exit_code == 3 and "INVALID_LOGIN" in r.stderr and "Summer '27" not in r.stderr
 

@@ -8,8 +8,7 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from syncdoctor.cli.main import app
-from tests.conftest import runner
+from tests.conftest import cli
 from syncdoctor.facts.ae_errors import denial_cause, token_cause
 from syncdoctor.facts.salesforce import needs_of
 from tests.facts.fake_salesforce import BU_LEGACY, BU_MANAGED, N_USERS, add_user, sfid
@@ -20,9 +19,6 @@ INACTIVE_184 = "access_token is invalid, unknown, or malformed: Inactive token"
 NOT_IN_BU_49 = ("Access Denied: User associated with access token is not valid for the Pardot Business Unit ID "
                 "specified in Pardot-Business-Unit-Id header")
 
-
-def run(*args: str):
-    return runner.invoke(app, list(args), catch_exceptions=False)
 
 
 # -- 184, by its message ---------------------------------------------------------------------
@@ -52,7 +48,7 @@ def test_184_inactive_token_renews_a_current_cli_login(fake_org, tmp_path, monke
     log = fake_sf_cli(fake_org, tmp_path, monkeypatch, "current")
     fake_org.fault("expire", where="/api/v5/")
     out = tmp_path / "org.yaml"
-    r = run("facts", "collect", "--out", str(out), "--target-org", "fake", "--ae-api-url", fake_org.base_url,
+    r = cli("facts", "collect", "--out", str(out), "--target-org", "fake", "--ae-api-url", fake_org.base_url,
             "--backoff", "0.01")
     assert r.exit_code == 0, r.stderr
     assert "unknown_reasons" not in yaml.safe_load(out.read_text())
@@ -63,7 +59,7 @@ def test_184_inactive_token_renews_a_jwt_login(fake_org, tmp_path):
     from tests.facts.test_faults import _jwt_key
     fake_org.fault("expire", where="/api/v5/")
     out = tmp_path / "org.yaml"
-    r = run("facts", "collect", "--out", str(out), "--username", "admin@fake.example", "--consumer-key", "3MVG9key",
+    r = cli("facts", "collect", "--out", str(out), "--username", "admin@fake.example", "--consumer-key", "3MVG9key",
             "--private-key-file", str(_jwt_key(tmp_path)), "--login-url", fake_org.base_url,
             "--ae-api-url", fake_org.base_url, "--backoff", "0.01")
     assert r.exit_code == 0, r.stderr
@@ -73,7 +69,7 @@ def test_184_inactive_token_renews_a_jwt_login(fake_org, tmp_path):
 def test_184_inactive_token_with_a_session_id_is_explained_not_retried(fake_org, tmp_path):
     out = tmp_path / "org.yaml"
     fake_org.fault("expire", where="/api/v5/", times=1)
-    r = run("facts", "collect", "--out", str(out), "--session-id", fake_org.token, "--instance-url", fake_org.base_url,
+    r = cli("facts", "collect", "--out", str(out), "--session-id", fake_org.token, "--instance-url", fake_org.base_url,
             "--ae-api-url", fake_org.base_url, "--backoff", "0.01")
     assert r.exit_code == 0, r.stderr
     reason = yaml.safe_load(out.read_text())["unknown_reasons"]["account_engagement.users"]
@@ -200,7 +196,7 @@ def test_a_50000_role_portal_org_reads_only_the_roles_and_groups_something_reach
                                                      if not x["UserOrGroupId"].startswith("005")})
     assert sum("FROM+UserRole" in p for _, p in fake_org.requests) <= 1 + 3  # internal roles, then one query a level
     # The snapshot is whole: it loads and diagnoses a portal user.
-    r = run("diagnose", "--facts", str(tmp_path / "org.json"), "--user", "partner0@fake.example", "--format", "json")
+    r = cli("diagnose", "--facts", str(tmp_path / "org.json"), "--user", "partner0@fake.example", "--format", "json")
     assert r.exit_code in (0, 1), r.stderr
 
 
@@ -231,7 +227,7 @@ def test_the_ae_username_update_time_and_updater_are_kept(fake_org, tmp_path):
     assert got[rows[1]["id"]]["updated_by_id"] is None and got[rows[2]["id"]]["updated_at"] is None
     assert "updatedById" in next(q for _, q in fake_org.requests if "/api/v5/" in q)
     # The snapshot with the new fields is valid: it loads and diagnoses.
-    r = run("diagnose", "--facts", str(tmp_path / "org.yaml"), "--user", "user1@fake.example", "--format", "json")
+    r = cli("diagnose", "--facts", str(tmp_path / "org.yaml"), "--user", "user1@fake.example", "--format", "json")
     assert r.exit_code in (0, 1), r.stderr
 
 

@@ -5,12 +5,11 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from typer.testing import CliRunner
 
 from syncdoctor.cli.main import app
 from syncdoctor.facts.snapshot import build_snapshot, load_snapshot
+from tests.conftest import runner
 
-runner = CliRunner()
 RULES = Path(__file__).resolve().parents[2] / "rules"
 V3 = RULES / "cases" / "orgs" / "v3.yaml"
 SKIP_UNKNOWN = "0Uv5e000000NWL3CAA"

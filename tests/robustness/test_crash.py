@@ -11,7 +11,7 @@ import sys
 import pytest
 
 from tests.conftest import EXAMPLE, ROOT
-from tests.robustness.limits import run_bounded
+from tests.limits import run_bounded
 
 pytestmark = pytest.mark.slow  # a crashing C core in worker processes
 

@@ -11,13 +11,11 @@ import pytest
 import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from typer.testing import CliRunner
 
 from syncdoctor.cli.main import app
 from syncdoctor.facts import consult
-from tests.conftest import EXAMPLE
+from tests.conftest import EXAMPLE, runner
 
-runner = CliRunner()
 NA, EU = "0Uv5e0000000001CAA", "0Uv5e0000000002CAA"
 
 

@@ -4,22 +4,15 @@ from __future__ import annotations
 
 import json
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 import yaml
 
-from tests.conftest import ROOT
-from tests.robustness.limits import run_bounded
+from tests.conftest import ROOT, cli_process
 
 ACME = ROOT / "docs" / "examples" / "acme.yaml"
 KNOWLEDGE = ROOT / "tests" / "fixtures" / "knowledge_v2"  # a frozen copy of the knowledge v2 rules
-
-
-def run(*args: str) -> subprocess.CompletedProcess[str]:
-    return run_bounded([sys.executable, "-m", "syncdoctor.cli.main", *args], capture_output=True, text=True, cwd=ROOT)
 
 
 def acme(tmp_path: Path, name: str, change) -> Path:
@@ -36,7 +29,7 @@ def test_username_is_own_linked_ae_email_but_sf_email_changed(tmp_path: Path) ->
     same fact, one nested `$and`) and the agreement check ended the run with exit 4."""
     snap = acme(tmp_path, "moved.json", lambda d: d["salesforce"]["users"][0].update(email="jdoe@new.example"))
     for symptom in ([], ["--symptom", "not-syncing"]):
-        res = run("diagnose", "--rules", str(KNOWLEDGE), "--facts", str(snap), "--user", "jdoe@acme.example", *symptom,
+        res = cli_process("diagnose", "--rules", str(KNOWLEDGE), "--facts", str(snap), "--user", "jdoe@acme.example", *symptom,
                   "--format", "json")
         assert res.returncode in (0, 1), res.stderr
         assert "internal error" not in res.stderr
@@ -66,14 +59,14 @@ def answers(tmp_path: Path, text: str) -> Path:
     ("  Acme North America:\n    expected_access:\n      0055E000000U002: false\n", "unknown-name"),
 ])
 def test_answers_that_would_be_silently_lost_are_refused(tmp_path: Path, text: str, wanted: str) -> None:
-    res = run("diagnose", "--facts", str(ACME), "--user", "asmith@acme.example", "--answers", str(answers(tmp_path, text)))
+    res = cli_process("diagnose", "--facts", str(ACME), "--user", "asmith@acme.example", "--answers", str(answers(tmp_path, text)))
     assert res.returncode == 2, res.stdout + res.stderr
     assert wanted in res.stderr and "answers.yaml:" in res.stderr
 
 
 def test_an_answer_by_id_still_applies(tmp_path: Path) -> None:
     text = "  Acme North America:\n    expected_access:\n      0055e000000U002: false\n"
-    res = run("diagnose", "--rules", str(KNOWLEDGE), "--facts", str(ACME), "--user", "asmith@acme.example", "--business-unit", "Acme North America",
+    res = cli_process("diagnose", "--rules", str(KNOWLEDGE), "--facts", str(ACME), "--user", "asmith@acme.example", "--business-unit", "Acme North America",
               "--answers", str(answers(tmp_path, text)), "--format", "json")
     assert res.returncode == 0, res.stderr  # "should not have access": no cause
     assert "MANAGED_NOT_ASSIGNED" not in res.stdout
@@ -84,9 +77,9 @@ def test_an_answer_by_id_still_applies(tmp_path: Path) -> None:
 def test_a_time_zone_offset_with_impossible_minutes_is_refused(tmp_path: Path, stamp: str) -> None:
     """`+0099` read as 1 h 39 min: the shape matched and Python's parser took it."""
     snap = acme(tmp_path, "tz.json", lambda d: d["salesforce"]["users"][0].update(last_modified_at=stamp))
-    res = run("diagnose", "--facts", str(snap), "--user", "jdoe@acme.example")
+    res = cli_process("diagnose", "--facts", str(snap), "--user", "jdoe@acme.example")
     assert res.returncode == 2 and "last_modified_at" in res.stderr and "tz.json:" in res.stderr
-    res = run("diagnose", "--facts", str(ACME), "--user", "jdoe@acme.example",
+    res = cli_process("diagnose", "--facts", str(ACME), "--user", "jdoe@acme.example",
               "--answers", str(answers(tmp_path, f"  Acme North America:\n    last_change_at: '{stamp}'\n")))
     assert res.returncode == 2 and "last_change_at" in res.stderr
 
@@ -109,7 +102,7 @@ def test_html_on_a_terminal_carries_no_escape_sequence(tmp_path: Path) -> None:
         d["salesforce"]["users"][1]["username"] = "as" + payload + "@x.example"
 
     snap = acme(tmp_path, "esc.json", hostile)
-    res = run("diagnose", "--facts", str(snap), "--all", "--format", "html")
+    res = cli_process("diagnose", "--facts", str(snap), "--all", "--format", "html")
     assert res.returncode in (0, 1), res.stderr
     assert "business unit" in res.stdout and not CONTROLS.search(res.stdout)
     assert "\\x1b]52;c;SGVsbG8=" in res.stdout  # shown, not dropped
@@ -119,14 +112,14 @@ def test_nothing_rides_unsigned_in_a_signed_record(tmp_path: Path) -> None:
     """The signature object is the one part the signature does not cover: a `signed_by` note
     added to it passed `audit verify --public-key` as signed and intact."""
     key, record = tmp_path / "key", tmp_path / "rec.json"
-    assert run("audit", "keygen", "--out", str(key)).returncode == 0
-    res = run("diagnose", "--facts", str(ACME), "--user", "jdoe@acme.example", "--audit", str(record), "--audit-key", str(key))
+    assert cli_process("audit", "keygen", "--out", str(key)).returncode == 0
+    res = cli_process("diagnose", "--facts", str(ACME), "--user", "jdoe@acme.example", "--audit", str(record), "--audit-key", str(key))
     assert res.returncode in (0, 1), res.stderr
-    assert run("audit", "verify", str(record), "--public-key", f"{key}.pub").returncode == 0
+    assert cli_process("audit", "verify", str(record), "--public-key", f"{key}.pub").returncode == 0
     doc = json.loads(record.read_text())
     doc["signature"]["signed_by"] = "Chief Auditor"
     record.write_text(json.dumps(doc))
-    res = run("audit", "verify", str(record), "--public-key", f"{key}.pub")
+    res = cli_process("audit", "verify", str(record), "--public-key", f"{key}.pub")
     assert res.returncode != 0 and "signed_by" in res.stdout + res.stderr
 
 
@@ -142,7 +135,7 @@ def test_rules_commands_show_a_hostile_rules_folder_without_raw_escapes(tmp_path
     missing = tmp_path / f"gone{payload}"
     for args in (["validate", str(missing)], ["check", str(missing)], ["show", rule_id, str(rules_copy)],
                  ["list", str(rules_copy)]):
-        res = run("rules", *args)
+        res = cli_process("rules", *args)
         assert not CONTROLS.search(res.stdout + res.stderr), (args, res.stdout + res.stderr)
         assert args[0] == "list" or "\\x1b]52;c;SGVsbG8=" in res.stdout + res.stderr, args  # shown, not dropped
 
@@ -153,7 +146,7 @@ def test_a_rule_file_linked_from_outside_the_rules_folder_is_named(tmp_path: Pat
     outside = tmp_path / "elsewhere.yaml"
     outside.write_text((rules_copy / "conclude" / "access-control-legacy.yaml").read_text())
     (rules_copy / "conclude" / "linked.yaml").symlink_to(outside)
-    res = run("rules", "validate", str(rules_copy))
+    res = cli_process("rules", "validate", str(rules_copy))
     assert res.returncode != 0 and "path-outside" in res.stdout + res.stderr and "linked.yaml" in res.stdout + res.stderr
 
 
@@ -168,8 +161,8 @@ def test_a_record_re_signed_with_another_key_cannot_borrow_the_real_key_id(tmp_p
     from syncdoctor.cli import audit_record
 
     key, record = tmp_path / "key", tmp_path / "rec.json"
-    assert run("audit", "keygen", "--out", str(key)).returncode == 0
-    run("diagnose", "--facts", str(ACME), "--user", "asmith@acme.example", "--audit", str(record), "--audit-key", str(key))
+    assert cli_process("audit", "keygen", "--out", str(key)).returncode == 0
+    cli_process("diagnose", "--facts", str(ACME), "--user", "asmith@acme.example", "--audit", str(record), "--audit-key", str(key))
     doc = json.loads(record.read_text())
     real_id = doc.pop("signature")["key_id"]
     for result in doc["results"]:
@@ -180,7 +173,7 @@ def test_a_record_re_signed_with_another_key_cannot_borrow_the_real_key_id(tmp_p
     doc["signature"] = {"algorithm": "ed25519", "public_key": base64.b64encode(public).decode(), "key_id": real_id,
                         "value": base64.b64encode(forger.sign(audit_record.canonical(doc))).decode()}
     record.write_text(json.dumps(doc))
-    res = run("audit", "verify", str(record))
+    res = cli_process("audit", "verify", str(record))
     assert res.returncode == 1 and real_id in res.stdout and "not the id of its public key" in res.stdout
 
 
@@ -188,11 +181,11 @@ def test_audit_verify_shows_a_hostile_key_id_without_raw_escapes(tmp_path: Path)
     """`audit verify` quotes the record's own key id when it explains an alteration: the text
     reaches the terminal with its controls made visible."""
     record = tmp_path / "rec.json"
-    assert run("diagnose", "--facts", str(ACME), "--user", "jdoe@acme.example", "--audit", str(record)).returncode in (0, 1)
+    assert cli_process("diagnose", "--facts", str(ACME), "--user", "jdoe@acme.example", "--audit", str(record)).returncode in (0, 1)
     doc = json.loads(record.read_text())
     doc["signature"] = {"algorithm": "ed25519", "key_id": "\x1b]0;PWNED\x07\x1b[2J", "public_key": "x", "signature": "y"}
     record.write_text(json.dumps(doc))
-    res = run("audit", "verify", str(record))
+    res = cli_process("audit", "verify", str(record))
     assert res.returncode != 0
     assert "\x1b" not in res.stdout + res.stderr and "\x07" not in res.stdout + res.stderr
 

@@ -5,12 +5,10 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
 
 import pytest
 
-from tests.conftest import ROOT
-from tests.robustness.limits import CPU_SECONDS, run_bounded
+from tests.conftest import ROOT, cli_process
 
 pytestmark = pytest.mark.slow  # hostile snapshots, each run as a CLI process
 
@@ -57,10 +55,9 @@ CASES = [
 ]
 
 
-def run_cli(*args: str, cpu_seconds: int = CPU_SECONDS) -> subprocess.CompletedProcess:
-    """The console script with a memory ceiling and a bound on the CPU time it uses (tests/robustness/limits.py)."""
-    return run_bounded([sys.executable, "-m", "syncdoctor.cli.main", *args], cpu_seconds=cpu_seconds, memory=MEMORY,
-                       capture_output=True, cwd=ROOT)
+def run_cli(*args: str) -> subprocess.CompletedProcess:
+    """The console script with a memory ceiling and a bound on the CPU time it uses (tests/limits.py)."""
+    return cli_process(*args, text=False, memory=MEMORY)
 
 
 @pytest.mark.parametrize("name,file,content,expected", CASES, ids=[c[0] for c in CASES])

@@ -1,4 +1,4 @@
-"""The robustness tests' bound is on CPU time (tests/robustness/limits.py): it bites on a child
+"""The robustness tests' bound is on CPU time (tests/limits.py): it bites on a child
 that computes past it, and not on one that only waits (a loaded machine makes runs wait)."""
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import sys
 
 import pytest
 
-from tests.robustness.limits import run_bounded
+from tests.limits import run_bounded
 
 
 def test_a_child_past_its_cpu_bound_fails_naming_the_cpu_time():

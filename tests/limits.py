@@ -1,4 +1,4 @@
-"""Child processes of the robustness tests, bounded by the CPU time they use (and optionally
+"""Child processes of the tests (conftest's cli_process, the robustness tests), bounded by the CPU time they use (and optionally
 their memory), not by the wall clock: on a loaded machine a run waits for the CPU without using
 it, so a wall-clock limit fails for reasons that are not the code's. The kernel stops a child
 past its CPU bound (RLIMIT_CPU), and the bound is checked from the child's own CPU time
@@ -25,7 +25,8 @@ def run_bounded(cmd: list[str], *, cpu_seconds: int = CPU_SECONDS, memory: int |
             resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
 
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    proc = subprocess.run(cmd, timeout=HANG_GUARD, preexec_fn=limits, **kwargs)
+    kwargs.setdefault("timeout", HANG_GUARD)
+    proc = subprocess.run(cmd, preexec_fn=limits, **kwargs)
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     used = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     assert proc.returncode != -signal.SIGXCPU and used <= cpu_seconds, (

@@ -1,0 +1,89 @@
+"""How often a run's calls cross from one package to another (cli, api, engine, facts,
+reading), counted by a runtime trace (sys.setprofile: every call whose caller and callee are
+functions of two different packages, generators' resumptions included). Each budget is what the
+run measured when it was set (docs/architecture.md, "Crossings"): a change that makes data go
+back and forth more often fails here and says between which packages."""
+from __future__ import annotations
+
+import collections
+import sys
+from typing import Callable
+
+import pytest
+
+from syncdoctor.cli.main import app
+from tests.conftest import EXAMPLE, FIXTURE_RULES, runner
+
+PACKAGES = {"cli", "api", "engine", "facts", "reading"}
+Pairs = collections.Counter
+
+
+def _package(frame) -> str | None:
+    parts = frame.f_globals.get("__name__", "").split(".")
+    return parts[1] if len(parts) > 1 and parts[0] == "syncdoctor" and parts[1] in PACKAGES else None
+
+
+def crossings(run: Callable[[], object]) -> Pairs:
+    """(caller's package, callee's package) -> calls, while `run` runs in this thread."""
+    counts: Pairs = collections.Counter()
+
+    def profile(frame, event, arg):
+        if event == "call" and frame.f_back is not None:
+            callee, caller = _package(frame), _package(frame.f_back)
+            if callee and caller and callee != caller:
+                counts[(caller, callee)] += 1
+    sys.setprofile(profile)
+    try:
+        run()
+    finally:
+        sys.setprofile(None)
+    return counts
+
+
+def _diagnose(*args: str) -> Callable[[], object]:
+    argv = ["diagnose", "--facts", str(EXAMPLE), "--rules", str(FIXTURE_RULES), *args]
+
+    def run() -> object:
+        r = runner.invoke(app, argv)
+        assert r.exit_code in (0, 1), r.output
+        return r
+    return run
+
+
+# (caller, callee) -> the most calls allowed; a pair not listed may not cross at all.
+BUDGETS = {
+    # 109 calls (112 before api.pipeline.prepare): cli→engine and cli→reading are the formatters
+    # reading the rules and plain words while they render a proof (cli/formats/proof.py);
+    # facts↔engine the lazy pool (engine/facts.py); the CLI calls nothing in facts/
+    "one user": (("--user", "asmith@acme.example"), {
+        ("api", "cli"): 1, ("api", "engine"): 5, ("api", "facts"): 7, ("cli", "api"): 17, ("cli", "engine"): 37,
+        ("cli", "reading"): 12, ("engine", "facts"): 5, ("facts", "engine"): 20, ("facts", "reading"): 5}),
+    # 47 calls in this process (50 before), the workers diagnose and render: cli→api is mostly one
+    # resumption of the rows' generator per result, and the summary counting them (api/verdicts.py)
+    "a scan in 2 worker processes (this process's side)": (("--all", "--jobs", "2"), {
+        ("api", "cli"): 1, ("api", "engine"): 1, ("api", "facts"): 5, ("api", "reading"): 2, ("cli", "api"): 30,
+        ("facts", "engine"): 3, ("facts", "reading"): 5}),
+}
+
+
+def _check(name: str, measured: Pairs) -> None:
+    budget = BUDGETS[name][1]
+    over = {pair: n for pair, n in measured.items() if n > budget.get(pair, 0)}
+    assert not over, (f"{name}: more crossings than the budget, (caller, callee): measured/budget "
+                      + ", ".join(f"{a}→{b}: {n}/{budget.get((a, b), 0)}" for (a, b), n in sorted(over.items())))
+
+
+@pytest.mark.parametrize("name", list(BUDGETS))
+def test_crossings_stay_within_their_budget(name):
+    run = _diagnose(*BUDGETS[name][0])
+    run()  # warm: the rules loaded, the engine built (a second run in one process, as the API's callers see it)
+    measured = crossings(run)
+    print(name, sum(measured.values()), dict(sorted(measured.items())))
+    _check(name, measured)
+
+
+def test_the_trace_sees_crossings_and_the_budget_bites():
+    measured = crossings(_diagnose("--user", "asmith@acme.example"))
+    assert measured[("cli", "api")] > 0 and measured[("api", "engine")] > 0
+    with pytest.raises(AssertionError, match="cli→api"):
+        _check("one user", measured + Pairs({("cli", "api"): 10_000}))
