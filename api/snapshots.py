@@ -5,10 +5,10 @@ facts/ (tests/test_layers.py)."""
 from __future__ import annotations
 
 from syncdoctor.facts import consult
-from syncdoctor.facts.ids import BadId, key
+from syncdoctor.facts.ids import AmbiguousId, BadId, Identities, key
 from syncdoctor.facts.lookup import LookupProblem
 from syncdoctor.facts.snapshot import Snapshot, build_snapshot, load_snapshot, parse_snapshot
 from syncdoctor.facts.synthetic import generate
 
-__all__ = ["BadId", "LookupProblem", "Snapshot", "build_snapshot", "consult", "generate", "key", "load_snapshot",
-           "parse_snapshot"]
+__all__ = ["AmbiguousId", "BadId", "Identities", "LookupProblem", "Snapshot", "build_snapshot", "consult", "generate",
+           "key", "load_snapshot", "parse_snapshot"]

@@ -36,7 +36,7 @@ class Row(NamedTuple):
     rendered: Any  # the result as `render` made it (a format's text), or the result dict itself
     action: bool  # a verdict to act on (verdicts.ACTIONABLE): exit 1, kept by --only-problems
     undetermined: list[dict[str, Any]]  # for the questions at the end
-    pairs: list[tuple[str, str, str]]  # (business unit, code, kind) per verdict, for the summary
+    pairs: list[tuple[str, str, str, str]]  # (business unit, code, kind, user) per verdict, for the summary
     # JSON's shared layout (engine/layout.py): the shared values the result refers to, and the
     # texts of those its process had not handed over before (cli/formats/jsonfmt.py)
     refs: frozenset[tuple[str, str]] = frozenset()

@@ -27,38 +27,51 @@ def exit_code(any_action: bool) -> int:
     return EXIT_ACT if any_action else EXIT_NOTHING_TO_ACT_ON
 
 
-def summary_pairs(result: dict[str, Any]) -> list[tuple[str, str, str]]:
-    """(business unit, code, kind) for each verdict of one result: what Summary counts."""
+EVERY_BUSINESS_UNIT = "(every business unit)"  # the summary's row of a verdict about the user alone
+
+
+def summary_pairs(result: dict[str, Any]) -> list[tuple[str, str, str, str]]:
+    """(business unit, code, kind, user) for each verdict of one result: what Summary counts. A
+    verdict about the user alone (`scope: user`, INTEGRATION_USER) is the same in every business
+    unit: its row is EVERY_BUSINESS_UNIT and it names the user, counted once; otherwise the user is ""."""
     bu = result["business_unit"].get("name") or result["business_unit"]["id"]
-    return [(bu, v["code"], v["kind"]) for v in result["verdicts"]]
+    return [(EVERY_BUSINESS_UNIT, v["code"], v["kind"], result["user"]["id"]) if v.get("scope") == "user"
+            else (bu, v["code"], v["kind"], "") for v in result["verdicts"]]
 
 
 class Summary:
-    """Users per conclusion, per business unit, and results per verdict kind (not decided
-    included), counted as results stream by: memory is the number of distinct (business unit,
-    code) pairs, not the number of users."""
+    """Users per conclusion, per business unit (a verdict about the user alone: once per user, in
+    one row for every business unit), and results per verdict kind (not decided included),
+    counted as results stream by: memory is the number of distinct (business unit, code) pairs
+    and of users with a verdict about them alone (the integration user), not the number of users."""
 
     def __init__(self) -> None:
         self.counts: Counter[tuple[str, str, str]] = Counter()
+        self.users: set[tuple[str, str]] = set()  # (code, user) of verdicts about the user alone: counted once
         self.kinds: Counter[str] = Counter()  # results with at least one verdict of the kind
         self.results = 0
         self.quiet = 0  # results with nothing to act on and nothing undecided
 
-    def add(self, pairs: list[tuple[str, str, str]], undecided: bool = False) -> None:
-        """One result: its (business unit, code, kind) per verdict, and whether some check of it
-        is not decided."""
+    def add(self, pairs: list[tuple[str, str, str, str]], undecided: bool = False) -> None:
+        """One result: its (business unit, code, kind, user) per verdict (summary_pairs), and
+        whether some check of it is not decided."""
         self.results += 1
-        self.counts.update(pairs)
-        self.kinds.update({kind for _, _, kind in pairs})
+        for bu, code, kind, user in pairs:
+            if user and (code, user) in self.users:
+                continue  # the same verdict about this user, from another business unit
+            if user:
+                self.users.add((code, user))
+            self.counts[(bu, code, kind)] += 1
+        self.kinds.update({kind for _, _, kind, _ in pairs})
         if undecided:
             self.kinds[NOT_DECIDED] += 1
-        elif not any(kind in ACTIONABLE for _, _, kind in pairs):
+        elif not any(kind in ACTIONABLE for _, _, kind, _ in pairs):
             self.quiet += 1
 
     def rows(self) -> list[tuple[str, str, str, int]]:
         """(business unit, kind, code, users), business units by name, kinds most pressing first."""
         return sorted(((bu, kind, code, n) for (bu, code, kind), n in self.counts.items()),
-                      key=lambda r: (r[0], _kind_rank(r[1]), r[2]))
+                      key=lambda r: (r[0] == EVERY_BUSINESS_UNIT, r[0], _kind_rank(r[1]), r[2]))
 
     def by_kind(self) -> list[tuple[str, int]]:
         """(kind, results) for every kind met, most pressing first, `not decided` after them."""

@@ -19,6 +19,7 @@ from syncdoctor.reading.loader import SNAPSHOT_LIMIT, parse_json, read_text
 
 from . import audit_record as records
 from .audit_diff import differences
+from .audit_older import declared_ids, like_with_like
 from . import outputs, service
 from .common import EXIT_CAUSE, EXIT_OK, EXIT_USAGE, RulesOption, fail
 from .formats.escape import visible
@@ -170,7 +171,10 @@ def replay(record: Annotated[Path, typer.Argument(help="An audit record.", dir_o
     after = [d.to_json() for ui, bi in _pairs(data, snapshot)
              for d in pipeline.diagnosed(eng, snapshot, Selection([ui], [bi]), data.get("symptom"))]
     after = records.original_paths(after, snap.get("user_indexes"))
-    diffs = differences(data["results"], after, labels)
+    before, after, notes = like_with_like(data, declared_ids(snapshot.data), after)
+    for note in notes:
+        typer.echo(visible(f"compared like with like: {note}"))
+    diffs = differences(before, after, labels)
     if diffs:
         typer.echo("verdicts differ:")
         for d in diffs:

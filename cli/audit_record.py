@@ -25,7 +25,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 
 from syncdoctor.api.snapshots import BadId, key, Snapshot
 
-RECORD_VERSION = 2
+RECORD_VERSION = 3  # 3: ids as the snapshot declares them; what older versions lack: cli/audit_older.py
 UNSIGNED_FIELDS = ("record_sha256", "signature")
 VERDICT_FIELDS = ("code", "kind", "message", "remedies", "warnings", "citations", "evidence", "details")
 WHOLE = "the whole snapshot"
@@ -140,6 +140,12 @@ def build(doc: dict[str, Any], snapshot: Snapshot, private_key: Ed25519PrivateKe
     }
     if what_if is not None:
         record["what_if"] = what_if
+    return seal(record, private_key)
+
+
+def seal(record: dict[str, Any], private_key: Ed25519PrivateKey | None = None) -> dict[str, Any]:
+    """The record with its record_sha256 (anew) and, given a key, its signature over both."""
+    record = _body(record)
     record["record_sha256"] = sha256(record)
     if private_key is not None:
         public = private_key.public_key().public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)

@@ -10,7 +10,7 @@ from syncdoctor.api.pipeline import Source
 from syncdoctor.api.knowledge import default_rules_dir
 from syncdoctor.api.snapshots import build_snapshot, consult
 
-from . import org, outputs, service
+from . import common, org, outputs, service
 from .common import EXIT_COLLECT, EXIT_OK, RulesOption, err_console, fail
 from .diagnose import snapshot_text
 from .formats.escape import visible
@@ -56,7 +56,7 @@ def collect_cmd(
         if not pending:
             break
         asked.add(pending[0].key)
-        given = consult.ask(pending[:1], data, org.prompter(), collection.resolve_users)
+        given = consult.ask(pending[:1], data, org.prompter(), collection.resolve_users, debug=common.DEBUG)
         if given["business_units"]:
             data = service.guarded(lambda: consult.apply_answers(data, given, "asked interactively",
                                                                  resolve_users=collection.resolve_users))

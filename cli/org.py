@@ -20,6 +20,7 @@ if TYPE_CHECKING:  # the collectors (simple-salesforce, requests) load only when
     from syncdoctor.api.org import Collection, CollectRequest
     from syncdoctor.api.org import HttpPolicy, Secrets
 
+from . import common
 from .common import EXIT_COLLECT, EXIT_USAGE, did_you_mean, err_console, fail
 from .formats.escape import term, visible
 
@@ -221,6 +222,6 @@ def report_questions(questions: list[consult.Question], data: dict[str, Any]) ->
     for q in questions:
         j = q.to_json(data)
         console.print(visible(f"  {j['answers_path']}: {j['question']}"), markup=False)
-        for why in q.reasons:
-            console.print(visible(f"      needed by {why}"), markup=False)
+        for why in q.said(common.DEBUG):
+            console.print(visible(f"      needed because {why}"), markup=False)
 

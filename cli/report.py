@@ -119,7 +119,7 @@ def _consult(know: Knowledge, source: Source, request: Request, snapshot: Snapsh
         pending = pipeline.questions([u for r in rows for u in r.undetermined], know.ruleset, frozenset(asked))
         if not pending:
             return source, snapshot, sel, rows
-        given = consult.ask(pending[:1], source.data, org.prompter(), source.resolve_users)
+        given = consult.ask(pending[:1], source.data, org.prompter(), source.resolve_users, debug=common.DEBUG)
         asked.add(pending[0].key)
         if given["business_units"]:
             answered = source

@@ -55,7 +55,7 @@ def derived_values(ruleset: Ruleset, rule: Rule, binding: dict[str, Fact]) -> tu
             if spec[2] in src:
                 values[name] = src[spec[2]]
         elif isinstance(spec, str):
-            values[name] = bounded(render(spec, binding))
+            values[name] = bounded(render(spec, binding, ruleset.value_words))
         else:
             values[name] = spec
     fdef = ruleset.vocabulary.facts[rule.derive.fact]
@@ -70,13 +70,20 @@ def bounded(text: str, limit: int = DERIVED_TEXT_LIMIT) -> str:
     return text[:half] + _ELLIPSIS + text[-half:]
 
 
-def render(template: str, binding: dict[str, Fact]) -> str:
+def render(template: str, binding: dict[str, Fact], shown: dict[tuple[str, str], dict[str, str]] | None = None) -> str:
+    """A template with its {alias.field} names filled from the matched facts. `shown`
+    (Ruleset.value_words): an enum value whose vocabulary field names a glossary term is written
+    as the glossary's screen name (`marketing` -> "Marketing Users group"), in every text a rule
+    writes (derived facts' texts, messages, details, remedies, warnings)."""
     def sub(m: re.Match) -> str:
         fact = binding.get(m.group(1))
         if fact is None or m.group(2) not in fact.values:
             return "(unknown)"
         value = fact.values[m.group(2)]
-        return str(value).lower() if isinstance(value, bool) else str(value)
+        if isinstance(value, bool):
+            return str(value).lower()
+        words = shown.get((fact.kind, m.group(2))) if shown else None
+        return words.get(value, str(value)) if words and isinstance(value, str) else str(value)
     return PLACEHOLDER.sub(sub, template)
 
 
@@ -103,7 +110,8 @@ class Diagnosis:
             details: list[str] = []
             if rule.conclude.detail:
                 for f in firings:
-                    text = render(rs.expand(rule.conclude.detail), {a: self.facts[fid] for a, fid in f.matched.items()})
+                    text = render(rs.expand(rule.conclude.detail), {a: self.facts[fid] for a, fid in f.matched.items()},
+                                  rs.value_words)
                     if text not in details:
                         details.append(text)
             verdict = {
@@ -112,14 +120,16 @@ class Diagnosis:
                 "rule": rule.id,
                 "rule_version": rule.version,
                 "rule_status": rule.status,
-                "message": " ".join(render(rs.expand(rule.conclude.message), first).split()),
+                "message": " ".join(render(rs.expand(rule.conclude.message), first, rs.value_words).split()),
                 "details": details,
-                "remedies": [render(rs.expand(r), first) for r in rule.conclude.remedies],
-                "warnings": [render(rs.expand(w), first) for w in rule.conclude.warnings],
-                "citations": [rs.citation_doc(c) for c in rule.citations],
+                "remedies": [render(rs.expand(r), first, rs.value_words) for r in rule.conclude.remedies],
+                "warnings": [render(rs.expand(w), first, rs.value_words) for w in rule.conclude.warnings],
+                "citations": rs.cited(rule),
                 "evidence": [f.id for f in firings],
                 "absent": _absent(rule, firings),
             }
+            if rule.conclude.code in rs.user_wide:
+                verdict["scope"] = "user"  # read nothing of the business unit: the same in every one
             if rule.conclude.remedy_changes:
                 verdict["remedy_changes"] = [dict(remedy=n, **fill_change(json.loads(text), first))
                                              for n, text in rule.conclude.remedy_changes]

@@ -42,7 +42,7 @@ def rules_table(ruleset: Ruleset) -> dict[str, dict[str, Any]]:
         entry: dict[str, Any] = {"rule_version": rule.version, "rule_status": rule.status}
         if rule.conclude is not None:
             entry.update(code=rule.conclude.code, kind=rule.conclude.kind,
-                         citations=[ruleset.citation_doc(c) for c in rule.citations])
+                         citations=ruleset.cited(rule))
         out[rule.id] = entry
     return out
 

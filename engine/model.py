@@ -6,6 +6,7 @@ import hashlib
 import json
 import re
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any, Union
 
 from syncdoctor.reading.findings import Span
@@ -30,6 +31,7 @@ class FieldDef:
     description: str
     values: tuple[str, ...] = ()
     always_known: bool = False
+    shown_as: tuple[tuple[str, str], ...] = ()  # (enum value, glossary term) a text shows for it
 
 
 @dataclass(frozen=True)
@@ -258,6 +260,29 @@ class Ruleset:
         """Every value `--symptom` and `symptom:` may take (`none` is implicit)."""
         return tuple(self.symptoms)
 
+    @cached_property
+    def value_words(self) -> dict[tuple[str, str], dict[str, str]]:
+        """(fact kind, field) -> {enum value: the glossary's text for it}: what a text shows for a
+        value whose vocabulary field says `shown_as` (`marketing` -> "Marketing Users group")."""
+        out: dict[tuple[str, str], dict[str, str]] = {}
+        for kind, fd in self.vocabulary.facts.items():
+            for name, f in fd.fields.items():
+                shown = {v: self.glossary[t].text for v, t in f.shown_as if t in self.glossary}
+                if shown:
+                    out[(kind, name)] = shown
+        return out
+
+    @cached_property
+    def user_wide(self) -> frozenset[str]:
+        """Codes of the conclusions that read only the user and what was asked, nothing of a
+        business unit (INTEGRATION_USER): the same verdict in every business unit, so a scan's
+        summary counts each user once for them."""
+        def about_the_user(p: Pattern) -> bool:
+            conds = [c for x in p.conditions for c in (x.conditions if isinstance(x, AnyOf) else (x,))]
+            return p.fact == "context" or (p.fact == "user" and all(c.field != "expects_access" for c in conds))
+        return frozenset(r.conclude.code for r in self.active_rules
+                         if r.conclude and all(about_the_user(p) for b in r.branches() for p in b))
+
     def expand(self, text: str) -> str:
         """A template with its `{ui.term}` placeholders replaced by the glossary's text."""
         return _TERM.sub(lambda m: self.glossary[m.group(1)].text if m.group(1) in self.glossary else m.group(0), text)
@@ -275,6 +300,17 @@ class Ruleset:
         return {"source": c.source, "source_title": src.name if src else c.source, "section": c.section,
                 "section_title": sec.title if sec else "", "url": src.url if src else "",
                 "basis": c.basis, "quote": c.quote}
+
+    def cited(self, rule: "Rule") -> list[dict[str, Any]]:
+        """A rule's citations as its verdicts and proofs show them: one per section of a source (and
+        basis), in the rule's order; `quote` is its first sentence, and `quotes` every sentence when
+        the rule quotes the section more than once."""
+        out: dict[tuple[str, str, str], dict[str, Any]] = {}
+        for c in rule.citations:
+            doc = out.setdefault((c.source, c.section, c.basis), self.citation_doc(c))
+            if c.quote and c.quote != doc["quote"] and c.quote not in doc.get("quotes", ()):
+                doc["quotes"] = [*doc.get("quotes", [doc["quote"]]), c.quote]
+        return list(out.values())
 
     @property
     def sha256(self) -> str:

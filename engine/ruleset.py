@@ -272,7 +272,8 @@ def _vocabulary(raw: Any, file: str, symptoms: tuple[str, ...], col: _Collector)
                 if f.get("values") or f["type"] != "enum":
                     col.findings.append(Finding(locate(raw, ["facts", name, "fields", fname], Span(file)), "schema",
                                                 f"{name}.{fname}: `values_from: symptoms` goes with `type: enum` and no `values:`"))
-            fields[fname] = FieldDef(fname, f["type"], f["description"], values, bool(f.get("always_known", False)))
+            fields[fname] = FieldDef(fname, f["type"], f["description"], values, bool(f.get("always_known", False)),
+                                     tuple(sorted((f.get("shown_as") or {}).items())))
         facts[name] = FactDef(name, d["description"], d["origin"], d["cardinality"], fields,
                               tuple(d.get("key", ())), tuple(d.get("complete_when", ())),
                               locate(raw, ["facts", name], Span(file)))
@@ -360,9 +361,11 @@ def _rule(raw: LocatedDict, file: str, col: _Collector) -> Rule | None:
                               _span(raw, ["then", "conclude"], file), tuple(c.get("warnings", [])),
                               tuple((int(rc["remedy"]), json.dumps(_plain_data(rc["change"]), sort_keys=True))
                                     for rc in c.get("remedy_changes", [])))
-    citations = tuple(Citation(c["source"], c["section"], c["basis"], c.get("quote", ""), c.get("note", ""),
+    # a citation with `quotes` is one Citation per sentence (each checked verbatim); verdicts show
+    # the section once with every sentence (Ruleset.cited)
+    citations = tuple(Citation(c["source"], c["section"], c["basis"], quote, c.get("note", ""),
                                _span(raw, ["citations", i], file))
-                      for i, c in enumerate(raw["citations"]))
+                      for i, c in enumerate(raw["citations"]) for quote in c.get("quotes") or [c.get("quote", "")])
     return Rule(raw["id"], raw["version"], raw["title"], raw["status"], raw.get("description", ""), when, derive,
                 conclude, citations, file, _span(raw, ["id"], file), raw)
 

@@ -53,12 +53,44 @@ LEGACY_SETTINGS = ("move_to_recycle_bin_without_profile", "update_role_on_profil
 ASSIGNMENT_TYPES = ("user", "public_group", "role", "role_and_subordinates", "role_and_internal_subordinates")
 
 
+@dataclass(frozen=True)
+class Reason:
+    """A rule whose undecided conclusion (or whose reading of a fact) a question's answer decides."""
+    rule: str
+    title: str
+    cites: str = ""  # "KB 000384042 · Section; ..."
+    code: str | None = None
+    kind: str | None = None
+
+    @property
+    def engine_text(self) -> str:
+        """In the engine's terms (the JSON `why`): "rule X (CODE, kind), KB 000384042 · Section"."""
+        head = f"rule {self.rule}" + (f" ({self.code}, {self.kind})" if self.code else "")
+        return head + (f", {self.cites}" if self.cites else "")
+
+    def words(self, debug: bool = False) -> str:
+        """In the glossary's words: the verdict it decides, the rule's title and its sources (the
+        engine's rule id only with --debug)."""
+        head = f"it decides whether {self.code} ({self.kind}) applies: {self.title}" if self.code else self.title
+        return head + (f" — {self.cites}" if self.cites else "") + (f" [rule {self.rule}]" if debug else "")
+
+
+def _reason(ruleset: Ruleset, rule_id: str, code: str | None = None, kind: str | None = None) -> Reason:
+    rule = ruleset.rule(rule_id)
+    cites = "; ".join(dict.fromkeys(ruleset.citation_label(c) for c in rule.citations)) if rule else ""
+    return Reason(rule_id, rule.title if rule else rule_id, cites, code, kind)
+
+
 @dataclass
 class Question:
     bu_index: int
     topic: str
-    reasons: list[str] = field(default_factory=list)  # "rule X (CODE), KB 000384042 · Section"
+    reasons: list[Reason] = field(default_factory=list)
     user_id: str | None = None  # the user a per-user topic (expected_access) is about
+
+    def said(self, debug: bool = False) -> list[str]:
+        """Why it is asked, in words (engine rule ids only with `debug`)."""
+        return [r.words(debug) for r in self.reasons]
 
     @property
     def key(self) -> tuple[int, str]:
@@ -74,7 +106,7 @@ class Question:
         if self.user_id is not None:
             path += f".{_user_name(data, self.user_id)}"
         out = {"business_unit": bu["id"], "business_unit_name": bu.get("name"), "topic": self.topic,
-               "question": self.text(data), "answers_path": path, "why": list(self.reasons)}
+               "question": self.text(data), "answers_path": path, "why": [r.engine_text for r in self.reasons]}
         if self.user_id is not None:
             out["user"] = self.user_id
         return out
@@ -106,9 +138,7 @@ def questions_for(undetermined: list[list[dict[str, Any]]], ruleset: Ruleset) ->
                 user_id = path.rsplit(".", 1)[1] if topic == "expected_access" else None
                 fresh = Question(int(m.group(1)), topic, user_id=user_id)
                 q = found.setdefault(fresh.key, fresh)
-                rule = ruleset.rule(u["rule"])
-                cites = "; ".join(dict.fromkeys(ruleset.citation_label(c) for c in rule.citations)) if rule else ""
-                reason = f"rule {u['rule']} ({u['code']}, {u['kind']})" + (f", {cites}" if cites else "")
+                reason = _reason(ruleset, u["rule"], u["code"], u["kind"])
                 if reason not in q.reasons:
                     q.reasons.append(reason)
     order = list(TOPICS)
@@ -147,8 +177,7 @@ def open_questions(data: dict[str, Any], ruleset: Ruleset) -> list[Question]:
             for rule in ruleset.active_rules:
                 if any(p.fact == kind and (fld is None or any(getattr(c, "field", None) == fld for c in p.conditions))
                        for b in rule.branches() for p in b):
-                    cites = "; ".join(dict.fromkeys(ruleset.citation_label(c) for c in rule.citations))
-                    q.reasons.append(f"rule {rule.id}" + (f", {cites}" if cites else ""))
+                    q.reasons.append(_reason(ruleset, rule.id))
             if q.reasons:
                 out.append(q)
     return out
@@ -392,14 +421,16 @@ class Prompter:
 UNKNOWN = "don't know"
 
 
-def ask(questions: list[Question], data: dict[str, Any], p: Prompter, resolve_users: Resolver | None = None) -> dict[str, Any]:
-    """Ask each question; return an answers document (same shape as an --answers file)."""
+def ask(questions: list[Question], data: dict[str, Any], p: Prompter, resolve_users: Resolver | None = None,
+        debug: bool = False) -> dict[str, Any]:
+    """Ask each question; return an answers document (same shape as an --answers file). Why each
+    is asked is said in the glossary's words (`debug`: with the engine's rule ids)."""
     answers: dict[str, Any] = {"answers_version": 1, "business_units": {}}
     for q in questions:
         bu = (data.get("business_units") or [])[q.bu_index]
         p.echo(f"\nBusiness unit {bu.get('name') or bu['id']} ({bu['id']})")
         p.echo(f"? {q.text(data)}")
-        for reason in q.reasons:
+        for reason in q.said(debug):
             p.echo(f"  asked because {reason}")
         value = _ask_one(q.topic, data, p, resolve_users)
         if value is None:

@@ -11,7 +11,7 @@ from typing import Any, Callable, Sequence
 
 from syncdoctor.reading.words import suggestions
 
-from .ids import BadId, key, looks_like_id, spellings, to18
+from .ids import BadId, key, looks_like_id, spellings
 
 
 class LookupProblem(ValueError):
@@ -51,7 +51,7 @@ def _id_matches(records: Sequence[dict[str, Any]], query: str) -> tuple[list[int
         if same:
             hits.append(i)
         elif k.lower() == wanted.lower():
-            near.append(rid if len(query) == len(rid) else (to18(rid) if len(query) == 18 else k))
+            near.append(rid)  # as the snapshot declares it, the one form every output shows
     return hits, near
 
 

@@ -6,7 +6,9 @@ public group's `id`) or a reference to one (a role, a parent, a group member, an
 answer's key, an Account Engagement user's link...). After the checks below pass, every
 reference that names a declared record is rewritten to the spelling the record is declared
 with, so that everything downstream (facts, joins, answers, lookups, results, audit records)
-compares one spelling per record, whatever case or length the file wrote it in.
+compares one spelling per record, whatever case or length the file wrote it in, and every
+output shows an id as the snapshot declares it (docs/results.md, "Ids"). An id no list
+declares, written several ways, is given one of them (`_undeclared_order`).
 """
 from __future__ import annotations
 
@@ -15,7 +17,7 @@ from typing import Any, Callable
 from syncdoctor.reading.findings import Finding, Span
 from syncdoctor.reading.loader import json_path, locate
 
-from .ids import ID_KEYED_MAPS, ID_LISTS, AmbiguousId, Identities, id_paths, id_values, is_id_key, key, looks_like_id
+from .ids import ID_KEYED_MAPS, ID_LISTS, AmbiguousId, Identities, id_paths, id_values, is_id_key, key, looks_like_id, to18
 
 ROLE_TYPES = ("role", "role_and_subordinates", "role_and_internal_subordinates")
 _KINDS = {"business unit": ("business_units",), "user": ("salesforce", "users"), "role": ("salesforce", "roles"),
@@ -185,6 +187,7 @@ def _no_ambiguity(records: Records, data: dict[str, Any], values: set[str], repo
     the spellings that name a record declared in another spelling, with that spelling."""
     respell: dict[str, str] = {}
     ambiguous: dict[str, str] = {}
+    undeclared: dict[str, list[str]] = {}  # an id no record declares: its spellings, by identity
     for sfid in values - records.declared:  # a declared spelling names itself (duplicates are refused)
         if not looks_like_id(sfid):
             continue
@@ -193,12 +196,26 @@ def _no_ambiguity(records: Records, data: dict[str, Any], values: set[str], repo
         except AmbiguousId as exc:
             ambiguous[sfid] = str(exc)
             continue
-        if found is not None and found != sfid:
+        if found is None:
+            undeclared.setdefault(_alone(sfid), []).append(sfid)
+        elif found != sfid:
             respell[sfid] = found
     if ambiguous:
         for path, sfid in id_paths(data, set(ambiguous)):
             report(path, "ambiguous-id", ambiguous[sfid])
+    for written in undeclared.values():
+        if len(written) > 1:
+            shown = min(written, key=_undeclared_order)
+            respell.update((w, shown) for w in written if w != shown)
     return respell
+
+
+def _undeclared_order(sfid: str) -> tuple[bool, bool, str]:
+    """Which spelling of a record no list declares (a user outside the snapshot, a role of an
+    org whose roles were not read) every reference is given when the file writes it several
+    ways: the 18-character form whose suffix matches its case, else an 18-character one, else
+    the first in sorted order (the same whatever order the file writes them in)."""
+    return (len(sfid) != 18, sfid != to18(sfid), sfid)
 
 
 def one_spelling(data: dict[str, Any], respell: dict[str, str]) -> None:

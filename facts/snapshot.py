@@ -200,7 +200,7 @@ class Snapshot:
             get = getters.get(name)
             if get is None:
                 return [MISSING] * len(indexes)
-            if name in _ID_COLUMNS:  # to18 of every row would cost more than the rest
+            if name in _ID_COLUMNS:  # coarse: the first 15 characters, case flattened
                 return Coarse([MISSING if not (v := ae[j].get(name)) else _id_key(v) for j in indexes], _id_key,
                               lambda i: MISSING if (v := get(ae[indexes[i]], place)) is None else v)
             return [MISSING if (v := get(ae[j], place)) is None else v for j in indexes]

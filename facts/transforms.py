@@ -10,7 +10,7 @@ from datetime import datetime
 from typing import Any, Callable
 
 from . import kinds
-from .ids import key, looks_like_id, to18
+from .ids import key, looks_like_id
 
 
 class _Absent:
@@ -90,8 +90,11 @@ def _copy(raw: Any, record: Any, place: Place) -> Any:
     return None if raw is ABSENT else raw
 
 
-def _id18(raw: Any, record: Any, place: Place) -> Any:
-    return to18(raw) if raw is not ABSENT and raw else None
+def _record_id(raw: Any, record: Any, place: Place) -> Any:
+    """An id as the snapshot declares its record: every reference was rewritten to that spelling
+    when the snapshot was read (facts/references.py), so it is the id as it stands, never a
+    computed form (every output shows ids so: docs/results.md, "Ids")."""
+    return raw if raw is not ABSENT and raw else None
 
 
 def _holder(raw: Any, a: dict[str, Any], place: Place) -> str | None:
@@ -138,7 +141,7 @@ def _value_for_user_id(raw: Any, u: dict[str, Any], place: Place) -> Any:
 Transform = Callable[[Any, Any, Place], Any]
 TRANSFORMS: dict[str, Transform] = {
     "copy": _copy,
-    "id18": _id18,
+    "record_id": _record_id,
     "text": lambda raw, r, p: None if raw is ABSENT or raw is None else str(raw),
     "present_not_null": lambda raw, r, p: None if raw is ABSENT else raw is not None,
     "present_null": lambda raw, r, p: None if raw is ABSENT else raw is None,

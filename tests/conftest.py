@@ -17,6 +17,7 @@ from syncdoctor.cli.main import app
 from syncdoctor.engine.ruleset import RULES_ENV, default_rules_dir, require_ruleset
 from syncdoctor.engine.run import Engine
 from syncdoctor.facts.synthetic import generate
+from tests.limits import CPU_SECONDS, run_bounded
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "docs" / "examples" / "acme.yaml"
@@ -38,11 +39,13 @@ def cli(*args: object, catch_exceptions: bool = False) -> Any:
     return runner.invoke(app, [str(a) for a in args], catch_exceptions=catch_exceptions)
 
 
-def cli_process(*args: object, timeout: int = 120, text: bool = True, **kwargs: Any) -> subprocess.CompletedProcess:
+def cli_process(*args: object, text: bool = True, cpu_seconds: int = CPU_SECONDS, memory: int | None = None,
+                **kwargs: Any) -> subprocess.CompletedProcess:
     """`syncdoctor ARGS` as its own process (what signals, exit codes and pipes see), from the
-    repository's root; `text=False` keeps the output as bytes."""
-    return subprocess.run([sys.executable, "-m", "syncdoctor.cli.main", *map(str, args)], capture_output=True, text=text,
-                          timeout=timeout, cwd=kwargs.pop("cwd", ROOT), **kwargs)
+    repository's root; `text=False` keeps the output as bytes. Bounded by the CPU time it uses
+    (and `memory` bytes of address space), not by the wall clock (tests/limits.py)."""
+    return run_bounded([sys.executable, "-m", "syncdoctor.cli.main", *map(str, args)], cpu_seconds=cpu_seconds,
+                       memory=memory, capture_output=True, text=text, cwd=kwargs.pop("cwd", ROOT), **kwargs)
 
 
 def pytest_configure(config: pytest.Config) -> None:

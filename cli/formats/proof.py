@@ -95,7 +95,8 @@ class ProofWords:
             return f"{what}: {'not known' if c.op == 'is_unknown' else 'known'}"
         ops = {"equals": "", "not_equals": "not ", "one_of": "one of ", "less_than": "less than ",
                "at_most": "at most ", "greater_than": "more than ", "at_least": "at least "}
-        value = ", ".join(yes_no(v) for v in c.value) if c.op == "one_of" else yes_no(c.value)
+        shown = self.ruleset.value_words.get((kind, c.field), {})  # an enum value a screen name belongs to
+        value = ", ".join(shown.get(v) or yes_no(v) for v in c.value) if c.op == "one_of" else shown.get(c.value) or yes_no(c.value)
         return f"{what}: {ops.get(c.op, c.op + ' ')}{value}{case}" + (f" [{c.field} {c.op}]" if self.debug else "")
 
     def absent(self, p: Pattern, aliases: dict[str, str], held: bool = True) -> str:
@@ -138,7 +139,8 @@ class ProofWords:
         return self._rule_words[rule.id]
 
     def _words_of(self, rule: Rule) -> str:
-        cites = "; ".join(f"{self.ruleset.citation_label(c)} ({c.basis})" for c in rule.citations)
+        cites = "; ".join(f"{c['source_title']} · {c['section_title'] or c['section']} ({c['basis']})"
+                          for c in self.ruleset.cited(rule))
         text = f"{rule.title}" + (f" — {cites}" if cites else "")
         return text + (f" [rule {rule.id} v{rule.version}]" if self.debug else "")
 

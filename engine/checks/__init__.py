@@ -10,18 +10,19 @@ from syncdoctor.reading.findings import Finding
 
 from ..model import Ruleset
 from .base import Check
-from .citations import UnresolvedCitation
+from .citations import DuplicateCitation, UnresolvedCitation
 from .codes import CodeInText, EscalationKind
 from .derived import DerivationCycle, DerivedFactUsage
 from .duplicates import DuplicateCode, DuplicateRuleId
 from .lock import VersionNotBumped
 from .quotes import QuoteNotVerbatim
+from .screens import EnumInText
 from .templates import TemplateNames
 from .vocabulary import ConditionVocabulary
 
 ALL_CHECKS: tuple[type[Check], ...] = (
-    DuplicateRuleId, DuplicateCode, ConditionVocabulary, TemplateNames, UnresolvedCitation,
-    DerivedFactUsage, DerivationCycle, VersionNotBumped, QuoteNotVerbatim, CodeInText, EscalationKind,
+    DuplicateRuleId, DuplicateCode, ConditionVocabulary, TemplateNames, UnresolvedCitation, DuplicateCitation,
+    DerivedFactUsage, DerivationCycle, VersionNotBumped, QuoteNotVerbatim, CodeInText, EscalationKind, EnumInText,
 )
 
 

@@ -2,7 +2,8 @@ from __future__ import annotations
 
 from typing import Iterable
 
-from syncdoctor.reading.findings import Finding, Span
+from syncdoctor.reading.findings import Finding, Severity, Span
+from syncdoctor.reading.loader import locate
 from syncdoctor.reading.words import suggest
 
 from ..model import Rule, Ruleset
@@ -36,3 +37,24 @@ class UnresolvedCitation(Check):
                 problem = unresolved(ruleset, source, section)
                 if problem:
                     yield self.finding(sym.span if sym.span.file else Span(""), f"symptom {sym.id}: {problem}")
+
+
+class DuplicateCitation(Check):
+    id = "duplicate-citation"
+    title = "A rule lists one section of a source twice (a reader would see it twice)"
+    severity = Severity.WARNING  # words, not logic: the rules still run (`rules check` fails on it)
+
+    def check(self, rule: Rule, ruleset: Ruleset) -> Iterable[Finding]:
+        raw = rule.raw.get("citations") if isinstance(rule.raw, dict) else None
+        first: dict[tuple[str, str, str], int] = {}
+        for i, c in enumerate(raw if isinstance(raw, list) else []):
+            if not isinstance(c, dict):
+                continue
+            k = (str(c.get("source")), str(c.get("section")), str(c.get("basis")))
+            if k not in first:
+                first[k] = i
+                continue
+            span = locate(rule.raw, ["citations", i], rule.span)
+            yield self.finding(span, f"rule {rule.id} cites {k[0]}#{k[1]} (basis {k[2]}) again, as citations[{first[k]}] "
+                                     "does: write it once, with every sentence it relies on under `quotes:` "
+                                     "(docs/authoring.md, \"Citations\")")

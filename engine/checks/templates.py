@@ -27,25 +27,30 @@ def bound_aliases(rule: Rule) -> dict[str, str]:
     return common or {}
 
 
+def rule_texts(rule: Rule) -> list[tuple[str, Span]]:
+    """Every text a rule writes (with where it is written): a conclusion's message, detail,
+    remedies and warnings; a derivation's text values."""
+    texts: list[tuple[str, Span]] = []
+    if rule.conclude:
+        def at(*path: object) -> Span:
+            return locate(rule.raw, ["then", "conclude", *path], rule.conclude.span) if rule.raw else rule.conclude.span
+        texts += [(rule.conclude.message, at("message")), (rule.conclude.detail, at("detail"))]
+        texts += [(r, at("remedies", i)) for i, r in enumerate(rule.conclude.remedies)]
+        texts += [(w, at("warnings", i)) for i, w in enumerate(rule.conclude.warnings)]
+    if rule.derive:
+        texts += [(v, rule.derive.span) for _, v in rule.derive.set if isinstance(v, str)]
+    return texts
+
+
 class TemplateNames(Check):
     id = "unknown-template-name"
     title = "Messages and derived values may only name facts the rule matched"
 
     def check(self, rule: Rule, ruleset: Ruleset) -> Iterable[Finding]:
         aliases = bound_aliases(rule)
-        texts: list[tuple[str, Span]] = []
-        if rule.conclude:
-            def at(*path: object) -> Span:
-                return locate(rule.raw, ["then", "conclude", *path], rule.conclude.span) if rule.raw else rule.conclude.span
-            texts += [(rule.conclude.message, at("message")), (rule.conclude.detail, at("detail"))]
-            texts += [(r, at("remedies", i)) for i, r in enumerate(rule.conclude.remedies)]
-            texts += [(w, at("warnings", i)) for i, w in enumerate(rule.conclude.warnings)]
+        texts = rule_texts(rule)
         if rule.derive:
-            for _, v in rule.derive.set:
-                if isinstance(v, str):
-                    texts.append((v, rule.derive.span))
-                elif isinstance(v, tuple):
-                    texts.append(("{" + f"{v[1]}.{v[2]}" + "}", rule.derive.span))
+            texts += [("{" + f"{v[1]}.{v[2]}" + "}", rule.derive.span) for _, v in rule.derive.set if isinstance(v, tuple)]
         for text, span in texts:
             for name in placeholders(text):
                 m = NAME.match(name.strip())

@@ -46,7 +46,8 @@ def test_ask_prompts_only_what_decides_and_records_the_engineer(fake_org, tmp_pa
     assert r.exit_code == 1 and report.exists(), r.stderr
     doc = json.loads(report.read_text())
     assert "MANAGED_NOT_ASSIGNED" in {v["code"] for v in doc["results"][0]["verdicts"]}
-    assert "asked because rule" in r.stderr and "no public group named 'Group 9'" in r.stderr
+    assert "asked because it decides whether MANAGED_NOT_ASSIGNED (cause) applies" in r.stderr and "asked because rule" not in r.stderr
+    assert "no public group named 'Group 9'" in r.stderr
     # Asked for this BU only, and the legacy-only setting was never asked of a managed BU.
     assert "Move Pardot user to the recycle bin" not in r.stderr
     record = json.loads(audit.read_text())

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from syncdoctor.facts.ids import to18
 from syncdoctor.facts.snapshot import build_snapshot
 
 BU1, BU2 = "0Uv5e000000BU01CAA", "0Uv5e000000BU02CAA"
@@ -47,10 +46,11 @@ def test_null_salesforce_id_is_linked_to_nobody_and_absent_is_unknown():
 
 
 def test_every_business_units_ae_users_with_fifteen_character_ids_normalised():
+    """A 15-character link is read as the user it names, in the spelling the user is declared with."""
     facts, known = _facts(_data())
     org = {a["ae_id"]: a for a in facts["org_ae_user"]}
     assert set(org) == {"1", "2", "3", "4"}  # a business unit not in the snapshot included
-    assert org["3"]["salesforce_id"] == to18(USER) and org["4"]["business_unit_id"].startswith("0Uv5e000000ELSE")
+    assert org["3"]["salesforce_id"] == USER and org["4"]["business_unit_id"].startswith("0Uv5e000000ELSE")
     assert {"ae_users", "all_ae_users"} <= known
 
 

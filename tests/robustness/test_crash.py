@@ -6,12 +6,12 @@ since the compiler keeps durable-rules away from every crash the project knows o
 from __future__ import annotations
 
 import json
-import subprocess
 import sys
 
 import pytest
 
 from tests.conftest import EXAMPLE, ROOT
+from tests.limits import run_bounded
 
 pytestmark = pytest.mark.slow  # a crashing C core in worker processes
 
@@ -33,8 +33,8 @@ main()
 def test_a_worker_crash_names_its_input(tmp_path):
     out = tmp_path / "report.json"
     out.write_text("previous\n")
-    proc = subprocess.run([sys.executable, "-c", SCRIPT, "diagnose", "--facts", str(EXAMPLE), "--all", "--format", "json",
-                           "--jobs", "2", "--out", str(out)], capture_output=True, text=True, timeout=120, cwd=ROOT)
+    proc = run_bounded([sys.executable, "-c", SCRIPT, "diagnose", "--facts", str(EXAMPLE), "--all", "--format", "json",
+                        "--jobs", "2", "--out", str(out)], capture_output=True, text=True, cwd=ROOT)
     assert proc.returncode == 4, proc.stderr
     assert "crashed (SIGSEGV) diagnosing user bwong@acme.example" in proc.stderr
     assert "with ruleset user-sync" in proc.stderr and "Traceback" not in proc.stderr
