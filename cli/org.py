@@ -6,7 +6,7 @@ import functools
 import inspect
 import sys
 import typing
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, Callable, Optional, TypeVar
 
@@ -47,40 +47,56 @@ Ask = Annotated[bool, typer.Option("--ask", help="Ask the engineer, interactivel
 Answers = Annotated[Optional[Path], typer.Option("--answers", help="Answers to those questions, from a YAML file (docs/collecting.md).", dir_okay=False)]
 
 
+# The login options: name -> (typer's declaration, default). The first ten are AuthOptions'
+# fields (facts/auth.py), the others how Account Engagement and HTTP are reached.
+_OPTIONS: dict[str, tuple[Any, Any]] = {
+    "target_org": (TargetOrg, None), "username": (Username, None), "password": (Password, None),
+    "security_token": (SecurityToken, None), "session_id": (SessionId, None), "instance_url": (InstanceUrl, None),
+    "consumer_key": (ConsumerKey, None), "private_key_file": (PrivateKeyFile, None), "sandbox": (Sandbox, False),
+    "login_url": (LoginUrl, None), "ae_api_url": (AeApiUrl, None), "timeout": (Timeout, 30.0), "retries": (Retries, 3),
+    "backoff": (Backoff, 0.5)}
+_HTTP = ("ae_api_url", "timeout", "retries", "backoff")
+
+
 @dataclass(frozen=True)
 class Login:
     """The login options of every command that reads a live org (`diagnose --org`, `what-if
-    --org`, `facts collect`, `facts probe`): one bundle, declared once (`with_login`)."""
-    target_org: str | None = None
-    username: str | None = None
-    password: str | None = None
-    security_token: str | None = None
-    session_id: str | None = None
-    instance_url: str | None = None
-    consumer_key: str | None = None
-    private_key_file: Path | None = None
-    sandbox: bool = False
-    login_url: str | None = None
-    ae_api_url: str | None = None
-    timeout: float = 30.0
-    retries: int = 3
-    backoff: float = 0.5
+    --org`, `facts collect`, `facts probe`), as the command line gave them: one bundle, declared
+    once (`with_login`)."""
+    values: tuple[tuple[str, Any], ...] = ()  # (option, value), those given or defaulted
+
+    def get(self, name: str) -> Any:
+        return dict(self.values).get(name, _OPTIONS[name][1])
+
+    @property
+    def private_key_file(self) -> Path | None:
+        return self.get("private_key_file")
+
+    @property
+    def ae_api_url(self) -> str | None:
+        return self.get("ae_api_url")
 
     def auth(self) -> AuthOptions:
         """The login, a password asked for on a terminal when it is missing."""
-        return auth_options(self.target_org, self.username, self.password, self.security_token, self.session_id,
-                            self.instance_url, self.consumer_key, self.private_key_file, self.sandbox, self.login_url)
+        from syncdoctor.api.org import AuthOptions  # local: the collectors cost 0.3-0.5 s to import (api/org.py); only commands that read an org pay it
+        given = {n: self.get(n) for n in _OPTIONS if n not in _HTTP}
+        opts = AuthOptions(**dict(given, private_key_file=str(given["private_key_file"]) if given["private_key_file"] else None))
+        if opts.username and not (opts.target_org or opts.session_id or opts.consumer_key or opts.private_key_file) \
+                and opts.password is None:
+            if not sys.stdin.isatty():
+                raise fail("password login needs a password: --password, SYNCDOCTOR_PASSWORD, or run on a terminal to be asked")
+            opts.password = _interruptible(typer.prompt, "Salesforce password", hide_input=True, err=True)
+            if opts.security_token is None:
+                opts.security_token = _interruptible(typer.prompt, "Security token (blank if your IP is trusted)", hide_input=True,
+                                                     err=True, default="", show_default=False)
+        return opts
 
     def http(self) -> HttpPolicy:
         from syncdoctor.api.org import HttpPolicy  # local: the collectors cost 0.3-0.5 s to import (api/org.py); only commands that read an org pay it
-        return HttpPolicy(self.timeout, self.retries, self.backoff)
+        return HttpPolicy(self.get("timeout"), self.get("retries"), self.get("backoff"))
 
 
 LOGIN = Login()  # the placeholder default of a command's `login` parameter
-_OPTIONS = {"target_org": TargetOrg, "username": Username, "password": Password, "security_token": SecurityToken,
-            "session_id": SessionId, "instance_url": InstanceUrl, "consumer_key": ConsumerKey,
-            "private_key_file": PrivateKeyFile, "sandbox": Sandbox, "login_url": LoginUrl, "ae_api_url": AeApiUrl,
-            "timeout": Timeout, "retries": Retries, "backoff": Backoff}
 
 
 def with_login(*, ae_api: bool = True) -> Callable[[Callable[..., T]], Callable[..., T]]:
@@ -93,37 +109,18 @@ def with_login(*, ae_api: bool = True) -> Callable[[Callable[..., T]], Callable[
         hints = typing.get_type_hints(fn, include_extras=True)
         own = [p.replace(annotation=hints.get(p.name, p.annotation)) for p in inspect.signature(fn).parameters.values()]
         at = next(i for i, p in enumerate(own) if p.name == "login")
-        defaults = asdict(LOGIN)
-        login = [inspect.Parameter(n, inspect.Parameter.POSITIONAL_OR_KEYWORD, default=defaults[n], annotation=_OPTIONS[n])
+        login = [inspect.Parameter(n, inspect.Parameter.POSITIONAL_OR_KEYWORD, default=_OPTIONS[n][1], annotation=_OPTIONS[n][0])
                  for n in names]
 
         @functools.wraps(fn)
         def command(**kwargs: Any) -> T:
-            login = Login(**{n: kwargs.pop(n) for n in names})
+            login = Login(tuple((n, kwargs.pop(n)) for n in names))
             return fn(**kwargs, login=login)
         params = own[:at] + login + own[at + 1:]
         command.__signature__ = inspect.Signature(params)  # type: ignore[attr-defined]
         command.__annotations__ = {p.name: p.annotation for p in params}
         return command
     return wrap
-
-
-def auth_options(target_org: str | None, username: str | None, password: str | None, security_token: str | None,
-                 session_id: str | None, instance_url: str | None, consumer_key: str | None,
-                 private_key_file: Path | None, sandbox: bool, login_url: str | None) -> AuthOptions:
-    from syncdoctor.api.org import AuthOptions  # local: the collectors cost 0.3-0.5 s to import (api/org.py); only commands that read an org pay it
-    opts = AuthOptions(target_org=target_org, username=username, password=password, security_token=security_token,
-                       session_id=session_id, instance_url=instance_url, consumer_key=consumer_key,
-                       private_key_file=str(private_key_file) if private_key_file else None, sandbox=sandbox,
-                       login_url=login_url)
-    if username and not (target_org or session_id or consumer_key or private_key_file) and password is None:
-        if not sys.stdin.isatty():
-            raise fail("password login needs a password: --password, SYNCDOCTOR_PASSWORD, or run on a terminal to be asked")
-        opts.password = _interruptible(typer.prompt, "Salesforce password", hide_input=True, err=True)
-        if security_token is None:
-            opts.security_token = _interruptible(typer.prompt, "Security token (blank if your IP is trusted)", hide_input=True,
-                                                 err=True, default="", show_default=False)
-    return opts
 
 
 def run_collection(req: CollectRequest, secrets: Secrets) -> Collection:

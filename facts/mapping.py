@@ -5,7 +5,7 @@ makes it (facts/transforms.py). facts/snapshot.py builds every input fact throug
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Any, Callable
 
@@ -56,9 +56,16 @@ class FieldMap:
         """(record, place) -> the fact's value of this field (None: unknown)."""
         fn, base = TRANSFORMS[self.transform], self.base
         steps = tuple(s for s in self.steps if s != "{id}")
+        # the common cases, each at the cost of its dict lookups (a diagnosis builds two facts this way)
         if base == "record" and self.transform == "copy" and len(steps) == 1:
             name = steps[0]
-            return lambda record, place: record.get(name)  # the common case, at the cost of a dict lookup
+            return lambda record, place: record.get(name)
+        if base == "record" and self.transform == "copy" and len(steps) == 2:
+            outer, inner = steps
+            return lambda record, place: v.get(inner) if isinstance(v := record.get(outer), dict) else None
+        if base == "record" and len(steps) == 1:
+            name = steps[0]
+            return lambda record, place: fn(record.get(name, ABSENT), record, place)
         if base == "record":
             return lambda record, place: fn(_walk(record, steps) if steps else record, record, place)
         if base == "parent":
@@ -67,17 +74,23 @@ class FieldMap:
             return lambda record, place: fn(_walk(place.org.data, steps), record, place)
         return lambda record, place: fn(_walk(place.bu, steps), record, place)
 
-    def path(self, record: Any, place: Place) -> str:
-        """The snapshot path the value comes from (what `undetermined` names as missing)."""
-        if self.transform == "minutes_before_collection" and place.org.now is None:
-            return "collected_at"
-        rest = ".".join(self.steps)
-        if self.base == "top":
-            return rest
-        if self.base == "business_unit":
-            return f"{place.bp}.{rest}".replace("{id}", str(record["id"]))
-        at = place.parent_path if self.base == "parent" else place.path
-        return f"{at}.{rest}" if rest else at
+    def path(self) -> Callable[[Any, Place], str]:
+        """(record, place) -> the snapshot path the value comes from (what `undetermined` names
+        as missing); worked out once, as the getter is."""
+        rest, base = ".".join(self.steps), self.base
+        if base == "top":
+            where: Callable[[Any, Place], str] = lambda record, place: rest
+        elif base == "business_unit":
+            head, _, tail = rest.partition("{id}")
+            where = ((lambda record, place: f"{place.bp}.{head}{record['id']}{tail}") if "{id}" in rest
+                     else (lambda record, place: f"{place.bp}.{rest}"))
+        elif base == "parent":
+            where = (lambda record, place: f"{place.parent_path}.{rest}") if rest else (lambda record, place: place.parent_path)
+        else:
+            where = (lambda record, place: f"{place.path}.{rest}") if rest else (lambda record, place: place.path)
+        if self.transform != "minutes_before_collection":
+            return where
+        return lambda record, place: "collected_at" if place.org.now is None else where(record, place)
 
 
 @dataclass(frozen=True)
@@ -88,18 +101,24 @@ class KindMap:
     fields: tuple[FieldMap, ...]
     span: Span
 
-    def getters(self) -> list[tuple[str, Getter]]:
-        return [(f.name, f.getter()) for f in self.fields]
+    @cached_property
+    def getters(self) -> dict[str, Getter]:
+        """Field -> its getter, in the map's order (made once per process)."""
+        return {f.name: f.getter() for f in self.fields}
+
+    @cached_property
+    def _paths(self) -> tuple[tuple[str, Callable[[Any, Place], str]], ...]:
+        return tuple((f.name, f.path()) for f in self.fields)
 
     def field(self, name: str) -> FieldMap | None:
         return next((f for f in self.fields if f.name == name), None)
 
-    def values(self, getters: list[tuple[str, Getter]], record: Any, place: Place) -> dict[str, Any]:
+    def values(self, record: Any, place: Place) -> dict[str, Any]:
         """The fact's values (unknown fields left out)."""
-        return {name: v for name, get in getters if (v := get(record, place)) is not None}
+        return {name: v for name, get in self.getters.items() if (v := get(record, place)) is not None}
 
     def paths(self, record: Any, place: Place) -> dict[str, str]:
-        return {f.name: f.path(record, place) for f in self.fields}
+        return {name: where(record, place) for name, where in self._paths}
 
 
 def _fields(kind: str, raw: dict[str, Any], doc: Any, file: str, findings: list[Finding]) -> list[FieldMap]:

@@ -9,7 +9,6 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass, field
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +19,7 @@ from syncdoctor.reading.loader import REREAD_LIMIT, LocatedDict, LocatedList, de
 
 from . import cache, lookup, references
 from .ids import id_problems, id_values, key
-from .mapping import Getter, snapshot_map
+from .mapping import snapshot_map
 from .transforms import OrgIndex, Place, ae_users_collected, timestamp
 
 
@@ -99,14 +98,14 @@ class Snapshot:
     def _mapped(self, fid: str, kind: str, record: Any, place: Place) -> Fact:
         """The fact of `kind` that facts/snapshot-map.yaml makes of `record` at `place`."""
         km = snapshot_map()[kind]
-        return self._fact(fid, kind, km.values(_getters(kind), record, place), place.path, km.paths(record, place))
+        return self._fact(fid, kind, km.values(record, place), place.path, km.paths(record, place))
 
     def factset(self, user_index: int, bu_index: int, symptom: str | None) -> FactSet:
         u, bu = self.users[user_index], self.business_units[bu_index]
         bp = f"business_units[{bu_index}]"
         org = self.org
         ctx_map = snapshot_map()["context"]
-        context = Fact("f1", "context", ctx_map.values(_getters("context"), symptom, Place(org)),
+        context = Fact("f1", "context", ctx_map.values(symptom, Place(org)),
                        {"source": ctx_map.source, "path": ctx_map.record}, {})
         facts = [context,
                  self._mapped("f2", "user", u, Place(org, f"salesforce.users[{user_index}]", bu=bu, bp=bp)),
@@ -178,9 +177,8 @@ class Snapshot:
     def _listed(self, kind: str, prefix: str, base: int, items: list[tuple[Any, Place]]) -> KindSource:
         """A small kind (roles, group members, a business unit's table and assignments): every
         record's values computed at once, its Fact when a diagnosis uses it."""
-        getters = _getters(kind)
         km = snapshot_map()[kind]
-        rows = [km.values(getters, record, place) for record, place in items]
+        rows = [km.values(record, place) for record, place in items]
 
         def make(i: int) -> Fact:
             record, place = items[i]
@@ -191,7 +189,7 @@ class Snapshot:
         """AE users (a business unit's, or the org's with their business unit): the largest
         kind, so only the fields a diagnosis looks up are computed, and only the Facts it uses."""
         ae = self.ae_users
-        getters = dict(_getters(kind))
+        getters = snapshot_map()[kind].getters
         place = Place(self.org)  # an AE user's values do not depend on where it is
 
         def make(i: int) -> Fact:
@@ -264,12 +262,6 @@ def _org_facts(snap: Snapshot) -> None:
 
 
 _ID_COLUMNS = ("salesforce_id", "business_unit_id")  # AE users' ids, looked up by what every spelling shares
-
-
-@lru_cache(maxsize=None)
-def _getters(kind: str) -> list[tuple[str, Getter]]:
-    """The map's getters of `kind`'s fields, made once per process."""
-    return snapshot_map()[kind].getters()
 
 
 def _id_key(value: Any) -> Any:

@@ -82,6 +82,23 @@ def test_crossings_stay_within_their_budget(name):
     _check(name, measured)
 
 
+# The workers' side of a scan, measured in process: api.scan() without jobs runs the loop each
+# worker runs (the class engine over the rows of api/stream.py), without rendering. 58 calls
+# for the example's 8 results: per result, api→engine twice (diagnose, the result document) and
+# api→facts once (its facts), facts→engine 4 (the fact types built); once per scan the rest.
+SCAN_LOOP = {("api", "engine"): 16, ("api", "facts"): 10, ("facts", "engine"): 32}
+
+
+def test_the_scan_loop_of_a_worker_stays_within_its_budget():
+    import syncdoctor.api as api
+    snap = api.load_snapshot(EXAMPLE)
+    list(api.scan(snap, rules=FIXTURE_RULES))  # warm
+    measured = crossings(lambda: list(api.scan(snap, rules=FIXTURE_RULES)))
+    print("scan loop", sum(measured.values()), dict(sorted(measured.items())))
+    BUDGETS["the scan loop"] = ((), SCAN_LOOP)
+    _check("the scan loop", measured)
+
+
 def test_the_trace_sees_crossings_and_the_budget_bites():
     measured = crossings(_diagnose("--user", "asmith@acme.example"))
     assert measured[("cli", "api")] > 0 and measured[("api", "engine")] > 0

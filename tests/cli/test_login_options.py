@@ -47,4 +47,6 @@ def test_what_the_command_line_says_reaches_the_command_as_one_login(target, tim
     args += (["--target-org", target] if target else []) + (["--sandbox"] if sandbox else []) + (["--ae-api-url", ae] if ae else [])
     r = runner.invoke(probe, args)
     assert r.exit_code == 0, r.output
-    assert seen == [org.Login(target_org=target, timeout=timeout, retries=retries, sandbox=sandbox, ae_api_url=ae)]
+    [login] = seen
+    assert {n: login.get(n) for n in org._OPTIONS} == {n: default for n, (_, default) in org._OPTIONS.items()} | {
+        "target_org": target, "timeout": timeout, "retries": retries, "sandbox": sandbox, "ae_api_url": ae}
