@@ -31,13 +31,19 @@ def test_benchmark_smoke_run_writes_its_tables(tmp_path):
 def test_scan_benchmark_smoke_run_writes_its_tables(tmp_path):
     out = tmp_path / "performance.md"
     out.write_text("# Performance\n\nHand-written analysis that must survive.\n")
+    # --before this very install: the side-by-side path runs, and its outputs must be the same bytes
     proc = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "scan.py"), "--sizes", "300", "--repeats", "1",
-                           "--breakdown-users", "50", "--out", str(out)], capture_output=True, text=True, timeout=900, cwd=ROOT)
+                           "--before", sys.executable, "--breakdown-users", "50", "--out", str(out)],
+                          capture_output=True, text=True, timeout=900, cwd=ROOT)
     assert proc.returncode == 0, proc.stderr[-3000:]
     text = out.read_text()
     assert "Hand-written analysis that must survive." in text
-    for install in ("now, `--layout full`", "now, shared layout"):
-        assert f"| 300 | 1 | {install} |" in text and f"| 300 | 2 | {install} |" in text
+    rows = [line for line in text.splitlines() if line.startswith("| 300 | ")]
+    for jobs in (1, 2):
+        for install in ("before", "now"):
+            row = [r for r in rows if r.startswith(f"| 300 | {jobs} | {install} |")]
+            assert len(row) == 1, rows
+            assert row[0].endswith("| yes |"), row  # every output the first install's bytes
     assert "| 300 (100 results) |" in text and "results/s |" in text
     # run again: the tables are replaced, not appended
     subprocess.run([sys.executable, str(ROOT / "benchmarks" / "scan.py"), "--sizes", "300", "--repeats", "1",
