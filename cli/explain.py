@@ -17,7 +17,7 @@ from syncdoctor.reading.words import plural
 
 from . import common, service
 from .common import EXIT_OK, RulesOption, SymptomOption, check_symptom, color_wanted, fail
-from .formats.proof import Line, ProofWords, yes_no
+from .formats.proof import Line, ProofWords
 from .formats.escape import term as escape  # controls made visible, markup escaped
 from .outputs import write_output
 
@@ -82,7 +82,7 @@ def _outcome_row(o: Outcome, words: ProofWords, aliases: dict[str, str]) -> tupl
         return o.truth, wanted, found_fact if o.truth != "unknown" else unknown
     if c.field not in fact.values:
         return o.truth, wanted, "not known: needs " + words.missing(fact.path_of(c.field))
-    value = yes_no(fact.values[c.field]) + (f" [{fact.fid}.{c.field}]" if words.debug else "")
+    value = words.value(fact.kind, c.field, fact.values[c.field]) + (f" [{fact.fid}.{c.field}]" if words.debug else "")
     return o.truth, wanted, f"found {value}"
 
 

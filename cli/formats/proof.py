@@ -79,6 +79,13 @@ class ProofWords:
         text = self.kind_words(kind) + (f": {plain(name)}" if name is not None else "")
         return text + (f" [{fid} {kind}]" if self.debug and fid else "")
 
+    def value(self, kind: str, name: str, value: Any) -> str:
+        """A field's value in words: the glossary's screen name where the vocabulary's `shown_as`
+        names one (`marketing` -> "Marketing Users group"), else yes/no or the value itself. Every
+        value a proof, explain or --why-not shows goes through here."""
+        shown = self.ruleset.value_words.get((kind, name), {})
+        return shown.get(value) or yes_no(value) if isinstance(value, str) else yes_no(value)
+
     # -- conditions -------------------------------------------------------------------------------
     def wanted(self, kind: str, c: Any, aliases: dict[str, str]) -> str:
         """What a condition asks of a field, in words: 'whether User Sync is enabled: yes'."""
@@ -95,8 +102,8 @@ class ProofWords:
             return f"{what}: {'not known' if c.op == 'is_unknown' else 'known'}"
         ops = {"equals": "", "not_equals": "not ", "one_of": "one of ", "less_than": "less than ",
                "at_most": "at most ", "greater_than": "more than ", "at_least": "at least "}
-        shown = self.ruleset.value_words.get((kind, c.field), {})  # an enum value a screen name belongs to
-        value = ", ".join(shown.get(v) or yes_no(v) for v in c.value) if c.op == "one_of" else shown.get(c.value) or yes_no(c.value)
+        value = (", ".join(self.value(kind, c.field, v) for v in c.value) if c.op == "one_of"
+                 else self.value(kind, c.field, c.value))
         return f"{what}: {ops.get(c.op, c.op + ' ')}{value}{case}" + (f" [{c.field} {c.op}]" if self.debug else "")
 
     def absent(self, p: Pattern, aliases: dict[str, str], held: bool = True) -> str:
@@ -178,7 +185,7 @@ class ProofWords:
 
     def _held(self, kind: str, c: Any, values: dict[str, Any], aliases: dict[str, str]) -> str:
         if isinstance(c, Condition) and c.op not in ("same_as", "differs_from", "is_unknown", "is_known"):
-            return f"{self.field_words(kind, c.field)}: {yes_no(values.get(c.field))}"
+            return f"{self.field_words(kind, c.field)}: {self.value(kind, c.field, values.get(c.field))}"
         return self.wanted(kind, c, aliases)
 
     def origin(self, prov: dict[str, Any], kind: str = "") -> str:

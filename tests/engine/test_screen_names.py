@@ -86,3 +86,23 @@ def test_render_writes_the_screen_name_for_a_shown_value_and_nothing_else(value,
     assert text.endswith(f"the {words or value} (true)")
     if words:
         assert f"the {value} " not in text
+
+
+def test_values_in_proofs_explain_and_why_not_say_the_screen_name(tmp_path):
+    """A value a proof line, `explain` or `--why-not` shows (not only what a condition wants, but
+    what the matched fact holds and what was found) goes through the same words: never the raw
+    `marketing`/`sales` beside the screen name in one output."""
+    rules = _rules(tmp_path, shown=True)
+    raw = re.compile(r"(which user group|found): (marketing|sales)\b")
+    outs = []
+    for user, bu in (("crep@acme.example", "Acme North America"), ("jdoe@acme.example", "Acme North America")):
+        r = runner.invoke(app, ["diagnose", "--facts", str(EXAMPLE), "--user", user, "--business-unit", bu, "--rules", str(rules)])
+        outs.append(r.stdout)
+        for why_not in ([], ["--why-not"]):
+            r = runner.invoke(app, ["explain", "SALES_GROUP_FOR_NON_SALES", "--facts", str(EXAMPLE), "--user", user,
+                                    "--business-unit", bu, "--rules", str(rules), *why_not])
+            assert r.exit_code in (0, 1), r.stderr
+            outs.append(r.stdout)
+    text = "\n".join(outs)
+    assert "which user group: Sales Users group" in text or "which user group: Marketing Users group" in text
+    assert not raw.search(text), raw.search(text).group(0)
