@@ -7,8 +7,9 @@ from __future__ import annotations
 from syncdoctor.facts import consult
 from syncdoctor.facts.ids import AmbiguousId, BadId, Identities, key
 from syncdoctor.facts.lookup import LookupProblem
+from syncdoctor.facts.mapping import field_at
 from syncdoctor.facts.snapshot import Snapshot, build_snapshot, load_snapshot, parse_snapshot
 from syncdoctor.facts.synthetic import generate
 
-__all__ = ["AmbiguousId", "BadId", "Identities", "LookupProblem", "Snapshot", "build_snapshot", "consult", "generate",
+__all__ = ["AmbiguousId", "BadId", "Identities", "LookupProblem", "Snapshot", "build_snapshot", "consult", "field_at", "generate",
            "key", "load_snapshot", "parse_snapshot"]

@@ -4,6 +4,7 @@ makes it (facts/transforms.py). facts/snapshot.py builds every input fact throug
 `rules check` compares the map with the vocabulary and the snapshot schema (facts/map_check.py)."""
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
 from pathlib import Path
@@ -175,3 +176,19 @@ def snapshot_map() -> dict[str, KindMap]:
 def input_fields() -> dict[str, frozenset[str]]:
     """Fact kind -> the fields the snapshot provides for it."""
     return {k: frozenset(f.name for f in m.fields) for k, m in snapshot_map().items()}
+
+
+def field_at(path: str) -> FieldMap | None:
+    """The field of an input fact a snapshot path is read into, when the map reads it from the
+    record itself: `business_units[1].user_sync.skip_matching_email` -> business_unit's
+    `skip_matching_email`. What a report names when the path's value was needed and not there."""
+    general = re.sub(r"\[\d+\]", "[]", path)
+    for km in snapshot_map().values():
+        if not general.startswith(km.record + "."):
+            continue
+        rest = general[len(km.record) + 1:]
+        found = next((f for f in km.fields if f.base == "record" and ".".join(f.steps) == rest), None)
+        if found is not None:
+            return found
+    return None
+

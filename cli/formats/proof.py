@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any, Iterable
 
 from syncdoctor.api.knowledge import AnyOf, Condition, FactDef, Pattern, Rule, Ruleset
+from syncdoctor.api.snapshots import field_at
 from syncdoctor.reading.words import plain
 
 PROOF_DEPTH = 60  # derived facts followed down this far (a role chain is bounded well below)
@@ -256,17 +257,24 @@ def missing_words(path: str, business_units: list[str], ruleset: Ruleset) -> str
         for place, words in _BU_PLACES:
             if rest == place or rest.startswith(place + ".") or rest.startswith(place + "["):
                 return f"business unit {bu}: {ruleset.expand(words)}"
-        return f"business unit {bu}: {rest.replace('_', ' ').replace('.', ', ')}"
+        return f"business unit {bu}: {_mapped_words(path, ruleset) or rest.replace('_', ' ').replace('.', ', ')}"
     for place, words in _ORG_PLACES:
         if path == place or path.startswith(place + ".") or path.startswith(place + "["):
             return words
     m = _USER_PATH.match(path)
     if m:
-        fd = ruleset.vocabulary.facts.get("user")
-        fdef = fd.fields.get(m.group(2)) if fd else None
-        what = _sentence(fdef.description) if fdef else m.group(2).replace("_", " ")
+        what = _mapped_words(path, ruleset) or m.group(2).replace("_", " ")
         return f"{what} ({ruleset.expand('{ui.user_setup}')})"
     return path
+
+
+def _mapped_words(path: str, ruleset: Ruleset) -> str | None:
+    """The vocabulary's words for the input field the snapshot map reads `path` into
+    (facts/snapshot-map.yaml): `last_modified_at` is the user's `modified_minutes_ago`."""
+    fm = field_at(path)
+    fd = ruleset.vocabulary.facts.get(fm.kind) if fm else None
+    fdef = fd.fields.get(fm.name) if fd and fm else None
+    return _sentence(fdef.description) if fdef and fdef.description else None
 
 
 def walk(lines: list[Line], depth: int = 0) -> Iterable[tuple[int, str]]:
