@@ -84,8 +84,9 @@ class ProofWords:
         """A field's value in words: the glossary's screen name where the vocabulary's `shown_as`
         names one (`marketing` -> "Marketing Users group"), else yes/no or the value itself. Every
         value a proof, explain or --why-not shows goes through here."""
-        shown = self.ruleset.value_words.get((kind, name), {})
-        return shown.get(value) or yes_no(value) if isinstance(value, str) else yes_no(value)
+        if isinstance(value, str) and (screen := self.ruleset.value_words.get((kind, name), {}).get(value)):
+            return screen
+        return yes_no(value)
 
     # -- conditions -------------------------------------------------------------------------------
     def wanted(self, kind: str, c: Any, aliases: dict[str, str]) -> str:

@@ -75,17 +75,23 @@ def test_deprecating_a_rule_names_its_code_where_it_is_still_expected(tmp_path):
     assert not [line for line in r.stdout.splitlines() if "unknown-code" in line]
 
 
-def test_a_verdict_text_naming_a_code_is_a_finding(tmp_path):
-    rules = _project(tmp_path)
-    rule = rules / "conclude" / "managed-not-assigned.yaml"
+def _check_with_remedy_opening(rules: Path, rule_file: str, opening: str):
+    """`rules check` after the first remedy of conclude/`rule_file` is made to start with `opening`."""
+    rule = rules / "conclude" / rule_file
     text = rule.read_text()
     remedy = re.search(r"    remedies:\n      - ", text)
     assert remedy
-    rule.write_text(text[:remedy.end()] + "See USER_INACTIVE first. " + text[remedy.end():])
-    r = runner.invoke(app, ["rules", "check", str(rules)])
+    rule.write_text(text[:remedy.end()] + opening + text[remedy.end():])
+    return runner.invoke(app, ["rules", "check", str(rules)])
+
+
+def test_a_verdict_text_naming_a_code_is_a_finding(tmp_path):
+    rules = _project(tmp_path)
+    original = (rules / "conclude" / "managed-not-assigned.yaml").read_text()
+    r = _check_with_remedy_opening(rules, "managed-not-assigned.yaml", "See USER_INACTIVE first. ")
     assert r.exit_code == 1 and "code-in-text" in r.stdout and "USER_INACTIVE is an internal code" in r.stdout
-    rule.write_text(text[:remedy.end()] + "Run `syncdoctor explain USER_INACTIVE` first. " + text[remedy.end():])
-    r = runner.invoke(app, ["rules", "check", str(rules)])
+    (rules / "conclude" / "managed-not-assigned.yaml").write_text(original)
+    r = _check_with_remedy_opening(rules, "managed-not-assigned.yaml", "Run `syncdoctor explain USER_INACTIVE` first. ")
     assert "code-in-text" not in r.stdout
 
 
@@ -135,10 +141,6 @@ def test_rules_graph_draws_a_picture_a_browser_opens():
 
 def test_a_conclusion_that_escalates_to_support_must_be_kind_escalate(tmp_path):
     rules = _project(tmp_path)
-    rule = rules / "conclude" / "access-control-legacy.yaml"  # kind advice
-    text = rule.read_text()
-    remedy = re.search(r"    remedies:\n      - ", text)
-    assert remedy
-    rule.write_text(text[:remedy.end()] + "Escalate to Salesforce Support with the proof. " + text[remedy.end():])
-    r = runner.invoke(app, ["rules", "check", str(rules)])
+    r = _check_with_remedy_opening(rules, "access-control-legacy.yaml",  # kind advice
+                                   "Escalate to Salesforce Support with the proof. ")
     assert r.exit_code == 1 and "escalation-kind" in r.stdout and "kind: escalate" in r.stdout
