@@ -25,6 +25,7 @@ from typing import Any
 
 from .graph import component_of, producers, strata
 from .model import AnyOf, Condition, Pattern, Rule, Ruleset
+from .program import BranchProgram, branch_program
 
 RESERVED = {"id": "id_", "sid": "sid_", "t": "t_", "_fid": "_fid_"}
 _counter = itertools.count(1)
@@ -93,6 +94,7 @@ class CompiledRuleset:
     components: dict[str, frozenset[str]]  # derived kind -> the kinds it is mutually recursive with
     definition: dict[str, dict]  # what is registered with durable-rules
     shadows: dict[str, tuple[str, ...]]  # fact kind -> fields asserted lower-cased too (ignore_case)
+    programs: dict[str, BranchProgram]  # branch name -> what the status pass runs (engine/program.py)
 
     def branches_of(self, rule_id: str) -> list[Branch]:
         by_rule = self.__dict__.get("_by_rule")
@@ -200,8 +202,10 @@ def compile_ruleset(ruleset: Ruleset, action_factory: Any) -> CompiledRuleset:
             branch = Branch(rule, i, branch_name, tuple(patterns), stratum, tuple(guards))
             definition[branch_name] = {"all": out, "run": action_factory(branch), "pri": 1 + stratum}
             branches.append(branch)
+    components = component_of(ruleset)
+    programs = {b.name: branch_program(b, ruleset.vocabulary, components) for b in branches}
     return CompiledRuleset(ruleset, name, branches, rule_strata, max(rule_strata.values(), default=0), derived,
-                           component_of(ruleset), {name: definition}, case_folded_fields(ruleset))
+                           components, {name: definition}, case_folded_fields(ruleset), programs)
 
 
 def _nested(cond: dict) -> bool:

@@ -10,56 +10,18 @@ producing rules are undetermined all make a condition unknown.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Iterable
+from typing import Any
 
 from .compile import Branch, CompiledRuleset
+from .conditions import TRUE, F, T, Truth, U, Unknown, t_and, t_not, t_or
 from .facts import MISSING, Fact, FactPool, indexed_lookup
-from .model import JOINS, AnyOf, Condition, Pattern
+from .model import AnyOf, Condition, Pattern
+from .program import PatternProgram
 
-T, F, U = "true", "false", "unknown"
+__all__ = ["F", "T", "U", "FIRED", "NOT_APPLICABLE", "UNDETERMINED", "BranchStatus", "BranchOutcomes", "Evaluator",
+           "Outcome", "RuleStatus"]
 
 FIRED, NOT_APPLICABLE, UNDETERMINED = "fired", "not_applicable", "undetermined"
-
-
-@dataclass(frozen=True)
-class Truth:
-    value: str
-    missing: frozenset[str] = frozenset()
-
-
-TRUE = Truth(T)
-FALSE = Truth(F)
-
-
-def t_and(a: Truth, b: Truth) -> Truth:
-    if a.value == F or b.value == F:
-        return FALSE
-    if a.value == U or b.value == U:
-        return Truth(U, a.missing | b.missing)
-    return TRUE
-
-
-def t_or(items: Iterable[Truth]) -> Truth:
-    missing: set[str] = set()
-    unknown = False
-    for t in items:
-        if t.value == T:
-            return TRUE
-        if t.value == U:
-            unknown = True
-            missing |= t.missing
-    return Truth(U, frozenset(missing)) if unknown else FALSE
-
-
-def t_not(a: Truth) -> Truth:
-    return {T: FALSE, F: TRUE}.get(a.value) or a
-
-
-class _Unknown:
-    """A fact that may exist but is not in the data (the list it belongs to is incomplete)."""
-
-    def __init__(self, missing: frozenset[str]):
-        self.missing = missing
 
 
 @dataclass
@@ -140,20 +102,17 @@ class Evaluator:
         self._missing_cache.pop(kind, None)
 
     # -- evaluation ----------------------------------------------------------------------
-    def _candidates(self, p: Pattern, binding: dict[str, Any], own: frozenset[str]) -> list[Any]:
-        fdef = self.vocab.facts[p.fact]
+    def _candidates(self, p: PatternProgram, binding: dict[str, Any], own: frozenset[str]) -> list[Any]:
         facts: list[Fact] | None = None
         # A join whose other side is a known value: the facts with that value (the engine has
         # demanded every pool fact with it), plus, for a field that may be unknown, those lacking it.
-        for c in p.conditions:
-            if isinstance(c, Condition) and c.indexed_join:
-                other = binding.get(c.value[0])
-                if isinstance(other, Fact) and c.value[1] in other.values:
-                    value = other.values[c.value[1]]
-                    facts = self._lookup(p.fact, c.field, value, c.ignore_case)
-                    if not fdef.fields[c.field].always_known:
-                        facts = facts + self._lookup(p.fact, c.field, MISSING)
-                    break
+        for j in p.index_joins:
+            other = binding.get(j.alias)
+            if isinstance(other, Fact) and j.other_field in other.values:
+                facts = self._lookup(p.fact, j.field, other.values[j.other_field], j.ignore_case)
+                if j.also_missing:
+                    facts = facts + self._lookup(p.fact, j.field, MISSING)
+                break
         if facts is None:
             pooled = self.pool.of_kind(p.fact) if self.pool is not None else []
             facts = pooled or self.by_kind.get(p.fact, [])
@@ -161,7 +120,7 @@ class Evaluator:
         if p.fact not in own:
             missing = self.list_missing(p.fact)
             if missing:
-                out.append(_Unknown(missing))
+                out.append(Unknown(missing))
         return out
 
     def _lookup(self, kind: str, name: str, value: Any, fold: bool = False) -> list[Fact]:
@@ -170,77 +129,36 @@ class Evaluator:
             return self.pool.lookup(kind, name, value, fold)
         return indexed_lookup(self._index, self.by_kind, kind, name, value, fold)
 
-    def _cond(self, c: Condition | AnyOf, fact: Fact, binding: dict[str, Any]) -> Truth:
-        if isinstance(c, AnyOf):
-            return t_or(self._cond(x, fact, binding) for x in c.conditions)
-        present = c.field in fact.values
-        if c.op == "is_unknown":
-            return TRUE if not present else FALSE
-        if c.op == "is_known":
-            return TRUE if present else FALSE
-        if not present:
-            return Truth(U, frozenset({fact.path_of(c.field)}))
-        v = fact.values[c.field]
-        fold = _fold if c.ignore_case else _keep
-        if c.op in JOINS:
-            other = binding.get(c.value[0])
-            if isinstance(other, _Unknown):
-                return Truth(U, other.missing)
-            if other is None or c.value[1] not in other.values:
-                return Truth(U, frozenset({other.path_of(c.value[1])})) if other is not None else Truth(U)
-            same = _same(fold(v), fold(other.values[c.value[1]]))
-            return TRUE if same == (c.op == "same_as") else FALSE
-        if c.op == "equals":
-            return TRUE if _same(fold(v), fold(c.value)) else FALSE
-        if c.op == "not_equals":
-            return FALSE if _same(fold(v), fold(c.value)) else TRUE
-        if c.op == "one_of":
-            return TRUE if any(_same(fold(v), fold(x)) for x in c.value) else FALSE
-        if not isinstance(v, (int, float)) or isinstance(v, bool):
-            return FALSE
-        ok = {"less_than": v < c.value, "at_most": v <= c.value, "greater_than": v > c.value,
-              "at_least": v >= c.value}[c.op]
-        return TRUE if ok else FALSE
-
-    def _pattern_truth(self, p: Pattern, cand: Any, binding: dict[str, Any]) -> Truth:
-        if isinstance(cand, _Unknown):
-            return Truth(U, cand.missing)
-        result = TRUE
-        for c in p.conditions:
-            result = t_and(result, self._cond(c, cand, binding))
-            if result.value == F:
-                return FALSE
-        return result
-
     def evaluate_branch(self, branch: Branch) -> BranchStatus:
-        own = frozenset()
-        if branch.rule.derive is not None:
-            own = self.compiled.components.get(branch.rule.derive.fact, frozenset())
+        """The branch's compiled program (engine/program.py) over the facts so far: every binding
+        of its patterns, with the truth of each."""
+        program = self.compiled.programs[branch.name]
+        own = program.own
         bindings: list[tuple[dict[str, Any], Truth]] = [({}, TRUE)]
-        for p in branch.patterns:
+        for p in program.patterns:
             nxt: list[tuple[dict[str, Any], Truth]] = []
             for binding, truth in bindings:
                 # A join needs the joined value: if it is unknown, so is the pattern (the compiled
                 # rule requires it with `$ex`), even when there is nothing to join with.
-                truth = t_and(truth, self._join_guard(p, binding))
-                if truth.value == F:
-                    continue
+                if p.guards:
+                    truth = t_and(truth, p.guard(binding))
+                    if truth.value == F:
+                        continue
                 cands = self._candidates(p, binding, own)
                 if p.negated:
-                    exists = t_or(self._pattern_truth(p, c, binding) for c in cands)
-                    t = t_and(truth, t_not(exists))
+                    t = t_and(truth, t_not(t_or(p.truth(c, binding) for c in cands)))
                     if t.value != F:
                         nxt.append((binding, t))
-                else:
-                    used = {id(f) for f in binding.values()}
-                    for cand in cands:
-                        if id(cand) in used:
-                            continue  # durable-rules never binds one fact to two patterns of a rule
-                        t = t_and(truth, self._pattern_truth(p, cand, binding))
-                        if t.value != F:
-                            nb = dict(binding)
-                            nb[p.alias] = cand
-                            nxt.append((nb, t))
+                    continue
+                used = {id(f) for f in binding.values()}
+                for cand in cands:
+                    if id(cand) in used:
+                        continue  # durable-rules never binds one fact to two patterns of a rule
+                    t = t_and(truth, p.truth(cand, binding))
+                    if t.value != F:
+                        nb = dict(binding)
+                        nb[p.alias] = cand
+                        nxt.append((nb, t))
             bindings = nxt
             if not bindings:
                 break
@@ -254,17 +172,6 @@ class Evaluator:
             return BranchStatus(branch, UNDETERMINED, [], frozenset(missing))
         return BranchStatus(branch, NOT_APPLICABLE)
 
-    def _join_guard(self, p: Pattern, binding: dict[str, Any]) -> Truth:
-        result = TRUE
-        for c in p.conditions:
-            if isinstance(c, Condition) and c.op in JOINS:
-                other = binding.get(c.value[0])
-                if isinstance(other, _Unknown):
-                    result = t_and(result, Truth(U, other.missing))
-                elif isinstance(other, Fact) and c.value[1] not in other.values:
-                    result = t_and(result, Truth(U, frozenset({other.path_of(c.value[1])})))
-        return result
-
     def explain_rule(self, rule_id: str) -> list[BranchOutcomes]:
         """Each branch of a rule, condition by condition, over the facts so far (what `explain
         --why-not` prints). For each pattern the candidate meeting most of its conditions is
@@ -275,18 +182,19 @@ class Evaluator:
         for b in self.compiled.branches_of(rule_id):
             binding: dict[str, Any] = {}
             outcomes: list[Outcome] = []
-            for p in b.patterns:
-                cands = self._candidates(p, binding, frozenset())
+            for prog in self.compiled.programs[b.name].patterns:
+                p = prog.pattern
+                cands = self._candidates(prog, binding, frozenset())
                 facts = [c for c in cands if isinstance(c, Fact)]
-                unknown = tuple(sorted(next((c.missing for c in cands if isinstance(c, _Unknown)), ())))
+                unknown = tuple(sorted(next((c.missing for c in cands if isinstance(c, Unknown)), ())))
                 if p.negated:
-                    shown = next((f for f in facts if all(self._cond(c, f, binding).value == T for c in p.conditions)), None)
+                    shown = next((f for f in facts if all(test(f, binding).value == T for _, test in prog.conditions)), None)
                     truth = F if shown else U if unknown else T
                     outcomes.append(Outcome(p, None, truth, shown, unknown if truth == U else ()))
                     continue
                 best: tuple[tuple[int, int], Fact, list[tuple[Condition | AnyOf, Truth]]] | None = None
                 for f in facts:
-                    truths = [(c, self._cond(c, f, binding)) for c in p.conditions]
+                    truths = [(c, test(f, binding)) for c, test in prog.conditions]
                     score = (sum(t.value == T for _, t in truths), -sum(t.value == F for _, t in truths))
                     if best is None or score > best[0]:
                         best = (score, f, truths)
@@ -321,20 +229,3 @@ class Evaluator:
         missing = sorted(set().union(*(p.missing for p in parts))) if status == UNDETERMINED else []
         return RuleStatus(rule_id, status, tuple(missing), parts)
 
-
-def _fold(value: Any) -> Any:
-    """Text compared without case (`ignore_case`), exactly as the compiled shadow fields."""
-    return value.casefold() if isinstance(value, str) else value
-
-
-def _keep(value: Any) -> Any:
-    return value
-
-
-def _same(a: Any, b: Any) -> bool:
-    """Exact equality: booleans are not numbers, numbers are not text."""
-    if isinstance(a, bool) or isinstance(b, bool):
-        return isinstance(a, bool) and isinstance(b, bool) and a == b
-    if isinstance(a, (int, float)) and isinstance(b, (int, float)):
-        return a == b
-    return type(a) is type(b) and a == b
