@@ -24,6 +24,10 @@ from .status import NOT_APPLICABLE, UNDETERMINED, BranchStatus, Evaluator
 
 _ABSENT = object()
 MAX_ENTRIES = 20_000  # per pool: a bound on memory whatever the org (cleared when reached)
+# A branch whose signature has not repeated once in this many diagnoses reads something each user
+# has alone (the identity rules join the user's id, email and username): it is evaluated without
+# the memo from then on (no signature built, no entry that would push the others out of the table).
+UNSHARED_AFTER = 256
 
 _Plan = tuple[tuple[str, tuple[str, ...]], ...]  # (kind, fields the branch reads on it) per kind
 
@@ -58,6 +62,9 @@ class StatusMemo:
         self.branches = {b.name: b for b in compiled.branches}
         self._unpooled_splits = {name: self._split(name, plans, {}) for name, plans in self.plans.items()}
         self.hits = self.misses = 0
+        self.tried: dict[str, int] = {}  # branch name -> signatures looked up, none of them found
+        self.shared: set[str] = set()  # branches whose signature was found at least once
+        self.unshared: set[str] = set()  # branches evaluated without the memo (UNSHARED_AFTER)
         # Each distinct signature part (the ids and read values of a kind's facts) as a number:
         # a signature of numbers hashes in a few steps (a tuple's hash is never cached). Numbers
         # are never reused, so clearing this table (bounded like the others) only costs misses.
@@ -114,17 +121,25 @@ class MemoEvaluator(Evaluator):
     def evaluate_branch(self, branch: Branch) -> BranchStatus:
         if self._nothing_to_match(branch):
             return BranchStatus(branch, NOT_APPLICABLE)
+        memo, name = self.memo, branch.name
+        if name in memo.unshared:
+            return super().evaluate_branch(branch)
         key = self._signature(branch)
         found = self._table.get(key)
         if found is None:
-            self.memo.misses += 1
+            memo.misses += 1
+            if name not in memo.shared:
+                tried = memo.tried[name] = memo.tried.get(name, 0) + 1
+                if tried >= UNSHARED_AFTER:
+                    memo.unshared.add(name)
             status = super().evaluate_branch(branch)
             if len(self._table) >= MAX_ENTRIES:
                 self._table.clear()
             # the representative's facts are kept only where they are needed: to relabel missing places
             self._table[key] = (status, self._own_facts(branch) if status.status == UNDETERMINED and status.missing else None)
             return status
-        self.memo.hits += 1
+        memo.hits += 1
+        memo.shared.add(name)
         status, rep_facts = found
         if status.status != UNDETERMINED or not status.missing:
             return status
