@@ -12,6 +12,7 @@ from hypothesis import given, settings, strategies as st
 
 from syncdoctor.engine import memo as memo_mod
 from syncdoctor.engine.classes import ClassEngine
+from syncdoctor.engine.diagnosis import PLACEHOLDER, render
 from syncdoctor.engine.conditions import FALSE, TRUE, F, T, Truth, U, Unknown, compile_condition
 from syncdoctor.engine.facts import Fact
 from syncdoctor.engine.model import AnyOf, Condition
@@ -172,3 +173,31 @@ def test_a_wrong_compiled_condition_is_caught_by_the_agreement_check():
                 engine.compiled.programs[name] = prog
             break
     assert caught > 0
+
+
+# -- templates, split once ------------------------------------------------------------------
+
+
+def _spec_render(template: str, binding: dict, shown: dict | None) -> str:
+    def sub(m):
+        fact = binding.get(m.group(1))
+        if fact is None or m.group(2) not in fact.values:
+            return "(unknown)"
+        value = fact.values[m.group(2)]
+        if isinstance(value, bool):
+            return str(value).lower()
+        words = shown.get((fact.kind, m.group(2))) if shown else None
+        return words.get(value, str(value)) if words and isinstance(value, str) else str(value)
+    return PLACEHOLDER.sub(sub, template)
+
+
+TEMPLATES = st.lists(st.sampled_from(["{u.x}", "{u.y}", "{g.x}", "{nobody.x}", "{U.x}", "{u.}", "{", "}", "{{u.x}}",
+                                      "text ", "é", "{u.x", "."]), max_size=8).map("".join)
+
+
+@given(TEMPLATES, RECORDS, st.booleans())
+@settings(max_examples=500, deadline=None)
+def test_a_template_split_once_renders_what_the_placeholder_pattern_renders(template, values, words):
+    binding = {"u": Fact("f1", "k", values, {}), "g": Fact("f2", "j", {"x": "a"}, {})}
+    shown = {("k", "x"): {"a": "the A", "ß": "sharp s"}} if words else None
+    assert render(template, binding, shown) == _spec_render(template, binding, shown)
