@@ -97,12 +97,17 @@ class CompiledRuleset:
     programs: dict[str, BranchProgram]  # branch name -> what the status pass runs (engine/program.py)
 
     def branches_of(self, rule_id: str) -> list[Branch]:
+        return list(self.rule_branches(rule_id))
+
+    def rule_branches(self, rule_id: str) -> tuple[Branch, ...]:
+        """The rule's branches, not copied (asked for every rule of every diagnosis)."""
         by_rule = self.__dict__.get("_by_rule")
-        if by_rule is None:  # asked once per rule per diagnosis: indexed on first use
-            by_rule = self.__dict__["_by_rule"] = {}
+        if by_rule is None:  # indexed on first use
+            grouped: dict[str, list[Branch]] = {}
             for b in self.branches:
-                by_rule.setdefault(b.rule.id, []).append(b)
-        return list(by_rule.get(rule_id, ()))
+                grouped.setdefault(b.rule.id, []).append(b)
+            by_rule = self.__dict__["_by_rule"] = {k: tuple(v) for k, v in grouped.items()}
+        return by_rule.get(rule_id, ())
 
 
 class CompileError(Exception):

@@ -28,7 +28,7 @@ from .diagnosis import Diagnosis, Firing, derived_values, fid_order
 from .facts import MISSING, Fact, FactSet
 from .graph import kind_graph, producers, sccs
 from .model import Condition, Ruleset
-from .status import UNDETERMINED, Evaluator, RuleStatus
+from .status import FIRED, UNDETERMINED, Evaluator, RuleStatus
 
 durable_private.install()  # durable-rules' JSON through orjson (measured: docs/performance.md)
 # durable-rules' C core is not thread-safe: every call into it, from any engine, holds this lock
@@ -173,6 +173,7 @@ class Engine:
         self._sessions: dict[str, _Session] = {}
         self.compiled = compile_ruleset(ruleset, self._action)
         self._producers = {k: [r.id for r in v] for k, v in producers(ruleset).items()}
+        self._active_ids = [r.id for r in ruleset.active_rules]
         # dependencies first, so a kind is decided only after what it is derived from
         edges = kind_graph(ruleset)
         order = [k for comp in sccs(sorted(set(ruleset.vocabulary.facts) | set(edges)), edges) for k in comp]
@@ -287,7 +288,7 @@ class Engine:
                         markers.append({"t": "__stratum", "n": stratum})
                         self._assert_all(host, [session.marker(m) for m in markers])
                 self._check(session, start)
-                statuses = {r.id: evaluator.rule_status(r.id) for r in self.ruleset.active_rules}
+                statuses = {rid: evaluator.rule_status(rid) for rid in self._active_ids}
                 if self.check_agreement:
                     self._agree(session, statuses)
             finally:
@@ -391,8 +392,8 @@ class Engine:
         """durable-rules' firings and the evaluator's matches, branch by branch: the same sets.
         Compared as two sets first; only a disagreement walks the rules to name the first."""
         got_all = {(f.rule, f.branch, frozenset(f.matched.items())) for f in session.firings if f.rule in statuses}
-        expected_all = {(rid, b.branch.index, frozenset(m.items()))
-                        for rid, st in statuses.items() for b in st.branches for m in b.matches}
+        expected_all = {(rid, b.branch.index, frozenset(m.items()))  # only a fired rule has a branch with matches
+                        for rid, st in statuses.items() if st.status == FIRED for b in st.branches for m in b.matches}
         if got_all != expected_all:
             self._disagreement(session, statuses)
 

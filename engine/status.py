@@ -219,13 +219,18 @@ class Evaluator:
         return status
 
     def _rule_status(self, rule_id: str) -> RuleStatus:
-        parts = [self.evaluate_branch(b) for b in self.compiled.branches_of(rule_id)]
-        if any(p.status == FIRED for p in parts):
-            status = FIRED
-        elif any(p.status == UNDETERMINED for p in parts):
-            status = UNDETERMINED
-        else:
-            status = NOT_APPLICABLE
-        missing = sorted(set().union(*(p.missing for p in parts))) if status == UNDETERMINED else []
-        return RuleStatus(rule_id, status, tuple(missing), parts)
+        """Fired if a branch fired; else undetermined (with every branch's missing places) if a
+        branch is; else not applicable."""
+        parts = [self.evaluate_branch(b) for b in self.compiled.rule_branches(rule_id)]
+        fired = undetermined = False
+        for p in parts:
+            if p.status == FIRED:
+                fired = True
+            elif p.status == UNDETERMINED:
+                undetermined = True
+        if fired:
+            return RuleStatus(rule_id, FIRED, (), parts)
+        if undetermined:
+            return RuleStatus(rule_id, UNDETERMINED, tuple(sorted(set().union(*(p.missing for p in parts)))), parts)
+        return RuleStatus(rule_id, NOT_APPLICABLE, (), parts)
 
