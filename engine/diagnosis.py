@@ -14,6 +14,7 @@ from .facts import Fact, FactSet
 from .model import KIND_ORDER, Condition, Rule, Ruleset
 from .status import UNDETERMINED, RuleStatus
 
+_FID = re.compile(r"([a-z]+)(\d+)$")
 PLACEHOLDER = re.compile(r"\{([a-z][a-z0-9_]*)\.([a-z][a-z0-9_]*)\}")
 # A derived text (a path through nested groups or up the role hierarchy) embeds the text of the
 # fact it came from: unbounded, a chain of n levels would hold n²/2 characters. Beyond this
@@ -183,8 +184,9 @@ class Diagnosis:
         }
 
 
+@functools.lru_cache(maxsize=1 << 14)  # the same ids (r1, d3, f2, o17) recur in every diagnosis
 def fid_order(fid: str) -> tuple:
-    m = re.match(r"([a-z]+)(\d+)$", fid)
+    m = _FID.match(fid)
     return (m.group(1), int(m.group(2))) if m else (fid, 0)
 
 
