@@ -103,6 +103,8 @@ class Evaluator:
 
     # -- evaluation ----------------------------------------------------------------------
     def _candidates(self, p: PatternProgram, binding: dict[str, Any], own: frozenset[str]) -> list[Any]:
+        """The facts the pattern may bind (never to be changed by the caller), and an Unknown
+        when the list of its kind is not known complete."""
         facts: list[Fact] | None = None
         # A join whose other side is a known value: the facts with that value (the engine has
         # demanded every pool fact with it), plus, for a field that may be unknown, those lacking it.
@@ -116,12 +118,11 @@ class Evaluator:
         if facts is None:
             pooled = self.pool.of_kind(p.fact) if self.pool is not None else []
             facts = pooled or self.by_kind.get(p.fact, [])
-        out: list[Any] = list(facts)
         if p.fact not in own:
             missing = self.list_missing(p.fact)
             if missing:
-                out.append(Unknown(missing))
-        return out
+                return [*facts, Unknown(missing)]
+        return facts  # read only: the pool's or the evaluator's own list
 
     def _lookup(self, kind: str, name: str, value: Any, fold: bool = False) -> list[Fact]:
         if self.pool is not None and kind in self.pool.by_kind:
@@ -150,9 +151,9 @@ class Evaluator:
                     if t.value != F:
                         nxt.append((binding, t))
                     continue
-                used = {id(f) for f in binding.values()}
+                used = {id(f) for f in binding.values()} if binding else ()
                 for cand in cands:
-                    if id(cand) in used:
+                    if used and id(cand) in used:
                         continue  # durable-rules never binds one fact to two patterns of a rule
                     t = t_and(truth, p.truth(cand, binding))
                     if t.value != F:
