@@ -26,11 +26,9 @@ from tests.engine.test_shared_work import orgs_with_ae_users
 
 
 def _spec_same(a: Any, b: Any) -> bool:
-    if isinstance(a, bool) or isinstance(b, bool):
-        return isinstance(a, bool) and isinstance(b, bool) and a == b
-    if isinstance(a, (int, float)) and isinstance(b, (int, float)):
-        return a == b
-    return type(a) is type(b) and a == b
+    """Equal and of one type, except that an integer and a float compare as numbers (a boolean is neither)."""
+    numbers = (int, float)
+    return a == b and (type(a) is type(b) or (type(a) in numbers and type(b) in numbers))
 
 
 def _spec(c: Any, fact: Fact, binding: dict) -> Truth:
