@@ -38,9 +38,11 @@ class VersionNotBumped(Check):
             return
         if entry["sha256"] == rule.logic_hash and entry.get("content_sha256", rule.content_hash) != rule.content_hash \
                 and entry["version"] == rule.version:
-            yield self.finding(locate(rule.raw, ["version"], rule.span),
-                               f"the words of rule {rule.id} changed since it was locked at version {rule.version}: "
-                               f"bump `version` to {rule.version + 1}, then run {lock_command(ruleset.root)}. {BUMP_RULE}")
+            # a warning: it fails `rules check` and `rules lock`, and lets the words be tried meanwhile
+            yield Finding(locate(rule.raw, ["version"], rule.span), self.id,
+                          f"the words of rule {rule.id} changed since it was locked at version {rule.version}: "
+                          f"bump `version` to {rule.version + 1}, then run {lock_command(ruleset.root)}. {BUMP_RULE}",
+                          Severity.WARNING)
             return
         if entry["sha256"] == rule.logic_hash:
             if entry["version"] != rule.version:
@@ -86,6 +88,7 @@ class RulesetVersionNotBumped(Check):
     the lock recorded a ruleset version, and that version still stands, is an error."""
     id = "ruleset-version-not-bumped"
     title = "A rule changed but the ruleset's version did not"
+    severity = Severity.WARNING  # fails `rules check` and `rules lock`; an unlocked folder still runs
 
     def finalize(self, ruleset: Ruleset) -> Iterable[Finding]:
         locked = ruleset.lock_version
