@@ -32,6 +32,8 @@ class FieldDef:
     values: tuple[str, ...] = ()
     always_known: bool = False
     shown_as: tuple[tuple[str, str], ...] = ()  # (enum value, glossary term) a text shows for it
+    from_symptoms: bool = False  # `values_from: symptoms`: the ids of symptoms.yaml, as `--symptom` takes them
+    span: Span = field(default=Span(""), compare=False)
 
 
 @dataclass(frozen=True)

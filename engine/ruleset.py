@@ -278,7 +278,8 @@ def _vocabulary(raw: Any, file: str, symptoms: tuple[str, ...], col: _Collector)
                     col.findings.append(Finding(locate(raw, ["facts", name, "fields", fname], Span(file)), "schema",
                                                 f"{name}.{fname}: `values_from: symptoms` goes with `type: enum` and no `values:`"))
             fields[fname] = FieldDef(fname, f["type"], f["description"], values, bool(f.get("always_known", False)),
-                                     tuple(sorted((f.get("shown_as") or {}).items())))
+                                     tuple(sorted((f.get("shown_as") or {}).items())), f.get("values_from") == "symptoms",
+                                     locate(raw, ["facts", name, "fields", fname], Span(file)))
         facts[name] = FactDef(name, d["description"], d["origin"], d["cardinality"], fields,
                               tuple(d.get("key", ())), tuple(d.get("complete_when", ())),
                               locate(raw, ["facts", name], Span(file)))

@@ -16,14 +16,14 @@ from .derived import DerivationCycle, DerivedFactUsage
 from .duplicates import DuplicateCode, DuplicateRuleId
 from .lock import RulesetVersionNotBumped, VersionNotBumped
 from .quotes import QuoteNotVerbatim
-from .screens import EnumInText
+from .screens import EnumInText, EnumWithoutTerm
 from .templates import TemplateNames
 from .vocabulary import ConditionVocabulary
 
 ALL_CHECKS: tuple[type[Check], ...] = (
     DuplicateRuleId, DuplicateCode, ConditionVocabulary, TemplateNames, UnresolvedCitation, DuplicateCitation,
     DerivedFactUsage, DerivationCycle, VersionNotBumped, RulesetVersionNotBumped, QuoteNotVerbatim, CodeInText,
-    EscalationKind, EnumInText,
+    EscalationKind, EnumInText, EnumWithoutTerm,
 )
 
 
