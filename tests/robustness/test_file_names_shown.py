@@ -15,7 +15,8 @@ from tests.conftest import EXAMPLE, cli
 # any character a Linux file name may hold (not `/`, not NUL), controls and bidi marks first
 ODD = "\n\r\x1b\x07\x7f\x85\x9b\u2028\u202e[]`*<>&"
 FILE_NAME = st.text(st.sampled_from(ODD) | st.characters(codec="utf-8", exclude_categories=("Cs",), exclude_characters="/\x00"),
-                    min_size=1, max_size=12).filter(lambda s: s not in (".", "..") and len(s.encode()) < 200)
+                    min_size=1, max_size=12).filter(lambda s: s not in (".", "..") and len(s.encode()) < 200
+                                                    and "\t" not in s)  # a tab is shown as blanks: harmless, not comparable
 RAW = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
 
 
