@@ -10,12 +10,12 @@ import html
 import json
 import re
 
-import yaml
 from hypothesis import HealthCheck, example, given, settings, strategies as st
 
 from syncdoctor.cli.formats.escape import md
 from syncdoctor.reading.words import visible
-from tests.conftest import EXAMPLE, cli
+from tests.cli.test_escaping import hostile_org
+from tests.conftest import cli
 
 SPECIALS = "\r\n\x1b\x07\x00\x7f\x85\x9b\u2028\u202e[]/<>&\"'`*_|~#!\\=-+1.)"
 # no blank (space, tab): a terminal line may wrap at a blank, and a wrapped name is the same name
@@ -26,17 +26,7 @@ RAW_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\
 
 def _org(names: list[str]) -> dict:
     """acme with a marked name (`Z<n>Q…QZ`) in every name field: the marks find each place."""
-    data = yaml.safe_load(EXAMPLE.read_text())
-    marked = [f"Z{i}Q{n}QZ" for i, n in enumerate(names)]
-    for i, bu in enumerate(data["business_units"]):
-        bu["name"] = marked[i % len(marked)]
-    for i, u in enumerate(data["salesforce"]["users"]):
-        u["username"] = f"{marked[(i + 1) % len(marked)]}{i}@acme.example"
-    for i, r in enumerate(data["salesforce"]["roles"]):
-        r["name"] = marked[(i + 2) % len(marked)]
-    for i, g in enumerate(data["salesforce"]["public_groups"]):
-        g["name"] = marked[(i + 3) % len(marked)]
-    return data
+    return hostile_org([f"Z{i}Q{n}QZ" for i, n in enumerate(names)])
 
 
 def _shown(fmt: str, i: int, name: str) -> str:
