@@ -48,7 +48,7 @@ def ask(questions: list[Question], data: dict[str, Any], p: Prompter, resolve_us
         p.echo(f"? {q.text(data)}")
         for reason in q.said(debug):
             p.echo(f"  asked because {reason}")
-        value = _ask_one(q.topic, data, p, resolve_users)
+        value = _ask_one(q.topic, data, p, resolve_users, q.words)
         if value is None:
             continue
         given = answers["business_units"].setdefault(bu["id"], {})
@@ -64,7 +64,9 @@ def _yes_no(p: Prompter, label: str) -> bool | None:
     return None if choice == UNKNOWN else choice == "yes"
 
 
-def _ask_one(topic: str, data: dict[str, Any], p: Prompter, resolve_users: Resolver | None) -> Any:
+def _ask_one(topic: str, data: dict[str, Any], p: Prompter, resolve_users: Resolver | None,
+             words: dict[str, str] | None = None) -> Any:
+    """One answer; `words`: the glossary's words for the assignment types (what each choice means)."""
     if topic in ("sync_enabled", *LEGACY_SETTINGS, "expected_access"):
         return _yes_no(p, "answer")
     if topic == "mode":
@@ -105,6 +107,10 @@ def _ask_one(topic: str, data: dict[str, Any], p: Prompter, resolve_users: Resol
             table[name] = role
         return table
     if topic == "user_groups":
+        said = {kind: (words or {}).get(kind) or kind.replace("_", " ") for kind in ASSIGNMENT_TYPES}
+        if words:
+            for kind in ASSIGNMENT_TYPES:
+                p.echo(f"  {kind:<31}= {said[kind]}")
         groups: dict[str, list[dict[str, str]]] = {}
         for group in ("marketing", "sales"):
             label = "Marketing Users" if group == "marketing" else "Sales Users"
@@ -116,7 +122,7 @@ def _ask_one(topic: str, data: dict[str, Any], p: Prompter, resolve_users: Resol
                 if kind == "done":
                     break
                 while True:
-                    name = p.text(f"{kind.replace('_', ' ')}: name or id (username for a user)").strip()
+                    name = p.text(f"{said[kind]}: name or id (username for a user)").strip()
                     # A name first (a role may well be called "SalesManagersUS"); an id only when no
                     # record has that name and the text is shaped like one.
                     entry = {"type": kind, "name": name}
@@ -138,7 +144,7 @@ def _ask_one(topic: str, data: dict[str, Any], p: Prompter, resolve_users: Resol
                         break
                     near = closest(name, _names(data, kind))
                     hint = f" (did you mean {near!r}?)" if near else ""
-                    p.echo(f"  no {kind.replace('_', ' ')} named {name!r} in the collected facts{hint}; try again (or give its id)")
+                    p.echo(f"  no {said[kind]} named {name!r} in the collected facts{hint}; try again (or give its id)")
             groups[group] = entries
         return groups
     raise ValueError(topic)  # pragma: no cover - TOPICS is closed

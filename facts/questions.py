@@ -77,6 +77,9 @@ class Question:
     topic: str
     reasons: list[Reason] = field(default_factory=list)
     user_id: str | None = None  # the user a per-user topic (expected_access) is about
+    # the glossary's words for each assignment type (`role_and_subordinates` -> "Role and
+    # Subordinates"), for the prompts of the user_groups topic
+    words: dict[str, str] = field(default_factory=dict)
 
     def said(self, debug: bool = False) -> list[str]:
         """Why it is asked, in words (engine rule ids only with `debug`)."""
@@ -100,6 +103,10 @@ class Question:
         if self.user_id is not None:
             out["user"] = self.user_id
         return out
+
+
+def _type_words(ruleset: Ruleset) -> dict[str, str]:
+    return dict(ruleset.value_words.get(("assignment", "type"), {}))
 
 
 def _user_name(data: dict[str, Any], user_id: str | None) -> str:
@@ -126,7 +133,7 @@ def questions_for(undetermined: list[list[dict[str, Any]]], ruleset: Ruleset) ->
                     continue
                 topic = _TOPIC_OF[m.group(2)]
                 user_id = path.rsplit(".", 1)[1] if topic == "expected_access" else None
-                fresh = Question(int(m.group(1)), topic, user_id=user_id)
+                fresh = Question(int(m.group(1)), topic, user_id=user_id, words=_type_words(ruleset))
                 q = found.setdefault(fresh.key, fresh)
                 reason = _reason(ruleset, u["rule"], u["code"], u["kind"])
                 if reason not in q.reasons:
@@ -162,7 +169,7 @@ def open_questions(data: dict[str, Any], ruleset: Ruleset) -> list[Question]:
                 continue
             if topic == "expected_access":
                 continue  # per user: asked only by a diagnosis it decides
-            q = Question(i, topic)
+            q = Question(i, topic, words=_type_words(ruleset))
             kind, fld = TOPIC_FACTS[topic]
             for rule in ruleset.active_rules:
                 if any(p.fact == kind and (fld is None or any(getattr(c, "field", None) == fld for c in p.conditions))
