@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Callable
 
-from syncdoctor.reading.words import closest
+from syncdoctor.reading.words import closest, visible
 
 from . import ids, lookup
 # The consultation's parts, named here for the callers of `consult`: the questions and why
@@ -44,10 +44,11 @@ def ask(questions: list[Question], data: dict[str, Any], p: Prompter, resolve_us
     answers: dict[str, Any] = {"answers_version": 1, "business_units": {}}
     for q in questions:
         bu = (data.get("business_units") or [])[q.bu_index]
-        p.echo(f"\nBusiness unit {bu.get('name') or bu['id']} ({bu['id']})")
-        p.echo(f"? {q.text(data)}")
+        # one line each: an org's name with a line break shown as in every other terminal line
+        p.echo(f"\nBusiness unit {visible(bu.get('name') or bu['id'])} ({visible(bu['id'])})")
+        p.echo(f"? {visible(q.text(data))}")
         for reason in q.said(debug):
-            p.echo(f"  asked because {reason}")
+            p.echo(f"  asked because {visible(reason)}")
         value = _ask_one(q.topic, data, p, resolve_users, q.words)
         if value is None:
             continue

@@ -9,6 +9,7 @@ import yaml
 from hypothesis import given, settings, strategies as st
 
 from syncdoctor.facts import consult
+from syncdoctor.reading.words import visible
 from tests.conftest import EXAMPLE
 from tests.engine.test_enum_terms import WORDED
 
@@ -39,3 +40,17 @@ def test_every_line_names_an_assignment_type_by_its_words(picks, wrong):
     assert not [line for line in said if line not in legend and RAW.search(line)], said
     for kind in picks:
         assert any(line.startswith(f"{question.words[kind]}: name or id") for line in said)
+
+
+@settings(max_examples=25, deadline=None)
+@given(name=st.text(st.sampled_from("\n\r\x1b[]\u202e") | st.characters(codec="utf-8", exclude_categories=("Cs",)),
+                    min_size=1, max_size=8))
+def test_a_question_line_shows_an_org_name_the_terminals_way(name):
+    data = {**DATA, "business_units": [dict(DATA["business_units"][0], name=name, user_sync={})]}
+    question = next(q for q in consult.open_questions(data, WORDED) if q.topic == "mode")
+    said: list[str] = []
+    prompter = consult.Prompter(echo=said.append, choose=lambda label, choices: "don't know", text=lambda label: "")
+    consult.ask([question], data, prompter)
+    head = said[0].removeprefix("\n")  # the blank line before a business unit is the prompt's own
+    assert head.startswith(f"Business unit {visible(name)} (")
+    assert not [line for line in [head, *said[1:]] if re.search("[\x00-\x08\x0a-\x1f\x7f-\x9f\u202a-\u202e]", line)], said
