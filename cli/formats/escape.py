@@ -20,10 +20,16 @@ import re
 
 from rich.markup import escape as _markup_escape
 
-from syncdoctor.reading.words import CONTROL as _CONTROL, visible
+from syncdoctor.reading.words import CONTROL as _CONTROL, CONTROL_KEEP_NEWLINE, shown_control
 
 _MD_INLINE = re.compile(r"([\\`*_\[\]<>|~&#!])")
 _MD_BLOCK_START = re.compile(r"^([-+=])|^(\d+)([.)])")
+
+
+def visible(text: object, *, keep_newlines: bool = False) -> str:
+    """`text` with every control character shown as an escape: reading/words.py's `visible`, by
+    its patterns, here so that the renderers' many calls stay in this package."""
+    return (CONTROL_KEEP_NEWLINE if keep_newlines else _CONTROL).sub(shown_control, str(text))
 
 
 _JSON_UNSAFE = re.compile("[\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\u2028\u2029\ufeff]")
