@@ -25,7 +25,6 @@ from syncdoctor.api.snapshots import consult, Snapshot
 from . import common, formats, org, service
 from .audit import audit_record
 from .common import EXIT_INTERNAL, Format, color_wanted, err_console, fail
-from .formats.proof import ProofWords
 from .outputs import open_output, write_output
 
 if TYPE_CHECKING:
@@ -56,15 +55,16 @@ def run(know: Knowledge, source: Source, request: Request, report: Report, ask: 
     """Diagnose what `request` selects and write every sink; returns the exit code (1 when some
     result has something to act on). Bad input exits 2 (typer.Exit), a worker's crash 4."""
     try:
-        prepared = service.guarded(lambda: pipeline.prepare(know, source, request))
+        prepared = service.guarded(lambda: pipeline.prepare(know, source, request, proofs=report.fmt is not Format.json,
+                                                            debug=common.DEBUG))
     except NotFound as exc:
         raise fail(str(exc)) from None
-    ruleset, source, snapshot, sel, header = (prepared.ruleset, prepared.source, prepared.snapshot, prepared.selection,
-                                              prepared.header)
+    ruleset, source, snapshot, sel, header, words = (prepared.ruleset, prepared.source, prepared.snapshot,
+                                                     prepared.selection, prepared.header, prepared.words)
     asked: set[tuple[int, str]] = set()
     ready: list[Row] | None = None  # with --ask, the results of the last round of questions
     if ask:
-        source, snapshot, sel, ready = _consult(know, source, request, snapshot, sel, asked)
+        source, snapshot, sel, ready = _consult(know, source, request, snapshot, sel, asked, words is not None)
         header = pipeline.header(ruleset, snapshot, request.symptom)  # of the snapshot the answers made
         if source.file_sha256 is not None:
             header["snapshot"]["file_sha256"] = source.file_sha256
@@ -74,9 +74,6 @@ def run(know: Knowledge, source: Source, request: Request, report: Report, ask: 
     options: dict[str, Any] = {"color": color_wanted() and report.out is None} if report.fmt is Format.text else {}
     if report.fmt is Format.text and request.all_users:
         options.update(show_summary=True, quiet=not report.all_verdicts)
-    if report.fmt is not Format.json:  # the proofs in plain words (JSON keeps ids and field names)
-        labels = prepared.business_unit_labels if not ask else [bu.get("name") or bu["id"] for bu in snapshot.business_units]
-        options["words"] = ProofWords(ruleset, debug=common.DEBUG, business_units=labels)
     if report.shared:
         options.update(shared_layout(ruleset, header["snapshot"]))
     questions: list[consult.Question] = []
@@ -89,7 +86,7 @@ def run(know: Knowledge, source: Source, request: Request, report: Report, ask: 
             sink_format = formats.stream(report.fmt.value, **options) if streamed else None
             rows = (r for r in ready) if ready is not None else pipeline.diagnoses(
                 know, snapshot, sel, request.symptom, jobs=request.jobs, progress=advance,
-                render=_renderer(sink_format, report.shared))
+                text=_renderer(sink_format, report.shared), words=words)
             if sink_format is not None:
                 with open_output(report.out) as sink:
                     action = write_stream(sink, sink_format, header, rows, report.only_problems, trailer)
@@ -110,12 +107,14 @@ def _prepare(source: Source, request: Request) -> tuple[Snapshot, Selection]:
 
 
 def _consult(know: Knowledge, source: Source, request: Request, snapshot: Snapshot, sel: Selection,
-             asked: set[tuple[int, str]]) -> tuple[Source, Snapshot, Selection, list[Row]]:
+             asked: set[tuple[int, str]], proofs: bool) -> tuple[Source, Snapshot, Selection, list[Row]]:
     """--ask: while some question would decide an undetermined verdict, ask the first one (the
-    mode before the settings that only one mode reads), apply the answer and diagnose again."""
+    mode before the settings that only one mode reads), apply the answer and diagnose again
+    (the rows of the last round with their proofs in words, when the report shows proofs)."""
     while True:
+        words = pipeline.words_for(know.ruleset, snapshot, common.DEBUG) if proofs else None
         with _progress(len(sel.users), request.all_users) as advance:
-            rows = list(pipeline.diagnoses(know, snapshot, sel, request.symptom, progress=advance))
+            rows = list(pipeline.diagnoses(know, snapshot, sel, request.symptom, progress=advance, words=words))
         pending = pipeline.questions([u for r in rows for u in r.undetermined], know.ruleset, frozenset(asked))
         if not pending:
             return source, snapshot, sel, rows
@@ -132,13 +131,15 @@ def _whole(report: Report, options: dict[str, Any], header: dict[str, Any], rows
            request: Request) -> bool:
     """The report rendered as one document, after the audit record is written."""
     results: list[dict[str, Any]] = []
-    acting: list[dict[str, Any]] = []  # the results with something to act on (the pipeline's verdict policy)
+    acting: list[Row] = []  # the rows with something to act on (the pipeline's verdict policy)
+    every: list[Row] = []
     seen: list[dict[str, Any]] = []
     with contextlib.closing(rows):  # type: ignore[type-var]  # generators all: an error here ends the workers now
         for r in rows:
             results.append(r.rendered)
+            every.append(r)
             if r.action:
-                acting.append(r.rendered)
+                acting.append(r)
             seen.extend(r.undetermined)
     if report.verify_remedies:
         from syncdoctor.api.remedies import verify  # local: api/remedies.py loads the what-if machinery (about 25 ms, python -X importtime); only --verify-remedies and remedy checks pay it
@@ -149,9 +150,10 @@ def _whole(report: Report, options: dict[str, Any], header: dict[str, Any], rows
             snapshot.file_sha256 = source.file_sha256
         record = audit_record(doc, snapshot, report.audit_key, request.selection_record())
         write_output(formats.render("json", record), report.audit, private=True)
-    if report.only_problems:
-        doc["results"] = acting
-    write_output(formats.render(report.fmt.value, doc, **options), report.out)
+    shown = acting if report.only_problems else every
+    doc["results"] = [r.rendered for r in shown]
+    words = [r.words for r in shown] if report.fmt is not Format.json else None
+    write_output(formats.render(report.fmt.value, doc, words=words, **options), report.out)
     return bool(acting)
 
 
@@ -160,7 +162,7 @@ def shared_layout(ruleset: Ruleset, snapshot_header: dict[str, Any]) -> dict[str
     return {"layout": "shared", "rules": rules_table(ruleset), "snapshot": snapshot_header}
 
 
-def _renderer(sink_format: formats.Stream | None, shared: bool) -> Callable[[dict[str, Any]], Any] | None:
+def _renderer(sink_format: formats.Stream | None, shared: bool) -> Callable[..., Any] | None:
     """What a worker renders each result with: the stream's text, in the shared layout with the
     shared values it refers to (cli/formats/jsonfmt.py); None: the result dict itself."""
     if sink_format is None:

@@ -63,10 +63,10 @@ class JsonStream:
     def joiner(self, first: bool) -> str:
         return "\n    " if first else ",\n    "
 
-    def result(self, r: dict[str, Any]) -> str:
+    def result(self, r: dict[str, Any], words: Any = None) -> str:
         return _compact_text(r)
 
-    def result_shared(self, r: dict[str, Any]) -> tuple[str, SharedRefs, SharedTexts]:
+    def result_shared(self, r: dict[str, Any], words: Any = None) -> tuple[str, SharedRefs, SharedTexts]:
         assert self._compactor is not None
         compact, used = self._compactor.compact(r)
         refs, texts = set(), {}

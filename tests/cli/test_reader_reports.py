@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from syncdoctor.cli.formats import render
 from syncdoctor.cli.formats.escape import md
-from syncdoctor.cli.formats.proof import ProofWords
+from syncdoctor.api.proof import ProofWords
 from syncdoctor.api.verdicts import ACTIONABLE, needs_action
 from syncdoctor.cli.main import app
 from syncdoctor.engine.ruleset import load_ruleset

@@ -9,7 +9,7 @@ import pytest
 
 from syncdoctor.api import workers
 from syncdoctor.cli import formats
-from syncdoctor.cli.formats.proof import ProofWords
+from syncdoctor.api.proof import ProofWords
 from syncdoctor.cli.main import app
 from syncdoctor.engine.layout import expand
 from tests.conftest import EXAMPLE, runner
