@@ -194,6 +194,8 @@ class Prepared:
     selection: Selection
     header: dict[str, Any]
     words: ProofWords | None  # the proofs' plain words, when the report shows proofs
+    knowledge: Knowledge
+    request: Request
 
 
 def prepare(know: Knowledge, source: Source, request: Request, *, proofs: bool = False, debug: bool = False) -> Prepared:
@@ -209,7 +211,8 @@ def prepare(know: Knowledge, source: Source, request: Request, *, proofs: bool =
     head = header(ruleset, snapshot, request.symptom)
     if source.file_sha256 is not None:  # what `sha256sum FILE` prints, beside the content's hash
         head["snapshot"]["file_sha256"] = source.file_sha256
-    return Prepared(ruleset, source, snapshot, sel, head, words_for(ruleset, snapshot, debug) if proofs else None)
+    return Prepared(ruleset, source, snapshot, sel, head, words_for(ruleset, snapshot, debug) if proofs else None, know,
+                    request)
 
 
 def words_for(ruleset: Ruleset, snapshot: Snapshot, debug: bool = False) -> ProofWords:
@@ -264,5 +267,7 @@ def header(ruleset: Ruleset, snapshot: Snapshot, symptom: str | None) -> dict[st
 def questions(undetermined: list[dict[str, Any]], ruleset: Ruleset,
               asked: frozenset[tuple[int, str]] = frozenset()) -> list[consult.Question]:
     """The questions whose answers would decide an undetermined entry (results' `undetermined`
-    lists, concatenated), except those already asked."""
+    lists, concatenated), except those already asked. None without an undetermined entry."""
+    if not undetermined:
+        return []
     return [q for q in consult.questions_for([undetermined], ruleset) if q.key not in asked]

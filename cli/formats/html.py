@@ -6,7 +6,7 @@ from typing import Any
 
 from syncdoctor.api.proof import Line
 from syncdoctor.api.shown import ResultWords
-from syncdoctor.api.verdicts import Summary
+from syncdoctor.api.verdicts import Tally
 
 from .escape import safe_url, visible
 from .summary import bu_label, user_label
@@ -94,18 +94,19 @@ class HtmlStream:
         out.append("</section>")
         return "\n".join(out) + "\n"
 
-    def end(self, summary: Summary, trailer: dict[str, Any]) -> str:
+    def end(self, summary: Tally, trailer: dict[str, Any]) -> str:
         out = ["<h2>Summary</h2><p>Users per conclusion, per business unit.</p>",
                "<table id='summary'><tr><th>business unit</th><th>kind</th><th>code</th><th>users</th></tr>"]
         out += [f"<tr><td>{escape(bu)}</td><td>{escape(kind)}</td><td><code>{escape(code)}</code></td><td>{n}</td></tr>"
-                for bu, kind, code, n in summary.rows()]
+                for bu, kind, code, n in summary.rows]
         out.append("</table>")
-        out.append(f"<p id='by-kind'>{escape(summary.by_kind_line())}</p>")
-        if not summary.counts:
+        out.append(f"<p id='by-kind'>{escape(summary.by_kind_line)}</p>")
+        if not summary.rows:
             out.append("<p>Nothing concluded.</p>")
         out.append("</body></html>\n")
         return "\n".join(out)
 
 
-def render_html(doc: dict[str, Any], *, words: list[ResultWords] | None = None, **options: Any) -> str:
-    return render_stream(HtmlStream(**options), doc, words)
+def render_html(doc: dict[str, Any], *, words: list[ResultWords] | None = None, tally: Tally | None = None,
+                **options: Any) -> str:
+    return render_stream(HtmlStream(**options), doc, words, tally)

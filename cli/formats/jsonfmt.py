@@ -3,7 +3,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from syncdoctor.api.verdicts import Summary
+from syncdoctor.api.verdicts import Tally
 from syncdoctor.api.stream import LAYOUT, Compactor, add_shared, collision
 
 from .escape import json_text
@@ -82,7 +82,7 @@ class JsonStream:
                     raise collision(table, key)
         return _compact_text(compact), frozenset(refs), texts
 
-    def end(self, summary: Summary, trailer: dict[str, Any]) -> str:
+    def end(self, summary: Tally, trailer: dict[str, Any]) -> str:
         out = "\n  ]" if summary.results else "]"
         for k, v in trailer.items():
             if k == "shared" and self.layout == "shared":

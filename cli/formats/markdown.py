@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from syncdoctor.api.shown import ResultWords
-from syncdoctor.api.verdicts import Summary
+from syncdoctor.api.verdicts import Tally
 
 from .escape import md, md_code, safe_url
 from .summary import bu_label, user_label
@@ -61,17 +61,18 @@ class MarkdownStream:
             lines += ["", md(undetermined_next()), ""]
         return "\n".join(lines) + "\n"
 
-    def end(self, summary: Summary, trailer: dict[str, Any]) -> str:
-        rows = summary.rows()
+    def end(self, summary: Tally, trailer: dict[str, Any]) -> str:
+        rows = summary.rows
         lines = ["## Summary", "", "Users per conclusion, per business unit.", ""]
         if rows:
             lines += ["| business unit | kind | code | users |", "|---|---|---|---|"]
             lines += [f"| {md(bu)} | {md(kind)} | {md(code)} | {n} |" for bu, kind, code, n in rows]
         else:
             lines.append("Nothing concluded.")
-        lines += ["", md(summary.by_kind_line())]
+        lines += ["", md(summary.by_kind_line)]
         return "\n".join(lines) + "\n"
 
 
-def render_markdown(doc: dict[str, Any], *, words: list[ResultWords] | None = None, **options: Any) -> str:
-    return render_stream(MarkdownStream(**options), doc, words)
+def render_markdown(doc: dict[str, Any], *, words: list[ResultWords] | None = None, tally: Tally | None = None,
+                    **options: Any) -> str:
+    return render_stream(MarkdownStream(**options), doc, words, tally)

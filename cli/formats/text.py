@@ -9,7 +9,7 @@ from rich.console import Console
 
 from syncdoctor.api.proof import Line
 from syncdoctor.api.shown import ResultWords
-from syncdoctor.api.verdicts import ACTIONABLE, Summary
+from syncdoctor.api.verdicts import ACTIONABLE, Tally
 
 from .escape import safe_url, term, visible
 from .summary import bu_label, user_label
@@ -96,25 +96,25 @@ class TextStream:
             lines = [f"         {'  ' * depth}{'✓ ' if depth else ''}{visible(text)}" for depth, text in walk(proof)]
             console.out("\n".join(["         Proof:", *lines]), highlight=False)
 
-    def end(self, summary: Summary, trailer: dict[str, Any]) -> str:
+    def end(self, summary: Tally, trailer: dict[str, Any]) -> str:
         if not self.show_summary:
             return ""
         console = _console(self.color, self.width)
         with console.capture() as cap:
             console.print("[bold]Summary[/bold] (users per conclusion, per business unit)")
-            rows = summary.rows()
+            rows = summary.rows
             if not rows:
                 console.print("  nothing concluded")
             for bu, kind, code, n in rows:
                 console.print(f"  {term(bu)}  {term(kind)}  {term(code)}  {n}")
-            console.print(f"  {term(summary.by_kind_line())}")
+            console.print(f"  {term(summary.by_kind_line)}")
             if self.quiet and summary.quiet:
-                console.print(f"  {term(summary.quiet_line())}")
+                console.print(f"  {term(summary.quiet_line)}")
         return cap.get()
 
 
 def render_text(doc: dict[str, Any], *, show_summary: bool | None = None, words: list[ResultWords] | None = None,
-                **options: Any) -> str:
+                tally: Tally | None = None, **options: Any) -> str:
     if show_summary is None:
         show_summary = len({user_label(r) for r in doc["results"]}) > 1
-    return render_stream(TextStream(show_summary=show_summary, **options), doc, words)
+    return render_stream(TextStream(show_summary=show_summary, **options), doc, words, tally)
