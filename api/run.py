@@ -41,17 +41,18 @@ class Results:
     prepared: Prepared
     only_problems: bool = False
     asked: frozenset[tuple[int, str]] = frozenset()
-    action: bool = False
-    exit_code: int = 0
-    tally: Tally | None = None
-    undetermined: dict[tuple, dict[str, Any]] = field(default_factory=dict)
-    questions: list[Any] = field(default_factory=list)
-    trailer: dict[str, Any] = field(default_factory=dict)
-    shared: dict[tuple[str, str], str] = field(default_factory=dict)
-    collected: "Collected | None" = None
-    _summary: Summary = field(default_factory=Summary)
-    _texts: dict[tuple[str, str], str] = field(default_factory=dict)  # JSON's shared layout: every shared value received
-    _used: set[tuple[str, str]] = field(default_factory=set)  # ... and those the written rows refer to
+    action: bool = field(default=False, init=False)
+    exit_code: int = field(default=0, init=False)
+    tally: Tally | None = field(default=None, init=False)
+    undetermined: dict[tuple, dict[str, Any]] = field(default_factory=dict, init=False)
+    questions: list[Any] = field(default_factory=list, init=False)
+    trailer: dict[str, Any] = field(default_factory=dict, init=False)
+    shared: dict[tuple[str, str], str] = field(default_factory=dict, init=False)
+    collected: "Collected | None" = field(default=None, init=False)
+    _summary: Summary = field(default_factory=Summary, init=False, repr=False)
+    # JSON's shared layout: every shared value received, and those the written rows refer to
+    _texts: dict[tuple[str, str], str] = field(default_factory=dict, init=False, repr=False)
+    _used: set[tuple[str, str]] = field(default_factory=set, init=False, repr=False)
 
     def __iter__(self) -> Iterator[Row]:
         try:

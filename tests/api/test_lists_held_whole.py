@@ -18,7 +18,7 @@ from syncdoctor.api import pipeline
 from syncdoctor.api.errors import BadInput
 from syncdoctor.api.proof import Line
 from syncdoctor.api.stream import Selection
-from tests.conftest import EXAMPLE, FIXTURE_RULES, SHIPPED
+from tests.conftest import EXAMPLE, FIXTURE_RULES, ROOT
 
 BASE = yaml.safe_load(EXAMPLE.read_text(encoding="utf-8"))
 HELD = " — known, because the snapshot holds these lists whole: "
@@ -85,7 +85,9 @@ def _claimed(rest: str, descriptions: dict[str, Any]) -> Iterator[str]:
         rest = rest[len(said) + 2:]
 
 
-KNOWLEDGE = {"shipped": pipeline.knowledge(SHIPPED), "fixture": pipeline.knowledge(FIXTURE_RULES)}
+# the project's fixture rulesets (tests read no other: tests/cli/test_rules_check.py)
+KNOWLEDGE = {"fixture": pipeline.knowledge(FIXTURE_RULES),
+             "knowledge_v2": pipeline.knowledge(ROOT / "tests" / "fixtures" / "knowledge_v2")}
 
 
 @pytest.mark.parametrize("rules", list(KNOWLEDGE))
@@ -117,7 +119,7 @@ def test_the_review_reproduction_names_no_role_hierarchy() -> None:
     from the lists it had, and its proof does not say the role hierarchy was held whole."""
     data = copy.deepcopy(BASE)
     data["salesforce"]["roles"] = None
-    know = KNOWLEDGE["shipped"]
+    know = KNOWLEDGE["fixture"]
     snap = pipeline.Source(data, "acme-no-roles.yaml").build()
     sel = pipeline.select(snap, "asmith@acme.example", False, "Acme North America")
     [row] = pipeline.diagnoses(know, snap, sel, None, words=pipeline.words_for(know.ruleset, snap))
