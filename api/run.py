@@ -11,7 +11,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
-from .pipeline import Knowledge, Prepared, Request, Source, check_symptom, diagnoses, knowledge, prepare, questions
+from . import pipeline
+from .pipeline import Knowledge, Prepared, Request, Source, check_symptom, knowledge, prepare, questions
 from .shown import ResultWords
 from .stream import Row, collision
 from .verdicts import Summary, Tally, exit_code
@@ -119,7 +120,7 @@ def results(prepared: Prepared, *, text: Callable[[dict[str, Any], ResultWords |
     `text` where it is computed (None: the result dict with its words); with `collect`, every
     row taken now, as one document (`Results.collected`)."""
     request = prepared.request
-    rows = iter(ready) if ready is not None else diagnoses(
+    rows = iter(ready) if ready is not None else pipeline.diagnoses(
         prepared.knowledge, prepared.snapshot, prepared.selection, request.symptom, jobs=request.jobs,
         text=text, words=prepared.words, progress=progress)
     out = Results(rows, prepared, only_problems, asked)
