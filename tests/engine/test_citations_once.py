@@ -9,7 +9,7 @@ import shutil
 from hypothesis import given
 from hypothesis import strategies as st
 
-from syncdoctor.cli.formats.proof import ProofWords
+from syncdoctor.api.proof import ProofWords
 from syncdoctor.cli.main import app
 from syncdoctor.engine.model import Citation
 from syncdoctor.engine.ruleset import load_ruleset, require_ruleset
