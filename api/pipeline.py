@@ -25,6 +25,8 @@ from syncdoctor.reading.words import closest
 
 from . import workers
 from .errors import BadInput, NotFound, UnknownChoice
+from .proof import ProofWords
+from .shown import ResultWords, proof_words
 from .stream import Render, Row, Selection, diagnosed, rows
 
 TOOL_VERSION = "0.1.0"
@@ -191,13 +193,16 @@ class Prepared:
     snapshot: Snapshot
     selection: Selection
     header: dict[str, Any]
-    business_unit_labels: list[str]  # each business unit as the proofs name it (its name, else its id)
+    words: ProofWords | None  # the proofs' plain words, when the report shows proofs
+    knowledge: Knowledge
+    request: Request
 
 
-def prepare(know: Knowledge, source: Source, request: Request) -> Prepared:
+def prepare(know: Knowledge, source: Source, request: Request, *, proofs: bool = False, debug: bool = False) -> Prepared:
     """Everything before the first diagnosis, in one call: the answers file applied, the snapshot
     built, the selection made (NotFound naming the closest), the header written (with the file's
-    own hash when the source is a file)."""
+    own hash when the source is a file), and with `proofs` the words the proofs are told in
+    (`debug`: with the engine's ids and field names)."""
     if request.answers is not None:
         source = source.with_answers_file(request.answers)
     snapshot = source.build()
@@ -206,17 +211,26 @@ def prepare(know: Knowledge, source: Source, request: Request) -> Prepared:
     head = header(ruleset, snapshot, request.symptom)
     if source.file_sha256 is not None:  # what `sha256sum FILE` prints, beside the content's hash
         head["snapshot"]["file_sha256"] = source.file_sha256
-    labels = [bu.get("name") or bu["id"] for bu in snapshot.business_units]
-    return Prepared(ruleset, source, snapshot, sel, head, labels)
+    return Prepared(ruleset, source, snapshot, sel, head, words_for(ruleset, snapshot, debug) if proofs else None, know,
+                    request)
+
+
+def words_for(ruleset: Ruleset, snapshot: Snapshot, debug: bool = False) -> ProofWords:
+    """The proofs' words, naming each business unit of `snapshot` by its name, else its id."""
+    return proof_words(ruleset, [bu.get("name") or bu["id"] for bu in snapshot.business_units], debug)
 
 
 # -- the stream of results ----------------------------------------------------------------------
 def diagnoses(know: Knowledge, snapshot: Snapshot, sel: Selection, symptom: str | None, *, jobs: int | None = None,
-              render: Render | None = None, progress: Callable[[int], None] | None = None) -> Iterator[Row]:
+              text: Callable[[dict[str, Any], ResultWords | None], Any] | None = None, words: ProofWords | None = None,
+              progress: Callable[[int], None] | None = None) -> Iterator[Row]:
     """A row per (user, business unit), in the users' order: in this process, or with `jobs`
     in worker processes (api/workers.py: a crash of the C core is EngineCrashed naming its
-    input). A selection of many users runs the scan engine, as the workers do. `progress` hears
-    the number of users done. Nothing runs before the first row is asked for."""
+    input). Each result's proofs are put in `words` (none without) and, with `text`, rendered
+    where it was computed (api/stream.py `Render`). A selection of many users runs the scan
+    engine, as the workers do. `progress` hears the number of users done. Nothing runs before
+    the first row is asked for."""
+    render = Render(text, words) if text is not None or words is not None else None
     if jobs:
         return workers.results(know.ruleset, snapshot, sel, symptom, jobs, render, progress)
     eng = know.scan_engine if len(sel.users) > 1 else know.engine
@@ -253,5 +267,7 @@ def header(ruleset: Ruleset, snapshot: Snapshot, symptom: str | None) -> dict[st
 def questions(undetermined: list[dict[str, Any]], ruleset: Ruleset,
               asked: frozenset[tuple[int, str]] = frozenset()) -> list[consult.Question]:
     """The questions whose answers would decide an undetermined entry (results' `undetermined`
-    lists, concatenated), except those already asked."""
+    lists, concatenated), except those already asked. None without an undetermined entry."""
+    if not undetermined:
+        return []
     return [q for q in consult.questions_for([undetermined], ruleset) if q.key not in asked]

@@ -1,27 +1,36 @@
 """The stream of results, the one path every diagnosis takes: each (user, business unit) of a
 selection diagnosed by an engine (`diagnosed`), each result made a `Row` with the verdict
-policy applied (api/verdicts.py) and, where a sink wants it, rendered where it was computed
-(`rows`). The pipeline (api/pipeline.py) runs it in this process, the worker pool (api/
+policy applied (api/verdicts.py), its proofs put in plain words (api/shown.py) and, where a
+sink wants it, rendered where it was computed (`rows`): the formats receive finished values. The pipeline (api/pipeline.py) runs it in this process, the worker pool (api/
 workers.py) in worker processes; `explain`, `replay` and the scenario runner read the
 Diagnosis objects themselves."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Callable, Iterable, Iterator, NamedTuple
+from typing import Any, Callable, Collection, Iterable, Iterator, NamedTuple
 
 from syncdoctor.engine.diagnosis import Diagnosis
 from syncdoctor.engine.layout import LAYOUT, Compactor, add_shared, collision, rules_table
 from syncdoctor.engine.run import Engine
 from syncdoctor.facts.snapshot import Snapshot
 
+from .proof import ProofWords
+from .shown import ResultWords, result_words
 from .verdicts import needs_action, summary_pairs
 
 # JSON's shared layout (engine/layout.py), which the sinks that write results use
 __all__ = ["LAYOUT", "Compactor", "Diagnosis", "Render", "Row", "Selection", "add_shared", "collision", "diagnosed", "row",
            "rows", "rules_table"]
 
-# a result rendered: its text, or (text, shared refs, shared texts) in JSON's shared layout
-Render = Callable[[dict[str, Any]], Any]
+
+@dataclass(frozen=True)
+class Render:
+    """What each result is made into where it is computed (in a worker process, for a scan):
+    `words`, the proofs' plain words (None: no proofs, as in JSON); `text`, a format's rendering
+    of the result with its words: its text, or (text, shared refs, shared texts) in JSON's shared
+    layout (None: the row keeps the result dict, and its words)."""
+    text: Callable[[dict[str, Any], ResultWords | None], Any] | None = None
+    words: ProofWords | None = None
 
 
 @dataclass
@@ -41,11 +50,16 @@ class Row(NamedTuple):
     # texts of those its process had not handed over before (cli/formats/jsonfmt.py)
     refs: frozenset[tuple[str, str]] = frozenset()
     texts: dict[tuple[str, str], str] | None = None
+    words: ResultWords | None = None  # the result's proofs in words, when `rendered` is the result dict
 
 
-def row(result: dict[str, Any], render: Render | None) -> Row:
-    """A result as a Row; `render` gives its text, or (text, refs, texts) in the shared layout."""
-    rendered, refs, texts = render(result) if render else result, frozenset(), None
+def row(result: dict[str, Any], render: Render | None, whole: Collection[str] = ()) -> Row:
+    """A result as a Row: its words (`whole`: the lists its diagnosis had whole), then its text,
+    or (text, refs, texts) in the shared layout, when `render` names a format."""
+    words = result_words(render.words, result, whole) if render is not None and render.words is not None else None
+    if render is None or render.text is None:
+        return Row(result, needs_action(result), result["undetermined"], summary_pairs(result), words=words)
+    rendered, refs, texts = render.text(result, words), frozenset(), None
     if isinstance(rendered, tuple):
         rendered, refs, texts = rendered
     return Row(rendered, needs_action(result), result["undetermined"], summary_pairs(result), refs, texts)
@@ -61,4 +75,4 @@ def diagnosed(eng: Engine, snapshot: Snapshot, sel: Selection, symptom: str | No
 def rows(diagnoses: Iterable[Diagnosis], render: Render | None) -> Iterator[Row]:
     """Each diagnosis as the Row of its result document."""
     for d in diagnoses:
-        yield row(d.to_json(), render)
+        yield row(d.to_json(), render, d.factset.known_lists)

@@ -4,6 +4,7 @@ exit code, and what the summary of a scan counts. The pipeline applies it to eve
 from __future__ import annotations
 
 from collections import Counter
+from dataclasses import dataclass
 from typing import Any
 
 from syncdoctor.engine.model import KIND_ORDER
@@ -86,6 +87,30 @@ class Summary:
     def quiet_line(self) -> str:
         return (f"{plural(self.quiet, 'result')} with nothing to act on and nothing undecided "
                 f"{'is' if self.quiet == 1 else 'are'} not listed above: --all-verdicts lists every result")
+
+    def tally(self) -> "Tally":
+        """What the formats print of it, as plain values."""
+        return Tally(self.results, tuple(self.rows()), self.by_kind_line(), self.quiet, self.quiet_line())
+
+
+def tally_of(results: list[dict[str, Any]]) -> "Tally":
+    """The summary of a document's results, counted at once."""
+    summary = Summary()
+    for r in results:
+        summary.add(summary_pairs(r), bool(r["undetermined"]))
+    return summary.tally()
+
+
+@dataclass(frozen=True)
+class Tally:
+    """A summary as the formats print it (Summary decided it): the results counted, the rows
+    (business unit, kind, code, users), the line of results per kind, and the results with
+    nothing to act on and nothing undecided (`quiet`, and the sentence saying so)."""
+    results: int
+    rows: tuple[tuple[str, str, str, int], ...]
+    by_kind_line: str
+    quiet: int
+    quiet_line: str
 
 
 def _kind_rank(kind: str) -> int:

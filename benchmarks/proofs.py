@@ -21,7 +21,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from run import CLI, generate  # noqa: E402  (benchmarks/ is not a package)
 
 from syncdoctor.cli.formats import render  # noqa: E402
-from syncdoctor.cli.formats.proof import ProofWords  # noqa: E402
+from syncdoctor.api.proof import ProofWords  # noqa: E402
 from syncdoctor.engine.ruleset import default_rules_dir, load_ruleset  # noqa: E402
 
 

@@ -7,11 +7,13 @@ from typing import Annotated, Optional
 
 import typer
 
+from syncdoctor.api.errors import NotFound, UnknownChoice
 from syncdoctor.api.pipeline import Knowledge, Request, Source
 from syncdoctor.api.knowledge import default_rules_dir
+from syncdoctor.api.run import start
 
-from . import org, outputs, service
-from .common import EXIT_CODES_HELP, Format, RulesOption, SymptomOption, check_symptom, fail
+from . import common, org, outputs, service
+from .common import EXIT_CODES_HELP, Format, RulesOption, SymptomOption, fail
 from .outputs import write_output
 from .report import Report, run
 from .audit import signing_key
@@ -86,16 +88,18 @@ def diagnose(
         raise fail("--layout chooses how JSON results are written: give --format json too")
     shared = fmt is Format.json and (layout is Layout.shared or (layout is None and all_users))
     report = Report(fmt, out, only_problems, audit, signing_key(audit_key), shared, all_verdicts, verify_remedies, rules)
-    know = service.knowledge(rules)
-    request = Request(user, all_users, business_unit, check_symptom(know.ruleset, symptom), answers, jobs if scan else None)
-    if from_org:
-        if not (user or all_users):
-            raise fail("say which user: --user USERNAME|EMAIL|ID, or --all")
-        source = _org_source(request, know, save_facts, login)
-    else:
-        assert facts is not None
-        source = service.guarded(lambda: Source.file(facts))
-    raise typer.Exit(run(know, source, request, report, ask))
+    if from_org and not (user or all_users):
+        raise fail("say which user: --user USERNAME|EMAIL|ID, or --all")
+    source = facts if facts is not None else (lambda know, req: _org_source(req, know, save_facts, login))
+    try:  # the rules, the symptom, the source, the answers, the selection: one call (api/run.py)
+        prepared = service.guarded(lambda: start(
+            rules, source, user=user, all_users=all_users, business_unit=business_unit, symptom=symptom, answers=answers,
+            jobs=jobs if scan else None, proofs=fmt is not Format.json, debug=common.DEBUG))
+    except UnknownChoice as exc:
+        raise fail(f"--symptom {exc}") from None
+    except NotFound as exc:
+        raise fail(str(exc)) from None
+    raise typer.Exit(run(prepared, report, ask))
 
 
 def _org_source(request: Request, know: Knowledge, save_facts: Path | None, login: org.Login) -> Source:

@@ -13,11 +13,11 @@ from syncdoctor.api import pipeline
 from syncdoctor.api.errors import NotFound, UnknownChoice
 from syncdoctor.api.explain import Explanation, explain_diagnosis, find_rule
 from syncdoctor.api.knowledge import Condition, F, FIRED, Outcome, Rule, T
+from syncdoctor.api.proof import Line, ProofWords
 from syncdoctor.reading.words import plural
 
 from . import common, service
 from .common import EXIT_OK, RulesOption, SymptomOption, check_symptom, color_wanted, fail
-from .formats.proof import Line, ProofWords
 from .formats.escape import term as escape  # controls made visible, markup escaped
 from .outputs import write_output
 
@@ -39,7 +39,7 @@ def _proofs(console: Console, x: Explanation, words: ProofWords) -> None:
     firings = {f["id"]: f for f in result["trace"]}
     facts = {f["id"]: f for f in result["facts"]}
     for firing in x.firings:
-        _tree(tree, words.firing(firings[firing.id], firings, facts, 0))
+        _tree(tree, words.firing(firings[firing.id], firings, facts, 0, x.diagnosis.factset.known_lists))
     console.print(tree)
 
 
@@ -56,7 +56,7 @@ def _why_not(console: Console, x: Explanation, words: ProofWords) -> None:
         if len(x.rule.branches()) > 1:
             console.print(f"  alternative {branch.index + 1}:")
         aliases = {o.pattern.alias: o.pattern.fact for o in branch.outcomes}
-        rows = [_outcome_row(o, words, aliases) for o in branch.outcomes]
+        rows = [_outcome_row(o, words, aliases, x.diagnosis.factset.known_lists) for o in branch.outcomes]
         held = sum(r[0] == T for r in rows)
         console.print(f"  {held} of {len(rows)} conditions hold")
         order = {T: 0, "unknown": 1, F: 2}
@@ -64,13 +64,14 @@ def _why_not(console: Console, x: Explanation, words: ProofWords) -> None:
             console.print(f"    {MARK[truth]} {escape(wanted)} — {escape(found)}")
 
 
-def _outcome_row(o: Outcome, words: ProofWords, aliases: dict[str, str]) -> tuple[str, str, str]:
-    """(truth, what the condition wants, what was found) in the reports' plain words."""
+def _outcome_row(o: Outcome, words: ProofWords, aliases: dict[str, str], whole: set[str]) -> tuple[str, str, str]:
+    """(truth, what the condition wants, what was found) in the reports' plain words (`whole`:
+    the lists the diagnosis had whole, the only ones a held negation names)."""
     p, c, fact = o.pattern, o.condition, o.fact
     unknown = "not known: needs " + "; ".join(words.missing(m) for m in o.missing)
     found_fact = f"found {words.fact(fact.kind, dict(fact.values), fact.fid)}" if fact is not None else ""
     if p.negated:
-        return o.truth, words.absent(p, aliases, held=o.truth == T), found_fact or (unknown if o.truth == "unknown" else "none found")
+        return o.truth, words.absent(p, aliases, held=o.truth == T, whole=whole), found_fact or (unknown if o.truth == "unknown" else "none found")
     conds = "; ".join(words.wanted(p.fact, x, aliases) for x in p.conditions)
     if fact is None:
         return o.truth, f"{words.kind_words(p.fact)}{' (' + conds + ')' if conds else ''}", \

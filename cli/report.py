@@ -5,6 +5,7 @@ open (on stderr). One path for one user and for a whole org, from a file or from
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import json
 import os
 import tempfile
@@ -15,17 +16,16 @@ from typing import TYPE_CHECKING, Any, Callable, Iterator, TextIO
 from rich.progress import Progress
 
 from syncdoctor.api import pipeline
+from syncdoctor.api import run as runs
 from syncdoctor.api.errors import EngineCrashed, NotFound
-from syncdoctor.api.pipeline import Knowledge, Request, Source
-from syncdoctor.api.stream import collision, Row, rules_table, Selection
-from syncdoctor.api.verdicts import Summary, exit_code
+from syncdoctor.api.pipeline import Prepared, Request, Source
+from syncdoctor.api.stream import Row, rules_table, Selection
 from syncdoctor.api.knowledge import Ruleset
 from syncdoctor.api.snapshots import consult, Snapshot
 
 from . import common, formats, org, service
 from .audit import audit_record
 from .common import EXIT_INTERNAL, Format, color_wanted, err_console, fail
-from .formats.proof import ProofWords
 from .outputs import open_output, write_output
 
 if TYPE_CHECKING:
@@ -52,53 +52,37 @@ class Report:
         return service.engine(self.rules)
 
 
-def run(know: Knowledge, source: Source, request: Request, report: Report, ask: bool = False) -> int:
-    """Diagnose what `request` selects and write every sink; returns the exit code (1 when some
-    result has something to act on). Bad input exits 2 (typer.Exit), a worker's crash 4."""
-    try:
-        prepared = service.guarded(lambda: pipeline.prepare(know, source, request))
-    except NotFound as exc:
-        raise fail(str(exc)) from None
-    ruleset, source, snapshot, sel, header = (prepared.ruleset, prepared.source, prepared.snapshot, prepared.selection,
-                                              prepared.header)
-    asked: set[tuple[int, str]] = set()
+def run(prepared: Prepared, report: Report, ask: bool = False) -> int:
+    """Diagnose what `prepared` (api/run.py `start`) selects and write every sink; returns the
+    exit code (1 when some result has something to act on). Bad input exits 2 (typer.Exit), a
+    worker's crash 4."""
+    request, asked = prepared.request, set[tuple[int, str]]()
     ready: list[Row] | None = None  # with --ask, the results of the last round of questions
     if ask:
-        source, snapshot, sel, ready = _consult(know, source, request, snapshot, sel, asked)
-        header = pipeline.header(ruleset, snapshot, request.symptom)  # of the snapshot the answers made
-        if source.file_sha256 is not None:
-            header["snapshot"]["file_sha256"] = source.file_sha256
+        prepared, ready = _consult(prepared, asked)
     # Streamed, whatever the format (memory flat in the number of users), unless the report must
     # be one document: with an audit record (one document over every result), or after --ask.
     streamed = request.all_users and not ask and report.audit is None and not report.verify_remedies
     options: dict[str, Any] = {"color": color_wanted() and report.out is None} if report.fmt is Format.text else {}
     if report.fmt is Format.text and request.all_users:
         options.update(show_summary=True, quiet=not report.all_verdicts)
-    if report.fmt is not Format.json:  # the proofs in plain words (JSON keeps ids and field names)
-        labels = prepared.business_unit_labels if not ask else [bu.get("name") or bu["id"] for bu in snapshot.business_units]
-        options["words"] = ProofWords(ruleset, debug=common.DEBUG, business_units=labels)
     if report.shared:
-        options.update(shared_layout(ruleset, header["snapshot"]))
-    questions: list[consult.Question] = []
-
-    def trailer(undetermined: list[dict[str, Any]]) -> dict[str, Any]:
-        questions.extend(pipeline.questions(undetermined, ruleset, frozenset(asked)))
-        return {"questions": [q.to_json(snapshot.data) for q in questions]}
+        options.update(shared_layout(prepared.ruleset, prepared.header["snapshot"]))
     try:
-        with _progress(len(sel.users), ready is None) as advance:
+        with _progress(len(prepared.selection.users), ready is None) as advance:
             sink_format = formats.stream(report.fmt.value, **options) if streamed else None
-            rows = (r for r in ready) if ready is not None else pipeline.diagnoses(
-                know, snapshot, sel, request.symptom, jobs=request.jobs, progress=advance,
-                render=_renderer(sink_format, report.shared))
+            results = runs.results(prepared, text=_renderer(sink_format, report.shared), progress=advance,
+                                   only_problems=report.only_problems, ready=ready, asked=frozenset(asked),
+                                   collect=sink_format is None)
             if sink_format is not None:
                 with open_output(report.out) as sink:
-                    action = write_stream(sink, sink_format, header, rows, report.only_problems, trailer)
+                    write_stream(sink, sink_format, prepared.header, results)
             else:
-                action = _whole(report, options, header, rows, trailer, snapshot, source, request)
+                _whole(report, options, prepared, results)
     except EngineCrashed as exc:  # api/workers.py's WorkerCrashed
-        raise fail(_crash_report(exc, snapshot, ruleset, request.symptom), EXIT_INTERNAL) from None
-    org.report_questions(questions, snapshot.data)
-    return exit_code(action)
+        raise fail(_crash_report(exc, prepared.snapshot, prepared.ruleset, request.symptom), EXIT_INTERNAL) from None
+    org.report_questions(results.questions, prepared.snapshot.data)
+    return results.exit_code
 
 
 def _prepare(source: Source, request: Request) -> tuple[Snapshot, Selection]:
@@ -109,16 +93,23 @@ def _prepare(source: Source, request: Request) -> tuple[Snapshot, Selection]:
         raise fail(str(exc)) from None
 
 
-def _consult(know: Knowledge, source: Source, request: Request, snapshot: Snapshot, sel: Selection,
-             asked: set[tuple[int, str]]) -> tuple[Source, Snapshot, Selection, list[Row]]:
+def _consult(prepared: Prepared, asked: set[tuple[int, str]]) -> tuple[Prepared, list[Row]]:
     """--ask: while some question would decide an undetermined verdict, ask the first one (the
-    mode before the settings that only one mode reads), apply the answer and diagnose again."""
+    mode before the settings that only one mode reads), apply the answer and diagnose again
+    (the rows of the last round with their proofs in words, when the report shows proofs)."""
+    know, source, request, snapshot, sel = (prepared.knowledge, prepared.source, prepared.request, prepared.snapshot,
+                                            prepared.selection)
     while True:
+        words = pipeline.words_for(know.ruleset, snapshot, common.DEBUG) if prepared.words is not None else None
         with _progress(len(sel.users), request.all_users) as advance:
-            rows = list(pipeline.diagnoses(know, snapshot, sel, request.symptom, progress=advance))
+            rows = list(pipeline.diagnoses(know, snapshot, sel, request.symptom, progress=advance, words=words))
         pending = pipeline.questions([u for r in rows for u in r.undetermined], know.ruleset, frozenset(asked))
         if not pending:
-            return source, snapshot, sel, rows
+            header = pipeline.header(know.ruleset, snapshot, request.symptom)  # of the snapshot the answers made
+            if source.file_sha256 is not None:
+                header["snapshot"]["file_sha256"] = source.file_sha256
+            return dataclasses.replace(prepared, source=source, snapshot=snapshot, selection=sel, header=header,
+                                       words=words), rows
         given = consult.ask(pending[:1], source.data, org.prompter(), source.resolve_users, debug=common.DEBUG)
         asked.add(pending[0].key)
         if given["business_units"]:
@@ -127,32 +118,23 @@ def _consult(know: Knowledge, source: Source, request: Request, snapshot: Snapsh
             snapshot, sel = _prepare(source, request)
 
 
-def _whole(report: Report, options: dict[str, Any], header: dict[str, Any], rows: Iterator[Row],
-           trailer: Callable[[list[dict[str, Any]]], dict[str, Any]], snapshot: Snapshot, source: Source,
-           request: Request) -> bool:
+def _whole(report: Report, options: dict[str, Any], prepared: Prepared, results: runs.Results) -> None:
     """The report rendered as one document, after the audit record is written."""
-    results: list[dict[str, Any]] = []
-    acting: list[dict[str, Any]] = []  # the results with something to act on (the pipeline's verdict policy)
-    seen: list[dict[str, Any]] = []
-    with contextlib.closing(rows):  # type: ignore[type-var]  # generators all: an error here ends the workers now
-        for r in rows:
-            results.append(r.rendered)
-            if r.action:
-                acting.append(r.rendered)
-            seen.extend(r.undetermined)
+    every = results.collected
+    assert every is not None
     if report.verify_remedies:
         from syncdoctor.api.remedies import verify  # local: api/remedies.py loads the what-if machinery (about 25 ms, python -X importtime); only --verify-remedies and remedy checks pay it
-        verify(report.engine(), snapshot, results, request.symptom)
-    doc = dict(header, results=results, **trailer(seen))
+        verify(report.engine(), prepared.snapshot, every.results, prepared.request.symptom)
+    doc = dict(prepared.header, results=every.results, **results.trailer)
     if report.audit is not None:
+        snapshot, source = prepared.snapshot, prepared.source
         if source.file_sha256 is not None:  # the file as read, before any answers were applied
             snapshot.file_sha256 = source.file_sha256
-        record = audit_record(doc, snapshot, report.audit_key, request.selection_record())
+        record = audit_record(doc, snapshot, report.audit_key, prepared.request.selection_record())
         write_output(formats.render("json", record), report.audit, private=True)
-    if report.only_problems:
-        doc["results"] = acting
-    write_output(formats.render(report.fmt.value, doc, **options), report.out)
-    return bool(acting)
+    doc["results"] = every.shown
+    words = every.words if report.fmt is not Format.json else None
+    write_output(formats.render(report.fmt.value, doc, words=words, tally=results.tally, **options), report.out)
 
 
 def shared_layout(ruleset: Ruleset, snapshot_header: dict[str, Any]) -> dict[str, Any]:
@@ -160,7 +142,7 @@ def shared_layout(ruleset: Ruleset, snapshot_header: dict[str, Any]) -> dict[str
     return {"layout": "shared", "rules": rules_table(ruleset), "snapshot": snapshot_header}
 
 
-def _renderer(sink_format: formats.Stream | None, shared: bool) -> Callable[[dict[str, Any]], Any] | None:
+def _renderer(sink_format: formats.Stream | None, shared: bool) -> Callable[..., Any] | None:
     """What a worker renders each result with: the stream's text, in the shared layout with the
     shared values it refers to (cli/formats/jsonfmt.py); None: the result dict itself."""
     if sink_format is None:
@@ -168,47 +150,29 @@ def _renderer(sink_format: formats.Stream | None, shared: bool) -> Callable[[dic
     return sink_format.result_shared if shared else sink_format.result  # type: ignore[attr-defined]
 
 
-def write_stream(sink: TextIO, stream: formats.Stream, header: dict[str, Any], rows: Iterator[Row], only_problems: bool,
-                 trailer: Callable[[list[dict[str, Any]]], dict[str, Any]]) -> bool:
-    """The whole output, written as rows come: the stream's beginning, each row (all, or with
-    --only-problems those with something to act on), then its end, with the summary counts and
-    the keys `trailer` computes from the distinct undetermined entries (the questions). Returns
-    whether any result has something to act on."""
+def write_stream(sink: TextIO, stream: formats.Stream, header: dict[str, Any], results: runs.Results) -> None:
+    """The whole output, written as rows come: the stream's beginning, each row the pipeline
+    keeps (all, or with --only-problems those with something to act on), then its end, with the
+    summary and the keys after the results (the questions; in JSON's shared layout the shared
+    values the written rows refer to), which the pipeline has counted by then (api/run.py)."""
     sink.write(stream.begin(header))
-    any_action, summary = False, Summary()
-    seen: dict[tuple, dict[str, Any]] = {}  # distinct undetermined entries: enough for the questions
-    shared_texts: dict[tuple[str, str], str] = {}  # JSON's shared layout: every shared value received
-    used: set[tuple[str, str]] = set()  # ... and those the written results refer to
-    try:
-        for r in rows:
-            any_action |= r.action
-            for u in r.undetermined:
-                seen.setdefault((u["rule"], tuple(u["missing"])), u)
-            for ref, text in (r.texts or {}).items():
-                if shared_texts.setdefault(ref, text) != text:  # two workers, two values, one key
-                    raise collision(*ref)
-            if only_problems and not r.action:
-                continue
-            sink.write(stream.joiner(summary.results == 0) + r.rendered)
-            summary.add(r.pairs, bool(r.undetermined))
-            used.update(r.refs)
-    finally:
-        close = getattr(rows, "close", None)
-        if close is not None:
-            close()  # a signal or an error while writing: the workers end now, not at exit
-    tail = trailer(list(seen.values()))
-    if getattr(stream, "layout", "full") == "shared":
-        tail = {"shared": {ref: shared_texts[ref] for ref in used}, **tail}
-    sink.write(stream.end(summary, tail))
-    return any_action
+    first = True
+    for r in results:
+        sink.write(stream.joiner(first) + r.rendered)
+        first = False
+    tail = {"shared": results.shared, **results.trailer} if getattr(stream, "layout", "full") == "shared" else results.trailer
+    assert results.tally is not None
+    sink.write(stream.end(results.tally, tail))
 
 
 @contextlib.contextmanager
-def _progress(users: int, wanted: bool = True) -> Iterator[Callable[[int], None]]:
-    """A transient bar on stderr for long runs; yields what advances it by a number of users."""
-    with Progress(console=err_console(), transient=True, disable=not wanted or users <= PROGRESS_FROM) as progress:
+def _progress(users: int, wanted: bool = True) -> Iterator[Callable[[int], None] | None]:
+    """A transient bar on stderr for long runs; yields what advances it by a number of users
+    (None: no bar, nothing to tell)."""
+    disabled = not wanted or users <= PROGRESS_FROM
+    with Progress(console=err_console(), transient=True, disable=disabled) as progress:
         task = progress.add_task("diagnosing", total=users)
-        yield lambda n: progress.advance(task, n)
+        yield None if disabled else lambda n: progress.advance(task, n)
 
 
 def _crash_report(exc: EngineCrashed, snapshot: Snapshot, ruleset: Ruleset, sym: str | None) -> str:

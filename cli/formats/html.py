@@ -1,14 +1,14 @@
 """One self-contained HTML file: no scripts or styles fetched from anywhere."""
 from __future__ import annotations
 
-import html
 from typing import Any
 
-from syncdoctor.api.verdicts import Summary
+from syncdoctor.api.proof import Line
+from syncdoctor.api.shown import ResultWords
+from syncdoctor.api.verdicts import Tally
 
-from .escape import safe_url, visible
+from .escape import html_text as escape, safe_url
 from .summary import bu_label, user_label
-from .proof import Line, ProofWords
 from .whole import render_stream
 from .words import hash_words, no_verdict, remedy_checks, undetermined_intro, undetermined_next
 
@@ -20,12 +20,6 @@ body{font-family:system-ui,sans-serif;margin:2em;max-width:70em;color:#222}
 details{margin-left:1.2em}li.absent{list-style:circle}summary{cursor:pointer}code{background:#f3f3f3;padding:0 .2em}
 table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:.2em .6em}
 """
-
-
-def escape(text: object) -> str:
-    """HTML-escaped, with every control and bidi character shown as an escape: the report may be
-    printed to a terminal (stdout is the default), where an OSC 52 or `ESC[2J` would act."""
-    return html.escape(visible(text, keep_newlines=True))
 
 
 def _proof(line: Line) -> str:
@@ -42,9 +36,8 @@ class HtmlStream:
     """One result at a time: the page is written as results come, and the summary table (counts
     only) closes it, so memory does not grow with the number of users."""
 
-    def __init__(self, *, words: ProofWords | None = None, **_: Any) -> None:
+    def __init__(self, **_: Any) -> None:
         self.symptom: str | None = None
-        self.words = words  # the proofs' plain words (no proofs without)
 
     def begin(self, header: dict[str, Any]) -> str:
         self.symptom = header.get("symptom")
@@ -59,11 +52,12 @@ class HtmlStream:
     def joiner(self, first: bool) -> str:
         return ""
 
-    def result(self, r: dict[str, Any]) -> str:
+    def result(self, r: dict[str, Any], words: ResultWords | None = None) -> str:
+        """One result; `words`: its proofs and not-decided facts in words (no proofs without)."""
         out = [f"<section class='result'><h2>{escape(user_label(r))} · {escape(bu_label(r))}</h2>"]
         if not r["verdicts"] and not r["undetermined"]:
             out += [f"<p>{escape(line)}</p>" for line in no_verdict(self.symptom)]
-        for v in r["verdicts"]:
+        for i, v in enumerate(r["verdicts"]):
             out.append(f"<div class='verdict {escape(v['kind'])}' data-code='{escape(v['code'])}'><h3>{escape(v['kind'].upper())} "
                        f"<code>{escape(v['code'])}</code></h3><p>{escape(v['message'])}</p>")
             if v.get("details"):
@@ -79,32 +73,33 @@ class HtmlStream:
                 url = safe_url(c.get("url") or "")  # http(s) only: never a javascript: link
                 basis = f" <span class='basis'>(basis: {escape(c['basis'])})</span>" if c.get("basis") else ""
                 out.append((f"<p>Source: <a href='{escape(url)}'>{label}</a>" if url else f"<p>Source: {label}") + basis + "</p>")
-            if self.words is not None:
+            if words is not None:
                 out.append("<div class='proofs'><b>Proof</b> (click to unfold)")
-                out += [_proof(line) for line in self.words.verdict_proof(r, v)]
+                out += [_proof(line) for line in words.proofs[i]]
                 out.append("</div>")
             out.append("</div>")
         if r["undetermined"]:
             out.append(f"<p>{escape(undetermined_intro(bool(r['verdicts'])))}</p><ul>")
-            for u in r["undetermined"]:
-                missing = "; ".join(self.words.missing(m) if self.words else m for m in u["missing"])
+            for i, u in enumerate(r["undetermined"]):
+                missing = "; ".join(words.missing[i] if words else u["missing"])
                 out.append(f"<li><code>{escape(u['code'])}</code> ({escape(u['kind'])}) needs {escape(missing)}</li>")
             out.append(f"</ul><p>{escape(undetermined_next())}</p>")
         out.append("</section>")
         return "\n".join(out) + "\n"
 
-    def end(self, summary: Summary, trailer: dict[str, Any]) -> str:
+    def end(self, summary: Tally, trailer: dict[str, Any]) -> str:
         out = ["<h2>Summary</h2><p>Users per conclusion, per business unit.</p>",
                "<table id='summary'><tr><th>business unit</th><th>kind</th><th>code</th><th>users</th></tr>"]
         out += [f"<tr><td>{escape(bu)}</td><td>{escape(kind)}</td><td><code>{escape(code)}</code></td><td>{n}</td></tr>"
-                for bu, kind, code, n in summary.rows()]
+                for bu, kind, code, n in summary.rows]
         out.append("</table>")
-        out.append(f"<p id='by-kind'>{escape(summary.by_kind_line())}</p>")
-        if not summary.counts:
+        out.append(f"<p id='by-kind'>{escape(summary.by_kind_line)}</p>")
+        if not summary.rows:
             out.append("<p>Nothing concluded.</p>")
         out.append("</body></html>\n")
         return "\n".join(out)
 
 
-def render_html(doc: dict[str, Any], **options: Any) -> str:
-    return render_stream(HtmlStream(**options), doc)
+def render_html(doc: dict[str, Any], *, words: list[ResultWords] | None = None, tally: Tally | None = None,
+                **options: Any) -> str:
+    return render_stream(HtmlStream(**options), doc, words, tally)

@@ -3,7 +3,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from syncdoctor.api.verdicts import Summary
+from syncdoctor.api.verdicts import Tally
 from syncdoctor.api.stream import LAYOUT, Compactor, add_shared, collision
 
 from .escape import json_text
@@ -63,10 +63,10 @@ class JsonStream:
     def joiner(self, first: bool) -> str:
         return "\n    " if first else ",\n    "
 
-    def result(self, r: dict[str, Any]) -> str:
+    def result(self, r: dict[str, Any], words: Any = None) -> str:
         return _compact_text(r)
 
-    def result_shared(self, r: dict[str, Any]) -> tuple[str, SharedRefs, SharedTexts]:
+    def result_shared(self, r: dict[str, Any], words: Any = None) -> tuple[str, SharedRefs, SharedTexts]:
         assert self._compactor is not None
         compact, used = self._compactor.compact(r)
         refs, texts = set(), {}
@@ -82,7 +82,7 @@ class JsonStream:
                     raise collision(table, key)
         return _compact_text(compact), frozenset(refs), texts
 
-    def end(self, summary: Summary, trailer: dict[str, Any]) -> str:
+    def end(self, summary: Tally, trailer: dict[str, Any]) -> str:
         out = "\n  ]" if summary.results else "]"
         for k, v in trailer.items():
             if k == "shared" and self.layout == "shared":

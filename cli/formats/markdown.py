@@ -5,12 +5,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from syncdoctor.api.verdicts import Summary
+from syncdoctor.api.shown import ResultWords
+from syncdoctor.api.verdicts import Tally
 
 from .escape import md, md_code, safe_url
 from .summary import bu_label, user_label
-from .proof import ProofWords, walk
-from .whole import render_stream
+from .whole import render_stream, walk
 from .words import hash_words, no_verdict, remedy_checks, undetermined_intro, undetermined_next
 
 
@@ -22,9 +22,8 @@ def _source(c: dict[str, Any]) -> str:
 
 
 class MarkdownStream:
-    def __init__(self, *, words: ProofWords | None = None, **_: Any) -> None:
+    def __init__(self, **_: Any) -> None:
         self.symptom: str | None = None
-        self.words = words  # the proofs' plain words (no proofs without)
 
     def begin(self, header: dict[str, Any]) -> str:
         self.symptom = header.get("symptom")
@@ -36,12 +35,13 @@ class MarkdownStream:
     def joiner(self, first: bool) -> str:
         return ""
 
-    def result(self, r: dict[str, Any]) -> str:
+    def result(self, r: dict[str, Any], words: ResultWords | None = None) -> str:
+        """One result; `words`: its proofs and not-decided facts in words (no proofs without)."""
         lines = [f"## {md(user_label(r))} · {md(bu_label(r))}", ""]
         if not r["verdicts"] and not r["undetermined"]:
             said = [md(line) for line in no_verdict(self.symptom)]
             lines += [*said[:1], "", *said[1:], ""]
-        for v in r["verdicts"]:
+        for i, v in enumerate(r["verdicts"]):
             lines += [f"### {md(v['kind'].upper())} {md_code(v['code'])}", "", md(v["message"]), ""]
             lines += [f"- {md(d)}" for d in v.get("details", [])]
             if v["remedies"]:
@@ -51,27 +51,28 @@ class MarkdownStream:
             if v.get("warnings"):
                 lines += ["", "Warning — what the remedy also changes:", ""] + [f"- {md(w)}" for w in v["warnings"]]
             lines += [""] + [_source(c) for c in v["citations"]] + [""]
-            if self.words is not None:
-                lines += ["Proof:", ""] + [f"{'  ' * depth}- {md(text)}" for depth, text in walk(self.words.verdict_proof(r, v))] + [""]
+            if words is not None:
+                lines += ["Proof:", ""] + [f"{'  ' * depth}- {md(text)}" for depth, text in walk(words.proofs[i])] + [""]
         if r["undetermined"]:
             lines += [md(undetermined_intro(bool(r["verdicts"]))), ""]
-            for u in r["undetermined"]:
-                missing = [self.words.missing(m) for m in u["missing"]] if self.words else u["missing"]
+            for i, u in enumerate(r["undetermined"]):
+                missing = words.missing[i] if words else u["missing"]
                 lines.append(f"- {md_code(u['code'])} ({md(u['kind'])}) needs {'; '.join(md(m) for m in missing)}")
             lines += ["", md(undetermined_next()), ""]
         return "\n".join(lines) + "\n"
 
-    def end(self, summary: Summary, trailer: dict[str, Any]) -> str:
-        rows = summary.rows()
+    def end(self, summary: Tally, trailer: dict[str, Any]) -> str:
+        rows = summary.rows
         lines = ["## Summary", "", "Users per conclusion, per business unit.", ""]
         if rows:
             lines += ["| business unit | kind | code | users |", "|---|---|---|---|"]
             lines += [f"| {md(bu)} | {md(kind)} | {md(code)} | {n} |" for bu, kind, code, n in rows]
         else:
             lines.append("Nothing concluded.")
-        lines += ["", md(summary.by_kind_line())]
+        lines += ["", md(summary.by_kind_line)]
         return "\n".join(lines) + "\n"
 
 
-def render_markdown(doc: dict[str, Any], **options: Any) -> str:
-    return render_stream(MarkdownStream(**options), doc)
+def render_markdown(doc: dict[str, Any], *, words: list[ResultWords] | None = None, tally: Tally | None = None,
+                    **options: Any) -> str:
+    return render_stream(MarkdownStream(**options), doc, words, tally)

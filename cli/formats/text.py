@@ -7,12 +7,13 @@ from typing import Any
 
 from rich.console import Console
 
-from syncdoctor.api.verdicts import ACTIONABLE, Summary
+from syncdoctor.api.proof import Line
+from syncdoctor.api.shown import ResultWords
+from syncdoctor.api.verdicts import ACTIONABLE, Tally
 
 from .escape import safe_url, term, visible
-from .proof import ProofWords, walk
 from .summary import bu_label, user_label
-from .whole import render_stream
+from .whole import render_stream, walk
 from .words import no_verdict, remedy_checks, undetermined_intro, undetermined_next
 
 KIND_STYLE = {"wait": "bold yellow", "cause": "bold red", "escalate": "bold magenta", "remedy": "bold cyan",
@@ -30,11 +31,11 @@ class TextStream:
     """begin / one result at a time / end: the same text whether streamed or rendered whole."""
 
     def __init__(self, *, color: bool = False, width: int = 100, show_summary: bool = True,
-                 words: ProofWords | None = None, quiet: bool = False, **_: Any) -> None:
-        """`words`: the proofs' plain words (no proofs without); `quiet` (a scan's default): list
-        only what needs action and what is not decided, count the rest in the summary."""
+                 quiet: bool = False, **_: Any) -> None:
+        """`quiet` (a scan's default): list only what needs action and what is not decided,
+        count the rest in the summary."""
         self.color, self.width, self.show_summary = color, width, show_summary
-        self.words, self.quiet = words, quiet
+        self.quiet = quiet
         self.symptom: str | None = None
 
     def begin(self, header: dict[str, Any]) -> str:
@@ -44,8 +45,11 @@ class TextStream:
     def joiner(self, first: bool) -> str:
         return ""
 
-    def result(self, r: dict[str, Any]) -> str:
-        shown = [v for v in r["verdicts"] if v["kind"] in ACTIONABLE] if self.quiet else r["verdicts"]
+    def result(self, r: dict[str, Any], words: ResultWords | None = None) -> str:
+        """One result; `words`: its proofs and not-decided facts in words (api/shown.py; no proofs
+        without)."""
+        listed = [i for i, v in enumerate(r["verdicts"]) if not self.quiet or v["kind"] in ACTIONABLE]
+        shown = [r["verdicts"][i] for i in listed]
         if self.quiet and not shown and not r["undetermined"]:
             return ""  # informational only: counted in the summary, listed with --all-verdicts
         console = _console(self.color, self.width)
@@ -54,24 +58,22 @@ class TextStream:
             if not r["verdicts"] and not r["undetermined"]:
                 for line in no_verdict(self.symptom):
                     console.print(f"  {term(line)}")
-            for v in shown:
-                self._verdict(console, r, v)
+            for i in listed:
+                self._verdict(console, r["verdicts"][i], words.proofs[i] if words else None)
             hidden = [v for v in r["verdicts"] if v not in shown]
             if hidden:
                 console.print(f"  also {', '.join(term(v['kind']) + ' ' + term(v['code']) for v in hidden)} "
                               "(informational: --all-verdicts lists them)")
             if r["undetermined"]:
                 console.print(f"  {term(undetermined_intro(bool(r['verdicts'])))}")
-                for u in r["undetermined"]:
-                    console.print(f"    {term(u['code'])} ({term(u['kind'])}) needs: {term(self._missing(u))}")
+                for i, u in enumerate(r["undetermined"]):
+                    missing = words.missing[i] if words else u["missing"]
+                    console.print(f"    {term(u['code'])} ({term(u['kind'])}) needs: {term('; '.join(missing))}")
                 console.print(f"  {term(undetermined_next())}")
             console.print()
         return cap.get()
 
-    def _missing(self, u: dict[str, Any]) -> str:
-        return "; ".join(self.words.missing(m) if self.words else m for m in u["missing"])
-
-    def _verdict(self, console: Console, r: dict[str, Any], v: dict[str, Any]) -> None:
+    def _verdict(self, console: Console, v: dict[str, Any], proof: tuple[Line, ...] | None) -> None:
         style = KIND_STYLE.get(v["kind"], "")
         draft = " (draft rule)" if v.get("rule_status") == "draft" else ""
         console.print(f"  [{style}]{term(v['kind'].upper()):6}[/{style}] [bold]{term(v['code'])}[/bold]{draft}")
@@ -89,29 +91,30 @@ class TextStream:
             url = safe_url(c.get("url") or "")  # an http(s) URL without spaces or brackets, or no link
             link = f"[link={url}]{term(label)}[/link]" if self.color and url else term(label)
             console.print(f"         Source: {link}" + ("" if self.color or not url else f" <{term(url)}>"))
-        if self.words is not None:
+        if proof is not None:
             # plain lines (no markup to parse: controls made visible), the costliest part of a result
-            lines = [f"         {'  ' * depth}{'✓ ' if depth else ''}{visible(text)}" for depth, text in walk(self.words.verdict_proof(r, v))]
+            lines = [f"         {'  ' * depth}{'✓ ' if depth else ''}{visible(text)}" for depth, text in walk(proof)]
             console.out("\n".join(["         Proof:", *lines]), highlight=False)
 
-    def end(self, summary: Summary, trailer: dict[str, Any]) -> str:
+    def end(self, summary: Tally, trailer: dict[str, Any]) -> str:
         if not self.show_summary:
             return ""
         console = _console(self.color, self.width)
         with console.capture() as cap:
             console.print("[bold]Summary[/bold] (users per conclusion, per business unit)")
-            rows = summary.rows()
+            rows = summary.rows
             if not rows:
                 console.print("  nothing concluded")
             for bu, kind, code, n in rows:
                 console.print(f"  {term(bu)}  {term(kind)}  {term(code)}  {n}")
-            console.print(f"  {term(summary.by_kind_line())}")
+            console.print(f"  {term(summary.by_kind_line)}")
             if self.quiet and summary.quiet:
-                console.print(f"  {term(summary.quiet_line())}")
+                console.print(f"  {term(summary.quiet_line)}")
         return cap.get()
 
 
-def render_text(doc: dict[str, Any], *, show_summary: bool | None = None, **options: Any) -> str:
+def render_text(doc: dict[str, Any], *, show_summary: bool | None = None, words: list[ResultWords] | None = None,
+                tally: Tally | None = None, **options: Any) -> str:
     if show_summary is None:
         show_summary = len({user_label(r) for r in doc["results"]}) > 1
-    return render_stream(TextStream(show_summary=show_summary, **options), doc)
+    return render_stream(TextStream(show_summary=show_summary, **options), doc, words, tally)

@@ -5,7 +5,7 @@ user's or a business unit's record."""
 from __future__ import annotations
 
 from syncdoctor.api.knowledge import load_ruleset
-from syncdoctor.cli.formats.proof import _BU_PLACES, _sentence, missing_words
+from syncdoctor.api.proof import _BU_PLACES, _sentence, missing_words
 from syncdoctor.facts.mapping import snapshot_map
 from tests.conftest import FIXTURE_RULES
 

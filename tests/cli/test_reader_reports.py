@@ -13,7 +13,8 @@ from hypothesis import strategies as st
 
 from syncdoctor.cli.formats import render
 from syncdoctor.cli.formats.escape import md
-from syncdoctor.cli.formats.proof import ProofWords
+from syncdoctor.api.proof import ProofWords
+from syncdoctor.api.shown import result_words
 from syncdoctor.api.verdicts import ACTIONABLE, needs_action
 from syncdoctor.cli.main import app
 from syncdoctor.engine.ruleset import load_ruleset
@@ -88,8 +89,9 @@ def _escaped(fmt: str, text: str) -> str:
     return {"text": text, "markdown": md(text), "html": html.escape(text)}[fmt]
 
 
-def _negated_lines(words: ProofWords, result: dict) -> list[str]:
-    """The plain words of every negated condition of every firing the verdicts rest on."""
+def _negated_lines(words: ProofWords, result: dict, whole: set[str]) -> list[str]:
+    """The plain words of every negated condition of every firing the verdicts rest on (`whole`:
+    the lists the diagnosis had whole)."""
     firings = {f["id"]: f for f in result["trace"]}
     out = []
     for v in result["verdicts"]:
@@ -98,7 +100,7 @@ def _negated_lines(words: ProofWords, result: dict) -> list[str]:
             rule = words.ruleset.rule(f["rule"])
             patterns = rule.branches()[f["branch"]]
             aliases = {p.alias: p.fact for p in patterns}
-            out += [words.absent(p, aliases) for p in patterns if p.negated]
+            out += [words.absent(p, aliases, whole=whole) for p in patterns if p.negated]
     return out
 
 
@@ -107,12 +109,13 @@ def _negated_lines(words: ProofWords, result: dict) -> list[str]:
        st.sampled_from(["text", "markdown", "html"]))
 def test_every_format_carries_each_negated_condition_in_plain_words(data, symptom, fmt):
     snap = parse_snapshot(json.dumps(data), "gen.json", fmt="json")
-    result = V2_ENGINE.diagnose(snap.factset(0, 0, symptom)).to_json()
+    factset = snap.factset(0, 0, symptom)
+    result = V2_ENGINE.diagnose(factset).to_json()
     doc = {"ruleset": {"name": "v2", "version": "1", "sha256": "0" * 64}, "results": [result],
            "snapshot": {"file": "gen.json", "sha256": "0" * 64}, "symptom": symptom}
     words = ProofWords(V2_RULES, business_units=["BU"])
-    out = render(fmt, doc, words=words)
-    for line in _negated_lines(words, result):
+    out = render(fmt, doc, words=[result_words(words, result, factset.known_lists)])
+    for line in _negated_lines(words, result, factset.known_lists):
         assert _escaped(fmt, line) in out
     for v in result["verdicts"]:  # each verdict's rule, by its title
         assert _escaped(fmt, V2_RULES.rule(v["rule"]).title) in out
@@ -246,7 +249,8 @@ _result = st.builds(lambda i, vs, und: {"user": {"id": f"0055e00000000{i:02d}AAA
 def test_a_scans_text_lists_what_needs_action_or_is_undecided_and_counts_every_kind(results):
     doc = {"ruleset": {"name": "v2", "version": "1", "sha256": "0" * 64}, "results": results,
            "snapshot": {"file": "gen.json", "sha256": "0" * 64}, "symptom": None}
-    out = render("text", doc, show_summary=True, quiet=True, words=ProofWords(V2_RULES))
+    words = [result_words(ProofWords(V2_RULES), r, ()) for r in results]
+    out = render("text", doc, show_summary=True, quiet=True, words=words)
     listed = sum(1 for line in out.splitlines() if " · business unit " in line)
     assert listed == sum(1 for r in results if needs_action(r) or r["undetermined"])
     listing, summary = out.split("Summary (users per conclusion")
@@ -263,5 +267,5 @@ def test_a_scans_text_lists_what_needs_action_or_is_undecided_and_counts_every_k
                 for r in results)
         assert (f"{kind} {n:,}" in per_kind) == bool(n)
     for fmt in ("markdown", "html"):  # the reports list every result, whatever its kinds
-        whole = render(fmt, doc, words=ProofWords(V2_RULES))
+        whole = render(fmt, doc, words=words)
         assert whole.count("u") and all(_escaped(fmt, r["user"]["username"]) in whole for r in results)

@@ -9,7 +9,9 @@ import pytest
 
 from syncdoctor.api import workers
 from syncdoctor.cli import formats
-from syncdoctor.cli.formats.proof import ProofWords
+from syncdoctor.api.proof import ProofWords
+from syncdoctor.api.shown import result_words
+from syncdoctor.api.snapshots import load_snapshot
 from syncdoctor.cli.main import app
 from syncdoctor.engine.layout import expand
 from tests.conftest import EXAMPLE, runner
@@ -47,8 +49,14 @@ def test_streamed_output_is_the_whole_document_rendered(org, fmt, ruleset):
     as rendering the whole JSON document, with one worker or two."""
     whole = runner.invoke(app, ["diagnose", "--facts", str(org), "--all", "--format", "json"])
     doc = expand(json.loads(whole.stdout))  # the shared layout, back to whole results (engine/layout.py)
-    names = [bu.get("name") or bu["id"] for bu in json.loads(org.read_text())["business_units"]]
-    options: dict = {"words": ProofWords(ruleset, business_units=names)}
+    snap = load_snapshot(org)
+    names = [bu.get("name") or bu["id"] for bu in snap.business_units]
+    users = {u["id"]: i for i, u in enumerate(snap.users)}
+    bus = {bu["id"]: i for i, bu in enumerate(snap.business_units)}
+    proofs = ProofWords(ruleset, business_units=names)
+    # each result's words, with the lists its diagnosis had whole (the snapshot's, per user and business unit)
+    options: dict = {"words": [result_words(proofs, r, snap.factset(users[r["user"]["id"]], bus[r["business_unit"]["id"]], None).known_lists)
+                               for r in doc["results"]]}
     if fmt == "text":  # a scan's text: what needs action or is not decided, the summary last
         options.update(show_summary=True, quiet=True)
     expected = formats.render(fmt, doc, **options)

@@ -1,9 +1,11 @@
-"""A verdict's proof in plain words, for every report format and for `explain`: each rule that
+"""A verdict's proof in plain words, for every report format and for `explain`, computed below the
+CLI (api/shown.py hands each result's words to the formats as plain data): each rule that
 fired (by its title), the facts it matched (by what they are and their names, in the
 vocabulary's words, never engine ids or field names), how derived facts were derived, and each
 negated condition that held with the lists whose completeness makes it known ("nothing shows
-the user is assigned …: the business unit's Marketing Users and Sales Users assignments were
-read whole"). Also the words for a fact the snapshot lacks (`missing`), as an admin looks for it.
+the user is assigned … — known, because the snapshot holds these lists whole: the business
+unit's Marketing Users and Sales Users assignments"): only the lists the diagnosis had whole
+(its facts' `known_lists`), never one the snapshot has null or lacks. Also the words for a fact the snapshot lacks (`missing`), as an admin looks for it.
 
 The formats add only their markup around these lines (text indents, Markdown nests lists, HTML
 folds `<details>`). With `debug`, each line also names the engine's ids and field names."""
@@ -12,10 +14,10 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 from dataclasses import dataclass, field
-from typing import Any, Iterable
+from typing import Any, Collection, Iterable
 
-from syncdoctor.api.knowledge import AnyOf, Condition, FactDef, Pattern, Rule, Ruleset
-from syncdoctor.api.snapshots import field_at
+from syncdoctor.engine.model import AnyOf, Condition, FactDef, Pattern, Rule, Ruleset
+from syncdoctor.facts.mapping import field_at
 from syncdoctor.reading.words import plain
 
 PROOF_DEPTH = 60  # derived facts followed down this far (a role chain is bounded well below)
@@ -57,6 +59,7 @@ class ProofWords:
         self._lists: dict[str, list[str]] = {}
         self._branches: dict[str, list[tuple[Pattern, ...]]] = {}
         self._rule_words: dict[str, str] = {}
+        self._rules = {r.id: r for r in ruleset.rules}
 
     # -- facts and fields -------------------------------------------------------------------------
     def _fdef(self, kind: str) -> FactDef | None:
@@ -108,29 +111,32 @@ class ProofWords:
                  else self.value(kind, c.field, c.value))
         return f"{what}: {ops.get(c.op, c.op + ' ')}{value}{case}" + (f" [{c.field} {c.op}]" if self.debug else "")
 
-    def absent(self, p: Pattern, aliases: dict[str, str], held: bool = True) -> str:
-        """A negated condition: what nothing shows, and (`held`) why its absence is known."""
+    def absent(self, p: Pattern, aliases: dict[str, str], held: bool = True, whole: Collection[str] = ()) -> str:
+        """A negated condition: what nothing shows, and (`held`) why its absence is known: the
+        lists behind it that the diagnosis had `whole` (its facts' known_lists)."""
         where = "; ".join(self.wanted(p.fact, c, aliases) for c in p.conditions)
         if not held:
             return f"nothing shows {self.kind_words(p.fact)}{' (' + where + ')' if where else ''}"
-        lists = self.lists_behind(p.fact)
+        lists = self.lists_behind(p.fact, whole)
         known = (f" — known, because the snapshot holds these lists whole: {'; '.join(lists)}" if lists
                  else " — known, because every rule that could show it has run")
         return f"nothing shows {self.kind_words(p.fact)}{' (' + where + ')' if where else ''}{known}"
 
-    def lists_behind(self, kind: str) -> list[str]:
-        """The lists (in words) whose completeness decides that no fact of `kind` exists: its own
-        for an input fact, those behind the facts its deriving rules match for a derived one."""
+    def lists_behind(self, kind: str, whole: Collection[str]) -> list[str]:
+        """The lists (in words) whose completeness decides that no fact of `kind` exists, of
+        those the diagnosis had `whole`: its own for an input fact, those behind the facts its
+        deriving rules match for a derived one. A list the snapshot has null or lacks is not
+        whole, and is never named."""
         if kind not in self._lists:
             self._lists[kind] = self._lists_behind(kind)
-        return self._lists[kind]
+        lists = self.ruleset.vocabulary.lists
+        return list(dict.fromkeys(lists[n].description if n in lists else n for n in self._lists[kind] if n in whole))
 
     def _lists_behind(self, kind: str, seen: frozenset[str] = frozenset()) -> list[str]:
         fd = self._fdef(kind)
         if fd is None or kind in seen:
             return []
-        vocab = self.ruleset.vocabulary
-        out = [vocab.lists[n].description if n in vocab.lists else n for n in fd.complete_when]
+        out = list(fd.complete_when)  # list names (vocabulary `lists`)
         if fd.origin == "derived":
             for rule in self.ruleset.active_rules:
                 if rule.derive is None or rule.derive.fact != kind:
@@ -153,14 +159,16 @@ class ProofWords:
         text = f"{rule.title}" + (f" — {cites}" if cites else "")
         return text + (f" [rule {rule.id} v{rule.version}]" if self.debug else "")
 
-    def verdict_proof(self, result: dict[str, Any], verdict: dict[str, Any]) -> list[Line]:
-        """The proof of one verdict of a result (full layout: `trace` and `facts`)."""
+    def verdict_proof(self, result: dict[str, Any], verdict: dict[str, Any], whole: Collection[str] = ()) -> list[Line]:
+        """The proof of one verdict of a result (full layout: `trace` and `facts`); `whole`: the
+        lists its diagnosis had whole."""
         firings = {f["id"]: f for f in result.get("trace", [])}
         facts = {f["id"]: f for f in result.get("facts", [])}
-        return [self.firing(firings[fid], firings, facts, 0) for fid in verdict.get("evidence", []) if fid in firings]
+        return [self.firing(firings[fid], firings, facts, 0, whole) for fid in verdict.get("evidence", []) if fid in firings]
 
-    def firing(self, firing: dict[str, Any], firings: dict[str, Any], facts: dict[str, Any], depth: int) -> Line:
-        rule = self.ruleset.rule(firing["rule"])
+    def firing(self, firing: dict[str, Any], firings: dict[str, Any], facts: dict[str, Any], depth: int,
+               whole: Collection[str] = ()) -> Line:
+        rule = self._rules.get(firing["rule"])
         if rule is None:  # a rule this ruleset does not have (a record replayed under other rules)
             return Line(f"a rule of another ruleset ({firing['rule']})")
         if rule.id not in self._branches:
@@ -170,7 +178,7 @@ class ProofWords:
         line = Line(("because: " if depth == 0 else "derived by: ") + self.rule_words(rule))
         for p in patterns:
             if p.negated:
-                line.children.append(Line(self.absent(p, aliases)))
+                line.children.append(Line(self.absent(p, aliases, whole=whole)))
                 continue
             fact = facts.get(firing["matched"].get(p.alias, ""))
             if fact is None:
@@ -181,7 +189,7 @@ class ProofWords:
             node = Line(text)
             prov = fact["provenance"]
             if prov.get("source") == "derived" and prov.get("firing") in firings and depth < PROOF_DEPTH:
-                node.children.append(self.firing(firings[prov["firing"]], firings, facts, depth + 1))
+                node.children.append(self.firing(firings[prov["firing"]], firings, facts, depth + 1, whole))
             line.children.append(node)
         return line
 
@@ -276,10 +284,3 @@ def _mapped_words(path: str, ruleset: Ruleset) -> str | None:
     fd = ruleset.vocabulary.facts.get(fm.kind) if fm else None
     fdef = fd.fields.get(fm.name) if fd and fm else None
     return _sentence(fdef.description) if fdef and fdef.description else None
-
-
-def walk(lines: list[Line], depth: int = 0) -> Iterable[tuple[int, str]]:
-    """(depth, text) of every line, depth first: what each format indents or nests."""
-    for line in lines:
-        yield depth, line.text
-        yield from walk(line.children, depth + 1)
