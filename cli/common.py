@@ -90,8 +90,9 @@ def color_wanted(stream: object = None) -> bool:
 
 def fail(message: str, code: int = EXIT_USAGE) -> "typer.Exit":
     """Print `error: message` on stderr; return the Exit to raise. Messages carry input (names,
-    paths, server answers): its markup is escaped and its control characters made visible."""
-    err_console().print(f"[bold red]error:[/bold red] {term(message, keep_newlines=True)}", markup=True, highlight=False)
+    paths, server answers): its markup is escaped and its control characters made visible, line
+    breaks too (an error is one line; a file or org name's line break is the name's)."""
+    err_console().print(f"[bold red]error:[/bold red] {term(message)}", markup=True, highlight=False)
     return typer.Exit(code)
 
 

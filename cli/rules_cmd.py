@@ -18,7 +18,7 @@ from .formats.escape import json_text, visible
 from .knowledge_docs import catalogue, graph, plain_conditions
 from .outputs import write_output
 from .rules_check import check_knowledge, default_docs
-from syncdoctor.api.knowledge import VersionNotBumped
+from syncdoctor.api.knowledge import LOCK_HEADER, lock_document, lock_refusals
 from syncdoctor.reading.findings import FindingError
 from .rules_migrate import migrate
 from . import rules_diff
@@ -76,7 +76,8 @@ def validate(directory: DirArg = None,
 
 @app.command("lock")
 def lock(directory: DirArg = None) -> None:
-    """Record each rule's version and logic hash in the lock file.
+    """Record the ruleset's version and each rule's version and hashes in the lock file; refuse
+    when a rule changed without a version bump, or rules changed without the ruleset's.
 
     Example:
 
@@ -87,21 +88,13 @@ def lock(directory: DirArg = None) -> None:
     if ruleset is None:
         report_findings(findings)
         raise typer.Exit(1)
-    errors = [f for f in _recheck(ruleset) if f.id == "version-not-bumped"]
+    errors = lock_refusals(ruleset)
     if errors:
         report_findings(errors)
         raise typer.Exit(1)
-    entries = {r.id: {"version": r.version, "sha256": r.logic_hash} for r in sorted(ruleset.rules, key=lambda r: r.id)}
-    text = ("# yaml-language-server: $schema=../engine/schema/lock.schema.json\n"
-            "# Written by `syncdoctor rules lock`: each rule's version and the hash of its logic.\n"
-            + yaml.safe_dump({"rules": entries}, sort_keys=True))
-    write_output(text, root / "rules.lock")
-    _echo(f"locked {plural(len(entries), 'rule')}")
-
-
-def _recheck(ruleset):
-    c = VersionNotBumped()
-    return [f for r in ruleset.rules for f in c.check(r, ruleset)]
+    document = lock_document(ruleset)
+    write_output(LOCK_HEADER + yaml.safe_dump(document, sort_keys=True), root / "rules.lock")
+    _echo(f"locked {plural(len(document['rules']), 'rule')}")
 
 
 @app.command("test")

@@ -120,7 +120,9 @@ class Diagnosis:
                 "rule": rule.id,
                 "rule_version": rule.version,
                 "rule_status": rule.status,
-                "message": " ".join(render(rs.expand(rule.conclude.message), first, rs.value_words).split()),
+                # the template's line breaks folded, never an org name's: every text of a verdict
+                # carries a name as the org wrote it, and each output format escapes it one way
+                "message": render(" ".join(rs.expand(rule.conclude.message).split()), first, rs.value_words),
                 "details": details,
                 "remedies": [render(rs.expand(r), first, rs.value_words) for r in rule.conclude.remedies],
                 "warnings": [render(rs.expand(w), first, rs.value_words) for w in rule.conclude.warnings],

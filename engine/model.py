@@ -32,6 +32,8 @@ class FieldDef:
     values: tuple[str, ...] = ()
     always_known: bool = False
     shown_as: tuple[tuple[str, str], ...] = ()  # (enum value, glossary term) a text shows for it
+    from_symptoms: bool = False  # `values_from: symptoms`: the ids of symptoms.yaml, as `--symptom` takes them
+    span: Span = field(default=Span(""), compare=False)
 
 
 @dataclass(frozen=True)
@@ -212,6 +214,13 @@ class Rule:
                           sort_keys=True, separators=(",", ":"))
         return hashlib.sha256(blob.encode()).hexdigest()
 
+    @property
+    def content_hash(self) -> str:
+        """Hash of everything the rule file says but its `version`: logic and words alike (the
+        lock's `content_sha256`; any change to it asks for a version bump)."""
+        body = {k: v for k, v in (_plain(self.raw) or {}).items() if k != "version"} if self.raw else {}
+        return hashlib.sha256(json.dumps(body, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
+
     def branches(self) -> list[tuple[Pattern, ...]]:
         """Disjunctive normal form: each branch is a conjunction of patterns."""
         return [tuple(b) for b in _dnf(self.when)]
@@ -254,6 +263,10 @@ class Ruleset:
     known_gaps: dict[str, tuple[str, ...]] = field(default_factory=dict)
     symptoms: dict[str, SymptomDef] = field(default_factory=dict)
     glossary: dict[str, Term] = field(default_factory=dict)
+    # what the lock recorded of the ruleset itself (None: a lock written before it did) and
+    # where ruleset.yaml says its `version`
+    lock_version: str | None = None
+    version_span: Span = field(default=Span(""), compare=False)
 
     @property
     def symptom_ids(self) -> tuple[str, ...]:

@@ -102,7 +102,9 @@ def inside(root: Path, relative: Any) -> Path | None:
     return candidate
 
 
-LOCK_CODES = ("version-not-bumped", "lock-stale", "lock-orphan")
+LOCK_CODES = ("version-not-bumped", "ruleset-version-not-bumped", "lock-stale", "lock-orphan")
+# about the rules as a whole: a rule file that did not load looks removed, which is not news
+WHOLE_LOCK_CODES = ("ruleset-version-not-bumped", "lock-orphan")
 
 
 def load_ruleset(directory: Path | str | None = None, *, run_checks: bool = True,
@@ -152,9 +154,11 @@ def load_ruleset(directory: Path | str | None = None, *, run_checks: bool = True
         if path is not None:
             remember(path)
     lock: dict[str, dict] = {}
+    lock_version = None
     if lock_path is not None and lock_path.exists():
         lock_raw = col.load(lock_path, "lock", versioned=False)
         if lock_raw is not None:
+            lock_version = lock_raw.get("ruleset_version")
             lock = {k: dict(v, span=locate(lock_raw, ["rules", k], Span(str(lock_path))))
                     for k, v in lock_raw["rules"].items()}
     elif lock_path is not None:
@@ -213,7 +217,8 @@ def load_ruleset(directory: Path | str | None = None, *, run_checks: bool = True
             root=str(root), vocabulary=vocabulary, sources=sources, rules=tuple(rules), lock=lock,
             file_hashes=file_hashes, case_paths=tuple(case_paths),
             known_gaps={"rules": tuple(gaps.get("rules", [])), "sections": tuple(gaps.get("sections", []))},
-            symptoms=symptoms, glossary=glossary,
+            symptoms=symptoms, glossary=glossary, lock_version=lock_version,
+            version_span=locate(manifest, ["version"], Span(str(manifest_path))),
         )
     if ruleset is not None and run_checks:
         col.findings.extend(_run(ruleset))
@@ -234,7 +239,7 @@ def root_causes_first(found: list[Finding]) -> list[Finding]:
     errors = [f for f in found if f.id not in LOCK_CODES and f.severity is Severity.ERROR]
     broken = {f.span.file for f in errors}
     kept = [f for f in set(found)
-            if not (f.id in LOCK_CODES and (f.span.file in broken or (f.id == "lock-orphan" and errors)))]
+            if not (f.id in LOCK_CODES and (f.span.file in broken or (f.id in WHOLE_LOCK_CODES and errors)))]
     # A file that could not be read at all (outside the folder, missing, not YAML) explains the
     # unresolved citations and unknown facts that follow from it: it comes first.
     return sorted(kept, key=lambda f: (f.id in LOCK_CODES, f.severity is not Severity.ERROR, f.id not in FILE_CODES,
@@ -273,7 +278,8 @@ def _vocabulary(raw: Any, file: str, symptoms: tuple[str, ...], col: _Collector)
                     col.findings.append(Finding(locate(raw, ["facts", name, "fields", fname], Span(file)), "schema",
                                                 f"{name}.{fname}: `values_from: symptoms` goes with `type: enum` and no `values:`"))
             fields[fname] = FieldDef(fname, f["type"], f["description"], values, bool(f.get("always_known", False)),
-                                     tuple(sorted((f.get("shown_as") or {}).items())))
+                                     tuple(sorted((f.get("shown_as") or {}).items())), f.get("values_from") == "symptoms",
+                                     locate(raw, ["facts", name, "fields", fname], Span(file)))
         facts[name] = FactDef(name, d["description"], d["origin"], d["cardinality"], fields,
                               tuple(d.get("key", ())), tuple(d.get("complete_when", ())),
                               locate(raw, ["facts", name], Span(file)))

@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 from enum import Enum
 from typing import Iterable
 
+from .words import visible
+
 # A file with 100,000 wrong items is one mistake repeated: the first findings and a count say
 # so; printing every one took seconds and a gigabyte.
 FINDINGS_PER_FILE = 50
@@ -26,9 +28,10 @@ class Span:
     col: int = 0
 
     def __str__(self) -> str:
+        """For a terminal: a file's name may hold any character (a line break, an ESC)."""
         if self.line:
-            return f"{self.file}:{self.line}:{self.col}"
-        return self.file
+            return f"{visible(self.file)}:{self.line}:{self.col}"
+        return visible(self.file)
 
 
 @dataclass(frozen=True)
@@ -43,7 +46,7 @@ class Finding:
 
     def __str__(self) -> str:
         sev = "" if self.severity is Severity.ERROR else f"({self.severity.value}) "
-        return f"{self.span}  {self.id}  {sev}{self.message}"
+        return f"{self.span}  {self.id}  {sev}{visible(self.message)}"  # one line: a name in it may hold any character
 
     @property
     def fingerprint(self) -> str:

@@ -1,11 +1,31 @@
 """Plain words shared by every message syncdoctor prints: counts with the right plural, values
 as a support engineer reads them (JSON's true/false, never Python's True/False), and the one
-"did you mean" of every option, prompt, name, key and code (`suggestions`)."""
+"did you mean" of every option, prompt, name, key and code (`suggestions`); and `visible`, the
+one way a value written by strangers (an org's names, a file's name) is shown on a terminal."""
 from __future__ import annotations
 
 import difflib
 import json
+import re
 from typing import Any, Iterable
+
+# C0 (but tab), DEL, C1; bidi embeddings/overrides/isolates; line and paragraph separators.
+CONTROL = re.compile("[\x00-\x08\x0a-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\u2028\u2029\ufeff]")
+CONTROL_KEEP_NEWLINE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\u2028\u2029\ufeff]")
+
+
+def shown_control(match: re.Match[str]) -> str:
+    """One control character matched by CONTROL, as the text that shows it (`\\x1b`)."""
+    code = ord(match.group())
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
+def visible(text: object, *, keep_newlines: bool = False) -> str:
+    """`text` with every control character shown as an escape (`\\x0a`, `\\u202e`), never sent
+    to the terminal raw. `keep_newlines` only for text whose line breaks are the program's own
+    (a page of lines), never for a value that may hold a stranger's."""
+    pattern = CONTROL_KEEP_NEWLINE if keep_newlines else CONTROL
+    return pattern.sub(shown_control, str(text))
 
 
 def plural(n: int, word: str, many: str | None = None) -> str:

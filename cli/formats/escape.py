@@ -4,6 +4,7 @@ is escaped for the place it lands in.
 - `visible`: for a terminal. Every C0 and C1 control character, DEL, and the Unicode bidi and
   line/paragraph separators are shown as `\\xNN` / `\\uNNNN` text, so no escape sequence
   (clipboard writes, fake links, screen clears, cursor moves) reaches the terminal.
+- `html_text`: `visible`, then HTML's escape: every place of an HTML report.
 - `term`: `visible`, then rich's markup escape: for text printed through a rich Console with
   markup on (`EMEA [old]` keeps its brackets; `[link=…]` never becomes a link).
 - `md`: CommonMark (and GFM) inline text. The characters that open code, emphasis, links,
@@ -14,26 +15,21 @@ is escaped for the place it lands in.
 """
 from __future__ import annotations
 
+import html
 import re
 
 from rich.markup import escape as _markup_escape
 
-# C0 (but tab), DEL, C1; bidi embeddings/overrides/isolates; line and paragraph separators.
-_CONTROL = re.compile("[\x00-\x08\x0a-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\u2028\u2029\ufeff]")
-_CONTROL_KEEP_NEWLINE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\u2028\u2029\ufeff]")
+from syncdoctor.reading.words import CONTROL as _CONTROL, CONTROL_KEEP_NEWLINE, shown_control
+
 _MD_INLINE = re.compile(r"([\\`*_\[\]<>|~&#!])")
 _MD_BLOCK_START = re.compile(r"^([-+=])|^(\d+)([.)])")
 
 
-def _show(match: re.Match[str]) -> str:
-    code = ord(match.group())
-    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
-
-
 def visible(text: object, *, keep_newlines: bool = False) -> str:
-    """`text` with every control character shown as an escape, never sent to the terminal."""
-    pattern = _CONTROL_KEEP_NEWLINE if keep_newlines else _CONTROL
-    return pattern.sub(_show, str(text))
+    """`text` with every control character shown as an escape: reading/words.py's `visible`, by
+    its patterns, here so that the renderers' many calls stay in this package."""
+    return (CONTROL_KEEP_NEWLINE if keep_newlines else _CONTROL).sub(shown_control, str(text))
 
 
 _JSON_UNSAFE = re.compile("[\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\u2028\u2029\ufeff]")
@@ -49,6 +45,13 @@ def json_text(text: str) -> str:
 def term(text: object, *, keep_newlines: bool = False) -> str:
     """For a rich Console with markup: controls made visible, markup escaped."""
     return _markup_escape(visible(text, keep_newlines=keep_newlines))
+
+
+def html_text(text: object) -> str:
+    """HTML-escaped, with every control and bidi character shown as an escape, line breaks too
+    (a name's line break is the name's, shown as in the text format): the report may be printed
+    to a terminal (stdout is the default), where an OSC 52 or `ESC[2J` would act."""
+    return html.escape(visible(text))
 
 
 def md(text: object) -> str:

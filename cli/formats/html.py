@@ -1,14 +1,13 @@
 """One self-contained HTML file: no scripts or styles fetched from anywhere."""
 from __future__ import annotations
 
-import html
 from typing import Any
 
 from syncdoctor.api.proof import Line
 from syncdoctor.api.shown import ResultWords
 from syncdoctor.api.verdicts import Tally
 
-from .escape import safe_url, visible
+from .escape import html_text as escape, safe_url
 from .summary import bu_label, user_label
 from .whole import render_stream
 from .words import hash_words, no_verdict, remedy_checks, undetermined_intro, undetermined_next
@@ -21,12 +20,6 @@ body{font-family:system-ui,sans-serif;margin:2em;max-width:70em;color:#222}
 details{margin-left:1.2em}li.absent{list-style:circle}summary{cursor:pointer}code{background:#f3f3f3;padding:0 .2em}
 table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:.2em .6em}
 """
-
-
-def escape(text: object) -> str:
-    """HTML-escaped, with every control and bidi character shown as an escape: the report may be
-    printed to a terminal (stdout is the default), where an OSC 52 or `ESC[2J` would act."""
-    return html.escape(visible(text, keep_newlines=True))
 
 
 def _proof(line: Line) -> str:

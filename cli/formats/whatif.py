@@ -3,11 +3,10 @@
 org names are written by strangers."""
 from __future__ import annotations
 
-import html
 import json
 from typing import Any, Callable
 
-from .escape import json_text, md, visible
+from .escape import html_text, json_text, md, visible
 
 SAMPLE = 5  # users named per group unless the whole list is asked for (--list)
 MOVE_WORDS = {
@@ -104,7 +103,7 @@ def render_markdown(doc: dict[str, Any], list_all: bool = False) -> str:
 
 def render_html(doc: dict[str, Any], list_all: bool = False) -> str:
     title, parts = outline(doc, list_all)
-    esc: Callable[[str], str] = lambda t: html.escape(visible(t, keep_newlines=True))  # noqa: E731
+    esc: Callable[[str], str] = html_text
     body = [f"<h1>{esc(title)}</h1>"]
     for heading, lines in parts:
         body.append(f"<h2>{esc(heading)}</h2><ul>")

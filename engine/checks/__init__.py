@@ -14,15 +14,16 @@ from .citations import DuplicateCitation, UnresolvedCitation
 from .codes import CodeInText, EscalationKind
 from .derived import DerivationCycle, DerivedFactUsage
 from .duplicates import DuplicateCode, DuplicateRuleId
-from .lock import VersionNotBumped
+from .lock import RulesetVersionNotBumped, VersionNotBumped
 from .quotes import QuoteNotVerbatim
-from .screens import EnumInText
+from .screens import EnumInText, EnumWithoutTerm
 from .templates import TemplateNames
 from .vocabulary import ConditionVocabulary
 
 ALL_CHECKS: tuple[type[Check], ...] = (
     DuplicateRuleId, DuplicateCode, ConditionVocabulary, TemplateNames, UnresolvedCitation, DuplicateCitation,
-    DerivedFactUsage, DerivationCycle, VersionNotBumped, QuoteNotVerbatim, CodeInText, EscalationKind, EnumInText,
+    DerivedFactUsage, DerivationCycle, VersionNotBumped, RulesetVersionNotBumped, QuoteNotVerbatim, CodeInText,
+    EscalationKind, EnumInText, EnumWithoutTerm,
 )
 
 

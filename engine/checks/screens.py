@@ -48,3 +48,31 @@ class EnumInText(Check):
                     if term not in ruleset.glossary:
                         yield Finding(span, "unknown-term", f"{kind}.{fld}: `shown_as` names {term!r}, which is not a term "
                                                             "of glossary.yaml", Severity.ERROR)
+
+
+class EnumWithoutTerm(Check):
+    """Every value of every enum field can reach an output: a proof shows what a condition wants
+    and what a fact holds, `explain` and `--why-not` what they found. Each value needs the
+    glossary's words (`shown_as`), or a report would show `role_and_subordinates`. The symptom
+    field is the exception: its values are the words the engineer typed (`--symptom`). A
+    vocabulary that gives no value a term (a knowledge older than 3.2.0) is not judged."""
+    id = "enum-without-term"
+    title = "Every enum value has its glossary term"
+    severity = Severity.WARNING  # words, not logic: an older ruleset still runs (`rules check` fails on it)
+
+    def finalize(self, ruleset: Ruleset) -> Iterable[Finding]:
+        fields = [f for fd in ruleset.vocabulary.facts.values() for f in fd.fields.values()]
+        if not any(f.shown_as for f in fields):
+            return  # a knowledge from before values had screen names (3.2.0): the frozen test fixtures
+        for kind, fd in ruleset.vocabulary.facts.items():
+            for name, f in fd.fields.items():
+                if f.type != "enum" or f.from_symptoms:
+                    continue
+                shown = dict(f.shown_as)
+                missing = [v for v in f.values if v not in shown]
+                if missing:
+                    example = ", ".join(f"{v}: <term>" for v in missing[:2])
+                    yield self.finding(f.span or fd.span,
+                                       f"{kind}.{name}: {', '.join(repr(v) for v in missing)} would reach reports as "
+                                       f"{'it is' if len(missing) == 1 else 'they are'} (proofs, explain): add a term to "
+                                       f"glossary.yaml for each and `shown_as: {{{example}}}` to the field")

@@ -13,6 +13,7 @@ from syncdoctor.api.verdicts import EVERY_BUSINESS_UNIT, Summary, summary_pairs
 from syncdoctor.cli.main import app
 from syncdoctor.engine.ruleset import require_ruleset
 from tests.conftest import EXAMPLE, FIXTURE_RULES, runner
+from tests.relock import bumped_and_locked
 
 BUS = ["BU A", "BU B", "BU C"]
 results = st.lists(st.tuples(st.sampled_from(["u1", "u2", "u3", "u4"]), st.sampled_from(BUS),
@@ -61,7 +62,7 @@ def test_a_scan_summary_names_the_user_once(tmp_path):
     rules = tmp_path / "rules"
     shutil.copytree(FIXTURE_RULES, rules)
     (rules / "conclude" / "inactive-user-note.yaml").write_text(WIDE_RULE)
-    assert runner.invoke(app, ["rules", "lock", str(rules)]).exit_code == 0
+    bumped_and_locked(rules)
     assert "INACTIVE_USER_NOTE" in require_ruleset(rules).user_wide
     assert not require_ruleset(FIXTURE_RULES).user_wide & {"MANAGED_NOT_ASSIGNED", "USER_INACTIVE"}
     r = runner.invoke(app, ["diagnose", "--facts", str(EXAMPLE), "--all", "--rules", str(rules)])

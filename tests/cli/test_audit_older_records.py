@@ -31,6 +31,7 @@ from syncdoctor.facts.synthetic import generate
 from tests.cli.test_audit_replay_property import edit, key, leaves  # noqa: F401 (key: the signing-key fixture)
 from tests.conftest import EXAMPLE, FIXTURE_RULES, runner
 from syncdoctor.cli.main import app
+from tests.relock import bumped_and_locked
 
 SHAPES = ("2, before absent", "2, before remedy_changes", "2, ids only", "1")
 
@@ -88,7 +89,7 @@ def _rules(source: str) -> list[str]:
         shutil.copytree(FIXTURE_RULES, rules)
         target = rules / "conclude" / "managed-not-assigned.yaml"
         target.write_text(target.read_text().replace("\ncitations:", REMEDY_CHANGE, 1))
-        assert run("rules", "lock", str(rules)).exit_code == 0
+        bumped_and_locked(rules)
         _WITH_CHANGES.append(rules)
     return ["--rules", str(_WITH_CHANGES[0])]
 

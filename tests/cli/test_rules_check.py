@@ -88,8 +88,14 @@ def test_the_authors_loop_green_check_means_green_tests(repo):
     (rules / "conclude" / "wrong-role-advice.yaml").write_text(NEW_RULE)
     (rules / "cases" / "wrong-role.yaml").write_text(NEW_CASES)
     r = cli("rules", "check", str(rules))
-    assert r.exit_code == 1 and "docs-stale" in r.stdout  # names the regenerator
-    # 3. the regenerators, then the check
+    assert r.exit_code == 1 and "version-not-bumped" in r.stdout and "ruleset-version-not-bumped" in r.stdout
+    assert cli("rules", "lock", str(rules)).exit_code == 1  # the lock never blesses an unbumped change
+    # 3. the bumps (the changed rule, the ruleset), then the regenerators it names, then the check
+    bump = int(re.search(r"^version: (\d+)$", (rules / "conclude" / "user-inactive.yaml").read_text(), re.M).group(1))
+    replace(rules / "conclude" / "user-inactive.yaml", f"\nversion: {bump}\n", f"\nversion: {bump + 1}\n")
+    replace(rules / "ruleset.yaml", "\nversion: 1.0.0\n", "\nversion: 1.1.0\n")
+    r = cli("rules", "check", str(rules))
+    assert r.exit_code == 1 and "lock-stale" in r.stdout and "docs-stale" in r.stdout  # names the regenerators
     assert cli("rules", "lock", str(rules)).exit_code == 0
     assert cli("rules", "docs", str(rules), "--out", str(repo / "docs" / "knowledge.md")).exit_code == 0
     r = cli("rules", "check", str(rules))

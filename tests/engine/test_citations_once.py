@@ -14,6 +14,7 @@ from syncdoctor.cli.main import app
 from syncdoctor.engine.model import Citation
 from syncdoctor.engine.ruleset import load_ruleset, require_ruleset
 from tests.conftest import FIXTURE_RULES, runner
+from tests.relock import bumped_and_locked
 
 RULESET = require_ruleset(FIXTURE_RULES)
 RULE = RULESET.rules[0]
@@ -60,7 +61,7 @@ def _rules_with(tmp_path, citations_text: str, base=FIXTURE_RULES):
     text = target.read_text()
     head, _, _ = text.partition("\ncitations:\n")
     target.write_text(head + "\ncitations:\n" + citations_text)
-    return rules, target
+    return bumped_and_locked(rules), target
 
 
 def test_a_section_listed_twice_is_a_finding_naming_the_line(tmp_path):

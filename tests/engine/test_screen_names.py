@@ -16,6 +16,7 @@ from syncdoctor.engine.diagnosis import render
 from syncdoctor.engine.facts import Fact
 from syncdoctor.engine.ruleset import load_ruleset
 from tests.conftest import EXAMPLE, FIXTURE_RULES, runner
+from tests.relock import bumped_and_locked
 
 TERMS = """  marketing_users:
     text: Marketing Users group
@@ -41,9 +42,8 @@ def _rules(tmp_path, *, shown: bool):
         vocab.write_text(vocab.read_text().replace(PLAIN, SHOWN))
         for f in (rules / "derive").glob("assigned-*.yaml"):
             text = f.read_text().replace("{assignment.group} users group", "{assignment.group}")
-            f.write_text(re.sub(r"^version: (\d+)$", lambda m: f"version: {int(m.group(1)) + 1}", text, count=1, flags=re.M))
-    assert runner.invoke(app, ["rules", "lock", str(rules)]).exit_code == 0
-    return rules
+            f.write_text(text)
+    return bumped_and_locked(rules)
 
 
 def test_a_raw_value_where_the_glossary_names_the_screen_is_a_finding(tmp_path):

@@ -16,7 +16,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from syncdoctor.cli.main import app
-from syncdoctor.facts import consult
+from syncdoctor.facts import answers as applying
 from syncdoctor.facts.ids import id_paths, id_values, looks_like_id, suffix
 from tests.conftest import EXAMPLE, runner
 
@@ -84,7 +84,7 @@ def run(tmp_path, data: dict, answers: dict | None) -> tuple[int, str, str]:
     if answers is not None:
         ans.write_text(json.dumps(answers))
         args += ["--answers", str(ans)]
-    with mock.patch.object(consult, "datetime", _Frozen):  # answers are stamped with the time: one time for every run
+    with mock.patch.object(applying, "datetime", _Frozen):  # answers are stamped with the time: one time for every run
         r = runner.invoke(app, args)
     out = json.loads(r.stdout) if r.exit_code in (0, 1) else None
     if out is not None:
