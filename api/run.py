@@ -36,17 +36,20 @@ class Results:
     """The rows a sink writes, as they come (iterate once): all, or with `only_problems` those
     with something to act on. When the last has passed: `action` and `exit_code` (over every
     row), `tally` (the summary of the rows written), `undetermined` (the distinct entries of every
-    row), `questions` (what would decide them), `trailer` (the keys after `results`: the
+    row), `questions` (what would decide them; `open_questions` in words: where the answer goes,
+    the question, why it is needed), `trailer` (the keys after `results`: the
     questions) and `shared` (JSON's shared layout: the shared values the written rows refer to)."""
     rows: Iterator[Row]
     prepared: Prepared
     only_problems: bool = False
     asked: frozenset[tuple[int, str]] = frozenset()
+    debug: bool = False  # the questions' reasons with the engine's ids
     action: bool = field(default=False, init=False)
     exit_code: int = field(default=0, init=False)
     tally: Tally | None = field(default=None, init=False)
     undetermined: dict[tuple, dict[str, Any]] = field(default_factory=dict, init=False)
     questions: list[Any] = field(default_factory=list, init=False)
+    open_questions: list[tuple[str, str, list[str]]] = field(default_factory=list, init=False)
     trailer: dict[str, Any] = field(default_factory=dict, init=False)
     shared: dict[tuple[str, str], str] = field(default_factory=dict, init=False)
     collected: "Collected | None" = field(default=None, init=False)
@@ -84,7 +87,9 @@ class Results:
         prepared = self.prepared
         self.exit_code, self.tally = exit_code(self.action), self._summary.tally()
         self.questions = questions(list(self.undetermined.values()), prepared.ruleset, self.asked)
-        self.trailer = {"questions": [q.to_json(prepared.snapshot.data) for q in self.questions]}
+        asked = [q.to_json(prepared.snapshot.data) for q in self.questions]
+        self.trailer = {"questions": asked}
+        self.open_questions = [(j["answers_path"], j["question"], q.said(self.debug)) for q, j in zip(self.questions, asked)]
         self.shared = {ref: self._texts[ref] for ref in self._used}
 
     def collect(self) -> "Collected":
@@ -115,7 +120,7 @@ class Collected:
 def results(prepared: Prepared, *, text: Callable[[dict[str, Any], ResultWords | None], Any] | None = None,
             progress: Callable[[int], None] | None = None, only_problems: bool = False,
             ready: list[Row] | None = None, asked: frozenset[tuple[int, str]] = frozenset(),
-            collect: bool = False) -> Results:
+            collect: bool = False, debug: bool = False) -> Results:
     """The rows of `prepared` (or those already diagnosed: `ready`, after --ask), each rendered by
     `text` where it is computed (None: the result dict with its words); with `collect`, every
     row taken now, as one document (`Results.collected`)."""
@@ -123,7 +128,7 @@ def results(prepared: Prepared, *, text: Callable[[dict[str, Any], ResultWords |
     rows = iter(ready) if ready is not None else pipeline.diagnoses(
         prepared.knowledge, prepared.snapshot, prepared.selection, request.symptom, jobs=request.jobs,
         text=text, words=prepared.words, progress=progress)
-    out = Results(rows, prepared, only_problems, asked)
+    out = Results(rows, prepared, only_problems, asked, debug)
     if collect:
         out.collected = out.collect()
     return out

@@ -1,9 +1,10 @@
 """The stream of results, the one path every diagnosis takes: each (user, business unit) of a
 selection diagnosed by an engine (`diagnosed`), each result made a `Row` with the verdict
 policy applied (api/verdicts.py), its proofs put in plain words (api/shown.py) and, where a
-sink wants it, rendered where it was computed (`rows`): the formats receive finished values. The pipeline (api/pipeline.py) runs it in this process, the worker pool (api/
-workers.py) in worker processes; `explain`, `replay` and the scenario runner read the
-Diagnosis objects themselves."""
+sink wants it, rendered where it was computed (`rows`): the formats receive finished values.
+The pipeline (api/pipeline.py) runs it in this process, the worker pool (api/workers.py) in
+worker processes; `explain`, `replay` and the scenario runner read the Diagnosis objects
+themselves."""
 from __future__ import annotations
 
 from dataclasses import dataclass

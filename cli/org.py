@@ -213,15 +213,16 @@ def _choose(label: str, choices: list[str]) -> str:
         err_console().print(visible(f"  {raw!r} is not one of: {', '.join(choices)}{did_you_mean(raw, choices)}"), markup=False)
 
 
-def report_questions(questions: list[consult.Question], data: dict[str, Any]) -> None:
+def report_questions(questions: list[tuple[str, str, list[str]]]) -> None:
+    """The questions still open, on stderr: (where the answer goes, the question, why it is
+    needed), as the pipeline words them (api/run.py `Results.open_questions`)."""
     if not questions:
         return
     console = err_console()
     console.print("Questions that would decide what is still undetermined "
                   "(answer with --ask, or in a file given to --answers; see docs/collecting.md):", markup=False)
-    for q in questions:
-        j = q.to_json(data)
-        console.print(visible(f"  {j['answers_path']}: {j['question']}"), markup=False)
-        for why in q.said(common.DEBUG):
+    for path, question, said in questions:
+        console.print(visible(f"  {path}: {question}"), markup=False)
+        for why in said:
             console.print(visible(f"      needed because {why}"), markup=False)
 

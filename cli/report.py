@@ -73,7 +73,7 @@ def run(prepared: Prepared, report: Report, ask: bool = False) -> int:
             sink_format = formats.stream(report.fmt.value, **options) if streamed else None
             results = runs.results(prepared, text=_renderer(sink_format, report.shared), progress=advance,
                                    only_problems=report.only_problems, ready=ready, asked=frozenset(asked),
-                                   collect=sink_format is None)
+                                   collect=sink_format is None, debug=common.DEBUG)
             if sink_format is not None:
                 with open_output(report.out) as sink:
                     write_stream(sink, sink_format, prepared.header, results)
@@ -81,7 +81,7 @@ def run(prepared: Prepared, report: Report, ask: bool = False) -> int:
                 _whole(report, options, prepared, results)
     except EngineCrashed as exc:  # api/workers.py's WorkerCrashed
         raise fail(_crash_report(exc, prepared.snapshot, prepared.ruleset, request.symptom), EXIT_INTERNAL) from None
-    org.report_questions(results.questions, prepared.snapshot.data)
+    org.report_questions(results.open_questions)
     return results.exit_code
 
 

@@ -6,10 +6,13 @@ back and forth more often fails here and says between which packages."""
 from __future__ import annotations
 
 import collections
+import json
 import sys
 from typing import Callable
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from syncdoctor.cli.main import app
 from tests.conftest import EXAMPLE, FIXTURE_RULES, runner
@@ -114,3 +117,24 @@ def test_the_trace_sees_crossings_and_the_budget_bites():
     assert measured[("cli", "api")] > 0 and measured[("api", "engine")] > 0
     with pytest.raises(AssertionError, match="cli→api"):
         _check("one user", measured + Pairs({("cli", "api"): 10_000}))
+
+
+# The class, over generated orgs and every format: the CLI's side does not grow with the org. One
+# user: two calls into api/ (api/run.py `start` and `results`) whatever the business units; a
+# scan: those two, the rows' iterator, and one resumption per result; never a call from cli/ into
+# engine/, facts/ or reading/ but JSON's shared layout (its compactor and rules table, above).
+@settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(users=st.integers(2, 9), seed=st.integers(0, 3), fmt=st.sampled_from(["text", "json", "markdown", "html"]))
+def test_the_clis_calls_into_the_pipeline_do_not_grow_with_the_org(generated_org, users, seed, fmt):
+    org = generated_org(users, seed)
+    data = json.loads(org.read_text(encoding="utf-8"))
+    results = len(data["salesforce"]["users"]) * len(data["business_units"])
+    first = data["salesforce"]["users"][0]["id"]
+    for args, most in ((("--user", first), 2), (("--all", "--jobs", "2"), 3 + results)):
+        def run(args=args) -> None:
+            r = runner.invoke(app, ["diagnose", "--facts", str(org), "--rules", str(FIXTURE_RULES), "--format", fmt, *args])
+            assert r.exit_code in (0, 1), r.output
+        measured = crossings(run)
+        assert measured[("cli", "api")] <= most, (args, fmt, dict(measured))
+        below = {pair: n for pair, n in measured.items() if pair[0] == "cli" and pair[1] != "api"}
+        assert not below or (fmt == "json" and set(below) == {("cli", "engine")} and below[("cli", "engine")] <= 2), below
