@@ -137,6 +137,8 @@ def main() -> int:
     ap.add_argument("--full-layout", action="store_true", help="also measure this code writing every result whole")
     ap.add_argument("--out", type=Path, default=ROOT / "docs" / "performance.md")
     args = ap.parse_args()
+    if not args.out.parent.is_dir():  # checked before an hour of measuring, not after
+        ap.error(f"--out {args.out}: no folder {args.out.parent}")
     work = Path(tempfile.mkdtemp(prefix="syncdoctor-scan-"))
     installs = ([("before", [args.before, "-m", "syncdoctor.cli.main"], [])] if args.before else []) + [
         ("now", CLI, [])] + ([("now, `--layout full`", CLI, ["--layout", "full"])] if args.full_layout else [])
@@ -177,14 +179,14 @@ def main() -> int:
         "|---|---|---|---|---|---|---|---|---|---|",
         *split_rows,
     ])
-    page = args.out.read_text(encoding="utf-8")
+    print(text, flush=True)  # first: the figures survive whatever happens to --out
+    page = args.out.read_text(encoding="utf-8") if args.out.exists() else ""
     if START in page and END in page:
         head, rest = page.split(START, 1)
         page = head + START + "\n" + text + "\n" + END + rest.split(END, 1)[1]
     else:
         page = page.rstrip("\n") + "\n\n" + START + "\n" + text + "\n" + END + "\n"
     args.out.write_text(page, encoding="utf-8")
-    print(text)
     return 0
 
 
