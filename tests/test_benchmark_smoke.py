@@ -73,3 +73,22 @@ def test_what_if_benchmark_smoke_run_prints_a_row_per_change():
     assert len(rows) == 6
     assert rows[0].startswith("| assign one user | 1 |")  # one user, one business unit: one diagnosis compared
     assert "a full re-diagnosis of both orgs (600 diagnoses each)" in proc.stdout
+
+
+def test_make_bench_smoke_run_writes_every_table_and_keeps_the_rest(tmp_path):
+    out = tmp_path / "performance.md"
+    out.write_text("# Performance\n\nHand-written analysis that must survive.\n")
+    cmd = [sys.executable, str(ROOT / "benchmarks" / "bench.py"), "--smoke", "--before-python", sys.executable, "--out", str(out)]
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=900, cwd=ROOT)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    text = out.read_text()
+    assert "Hand-written analysis that must survive." in text
+    for heading in ("Whole-org scans", "One user, process start", "role hierarchy depth", "fan-in",
+                    "Where a scan worker's time goes", "Agreement with the one-user-at-a-time engine", "Against issue 28's targets"):
+        assert heading in text, heading
+    scans = [line for line in text.splitlines() if line.startswith(("| 200 | ", "| 400 | ")) and "| yes |" in line]
+    assert len(scans) == 8, scans  # two sizes, 1 and 2 jobs, two installs: every output the same bytes
+    assert "| 0 differ of" in text and "**no**: " in text  # the agreement held; 5,000 users/s is not met at 400 users
+    # a second run replaces the tables, it does not append them
+    subprocess.run(cmd, capture_output=True, text=True, timeout=900, cwd=ROOT, check=True)
+    assert out.read_text().count("### Whole-org scans") == 1
