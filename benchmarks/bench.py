@@ -149,8 +149,67 @@ def sweep(log: Log, installs: list[tuple[str, list[str]]], work: Path, users: in
         log.write()
 
 
+class Parts:
+    """Exclusive wall time per labelled function: time spent in a nested labelled call counts
+    for the inner label only."""
+
+    def __init__(self) -> None:
+        self.seconds: dict[str, float] = {}
+        self._stack: list[list[float]] = []
+
+    def wrap(self, owner: Any, attr: str, label: str) -> None:
+        original = getattr(owner, attr)
+
+        def timed_call(*args: Any, **kwargs: Any) -> Any:
+            self._stack.append([time.perf_counter(), 0.0])
+            try:
+                return original(*args, **kwargs)
+            finally:
+                start, inner = self._stack.pop()
+                spent = time.perf_counter() - start
+                self.seconds[label] = self.seconds.get(label, 0.0) + spent - inner
+                if self._stack:
+                    self._stack[-1][1] += spent
+        setattr(owner, attr, timed_call)
+
+
+def breakdown(path: Path, limit: int) -> dict[str, float]:
+    """Seconds per part for the first `limit` users in every business unit, as a scan worker runs them."""
+    from syncdoctor.cli.formats.jsonfmt import JsonStream
+    from syncdoctor.engine import classes, memo, run, status
+    from syncdoctor.engine.layout import rules_table
+    from syncdoctor.engine.ruleset import require_ruleset
+    from syncdoctor.facts import snapshot as snapshot_mod
+    parts = Parts()
+    parts.wrap(snapshot_mod, "load_snapshot", "parse")
+    parts.wrap(snapshot_mod.Snapshot, "factset", "facts")
+    parts.wrap(classes.ClassEngine, "_class_key", "classes")
+    parts.wrap(run.Engine, "_assert_all", "sessions")
+    for owner, attr in ((status.Evaluator, "rule_status"), (status.Evaluator, "add_fact"), (run.Engine, "_evaluator"),
+                        (run.Engine, "_complete_kinds"), (run.Engine, "_agree"), (memo.MemoEvaluator, "evaluate_branch")):
+        parts.wrap(owner, attr, "status")
+    parts.wrap(run.Diagnosis, "to_json", "output")
+    parts.wrap(JsonStream, "result_shared", "output")
+    parts.wrap(classes.ClassEngine, "diagnose", "other engine work")
+    ruleset = require_ruleset()
+    eng = classes.ClassEngine(ruleset)
+    t0 = time.perf_counter()
+    snap = snapshot_mod.load_snapshot(path)
+    stream = JsonStream(layout="shared", rules=rules_table(ruleset),
+                        snapshot={"file": snap.file, "collected_at": snap.data.get("collected_at")})
+    count = 0
+    for u in range(min(limit, len(snap.users))):
+        for b in range(len(snap.business_units)):
+            stream.result_shared(eng.diagnose(snap.factset(u, b, None)).to_json())
+            count += 1
+    total = time.perf_counter() - t0
+    out = dict(parts.seconds)
+    out["total"], out["results"] = total, count
+    out["shared classes"] = eng.shared / max(1, count)
+    return out
+
+
 def breakdown_step(log: Log, org: Path, users: int, n: int) -> None:
-    from scan import breakdown  # benchmarks/scan.py: exclusive time per part, ClassEngine, one process
     b = breakdown(org, users)
     log.add(step="breakdown", org_users=n, **b)
     log.write()
@@ -329,7 +388,7 @@ def _breakdown_table(records: list[dict[str, Any]]) -> list[str]:
     if not rows:
         return []
     return ["### Where a scan worker's time goes (*now*, one process, wall)", "",
-            "Exclusive time per part over the first users of the org (benchmarks/scan.py `breakdown`): *facts* the "
+            "Exclusive time per part over the first users of the org (`breakdown`): *facts* the "
             "business unit's fact pools and each diagnosis's own facts; *classes* derivation class keys; *sessions* "
             "durable-rules asserting facts and running every firing's callback; *status* the three-valued status pass "
             "with the agreement check; *output* result dicts, the shared layout and JSON text. *Sharing*: the "
