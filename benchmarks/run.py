@@ -36,8 +36,9 @@ ROOT = Path(__file__).resolve().parent.parent
 CLI = [sys.executable, "-m", "syncdoctor.cli.main"]
 
 
-def tree_rss_kb(pid: int) -> int:
-    """Resident memory of a process and all its descendants, from /proc."""
+def tree_rss_kb(pid: int, field: str = "VmRSS:", file: str = "status") -> int:
+    """Resident memory of a process and all its descendants, from /proc. Summed RSS counts twice
+    the pages a forked worker still shares with its parent; `tree_pss_kb` splits them instead."""
     children: dict[int, list[int]] = {}
     for entry in os.listdir("/proc"):
         if entry.isdigit():
@@ -51,14 +52,20 @@ def tree_rss_kb(pid: int) -> int:
     while stack:
         p = stack.pop()
         try:
-            with open(f"/proc/{p}/status") as fh:
+            with open(f"/proc/{p}/{file}") as fh:
                 for line in fh:
-                    if line.startswith("VmRSS:"):
+                    if line.startswith(field):
                         total += int(line.split()[1])
         except OSError:
             pass
         stack.extend(children.get(p, []))
     return total
+
+
+def tree_pss_kb(pid: int) -> int:
+    """Proportional memory (PSS) of a process tree: each shared page counted once over the
+    processes that share it, so the sum is what the tree really holds."""
+    return tree_rss_kb(pid, "Pss:", "smaps_rollup")
 
 
 def own_cpu_seconds(pid: int) -> float:
@@ -71,21 +78,28 @@ def own_cpu_seconds(pid: int) -> float:
         return 0.0
 
 
-def timed(cmd: list[str], cpu: dict[str, float] | None = None, env: dict[str, str] | None = None) -> tuple[float, int, int]:
+def timed(cmd: list[str], cpu: dict[str, float] | None = None, env: dict[str, str] | None = None,
+          memory: dict[str, int] | None = None) -> tuple[float, int, int]:
     """Wall seconds, peak RSS (KB) of the process tree, exit code. A run that fails (anything
     but 0 or 1, "a cause was found") stops the benchmark: its time would mean nothing.
     `cpu`, when given, receives the CPU seconds of the main process alone ("main") and of the
     whole tree ("total"): their ratio says how much of the work the worker processes carry,
-    which other load on the machine does not change (wall time it does)."""
-    peak, main_cpu = [0], [0.0]
+    which other load on the machine does not change (wall time it does). `memory`, when given,
+    receives the peak PSS of the tree ("pss", KB), sampled every half second (reading it walks
+    the page tables)."""
+    peak, main_cpu, pss = [0], [0.0], [0]
     start = time.perf_counter()
     errors = tempfile.TemporaryFile()
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=errors, cwd=ROOT, env=env)
     done = threading.Event()
 
     def sample() -> None:
+        ticks = 0
         while not done.is_set():
             peak[0] = max(peak[0], tree_rss_kb(proc.pid))
+            if memory is not None and ticks % 10 == 0:
+                pss[0] = max(pss[0], tree_pss_kb(proc.pid))
+            ticks += 1
             main_cpu[0] = max(main_cpu[0], own_cpu_seconds(proc.pid))
             done.wait(0.05)
     t = threading.Thread(target=sample, daemon=True)
@@ -97,6 +111,8 @@ def timed(cmd: list[str], cpu: dict[str, float] | None = None, env: dict[str, st
     t.join()
     if cpu is not None:
         cpu.update(main=main_cpu[0], total=usage.ru_utime + usage.ru_stime)
+    if memory is not None:
+        memory["pss"] = pss[0]
     if code not in (0, 1):
         errors.seek(0)
         raise SystemExit(f"benchmark run failed (exit {code}): {' '.join(cmd)}\n{errors.read().decode(errors='replace')[-2000:]}")
