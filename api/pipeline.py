@@ -27,7 +27,7 @@ from . import workers
 from .errors import BadInput, NotFound, UnknownChoice
 from .proof import ProofWords
 from .shown import ResultWords, proof_words
-from .stream import Render, Row, Selection, diagnosed, rows
+from .stream import Compactor, Render, Row, Selection, diagnosed, rows
 
 TOOL_VERSION = "0.1.0"
 T = TypeVar("T")
@@ -52,6 +52,11 @@ def _engine_for(root: str, stamp: tuple, scan: bool) -> Engine:
     # a scan shares derivations per class and statuses per signature (engine/classes.py): the
     # same results as one diagnosis at a time, the engine every worker process of a scan runs
     return (ClassEngine if scan else Engine)(_ruleset_for(root, stamp))
+
+
+@lru_cache(maxsize=8)
+def _words_for(root: str, stamp: tuple, debug: bool) -> ProofWords:
+    return ProofWords(_ruleset_for(root, stamp), debug=debug)
 
 
 def _stamp(root: str) -> tuple:
@@ -84,6 +89,12 @@ class Knowledge:
     def engine(self) -> Engine:
         """The engine of one diagnosis at a time (a user, explain)."""
         return checked(lambda: _engine_for(self.root, _stamp(self.root), False))
+
+    def words(self, business_units: list[str], debug: bool = False) -> ProofWords:
+        """The proofs' words over these rules, naming business units (by snapshot index) as
+        `business_units` says; the rules' own words (titles, citations, the lists behind a kind)
+        computed once per process and rules folder (`debug`: with the engine's ids)."""
+        return proof_words(checked(lambda: _words_for(self.root, _stamp(self.root), debug)), business_units)
 
     @property
     def scan_engine(self) -> Engine:
@@ -211,26 +222,28 @@ def prepare(know: Knowledge, source: Source, request: Request, *, proofs: bool =
     head = header(ruleset, snapshot, request.symptom)
     if source.file_sha256 is not None:  # what `sha256sum FILE` prints, beside the content's hash
         head["snapshot"]["file_sha256"] = source.file_sha256
-    return Prepared(ruleset, source, snapshot, sel, head, words_for(ruleset, snapshot, debug) if proofs else None, know,
+    return Prepared(ruleset, source, snapshot, sel, head, words_for(know, snapshot, debug) if proofs else None, know,
                     request)
 
 
-def words_for(ruleset: Ruleset, snapshot: Snapshot, debug: bool = False) -> ProofWords:
+def words_for(know: Knowledge, snapshot: Snapshot, debug: bool = False) -> ProofWords:
     """The proofs' words, naming each business unit of `snapshot` by its name, else its id."""
-    return proof_words(ruleset, [bu.get("name") or bu["id"] for bu in snapshot.business_units], debug)
+    return know.words([bu.get("name") or bu["id"] for bu in snapshot.business_units], debug)
 
 
 # -- the stream of results ----------------------------------------------------------------------
 def diagnoses(know: Knowledge, snapshot: Snapshot, sel: Selection, symptom: str | None, *, jobs: int | None = None,
-              text: Callable[[dict[str, Any], ResultWords | None], Any] | None = None, words: ProofWords | None = None,
-              progress: Callable[[int], None] | None = None) -> Iterator[Row]:
+              text: Callable[..., Any] | None = None, words: ProofWords | None = None,
+              progress: Callable[[int], None] | None = None, shared: dict[str, Any] | None = None) -> Iterator[Row]:
     """A row per (user, business unit), in the users' order: in this process, or with `jobs`
     in worker processes (api/workers.py: a crash of the C core is EngineCrashed naming its
     input). Each result's proofs are put in `words` (none without) and, with `text`, rendered
     where it was computed (api/stream.py `Render`). A selection of many users runs the scan
-    engine, as the workers do. `progress` hears the number of users done. Nothing runs before
-    the first row is asked for."""
-    render = Render(text, words) if text is not None or words is not None else None
+    engine, as the workers do. `progress` hears the number of users done. `shared`: the
+    snapshot's header, each result compacted into JSON's shared layout before `text` (engine/
+    layout.py). Nothing runs before the first row is asked for."""
+    compactor = Compactor(shared) if shared is not None else None
+    render = Render(text, words, compactor) if text is not None or words is not None else None
     if jobs:
         return workers.results(know.ruleset, snapshot, sel, symptom, jobs, render, progress)
     eng = know.scan_engine if len(sel.users) > 1 else know.engine
