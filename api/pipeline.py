@@ -233,15 +233,29 @@ def words_for(know: Knowledge, snapshot: Snapshot, debug: bool = False) -> Proof
 
 # -- the stream of results ----------------------------------------------------------------------
 def diagnoses(know: Knowledge, snapshot: Snapshot, sel: Selection, symptom: str | None, *, jobs: int | None = None,
-              text: Callable[..., Any] | None = None, words: ProofWords | None = None,
-              progress: Callable[[int], None] | None = None, shared: dict[str, Any] | None = None) -> Iterator[Row]:
-    """A row per (user, business unit), in the users' order: in this process, or with `jobs`
-    in worker processes (api/workers.py: a crash of the C core is EngineCrashed naming its
-    input). Each result's proofs are put in `words` (none without) and, with `text`, rendered
-    where it was computed (api/stream.py `Render`). A selection of many users runs the scan
-    engine, as the workers do. `progress` hears the number of users done. `shared`: the
-    snapshot's header, each result compacted into JSON's shared layout before `text` (engine/
-    layout.py). Nothing runs before the first row is asked for."""
+              words: ProofWords | None = None, progress: Callable[[int], None] | None = None) -> Iterator[Row]:
+    """A row per (user, business unit), in the users' order: `batches`, one row at a time
+    (closing this ends the workers now)."""
+    every = batches(know, snapshot, sel, symptom, jobs=jobs, words=words, progress=progress)
+    try:
+        for batch in every:
+            yield from batch
+    finally:
+        close = getattr(every, "close", None)
+        if close is not None:
+            close()
+
+
+def batches(know: Knowledge, snapshot: Snapshot, sel: Selection, symptom: str | None, *, jobs: int | None = None,
+            text: Callable[..., Any] | None = None, words: ProofWords | None = None,
+            progress: Callable[[int], None] | None = None, shared: dict[str, Any] | None = None) -> Iterator[list[Row]]:
+    """The rows of every (user, business unit), in the users' order, in batches: a worker's chunk
+    of users with `jobs` (api/workers.py: a crash of the C core is EngineCrashed naming its
+    input), else a user's business units. Each result's proofs are put in `words` (none
+    without) and, with `text`, rendered where it was computed (api/stream.py `Render`). A
+    selection of many users runs the scan engine, as the workers do. `progress` hears the number
+    of users done. `shared`: the snapshot's header, each result compacted into JSON's shared
+    layout before `text` (engine/layout.py). Nothing runs before the first batch is asked for."""
     compactor = Compactor(shared) if shared is not None else None
     render = Render(text, words, compactor) if text is not None or words is not None else None
     if jobs:
@@ -251,9 +265,9 @@ def diagnoses(know: Knowledge, snapshot: Snapshot, sel: Selection, symptom: str 
 
 
 def _in_process(eng: Engine, snapshot: Snapshot, sel: Selection, symptom: str | None,
-                render: Render | None, progress: Callable[[int], None] | None) -> Iterator[Row]:
+                render: Render | None, progress: Callable[[int], None] | None) -> Iterator[list[Row]]:
     for ui in sel.users:
-        yield from rows(diagnosed(eng, snapshot, Selection([ui], sel.business_units), symptom), render)
+        yield list(rows(eng, snapshot, Selection([ui], sel.business_units), symptom, render))
         if progress:
             progress(1)
 

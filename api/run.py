@@ -97,15 +97,15 @@ def consulted(prepared: Prepared, asked: set[tuple[int, str]], prompter: consult
 
 @dataclass
 class Results:
-    """The rows a sink writes, as they come (iterate once): all, or with `only_problems` those
-    with something to act on. `header`: the keys the output begins with. When the last has
+    """The rows a sink writes, as they come, in batches (iterate once): all, or with
+    `only_problems` those with something to act on. `header`: the keys the output begins with. When the last has
     passed: `action` and `exit_code` (over every row), `tally` (the summary of the rows written),
     `undetermined` (the distinct entries of every row), `questions` (what would decide them;
     `open_questions` in words: where the answer goes, the question, why it is needed), `trailer`
     (the keys after `results`: the questions) and `shared` (JSON's shared layout: the shared
     values the written rows refer to). `collected`: every row taken at once, when the report is
     one document."""
-    rows: Iterator[Row]
+    rows: Iterator[list[Row]]  # in batches: a worker's chunk of users, a user's business units
     prepared: Prepared
     only_problems: bool = False
     asked: frozenset[tuple[int, str]] = frozenset()
@@ -130,11 +130,14 @@ class Results:
         head = self.prepared.header
         self.header = dict(head, layout=LAYOUT, rules=rules_table(self.prepared.ruleset)) if self.shared_layout else head
 
-    def __iter__(self) -> Iterator[Row]:
+    def __iter__(self) -> Iterator[list[Row]]:
+        """The rows to write, a batch at a time (as they come back from a worker: one crossing
+        per batch, not per row)."""
         try:
-            for r in self.rows:
-                if self._take(r):
-                    yield r
+            for batch in self.rows:
+                kept = [r for r in batch if self._take(r)]
+                if kept:
+                    yield kept
         except EngineCrashed as exc:
             raise self._described(exc)
         finally:
@@ -180,9 +183,10 @@ class Results:
         result) and the report's (the results shown, in the shared layout when asked for)."""
         every: list[Row] = []
         try:
-            for r in self.rows:
-                self._take(r)
-                every.append(r)
+            for batch in self.rows:
+                for r in batch:
+                    self._take(r)
+                every.extend(batch)
         except EngineCrashed as exc:
             raise self._described(exc)
         finally:
@@ -219,7 +223,7 @@ def results(prepared: Prepared, *, text: Callable[..., Any] | None = None,
     result and the shared values it uses, JSON's shared layout); with `collect`, every row taken
     now, as one document (`Results.collected`)."""
     request = prepared.request
-    rows = iter(ready) if ready is not None else pipeline.diagnoses(
+    rows = iter([ready]) if ready is not None else pipeline.batches(
         prepared.knowledge, prepared.snapshot, prepared.selection, request.symptom, jobs=request.jobs,
         text=text, words=prepared.words, progress=progress,
         shared=prepared.header["snapshot"] if shared and text is not None else None)

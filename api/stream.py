@@ -81,10 +81,13 @@ def diagnosed(eng: Engine, snapshot: Snapshot, sel: Selection, symptom: str | No
             yield eng.diagnose(snapshot.factset(ui, bi, symptom))
 
 
-def rows(diagnoses: Iterable[Diagnosis], render: Render | None) -> Iterator[Row]:
-    """Each diagnosis as the Row of its result document."""
-    for d in diagnoses:
-        yield row(d.to_json(), render, d.factset.known_lists)
+def rows(eng: Engine, snapshot: Snapshot, sel: Selection, symptom: str | None, render: Render | None) -> Iterator[Row]:
+    """Each (user, business unit) of `sel` as the Row of its result document, in the users'
+    order: per result one call into facts/ (its facts) and one into engine/ (its document)."""
+    for ui in sel.users:
+        for bi in sel.business_units:
+            facts = snapshot.factset(ui, bi, symptom)
+            yield row(eng.document(facts), render, facts.known_lists)
 
 
 def shared_document(doc: dict[str, Any], rules: dict[str, Any]) -> dict[str, Any]:

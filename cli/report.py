@@ -103,9 +103,10 @@ def write_stream(sink: TextIO, stream: formats.Stream, results: runs.Results) ->
     values the written rows refer to), which the pipeline has counted by then (api/run.py)."""
     sink.write(stream.begin(results.header))
     first = True
-    for r in results:
-        sink.write(stream.joiner(first) + r.rendered)
-        first = False
+    for batch in results:
+        for r in batch:
+            sink.write(stream.joiner(first) + r.rendered)
+            first = False
     tail = {"shared": results.shared, **results.trailer} if getattr(stream, "layout", "full") == "shared" else results.trailer
     assert results.tally is not None
     sink.write(stream.end(results.tally, tail))

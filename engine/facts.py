@@ -218,3 +218,10 @@ class FactSet:
     user_ref: dict[str, Any] = field(default_factory=dict)
     business_unit_ref: dict[str, Any] = field(default_factory=dict)
     pool: FactPool | None = None
+
+    @classmethod
+    def of(cls, facts: list[tuple[str, str, dict[str, Any], dict[str, Any], dict[str, str]]], known_lists: set[str],
+           list_paths: dict[str, str], **rest: Any) -> "FactSet":
+        """A diagnosis's input from its facts' parts (id, kind, values, provenance, field paths):
+        what facts/snapshot.py hands the engine in one call per diagnosis."""
+        return cls([Fact(*parts) for parts in facts], known_lists, list_paths, **rest)

@@ -253,6 +253,10 @@ class Engine:
                 "or roles reach too many others); beyond that the rules engine runs out of memory "
                 "(docs/reliability.md, Limits)")]) from None
 
+    def document(self, factset: FactSet) -> dict[str, Any]:
+        """One diagnosis's result document (`Diagnosis.to_json`): a result down and back in one call."""
+        return self.diagnose(factset).to_json()
+
     def _session(self, factset: FactSet, name: str, start: Any = None) -> Diagnosis:
         """The session loop, the one every engine runs: a durable-rules session of ruleset `name`
         gets the diagnosis's facts (and what `_seed` says is already derived from `start`), then

@@ -22,6 +22,8 @@ from .ids import id_problems, id_values, key
 from .mapping import snapshot_map
 from .transforms import OrgIndex, Place, ae_users_collected, timestamp
 
+FactParts = tuple[str, str, dict[str, Any], dict[str, Any], dict[str, str]]  # a Fact's: id, kind, values, provenance, field paths
+
 
 @dataclass
 class Snapshot:
@@ -95,26 +97,26 @@ class Snapshot:
             self._org = OrgIndex(self.data, timestamp(self.data.get("collected_at")))
         return self._org
 
-    def _mapped(self, fid: str, kind: str, record: Any, place: Place) -> Fact:
-        """The fact of `kind` that facts/snapshot-map.yaml makes of `record` at `place`."""
+    def _mapped(self, fid: str, kind: str, record: Any, place: Place) -> FactParts:
+        """The parts of the fact of `kind` that facts/snapshot-map.yaml makes of `record` at `place`."""
         km = snapshot_map()[kind]
-        return self._fact(fid, kind, km.values(record, place), place.path, km.paths(record, place))
+        paths = km.paths(record, place)
+        return fid, kind, km.values(record, place), self.provenance(place.path, paths), paths
 
     def factset(self, user_index: int, bu_index: int, symptom: str | None) -> FactSet:
         u, bu = self.users[user_index], self.business_units[bu_index]
         bp = f"business_units[{bu_index}]"
         org = self.org
         ctx_map = snapshot_map()["context"]
-        context = Fact("f1", "context", ctx_map.values(symptom, Place(org)),
-                       {"source": ctx_map.source, "path": ctx_map.record}, {})
+        context = ("f1", "context", ctx_map.values(symptom, Place(org)), {"source": ctx_map.source, "path": ctx_map.record}, {})
         facts = [context,
                  self._mapped("f2", "user", u, Place(org, f"salesforce.users[{user_index}]", bu=bu, bp=bp)),
                  self._mapped("f3", "business_unit", bu, Place(org, bp, bu=bu, bp=bp))]
         pool, known, list_paths = self._business_unit_part(bu_index)
-        return FactSet(facts, set(known), dict(list_paths),
-                       user_label=u.get("username") or u["id"], business_unit_label=bu.get("name") or bu["id"],
-                       user_ref={"id": u["id"], "username": u.get("username"), "email": u.get("email")},
-                       business_unit_ref={"id": bu["id"], "name": bu.get("name")}, pool=pool)
+        return FactSet.of(facts, set(known), dict(list_paths),
+                          user_label=u.get("username") or u["id"], business_unit_label=bu.get("name") or bu["id"],
+                          user_ref={"id": u["id"], "username": u.get("username"), "email": u.get("email")},
+                          business_unit_ref={"id": bu["id"], "name": bu.get("name")}, pool=pool)
 
     def _business_unit_part(self, bu_index: int) -> tuple[FactPool, frozenset[str], dict[str, str]]:
         """The facts every diagnosis in one business unit shares (org facts, the profile table,
@@ -194,7 +196,7 @@ class Snapshot:
 
         def make(i: int) -> Fact:
             j = indexes[i]
-            return self._mapped(f"{prefix}{base + i + 1}", kind, ae[j], Place(self.org, f"account_engagement.users[{j}]"))
+            return Fact(*self._mapped(f"{prefix}{base + i + 1}", kind, ae[j], Place(self.org, f"account_engagement.users[{j}]")))
 
         def column(name: str) -> list[Any] | Coarse:
             get = getters.get(name)
