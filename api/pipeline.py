@@ -24,7 +24,7 @@ from syncdoctor.reading.findings import FindingError
 from syncdoctor.reading.words import closest
 
 from . import workers
-from .errors import BadInput, NotFound, UnknownChoice
+from .errors import BadInput, NotFound, UnknownSymptom
 from .proof import ProofWords
 from .shown import ResultWords, proof_words
 from .stream import Compactor, Render, Row, Selection, diagnosed, rows
@@ -119,7 +119,7 @@ def check_symptom(ruleset: Ruleset, symptom: str | None) -> str | None:
         return same[0]
     best = closest(symptom, ruleset.symptom_ids)
     hint = f"; did you mean {best!r}?" if best else ""
-    raise UnknownChoice(f"{symptom!r} is not a symptom of these rules{hint} (choose one of: {', '.join(ruleset.symptom_ids)})")
+    raise UnknownSymptom(f"{symptom!r} is not a symptom of these rules{hint} (choose one of: {', '.join(ruleset.symptom_ids)})")
 
 
 # -- the source -------------------------------------------------------------------------------

@@ -134,15 +134,15 @@ def test_explain_rule_shows_why_a_rule_did_not_fire(org_file, engine):
 
 def test_every_diagnose_path_runs_the_one_pipeline(monkeypatch, tmp_path):
     """One user, a whole org streamed, a whole org with an audit record, --ask: each runs
-    syncdoctor.api.pipeline.diagnoses (workers for a scan, this process otherwise)."""
+    syncdoctor.api.pipeline.batches (workers for a scan, this process otherwise)."""
     from syncdoctor.api import pipeline
     calls: list[int | None] = []
-    real = pipeline.diagnoses
+    real = pipeline.batches
 
     def watched(*args, **kwargs):
         calls.append(kwargs.get("jobs"))
         return real(*args, **kwargs)
-    monkeypatch.setattr(pipeline, "diagnoses", watched)
+    monkeypatch.setattr(pipeline, "batches", watched)
     base = ["diagnose", "--facts", str(EXAMPLE)]
     for extra in (["--user", "asmith@acme.example"], ["--all"], ["--all", "--audit", str(tmp_path / "a.json")],
                   ["--all", "--ask"]):
