@@ -58,14 +58,16 @@ class Row(NamedTuple):
     words: ResultWords | None = None  # the result's proofs in words, when `rendered` is the result dict
 
 
-def row(result: dict[str, Any], render: Render | None, whole: Collection[str] = ()) -> Row:
+def row(result: dict[str, Any], render: Render | None, whole: Collection[str] = (),
+        shared: tuple[dict[str, Any], dict[str, Any]] | None = None) -> Row:
     """A result as a Row: its words (`whole`: the lists its diagnosis had whole), then its text,
-    or (text, refs, texts) in the shared layout, when `render` names a format."""
+    or (text, refs, texts) in the shared layout (`shared`: the compact result and the shared
+    values it uses, engine/layout.py), when `render` names a format."""
     words = result_words(render.words, result, whole) if render is not None and render.words is not None else None
     if render is None or render.text is None:
         return Row(result, needs_action(result), result["undetermined"], summary_pairs(result), words=words)
-    if render.compactor is not None:
-        rendered = render.text(*render.compactor.compact(result))
+    if shared is not None:
+        rendered = render.text(*shared)
     else:
         rendered = render.text(result, words)
     refs, texts = frozenset(), None
@@ -87,7 +89,8 @@ def rows(eng: Engine, snapshot: Snapshot, sel: Selection, symptom: str | None, r
     for ui in sel.users:
         for bi in sel.business_units:
             facts = snapshot.factset(ui, bi, symptom)
-            yield row(eng.document(facts), render, facts.known_lists)
+            result, shared = eng.document(facts, render.compactor if render is not None else None)
+            yield row(result, render, facts.known_lists, shared)
 
 
 def shared_document(doc: dict[str, Any], rules: dict[str, Any]) -> dict[str, Any]:

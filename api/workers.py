@@ -56,15 +56,21 @@ def _start_worker(job: Job) -> None:
 
 
 def _work(task: tuple[int, int]) -> list[Row]:
-    """In a worker: diagnose users [start, stop) in every selected business unit."""
-    start, stop = task
+    """In a worker: its chunk, on the engine it builds once."""
     job = _Worker.job
     assert job is not None
     if _Worker.engine is None:
         # derivations shared per class and statuses per signature (engine/classes.py): same results
         _Worker.engine = ClassEngine(job.ruleset)
+    return work(job, _Worker.engine, task)
+
+
+def work(job: Job, engine: Engine, task: tuple[int, int]) -> list[Row]:
+    """What a worker does with a task: users [start, stop) of the job diagnosed in every selected
+    business unit, each result rendered with the job's `render`."""
+    start, stop = task
     chunk = Selection(job.sel.users[start:stop], job.sel.business_units)
-    return list(rows(_Worker.engine, job.snapshot, chunk, job.symptom, job.render))
+    return list(rows(engine, job.snapshot, chunk, job.symptom, job.render))
 
 
 class WorkerCrashed(EngineCrashed):

@@ -253,9 +253,12 @@ class Engine:
                 "or roles reach too many others); beyond that the rules engine runs out of memory "
                 "(docs/reliability.md, Limits)")]) from None
 
-    def document(self, factset: FactSet) -> dict[str, Any]:
-        """One diagnosis's result document (`Diagnosis.to_json`): a result down and back in one call."""
-        return self.diagnose(factset).to_json()
+    def document(self, factset: FactSet, compactor: Any = None) -> tuple[dict[str, Any], Any]:
+        """One diagnosis's result document (`Diagnosis.to_json`), and with a `compactor` (engine/
+        layout.py) its compact form and the shared values it uses (else None): a result down and
+        back in one call."""
+        doc = self.diagnose(factset).to_json()
+        return doc, compactor.compact(doc) if compactor is not None else None
 
     def _session(self, factset: FactSet, name: str, start: Any = None) -> Diagnosis:
         """The session loop, the one every engine runs: a durable-rules session of ruleset `name`

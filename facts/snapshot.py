@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from syncdoctor.engine.facts import MISSING, Coarse, Fact, FactPool, FactSet, KindSource
+from syncdoctor.engine.facts import MISSING, Coarse, FactParts, FactPool, FactSet, KindSource, SourceSpec
 from syncdoctor.reading import schemas
 from syncdoctor.reading.findings import Finding, FindingError, Span
 from syncdoctor.reading.loader import REREAD_LIMIT, LocatedDict, LocatedList, decode_text, json_path, locate, located_json, parse_json, parse_yaml, parse_yaml_fast, read_bytes, snapshot_limit
@@ -22,7 +22,6 @@ from .ids import id_problems, id_values, key
 from .mapping import snapshot_map
 from .transforms import OrgIndex, Place, ae_users_collected, timestamp
 
-FactParts = tuple[str, str, dict[str, Any], dict[str, Any], dict[str, str]]  # a Fact's: id, kind, values, provenance, field paths
 
 
 @dataclass
@@ -168,35 +167,33 @@ class Snapshot:
             "assignment": self._listed("assignment", "b", base + len(mappings), assignments),
             "ae_user": self._ae_source("ae_user", "b", base + len(mappings) + len(assignments), ae_rows),
         }
-        part = (FactPool(sources={**sources, **self.org_sources}), frozenset(known), list_paths)
+        part = (FactPool.lazy(sources, self.org_sources), frozenset(known), list_paths)
         self._bu_cache[bu_index] = part
         return part
 
-    # -- pool kinds, built lazily (engine/facts.py: KindSource) -------------------------------
-    def _fact(self, fid: str, kind: str, values: dict[str, Any], path: str, field_paths: dict[str, str]) -> Fact:
-        return Fact(fid, kind, values, self.provenance(path, field_paths), field_paths)
-
-    def _listed(self, kind: str, prefix: str, base: int, items: list[tuple[Any, Place]]) -> KindSource:
+    # -- pool kinds, built lazily (engine/facts.py: KindSource, from these parts) -----------------
+    def _listed(self, kind: str, prefix: str, base: int, items: list[tuple[Any, Place]]) -> SourceSpec:
         """A small kind (roles, group members, a business unit's table and assignments): every
-        record's values computed at once, its Fact when a diagnosis uses it."""
+        record's values computed at once, its Fact's parts when a diagnosis uses it."""
         km = snapshot_map()[kind]
         rows = [km.values(record, place) for record, place in items]
 
-        def make(i: int) -> Fact:
+        def make(i: int) -> FactParts:
             record, place = items[i]
-            return self._fact(f"{prefix}{base + i + 1}", kind, rows[i], place.path, km.paths(record, place))
-        return KindSource(len(items), make, lambda name: [r.get(name, MISSING) for r in rows])
+            paths = km.paths(record, place)
+            return f"{prefix}{base + i + 1}", kind, rows[i], self.provenance(place.path, paths), paths
+        return len(items), make, lambda name: [r.get(name, MISSING) for r in rows]
 
-    def _ae_source(self, kind: str, prefix: str, base: int, indexes: list[int]) -> KindSource:
+    def _ae_source(self, kind: str, prefix: str, base: int, indexes: list[int]) -> SourceSpec:
         """AE users (a business unit's, or the org's with their business unit): the largest
         kind, so only the fields a diagnosis looks up are computed, and only the Facts it uses."""
         ae = self.ae_users
         getters = snapshot_map()[kind].getters
         place = Place(self.org)  # an AE user's values do not depend on where it is
 
-        def make(i: int) -> Fact:
+        def make(i: int) -> FactParts:
             j = indexes[i]
-            return Fact(*self._mapped(f"{prefix}{base + i + 1}", kind, ae[j], Place(self.org, f"account_engagement.users[{j}]")))
+            return self._mapped(f"{prefix}{base + i + 1}", kind, ae[j], Place(self.org, f"account_engagement.users[{j}]"))
 
         def column(name: str) -> list[Any] | Coarse:
             get = getters.get(name)
@@ -206,7 +203,7 @@ class Snapshot:
                 return Coarse([MISSING if not (v := ae[j].get(name)) else _id_key(v) for j in indexes], _id_key,
                               lambda i: MISSING if (v := get(ae[indexes[i]], place)) is None else v)
             return [MISSING if (v := get(ae[j], place)) is None else v for j in indexes]
-        return KindSource(len(indexes), make, column)
+        return len(indexes), make, column
 
     @property
     def ae_users(self) -> list[dict[str, Any]]:
@@ -255,12 +252,12 @@ def _org_facts(snap: Snapshot) -> None:
     ae = (snap.data.get("account_engagement") or {}).get("users")
     if isinstance(ae, list) and all(ae_users_collected(snap.data, bu) for bu in snap.business_units):
         snap.org_known.add("all_ae_users")
-    snap.org_sources = {
+    snap.org_sources = KindSource.each({
         "role": snap._listed("role", "o", 0, role_items),
         "group_member": snap._listed("group_member", "o", len(role_items), member_items),
         "org_ae_user": snap._ae_source("org_ae_user", "o", len(role_items) + len(member_items),
                                        list(range(len(snap.ae_users)))),
-    }
+    })
 
 
 _ID_COLUMNS = ("salesforce_id", "business_unit_id")  # AE users' ids, looked up by what every spelling shares
