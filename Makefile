@@ -48,13 +48,13 @@ browser:
 test: $(STAMP) browser
 	$(BIN)/python -m pytest -q
 
-# The benchmark (docs/performance.md): 1k, 10k and 100k users. Not timed end to end: its four
-# 100k-user scans alone took 22 minutes on 2 CPUs (AMD EPYC; docs/performance.md, "Reproduce"),
-# 31 with BEFORE: plan on about an hour. Then whole-org scans at 10k and 100k users, side by side
-# with an older install when BEFORE names its python (make bench BEFORE=/path/to/old/checkout/.venv/bin/python).
+# The benchmark (docs/performance.md, "make bench"): every figure of issue 28, this code side by side
+# with the release BEFORE_REF (exported with git archive and installed once under .bench/), at 10k
+# and 100k users, 1 and 2 jobs, plus one user at 100k, role depth and group fan-in. About two hours
+# on 2 CPUs; the tables are rewritten after each step, so a run stopped half way keeps its figures.
+BEFORE_REF ?= caac8da
 bench: $(STAMP)
-	$(BIN)/python benchmarks/run.py
-	$(BIN)/python benchmarks/scan.py $(if $(BEFORE),--before $(BEFORE))
+	$(BIN)/python benchmarks/bench.py --before-ref $(BEFORE_REF)
 
 clean:
 	rm -rf $(VENV) build *.egg-info

@@ -1,20 +1,20 @@
-"""syncdoctor's benchmark: one run on one machine, written as a table to docs/performance.md.
+"""The finer tables of docs/performance.md, beside `make bench` (benchmarks/bench.py, which
+measures issue 28's figures side by side with a release): one run on one machine, written between
+this script's markers.
 
-    .venv/bin/python benchmarks/run.py                 # 1k, 10k, 100k users (about an hour)
+    .venv/bin/python benchmarks/run.py                 # 1k, 10k, 100k users
     .venv/bin/python benchmarks/run.py --sizes 1000 10000
     .venv/bin/python benchmarks/run.py --smoke --out /tmp/perf.md   # what CI runs (1k users)
 
 Measures, on synthetic orgs from `syncdoctor dev generate-org`:
 - single-user CLI latency, process start to output (median of several runs), from the same
-  synthetic org written as JSON and as YAML, on a first run (empty snapshot cache) and cached
-  (`--only single-user` runs just this part and rewrites just its table);
-- `diagnose --all --format json` end to end: users/s and peak RSS (the whole process tree,
-  sampled from /proc), with 1 and 2 worker processes;
+  synthetic org written as JSON and as YAML, at every size, on a first run (empty snapshot cache)
+  and cached (`--only single-user` runs just this part and rewrites just its table);
 - `diagnose --all` in the other formats (text with 1 and 2 workers, markdown, HTML): every
   format streams, so peak RSS should stay flat as the org grows;
-- in one process on the same workload: the engine alone, and the reference (the same rules by
-  plain Python chaining on the status evaluator, no durable-rules), and their ratio;
-- cost against the depth of the role hierarchy.
+- in one process on the same diagnoses: the one-user-at-a-time engine, the status memo and the
+  derivation classes (what `--all` runs), side by side;
+- peak RSS over many diagnoses in one process.
 Machines are noisy: every figure is a median, and ratios matter more than absolutes."""
 from __future__ import annotations
 
@@ -109,26 +109,6 @@ def generate(users: int, path: Path, depth: int = 10) -> None:
                           "--out", str(path)], check=True, cwd=ROOT)
 
 
-def in_process(path: Path, limit: int) -> tuple[float, float, int]:
-    """Diagnoses/s of the engine alone and of the reference, over the first `limit` users."""
-    from reference import reference_diagnose  # benchmarks/reference.py
-    from syncdoctor.engine.ruleset import require_ruleset
-    from syncdoctor.engine.run import Engine
-    from syncdoctor.facts.snapshot import load_snapshot
-    snap = load_snapshot(path)
-    eng = Engine(require_ruleset())
-    pairs = [(u, b) for u in range(min(limit, len(snap.users))) for b in range(len(snap.business_units))]
-    factsets = [snap.factset(u, b, None) for u, b in pairs]
-    t0 = time.perf_counter()
-    for fs in factsets:
-        eng.diagnose(fs)
-    t1 = time.perf_counter()
-    for fs in factsets:
-        reference_diagnose(eng, fs)
-    t2 = time.perf_counter()
-    return len(pairs) / (t1 - t0), len(pairs) / (t2 - t1), len(pairs)
-
-
 def side_by_side(path: Path, limit: int) -> dict[str, float]:
     """Diagnoses/s (CPU time of this process) of each engine on the same factsets, interleaved
     three times (median): one session and a full status pass per diagnosis (`Engine`, before
@@ -151,28 +131,6 @@ def side_by_side(path: Path, limit: int) -> dict[str, float]:
                 eng.diagnose(fs)
             rates[name].append(len(factsets) / (time.process_time() - t))
     return {k: statistics.median(v) for k, v in rates.items()}
-
-
-def breakdown(path: Path, limit: int) -> dict[str, float]:
-    """Where one process's time goes for the first `limit` users (what a scan worker does),
-    in seconds, and the bytes of one JSON result."""
-    import json as _json
-    from syncdoctor.engine.classes import ClassEngine
-    from syncdoctor.engine.ruleset import require_ruleset
-    from syncdoctor.facts.snapshot import load_snapshot
-    eng = ClassEngine(require_ruleset())
-    t0 = time.perf_counter()
-    snap = load_snapshot(path)
-    t1 = time.perf_counter()
-    factsets = [snap.factset(u, b, None) for u in range(min(limit, len(snap.users))) for b in range(len(snap.business_units))]
-    t2 = time.perf_counter()
-    diagnoses = [eng.diagnose(fs) for fs in factsets]
-    t3 = time.perf_counter()
-    size = sum(len(_json.dumps(d.to_json(), sort_keys=True, ensure_ascii=False, separators=(",", ":"))) for d in diagnoses)
-    t4 = time.perf_counter()
-    return {"parse": t1 - t0, "facts": t2 - t1, "engine": t3 - t2, "output": t4 - t3, "results": len(diagnoses),
-            "bytes": size / len(diagnoses), "hits": eng.memo.hits / max(1, eng.memo.hits + eng.memo.misses),
-            "classes": eng.whole, "shared": eng.shared / max(1, len(diagnoses))}
 
 
 def single_user(snap: Path, cache_dir: Path, cold_reps: int, warm_reps: int) -> tuple[float, float]:
@@ -200,7 +158,7 @@ def bytecode_env(work: Path) -> dict[str, str]:
 
 def single_user_table(latency: list[str], only: str = "") -> list[str]:
     return [
-        "## Single-user diagnosis, process start to output (median)",
+        "### Single-user diagnosis, process start to output (median)",
         "",
         "The same synthetic org written as JSON and as YAML (`dev generate-org --out org.json / org.yaml`). "
         "*First run*: the snapshot cache is empty, so the file is parsed and validated (and, from 1 MB, kept in the "
@@ -218,10 +176,10 @@ def single_user_table(latency: list[str], only: str = "") -> list[str]:
 
 
 def write_section(path: Path, heading: str, lines: list[str]) -> None:
-    """Replace one section (from `heading` to the next `## `) inside the generated block."""
+    """Replace one section (from `heading` to the next `### `) inside the generated block."""
     old = path.read_text()
     start = old.index(heading, old.index(START))
-    end = old.find("\n## ", start + len(heading))
+    end = old.find("\n### ", start + len(heading))
     end = old.index(END, start) if end < 0 or end > old.index(END, start) else end + 1
     path.write_text(old[:start] + "\n".join(lines) + "\n" + old[end:])
 
@@ -267,11 +225,8 @@ def main() -> int:
     if args.smoke:
         args.sizes, args.repeats, args.memory = [1000], 2, 2000
     work = Path(tempfile.mkdtemp(prefix="syncdoctor-bench-"))
-    rows: list[str] = []
     latency: list[str] = []
-    depth_rows: list[str] = []
     side_rows: list[str] = []
-    split_rows: list[str] = []
 
     example = ROOT / "docs" / "examples" / "acme.yaml"
     cache_dir = work / "cache"
@@ -296,32 +251,18 @@ def main() -> int:
         latency.append(f"| {n:,}-user snapshot | " + " | ".join(cells) + " |")
         if args.only == "single-user":
             continue
-        for jobs in (1, 2):
-            reps = 1 if n >= 100000 else min(3, args.repeats)
-            results = [timed(CLI + ["diagnose", "--facts", str(org), "--all", "--format", "json", "--jobs", str(jobs),
-                                    "--out", str(work / "result.json")]) for _ in range(reps)]
-            wall = statistics.median(r[0] for r in results)
-            peak = max(r[1] for r in results)
-            rows.append(f"| {n:,} | {jobs} | {wall:.1f} s | {n / wall:,.0f} | {peak / 1024:,.0f} MB |")
         for fmt, jobs in (("text", 1), ("text", 2), ("markdown", 1), ("html", 1)):
             cpu: dict[str, float] = {}
             wall, peak, _ = timed(CLI + ["diagnose", "--facts", str(org), "--all", "--format", fmt, "--jobs", str(jobs),
                                          "--out", str(work / f"result.{fmt}")], cpu)
             share = cpu["main"] / cpu["total"] if cpu["total"] else 0
             format_rows.append(f"| {n:,} | {fmt} | {jobs} | {wall:.1f} s | {n / wall:,.0f} | {peak / 1024:,.0f} MB | {share:.0%} |")
-        limit = min(n, 2000)
-        engine_rate, reference_rate, count = in_process(org, limit)
-        rows.append(f"| {n:,} (in process, {count:,} diagnoses) | engine alone | | {engine_rate / 2:,.0f} "
-                    f"| reference {reference_rate / 2:,.0f} users/s · engine/reference = {engine_rate / reference_rate:.2f} |")
         rates = side_by_side(org, min(n, 1000))
         side_rows.append(f"| {n:,} | " + " | ".join(f"{rates[k]:,.0f}" for k in ("Engine", "MemoEngine", "ClassEngine"))
                          + f" | {rates['ClassEngine'] / rates['Engine']:.2f}× |")
-        b = breakdown(org, min(n, 1000))
-        split_rows.append(f"| {n:,} ({b['results']:,.0f} results) | {b['parse']:.2f} s | {b['facts']:.2f} s | {b['engine']:.2f} s "
-                          f"| {b['output']:.2f} s | {b['bytes'] / 1024:,.1f} KB | {b['hits']:.0%} | {b['classes']:,} ({b['shared']:.0%} shared) |")
 
     if args.only == "single-user":
-        write_section(args.out, "## Single-user diagnosis", single_user_table(latency, " ".join(sys.argv[1:])))
+        write_section(args.out, "### Single-user diagnosis", single_user_table(latency, " ".join(sys.argv[1:])))
         print("\n".join(single_user_table(latency, " ".join(sys.argv[1:]))))
         shutil.rmtree(work, ignore_errors=True)  # the orgs (100k users: 106 MB) and their cache
         return 0
@@ -334,33 +275,20 @@ def main() -> int:
         memory_rows.append(f"| {args.memory // 10:,} | {early / 1024:,.0f} MB |")
         memory_rows.append(f"| {args.memory:,} | {late / 1024:,.0f} MB ({rate:,.0f} diagnoses/s) |")
 
-    if not args.smoke:
-        for depth in (5, 10, 20, 40, 80):
-            org = work / f"depth-{depth}.json"
-            generate(1000, org, depth)
-            engine_rate, reference_rate, count = in_process(org, 1000)
-            depth_rows.append(f"| {depth} | {1e3 / engine_rate:.2f} ms | {1e3 / reference_rate:.2f} ms |")
-
     cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
                 if line.startswith("model name")), platform.processor() or "unknown CPU")
     mem = next((line.split()[1] for line in Path("/proc/meminfo").read_text().splitlines() if line.startswith("MemTotal")), "0")
     command = "benchmarks/run.py " + " ".join(sys.argv[1:])
     text = "\n".join([
-        "# Performance",
+        "## Finer tables (`benchmarks/run.py`)",
         "",
         f"Measured {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC on {os.cpu_count()} CPUs ({cpu}), "
         f"{int(mem) // 1024:,} MB RAM, Python {platform.python_version()}. Command: `.venv/bin/python {command.strip()}` "
-        "(`make bench`). Synthetic orgs from `syncdoctor dev generate-org --seed 1` (two business units: every user is "
+        "Synthetic orgs from `syncdoctor dev generate-org --seed 1` (two business units: every user is "
         "diagnosed twice).",
         "",
         *single_user_table(latency),
-        "## Whole-org scan: `diagnose --all --format json --jobs N` (the default JSON layout: shared, docs/results.md)",
-        "",
-        "| users | jobs | wall (median) | users/s | peak RSS (process tree) |",
-        "|---|---|---|---|---|",
-        *rows,
-        "",
-        "## Whole-org scan in the other formats: `diagnose --all --format F --jobs N` (one run each)",
+        "### Whole-org scan in the other formats: `diagnose --all --format F --jobs N` (one run each)",
         "",
         "Every format streams (one result at a time, the summary last), so peak RSS should not grow with the org. "
         "The worker processes diagnose and render; the last column is the main process's share of the CPU time "
@@ -370,7 +298,7 @@ def main() -> int:
         "|---|---|---|---|---|---|---|",
         *format_rows,
         "",
-        "## Engines side by side (issue 17; one process, the same diagnoses, CPU time, median of 3 interleaved runs)",
+        "### Engines side by side (issue 17; one process, the same diagnoses, CPU time, median of 3 interleaved runs)",
         "",
         "Diagnoses/s over the first 1,000 users (2 business units). `Engine`: one durable-rules session and a full "
         "status pass per diagnosis (before). `MemoEngine`: statuses memoised per signature. `ClassEngine`: that, and "
@@ -380,16 +308,8 @@ def main() -> int:
         "|---|---|---|---|---|",
         *side_rows,
         "",
-        "## Where a scan worker's time goes (first 1,000 users, ClassEngine, one process, wall)",
-        "",
-        "| users in org | parse snapshot | facts (pools + per user) | engine + status | result JSON | bytes per result | status memo hits | derivation classes |",
-        "|---|---|---|---|---|---|---|---|",
-        *split_rows,
-        "",
-        *(["## Memory over many diagnoses in one process (peak RSS)", "",
+        *(["### Memory over many diagnoses in one process (peak RSS)", "",
            "| diagnoses | peak RSS |", "|---|---|", *memory_rows, ""] if memory_rows else []),
-        *(["## Cost against role hierarchy depth (1,000 users, per diagnosis)", "",
-           "| spine depth | engine | reference |", "|---|---|---|", *depth_rows, ""] if depth_rows else []),
     ])
     write_between_markers(args.out, text)
     print(text)

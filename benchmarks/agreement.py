@@ -1,0 +1,46 @@
+"""What the agreement check costs a scan worker (issue 28: "the agreement check per class"): the
+same diagnoses by `--all`'s engine with the check (what ships: every diagnosis's durable-rules
+firings compared with the status pass's matches) and without it, CPU time, interleaved, medians.
+
+    .venv/bin/python benchmarks/agreement.py --org org.json --users 400 --repeats 5
+
+The first 50 users warm both engines (pools, indexes, the status memo) before the clock starts."""
+from __future__ import annotations
+
+import argparse
+import statistics
+import time
+from pathlib import Path
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--org", type=Path, required=True, help="a snapshot (dev generate-org --seed 1)")
+    ap.add_argument("--users", type=int, default=400)
+    ap.add_argument("--repeats", type=int, default=5)
+    args = ap.parse_args()
+    from syncdoctor.engine.classes import ClassEngine
+    from syncdoctor.engine.ruleset import require_ruleset
+    from syncdoctor.facts.snapshot import load_snapshot
+    snap, rules = load_snapshot(args.org), require_ruleset()
+    engines = {"with the check": ClassEngine(rules), "without": ClassEngine(rules, check_agreement=False)}
+    pairs = [(u, b) for u in range(min(args.users + 50, len(snap.users))) for b in range(len(snap.business_units))]
+    warm, timed = pairs[:50 * len(snap.business_units)], pairs[50 * len(snap.business_units):]
+    for engine in engines.values():
+        for u, b in warm:
+            engine.diagnose(snap.factset(u, b, None))
+    rates: dict[str, list[float]] = {name: [] for name in engines}
+    for _ in range(args.repeats):
+        for name, engine in engines.items():
+            start = time.process_time()
+            for u, b in timed:
+                engine.diagnose(snap.factset(u, b, None))
+            rates[name].append(len(timed) / (time.process_time() - start))
+    for name, got in rates.items():
+        print(f"{name}: median {statistics.median(got):,.0f} diagnoses per CPU second (runs: {', '.join(f'{r:,.0f}' for r in got)})")
+    print(f"without / with: {statistics.median(rates['without']) / statistics.median(rates['with the check']):.2f}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

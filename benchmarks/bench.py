@@ -1,0 +1,526 @@
+"""`make bench`: every figure issue 28 asks for, this code side by side with an older release,
+from one run, written to docs/performance.md between the bench markers.
+
+    make bench                                   # before = BEFORE_REF in the Makefile (about 100 minutes)
+    make bench BEFORE_REF=<commit>               # another release
+    .venv/bin/python benchmarks/bench.py --before-ref caac8da --out /tmp/perf.md
+    .venv/bin/python benchmarks/bench.py --smoke --before-python .venv/bin/python --out /tmp/perf.md   # the test's
+
+*before* is the release named by `--before-ref`, exported with `git archive` into `.bench/<commit>/`
+and installed into its own venv there (once; later runs reuse it), or any install's python given
+to `--before-python`. Both installs run as `PYTHON -m syncdoctor.cli.main` on the same synthetic
+orgs (`syncdoctor dev generate-org --seed 1`, written by *now*), interleaved run by run so a change
+in the machine's load falls on both. Measured, in this order (the cheap parts first):
+
+1. cost against the depth of the role hierarchy and against group fan-in (how many public groups
+   reach each user through nesting): `--all --format json --jobs 1` of a 1,000-user org, CPU per user;
+2. where a scan worker's time goes, and how many diagnoses share a derivation class (*now* only);
+3. agreement: every result of `--all` (derivation classes, status memo) against the
+   one-user-at-a-time engine, in one process (*now* only): every user at the small size, the first
+   `--agree-users` users at the large one;
+4. one user of the large org from a first read (empty snapshot cache) and cached, JSON and YAML;
+5. `diagnose --all --format json --jobs N`, 1 and 2 jobs, at each size: wall, users/s, CPU per
+   user (the process tree's user + system), peak RSS (process tree), bytes per result, and whether
+   every output is byte for byte the first install's; and the time from the small size to the large.
+
+Every measurement is appended to `log.jsonl` in the work folder as it is made, and the tables are
+written again after each step: a run stopped half way keeps what it measured. Machines are noisy:
+medians, ratios, and the load average at each step are reported."""
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from run import CLI, ROOT, bytecode_env, generate, timed  # noqa: E402  (benchmarks/ is not a package)
+
+START, END = "<!-- bench: written by benchmarks/bench.py -->", "<!-- end of bench -->"
+USER = "user1@synthetic.example"
+TARGETS = {"users/s, 2 jobs": 5000, "users/s, 1 job": 2500, "peak RSS MB": 1536, "linear": 11.0,
+           "first JSON": 1.0, "first YAML": 2.0, "cached": 0.5}
+
+
+def load() -> str:
+    return " ".join(f"{x:.1f}" for x in os.getloadavg())
+
+
+def install_before(ref: str) -> tuple[str, str]:
+    """(python, label) of `ref` exported and installed under .bench/<commit>/ (reused when there)."""
+    sha = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "--verify", f"{ref}^{{commit}}"],
+                         capture_output=True, text=True)
+    if sha.returncode:
+        raise SystemExit(f"--before-ref {ref}: not a commit of this repository ({sha.stderr.strip()})")
+    commit = sha.stdout.strip()
+    home = ROOT / ".bench" / commit
+    python = home / ".venv" / "bin" / "python"
+    if not (home / ".installed").exists():
+        shutil.rmtree(home, ignore_errors=True)
+        home.mkdir(parents=True)
+        archive = subprocess.run(["git", "-C", str(ROOT), "archive", commit], capture_output=True, check=True).stdout
+        subprocess.run(["tar", "-x", "-C", str(home)], input=archive, check=True)
+        subprocess.run([sys.executable, "-m", "venv", str(home / ".venv")], check=True)
+        subprocess.run([str(python), "-m", "pip", "install", "-qq", "-e", str(home)], check=True)
+        (home / ".installed").write_text(commit + "\n")
+    return str(python), f"before ({commit[:7]})"
+
+
+def now_label() -> str:
+    head = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "--short=7", "HEAD"], capture_output=True, text=True).stdout.strip()
+    dirty = subprocess.run(["git", "-C", str(ROOT), "status", "--porcelain", "--untracked-files=no"],
+                           capture_output=True, text=True).stdout.strip()
+    return f"now ({head or 'no git'}{' + changes' if dirty else ''})"
+
+
+class Log:
+    """Every measurement as one JSON line, kept as it is made; the tables rewritten after each step."""
+
+    def __init__(self, work: Path, out: Path, meta: dict[str, Any]):
+        self.path, self.out, self.meta, self.records = work / "log.jsonl", out, meta, []
+
+    def add(self, **record: Any) -> None:
+        record.setdefault("load", load())
+        self.records.append(record)
+        with self.path.open("a", encoding="utf-8") as fh:
+            fh.write(json.dumps(record) + "\n")
+
+    def write(self) -> None:
+        text = render(self.meta, self.records)
+        page = self.out.read_text(encoding="utf-8") if self.out.exists() else ""
+        if START in page and END in page:
+            head, rest = page.split(START, 1)
+            page = head + START + "\n" + text + "\n" + END + rest.split(END, 1)[1]
+        else:
+            page = page.rstrip("\n") + ("\n\n" if page else "") + START + "\n" + text + "\n" + END + "\n"
+        self.out.write_text(page, encoding="utf-8")
+
+
+def scan(cli: list[str], org: Path, jobs: int, out: Path, env: dict[str, str] | None = None) -> dict[str, Any]:
+    cpu: dict[str, float] = {}
+    wall, peak, _ = timed(cli + ["diagnose", "--facts", str(org), "--all", "--format", "json", "--jobs", str(jobs),
+                                 "--out", str(out)], cpu, env=env)
+    data = out.read_bytes()
+    out.unlink()
+    # The header's `ruleset` line names the knowledge (version, each file's sha256): two releases
+    # whose knowledge differs only in words no result uses differ there alone. `results_sha` sets
+    # that one line aside; `sha` is every byte.
+    results = b"\n".join(b'  "ruleset": (set aside)' if line.startswith(b'  "ruleset": ') else line
+                          for line in data.split(b"\n"))
+    return {"wall": wall, "peak_kb": peak, "cpu": cpu["total"], "sha": hashlib.sha256(data).hexdigest(),
+            "results_sha": hashlib.sha256(results).hexdigest(), "bytes": len(data),
+            "ruleset": next((line.decode()[-40:] for line in data.split(b"\n", 8) if line.startswith(b'  "ruleset": ')), "")}
+
+
+def fan_in(src: Path, dst: Path, groups: int) -> None:
+    """`src` with `groups` more public groups that each contain one hub group holding every user,
+    each assigned to the first business unit's Marketing Users: every user is reached by that
+    many more groups through nesting."""
+    data = json.loads(src.read_text(encoding="utf-8"))
+    sf = data["salesforce"]
+    hub = "00Gfanhub000000AAA"
+    sf["public_groups"].append({"id": hub, "name": "Fan-in hub",
+                                "members": [{"type": "user", "id": u["id"]} for u in sf["users"]]})
+    marketing = data["business_units"][0]["user_groups"]["marketing"]
+    for i in range(groups):
+        gid = f"00Gfan{i:09d}AAA"
+        sf["public_groups"].append({"id": gid, "name": f"Fan-in {i}", "members": [{"type": "public_group", "id": hub}]})
+        marketing.append({"type": "public_group", "id": gid})
+    dst.write_text(json.dumps(data), encoding="utf-8")
+
+
+def sweep(log: Log, installs: list[tuple[str, list[str]]], work: Path, users: int, kind: str, points: list[int]) -> None:
+    for point in points:
+        org = work / f"{kind}-{point}.json"
+        if kind == "depth":
+            generate(users, org, depth=point)
+        else:
+            base = work / f"depth-10-{users}.json"
+            if not base.exists():
+                generate(users, base)
+            fan_in(base, org, point)
+        for name, cli in installs:
+            r = scan(cli, org, 1, work / "sweep.json")
+            log.add(step=kind, point=point, users=users, install=name, **r)
+        log.write()
+
+
+class Parts:
+    """Exclusive wall time per labelled function: time spent in a nested labelled call counts
+    for the inner label only."""
+
+    def __init__(self) -> None:
+        self.seconds: dict[str, float] = {}
+        self._stack: list[list[float]] = []
+
+    def wrap(self, owner: Any, attr: str, label: str) -> None:
+        original = getattr(owner, attr)
+
+        def timed_call(*args: Any, **kwargs: Any) -> Any:
+            self._stack.append([time.perf_counter(), 0.0])
+            try:
+                return original(*args, **kwargs)
+            finally:
+                start, inner = self._stack.pop()
+                spent = time.perf_counter() - start
+                self.seconds[label] = self.seconds.get(label, 0.0) + spent - inner
+                if self._stack:
+                    self._stack[-1][1] += spent
+        setattr(owner, attr, timed_call)
+
+
+def breakdown(path: Path, limit: int) -> dict[str, float]:
+    """Seconds per part for the first `limit` users in every business unit, as a scan worker runs them."""
+    from syncdoctor.cli.formats.jsonfmt import JsonStream
+    from syncdoctor.engine import classes, memo, run, status
+    from syncdoctor.engine.layout import Compactor
+    from syncdoctor.engine.ruleset import require_ruleset
+    from syncdoctor.facts import snapshot as snapshot_mod
+    parts = Parts()
+    parts.wrap(snapshot_mod, "load_snapshot", "parse")
+    parts.wrap(snapshot_mod.Snapshot, "factset", "facts")
+    parts.wrap(classes.ClassEngine, "_class_key", "classes")
+    parts.wrap(run.Engine, "_assert_all", "sessions")
+    for owner, attr in ((status.Evaluator, "rule_status"), (status.Evaluator, "add_fact"), (run.Engine, "_evaluator"),
+                        (run.Engine, "_complete_kinds"), (run.Engine, "_agree"), (memo.MemoEvaluator, "evaluate_branch")):
+        parts.wrap(owner, attr, "status")
+    parts.wrap(run.Diagnosis, "to_json", "output")
+    parts.wrap(Compactor, "compact", "output")
+    parts.wrap(JsonStream, "result_shared", "output")
+    parts.wrap(classes.ClassEngine, "diagnose", "other engine work")
+    ruleset = require_ruleset()
+    eng = classes.ClassEngine(ruleset)
+    t0 = time.perf_counter()
+    snap = snapshot_mod.load_snapshot(path)
+    stream = JsonStream(layout="shared")
+    compactor = Compactor({"file": snap.file, "collected_at": snap.data.get("collected_at")})
+    count = 0
+    for u in range(min(limit, len(snap.users))):
+        for b in range(len(snap.business_units)):
+            stream.result_shared(*compactor.compact(eng.diagnose(snap.factset(u, b, None)).to_json()))
+            count += 1
+    total = time.perf_counter() - t0
+    out = dict(parts.seconds)
+    out["total"], out["results"] = total, count
+    out["shared classes"] = eng.shared / max(1, count)
+    return out
+
+
+def breakdown_step(log: Log, org: Path, users: int, n: int) -> None:
+    b = breakdown(org, users)
+    log.add(step="breakdown", org_users=n, **b)
+    log.write()
+
+
+def agreement(log: Log, org: Path, n: int, users: int | None) -> None:
+    """Every result `--all`'s engine writes against the one-user-at-a-time engine's, as JSON."""
+    from syncdoctor.engine.classes import ClassEngine
+    from syncdoctor.engine.ruleset import require_ruleset
+    from syncdoctor.engine.run import Engine
+    from syncdoctor.facts.snapshot import load_snapshot
+    ruleset = require_ruleset()
+    snap = load_snapshot(org)
+    bulk, single = ClassEngine(ruleset), Engine(ruleset)
+    count = differ = 0
+    limit = len(snap.users) if users is None else min(users, len(snap.users))
+    t0 = time.perf_counter()
+    for u in range(limit):
+        for b in range(len(snap.business_units)):
+            one = single.diagnose(snap.factset(u, b, None)).to_json()
+            many = bulk.diagnose(snap.factset(u, b, None)).to_json()
+            count += 1
+            differ += one != many
+    log.add(step="agreement", org_users=n, users=limit, diagnoses=count, differ=differ,
+            seconds=time.perf_counter() - t0)
+    log.write()
+
+
+def single_user(log: Log, installs: list[tuple[str, list[str]]], work: Path, n: int, cold: int, warm: int) -> None:
+    orgs = {"JSON": work / f"org-{n}.json", "YAML": work / f"org-{n}.yaml"}
+    if not orgs["YAML"].exists():
+        generate(n, orgs["YAML"])
+    for name, cli in installs:
+        env = bytecode_env(work / name.split()[0])
+        subprocess.run(cli + ["--help"], env=env, capture_output=True, check=True)  # this install's bytecode
+        for fmt, org in orgs.items():
+            cache = work / f"cache-{name.split()[0]}"
+            env_c = dict(env, SYNCDOCTOR_CACHE_DIR=str(cache))
+            cmd = cli + ["diagnose", "--facts", str(org), "--user", USER, "--format", "json"]
+            first = []
+            for _ in range(cold):
+                shutil.rmtree(cache, ignore_errors=True)
+                first.append(timed(cmd, env=env_c)[0])
+            cached = [timed(cmd, env=env_c)[0] for _ in range(warm)]
+            log.add(step="single", org_users=n, install=name, format=fmt, first=statistics.median(first),
+                    cached=statistics.median(cached), runs=[first, cached])
+        log.write()
+
+
+def scans(log: Log, installs: list[tuple[str, list[str]]], work: Path, n: int, reps: int, jobs_list: list[int]) -> None:
+    org = work / f"org-{n}.json"
+    for jobs in jobs_list:
+        for rep in range(reps):
+            for name, cli in installs:
+                log.add(step="scan", org_users=n, jobs=jobs, install=name, rep=rep, **scan(cli, org, jobs, work / "scan.json"))
+            log.write()
+
+
+# ----- the tables -----
+
+def _median(rows: list[dict[str, Any]], key: str) -> float:
+    return statistics.median(r[key] for r in rows)
+
+
+def _group(records: list[dict[str, Any]], step: str, *keys: str) -> dict[tuple, list[dict[str, Any]]]:
+    out: dict[tuple, list[dict[str, Any]]] = {}
+    for r in records:
+        if r["step"] == step:
+            out.setdefault(tuple(r[k] for k in keys), []).append(r)
+    return out
+
+
+def render(meta: dict[str, Any], records: list[dict[str, Any]]) -> str:
+    installs = meta["installs"]
+    lines = [f"## `make bench`: {meta['started']} to {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC",
+             "",
+             f"{meta['machine']}. Command: `{meta['command']}`. Installs: " +
+             "; ".join(f"*{name}*" for name in installs) + ". Synthetic orgs from `syncdoctor dev generate-org --seed 1` "
+             "(two business units: every user is diagnosed twice). The installs run interleaved; *load*: the "
+             "machine's load average (1, 5, 15 min) when the row's last run ended.",
+             ""]
+    lines += _scan_tables(records, installs)
+    lines += _single_table(records, installs)
+    lines += _sweep_table(records, installs, "depth", "role hierarchy depth (spine)")
+    lines += _sweep_table(records, installs, "fan_in", "public groups reaching every user (fan-in)")
+    lines += _breakdown_table(records)
+    lines += _agreement_table(records)
+    lines += _targets_table(records, installs)
+    return "\n".join(lines).rstrip("\n") + "\n"
+
+
+def _scan_tables(records: list[dict[str, Any]], installs: list[str]) -> list[str]:
+    groups = _group(records, "scan", "org_users", "jobs", "install")
+    if not groups:
+        return []
+    first = {(n, j): ({r["sha"] for r in groups.get((n, j, installs[0]), [])},
+                      {r.get("results_sha") for r in groups.get((n, j, installs[0]), [])}) for n, j, _ in groups}
+    rows = []
+    for (n, jobs, name), runs in sorted(groups.items(), key=lambda kv: (kv[0][0], kv[0][1], installs.index(kv[0][2]))):
+        wall, cpu = _median(runs, "wall"), _median(runs, "cpu")
+        whole, results = first[(n, jobs)]
+        if {r["sha"] for r in runs} == whole and len(whole) == 1:
+            same = "yes"
+        elif {r.get("results_sha") for r in runs} == results and len(results) == 1:
+            same = "results: yes; knowledge line differs"
+        else:
+            same = "**no**"
+        rows.append(f"| {n:,} | {jobs} | {name} | {len(runs)} | {wall:.1f} s | {n / wall:,.0f} | {1000 * cpu / n:.2f} ms "
+                    f"| {max(r['peak_kb'] for r in runs) / 1024:,.0f} MB | {runs[0]['bytes'] / (2 * n) / 1024:.2f} KB "
+                    f"| {same} | {runs[-1]['load']} |")
+    lines = ["### Whole-org scans: `diagnose --all --format json --jobs N`", "",
+             "End to end, process start to exit, the shared layout (the default with `--all`). *runs*: how many "
+             "(the median is shown); *CPU per user*: user + system seconds of the whole process tree over users; "
+             "*same bytes*: every run's output has the sha256 of the first install's; where only the header's `ruleset` line "
+             "differs (the knowledge's version and files' sha256: two releases whose knowledge changed only in words no "
+             "result uses), *results: yes* says every other byte is the same.", "",
+             "| users | jobs | install | runs | wall | users/s | CPU per user | peak RSS (process tree) | bytes per result | same bytes | load |",
+             "|---|---|---|---|---|---|---|---|---|---|---|", *rows, ""]
+    sizes = sorted({n for n, _, _ in groups})
+    if len(sizes) >= 2:
+        small, large = sizes[0], sizes[-1]
+        lin = []
+        for name in installs:
+            for jobs in sorted({j for _, j, _ in groups}):
+                a, b = groups.get((small, jobs, name)), groups.get((large, jobs, name))
+                if a and b:
+                    lin.append(f"| {name} | {jobs} | {_median(b, 'wall') / _median(a, 'wall'):.1f}× "
+                               f"| {_median(b, 'cpu') / _median(a, 'cpu'):.1f}× |")
+        if lin:
+            lines += [f"Time from {small:,} to {large:,} users ({large // small}× the users; linear is {large // small}×):", "",
+                      "| install | jobs | wall | CPU |", "|---|---|---|---|", *lin, ""]
+    return lines
+
+
+def _single_table(records: list[dict[str, Any]], installs: list[str]) -> list[str]:
+    groups = _group(records, "single", "org_users", "install", "format")
+    if not groups:
+        return []
+    rows = []
+    for n in sorted({k[0] for k in groups}):
+        for name in installs:
+            cells = []
+            for fmt in ("JSON", "YAML"):
+                r = groups.get((n, name, fmt))
+                cells += [f"{r[0]['first']:.2f} s", f"{r[0]['cached']:.2f} s"] if r else ["", ""]
+            rows.append(f"| {n:,} | {name} | " + " | ".join(cells) + " |")
+    return ["### One user, process start to output (median)", "",
+            "`diagnose --user user1@synthetic.example --format json`. *First read*: the snapshot cache is empty, so "
+            "the file is parsed and validated; *cached*: the runs after it (the validated snapshot found under the "
+            "file's sha256, facts/cache.py). Python's bytecode is kept between runs, as after `pip install`.", "",
+            "| users in org | install | JSON, first read | JSON, cached | YAML, first read | YAML, cached |",
+            "|---|---|---|---|---|---|", *rows, ""]
+
+
+def _sweep_table(records: list[dict[str, Any]], installs: list[str], step: str, what: str) -> list[str]:
+    groups = _group(records, step, "point", "install")
+    if not groups:
+        return []
+    points = sorted({p for p, _ in groups})
+    users = next(iter(groups.values()))[0]["users"]
+    rows = []
+    for p in points:
+        cells = [f"{1000 * groups[(p, name)][0]['cpu'] / users:.2f} ms" if (p, name) in groups else "" for name in installs]
+        ratio = same = ""
+        if len(installs) == 2 and all((p, name) in groups for name in installs):
+            a, b = groups[(p, installs[0])][0], groups[(p, installs[1])][0]
+            ratio = f"{a['cpu'] / b['cpu']:.2f}×"
+            same = "yes" if a["sha"] == b["sha"] else "results: yes" if a.get("results_sha") == b.get("results_sha") else "**no**"
+        rows.append(f"| {p} | " + " | ".join(cells) + f" | {ratio} | {same} |")
+    return [f"### Cost against {what}", "",
+            f"`--all --format json --jobs 1` of a {users:,}-user org, CPU per user (one run each).", "",
+            f"| {step.replace('_', '-')} | " + " | ".join(installs) + " | before / now | same results |",
+            "|---|" + "---|" * len(installs) + "---|---|", *rows, ""]
+
+
+def _breakdown_table(records: list[dict[str, Any]]) -> list[str]:
+    rows = []
+    for r in records:
+        if r["step"] != "breakdown":
+            continue
+        total = r["total"]
+        named = ("parse", "facts", "classes", "sessions", "status", "output")
+        other = total - sum(r.get(k, 0.0) for k in named)
+        cells = " | ".join(f"{r.get(k, 0.0) / total:.0%}" for k in named)
+        rows.append(f"| {r['org_users']:,} | {r['results']:,.0f} | {cells} | {other / total:.0%} "
+                    f"| {r['results'] / total:,.0f} | {r['shared classes']:.0%} |")
+    if not rows:
+        return []
+    return ["### Where a scan worker's time goes (*now*, one process, wall)", "",
+            "Exclusive time per part over the first users of the org (`breakdown`): *facts* the "
+            "business unit's fact pools and each diagnosis's own facts; *classes* derivation class keys; *sessions* "
+            "durable-rules asserting facts and running every firing's callback; *status* the three-valued status pass "
+            "with the agreement check; *output* result dicts, the shared layout and JSON text. *Sharing*: the "
+            "diagnoses that started from another diagnosis's derivation class.", "",
+            "| users in org | diagnoses | parse | facts | classes | sessions | status | output | other | diagnoses/s | sharing |",
+            "|---|---|---|---|---|---|---|---|---|---|---|", *rows, ""]
+
+
+def _agreement_table(records: list[dict[str, Any]]) -> list[str]:
+    rows = [f"| {r['org_users']:,} | {r['users']:,} | {r['diagnoses']:,} | {r['differ']:,} | {r['seconds']:.0f} s |"
+            for r in records if r["step"] == "agreement"]
+    if not rows:
+        return []
+    return ["### Agreement with the one-user-at-a-time engine (*now*)", "",
+            "Each diagnosis made by `--all`'s engine (derivation classes, status memo) and by the one-user-at-a-time "
+            "engine, their results compared as JSON (verdicts, undetermined facts, whole proofs).", "",
+            "| users in org | users compared | diagnoses | results that differ | time |", "|---|---|---|---|---|", *rows, ""]
+
+
+def _targets_table(records: list[dict[str, Any]], installs: list[str]) -> list[str]:
+    now = installs[-1]
+    scans_ = _group(records, "scan", "org_users", "jobs", "install")
+    single = _group(records, "single", "org_users", "install", "format")
+    if not scans_ and not single:
+        return []
+    rows = []
+    sizes = sorted({n for n, _, _ in scans_})
+    if sizes:
+        n = sizes[-1]
+        for jobs, key in ((2, "users/s, 2 jobs"), (1, "users/s, 1 job")):
+            r = scans_.get((n, jobs, now))
+            if r:
+                rate = n / _median(r, "wall")
+                rows.append(f"| `--all` at {n:,} users, {jobs} job{'s' * (jobs > 1)}: ≥ {TARGETS[key]:,} users/s "
+                            f"| {rate:,.0f} users/s | {'yes' if rate >= TARGETS[key] else f'**no**: {TARGETS[key] / rate:.0f}× short'} |")
+        peak = max((max(x["peak_kb"] for x in r) for (m, _, name), r in scans_.items() if m == n and name == now), default=None)
+        if peak is not None:
+            rows.append(f"| peak RSS at {n:,} users < 1.5 GB | {peak / 1024:,.0f} MB "
+                        f"| {'yes' if peak / 1024 < TARGETS['peak RSS MB'] else '**no**'} |")
+        if len(sizes) >= 2:
+            for jobs in (1, 2):
+                a, b = scans_.get((sizes[0], jobs, now)), scans_.get((n, jobs, now))
+                if a and b:
+                    ratio = _median(b, "wall") / _median(a, "wall")
+                    bound = TARGETS["linear"] * (n / sizes[0]) / 10
+                    rows.append(f"| linear: {sizes[0]:,} → {n:,} users ≤ {bound:.0f}× the time, {jobs} job{'s' * (jobs > 1)} "
+                                f"| {ratio:.1f}× | {'yes' if ratio <= bound else '**no**'} |")
+    for (n, name, fmt), r in sorted(single.items()):
+        if name != now:
+            continue
+        bound = TARGETS["first JSON" if fmt == "JSON" else "first YAML"]
+        rows.append(f"| one user at {n:,}, {fmt}, first read < {bound:.0f} s | {r[0]['first']:.2f} s "
+                    f"| {'yes' if r[0]['first'] < bound else '**no**'} |")
+        rows.append(f"| one user at {n:,}, {fmt}, cached < 0.5 s | {r[0]['cached']:.2f} s "
+                    f"| {'yes' if r[0]['cached'] < TARGETS['cached'] else '**no**'} |")
+    for r in records:
+        if r["step"] == "agreement":
+            rows.append(f"| results identical to the one-user-at-a-time engine ({r['org_users']:,}-user org, "
+                        f"{r['users']:,} users) | {r['differ']} differ of {r['diagnoses']:,} | {'yes' if not r['differ'] else '**no**'} |")
+    return [f"### Against issue 28's targets (*{now}*, this run)", "", "| target | measured | met? |", "|---|---|---|", *rows, ""]
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--before-ref", help="a commit of this repository to measure side by side (installed under .bench/)")
+    ap.add_argument("--before-python", help="instead: the python of an older install (its `-m syncdoctor.cli.main`)")
+    ap.add_argument("--sizes", type=int, nargs=2, default=[10_000, 100_000], metavar=("SMALL", "LARGE"))
+    ap.add_argument("--repeats", type=int, default=3, help="runs per scan figure at the small size (median); 1 at the large")
+    ap.add_argument("--sweep-users", type=int, default=1000, help="org size for the depth and fan-in sweeps")
+    ap.add_argument("--agree-users", type=int, default=1000, help="users compared at the large size (all at the small)")
+    ap.add_argument("--breakdown-users", type=int, default=1000)
+    ap.add_argument("--smoke", action="store_true", help="tiny sizes and one run of each: proves the run works")
+    ap.add_argument("--out", type=Path, default=ROOT / "docs" / "performance.md")
+    args = ap.parse_args()
+    if not args.out.parent.is_dir():  # checked before measuring, not after
+        ap.error(f"--out {args.out}: no folder {args.out.parent}")
+    if args.before_ref and args.before_python:
+        ap.error("--before-ref or --before-python, not both")
+    small, large = (200, 400) if args.smoke else args.sizes
+    reps, sweep_users = (1, 100) if args.smoke else (args.repeats, args.sweep_users)
+    depths, fans = ([5, 20], [0, 10]) if args.smoke else ([5, 10, 20, 40, 80], [0, 10, 50, 200])
+    installs: list[tuple[str, list[str]]] = []
+    if args.before_ref:
+        py, label = install_before(args.before_ref)
+        installs.append((label, [py, "-m", "syncdoctor.cli.main"]))
+    elif args.before_python:
+        installs.append(("before", [args.before_python, "-m", "syncdoctor.cli.main"]))
+    installs.append((now_label(), CLI))
+    work = Path(tempfile.mkdtemp(prefix="syncdoctor-bench-"))
+    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
+                if line.startswith("model name")), platform.processor() or "unknown CPU")
+    meta = {"started": f"{datetime.now(timezone.utc):%Y-%m-%d %H:%M}", "installs": [name for name, _ in installs],
+            "command": " ".join(["benchmarks/bench.py", *sys.argv[1:]]),
+            "machine": f"{os.cpu_count()} CPUs ({cpu}), {os.sysconf('SC_PAGE_SIZE') * os.sysconf('SC_PHYS_PAGES') // 2**20:,} MB RAM, "
+                       f"Python {platform.python_version()}"}
+    log = Log(work, args.out, meta)
+    print(f"syncdoctor bench: work folder {work}; log {log.path}", flush=True)
+    for n in (small, large):
+        generate(n, work / f"org-{n}.json")
+    sweep(log, installs, work, sweep_users, "depth", depths)
+    sweep(log, installs, work, sweep_users, "fan_in", fans)
+    for n in (small, large):
+        breakdown_step(log, work / f"org-{n}.json", args.breakdown_users if not args.smoke else 50, n)
+    agreement(log, work / f"org-{small}.json", small, None)
+    single_user(log, installs, work, large, 1 if args.smoke else 3, 1 if args.smoke else 5)
+    scans(log, installs, work, small, reps, [1, 2])
+    scans(log, installs, work, large, 1, [1, 2])
+    agreement(log, work / f"org-{large}.json", large, args.agree_users if not args.smoke else None)
+    log.write()
+    for org in [*work.glob("*.json"), *work.glob("*.yaml")]:
+        org.unlink()  # the orgs (100k users: about 100 MB each); the log stays
+    print(render(meta, log.records), flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
