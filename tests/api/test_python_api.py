@@ -180,8 +180,8 @@ def test_a_wrong_argument_is_a_syncdoctor_error_that_says_what_is_expected(call)
 
 
 def test_a_diagnosis_too_large_for_the_engine_is_bad_input_in_every_call(monkeypatch):
-    import syncdoctor.engine.run as run
-    monkeypatch.setattr(run, "SESSION_FACT_LIMIT", 3)  # as an org whose groups reach 110,000 facts
+    import syncdoctor.engine.session as session
+    monkeypatch.setattr(session, "SESSION_FACT_LIMIT", 3)  # as an org whose groups reach 110,000 facts
     snap = api.load_snapshot("docs/examples/acme.yaml")
     for call in (lambda: api.diagnose(snap, "jdoe@acme.example"), lambda: list(api.scan(snap)),
                  lambda: list(api.scan(snap, jobs=2)),
