@@ -18,7 +18,7 @@ from syncdoctor.engine.model import Ruleset
 from syncdoctor.engine.ruleset import default_rules_dir, require_ruleset
 from syncdoctor.engine.run import Engine
 from syncdoctor.facts import consult
-from syncdoctor.facts.lookup import LookupProblem
+from syncdoctor.facts.lookup import LookupProblem, UserLookup
 from syncdoctor.facts.snapshot import Snapshot, build_snapshot, load_snapshot
 from syncdoctor.reading.findings import FindingError
 from syncdoctor.reading.words import closest
@@ -174,21 +174,18 @@ def select(snapshot: Snapshot, user: str | None, all_users: bool, business_unit:
     if business_unit is not None and not business_unit.strip():
         raise NotFound("the business unit named is empty: name one by id or name, or none for every business unit")
     try:
-        bus = [snapshot.find_business_unit(business_unit)] if business_unit else list(range(len(snapshot.business_units)))
-        if not bus:
-            raise NotFound(f"{snapshot.file} lists no business units (business_units is absent or empty)")
-        if all_users:
-            return Selection(list(range(len(snapshot.users))), bus)
-        if not user:
-            raise NotFound("say which user: --user USERNAME|EMAIL|ID, or --all")
-        try:
-            return Selection([snapshot.find_user(user)], bus)
-        except LookupProblem as exc:
-            why = (snapshot.data.get("incomplete_reasons") or {}).get("salesforce.users")
-            hint = f"; the snapshot's user list may be incomplete: {why}" if why else ""
-            raise NotFound(f"{exc}{hint}") from None
+        users, bus = snapshot.select(user, all_users, business_unit)
+    except UserLookup as exc:
+        why = (snapshot.data.get("incomplete_reasons") or {}).get("salesforce.users")
+        hint = f"; the snapshot's user list may be incomplete: {why}" if why else ""
+        raise NotFound(f"{exc}{hint}") from None
     except LookupProblem as exc:
         raise NotFound(str(exc)) from None
+    if not bus:
+        raise NotFound(f"{snapshot.file} lists no business units (business_units is absent or empty)")
+    if users is None:
+        raise NotFound("say which user: --user USERNAME|EMAIL|ID, or --all")
+    return Selection(users, bus)
 
 
 def select_request(snapshot: Snapshot, request: Request) -> Selection:

@@ -88,6 +88,18 @@ class Snapshot(FactSets):
         """The business unit `query` names (id or name); LookupProblem as find_user."""
         return lookup.find_business_unit(self.business_units, query, self.file)
 
+    def select(self, user: str | None, all_users: bool, business_unit: str | None) -> tuple[list[int] | None, list[int]]:
+        """The snapshot indexes a request names, in one call: (the users: every one with
+        `all_users`, the one `user` names, None when neither; the business units: the one named,
+        or every one). LookupProblem as find_business_unit, then UserLookup as find_user."""
+        bus = [self.find_business_unit(business_unit)] if business_unit else list(range(len(self.business_units)))
+        if not bus or all_users:
+            return (list(range(len(self.users))) if all_users else None), bus
+        try:
+            return ([self.find_user(user)] if user else None), bus
+        except lookup.LookupProblem as exc:
+            raise lookup.UserLookup(str(exc)) from None
+
     # -- facts --------------------------------------------------------------------------------
     @property
     def org(self) -> OrgIndex:
