@@ -54,7 +54,7 @@ class KindSource:
     @classmethod
     def each(cls, specs: dict[str, "SourceSpec"]) -> dict[str, "KindSource"]:
         """Kind sources from their parts (count, the i-th fact's parts, a field's column): what
-        facts/snapshot.py hands the engine in one call per pool, each Fact built here when used."""
+        facts/factsets.py hands the engine in one call per pool, each Fact built here when used."""
         return {kind: cls(count, _built(parts), column) for kind, (count, parts, column) in specs.items()}
 
     def fact(self, i: int) -> Fact:
@@ -243,5 +243,5 @@ class FactSet:
     def of(cls, facts: list[tuple[str, str, dict[str, Any], dict[str, Any], dict[str, str]]], known_lists: set[str],
            list_paths: dict[str, str], **rest: Any) -> "FactSet":
         """A diagnosis's input from its facts' parts (id, kind, values, provenance, field paths):
-        what facts/snapshot.py hands the engine in one call per diagnosis."""
+        what facts/factsets.py hands the engine in one call per diagnosis."""
         return cls([Fact(*parts) for parts in facts], known_lists, list_paths, **rest)
