@@ -201,7 +201,7 @@ class Results:
         record = dict(prepared.header, results=results, **self.trailer)
         report = dict(record, results=[r.rendered for r in shown])
         if self.shared_layout:
-            report = shared_document(report, rules_table(prepared.ruleset))
+            report = shared_document(report, self.header["rules"])
         return Collected(record, report, [r.words for r in shown])
 
 
