@@ -69,16 +69,10 @@ def diagnose(
 
         syncdoctor diagnose --org --target-org acme --user jdoe@acme.example --ask
     """
-    if user and all_users:
-        raise fail("give either --user or --all, not both")
-    if (facts is None) == (not from_org):
-        raise fail("give either --facts FILE or --org (with login options), not both" if facts else
-                   "say where the facts come from: --facts FILE, or --org with login options")
     # A whole-org scan runs in worker processes (a crash names its input); without an audit
     # record it is streamed in every format (memory flat in the number of users).
     scan = all_users and not ask
-    if jobs > 1 and not scan:
-        raise fail("--jobs works with --all (without --ask)")
+    _check_usage(user, all_users, facts, from_org, jobs, scan)
     outputs.check({"--out": out, "--audit": audit, "--save-facts": save_facts},  # before any work
                   {"--facts": facts, "--answers": answers, "--private-key-file": login.private_key_file, "--audit-key": audit_key,
                    "--rules": rules or default_rules_dir()})
@@ -95,6 +89,17 @@ def diagnose(
                              symptom=symptom, answers=answers, jobs=jobs if scan else None, proofs=fmt is not Format.json,
                              debug=common.DEBUG)
     raise typer.Exit(run(report, ask, all_users, call))
+
+
+def _check_usage(user: str | None, all_users: bool, facts: Path | None, from_org: bool, jobs: int, scan: bool) -> None:
+    """The options that go together, before anything is read."""
+    if user and all_users:
+        raise fail("give either --user or --all, not both")
+    if (facts is None) == (not from_org):
+        raise fail("give either --facts FILE or --org (with login options), not both" if facts else
+                   "say where the facts come from: --facts FILE, or --org with login options")
+    if jobs > 1 and not scan:
+        raise fail("--jobs works with --all (without --ask)")
 
 
 def _org_source(request: Request, know: Knowledge, save_facts: Path | None, login: org.Login) -> Source:
