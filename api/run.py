@@ -49,10 +49,9 @@ def diagnose(rules: str | Path | None, source: Path | Callable[[Knowledge, Reque
     if ask is not None:
         prepared, ready = consulted(prepared, asked, ask, progress, debug)
     advance = progress(len(prepared.selection.users)) if progress is not None and ready is None else None
-    out = results(prepared, text=render, progress=advance, only_problems=only_problems, ready=ready,
-                  asked=frozenset(asked), collect=render is None, debug=debug, shared=shared,
-                  verify_remedies=verify_remedies)
-    return out
+    return results(prepared, text=render, progress=advance, only_problems=only_problems, ready=ready,
+                   asked=frozenset(asked), collect=render is None, debug=debug, shared=shared,
+                   verify_remedies=verify_remedies)
 
 
 def start(rules: str | Path | None, source: Path | Callable[[Knowledge, Request], Source], *, user: str | None = None,
@@ -98,13 +97,13 @@ def consulted(prepared: Prepared, asked: set[tuple[int, str]], prompter: consult
 @dataclass
 class Results:
     """The rows a sink writes, as they come, in batches (iterate once): all, or with
-    `only_problems` those with something to act on. `header`: the keys the output begins with. When the last has
-    passed: `action` and `exit_code` (over every row), `tally` (the summary of the rows written),
-    `undetermined` (the distinct entries of every row), `questions` (what would decide them;
-    `open_questions` in words: where the answer goes, the question, why it is needed), `trailer`
-    (the keys after `results`: the questions) and `shared` (JSON's shared layout: the shared
-    values the written rows refer to). `collected`: every row taken at once, when the report is
-    one document."""
+    `only_problems` those with something to act on. `header`: the keys the output begins with.
+    When the last has passed: `action` and `exit_code` (over every row), `tally` (the summary of
+    the rows written), `undetermined` (the distinct entries of every row), `questions` (what
+    would decide them; `open_questions` in words: where the answer goes, the question, why it is
+    needed), `trailer` (the keys after `results`: the questions) and `shared` (JSON's shared
+    layout: the shared values the written rows refer to). `collected`: every row taken at once,
+    when the report is one document."""
     rows: Iterator[list[Row]]  # in batches: a worker's chunk of users, a user's business units
     prepared: Prepared
     only_problems: bool = False
