@@ -33,6 +33,10 @@ class UnknownChoice(SyncdoctorError, ValueError):
     """A symptom, conclusion code or rule id that the rules do not define (the closest is named)."""
 
 
+class UnknownSymptom(UnknownChoice):
+    """A symptom the rules do not define (the closest is named)."""
+
+
 class BadArgument(SyncdoctorError, TypeError):
     """An argument of the wrong type or out of range (a user that is not text, jobs=0)."""
 

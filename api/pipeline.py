@@ -18,16 +18,16 @@ from syncdoctor.engine.model import Ruleset
 from syncdoctor.engine.ruleset import default_rules_dir, require_ruleset
 from syncdoctor.engine.run import Engine
 from syncdoctor.facts import consult
-from syncdoctor.facts.lookup import LookupProblem
+from syncdoctor.facts.lookup import LookupProblem, UserLookup
 from syncdoctor.facts.snapshot import Snapshot, build_snapshot, load_snapshot
 from syncdoctor.reading.findings import FindingError
 from syncdoctor.reading.words import closest
 
 from . import workers
-from .errors import BadInput, NotFound, UnknownChoice
+from .errors import BadInput, NotFound, UnknownSymptom
 from .proof import ProofWords
 from .shown import ResultWords, proof_words
-from .stream import Render, Row, Selection, diagnosed, rows
+from .stream import Compactor, Render, Row, Selection, diagnosed, rows
 
 TOOL_VERSION = "0.1.0"
 T = TypeVar("T")
@@ -52,6 +52,11 @@ def _engine_for(root: str, stamp: tuple, scan: bool) -> Engine:
     # a scan shares derivations per class and statuses per signature (engine/classes.py): the
     # same results as one diagnosis at a time, the engine every worker process of a scan runs
     return (ClassEngine if scan else Engine)(_ruleset_for(root, stamp))
+
+
+@lru_cache(maxsize=8)
+def _words_for(root: str, stamp: tuple, debug: bool) -> ProofWords:
+    return ProofWords(_ruleset_for(root, stamp), debug=debug)
 
 
 def _stamp(root: str) -> tuple:
@@ -85,6 +90,12 @@ class Knowledge:
         """The engine of one diagnosis at a time (a user, explain)."""
         return checked(lambda: _engine_for(self.root, _stamp(self.root), False))
 
+    def words(self, business_units: list[str], debug: bool = False) -> ProofWords:
+        """The proofs' words over these rules, naming business units (by snapshot index) as
+        `business_units` says; the rules' own words (titles, citations, the lists behind a kind)
+        computed once per process and rules folder (`debug`: with the engine's ids)."""
+        return proof_words(checked(lambda: _words_for(self.root, _stamp(self.root), debug)), business_units)
+
     @property
     def scan_engine(self) -> Engine:
         """The engine of a whole-org scan in this process: what each worker process runs."""
@@ -108,7 +119,7 @@ def check_symptom(ruleset: Ruleset, symptom: str | None) -> str | None:
         return same[0]
     best = closest(symptom, ruleset.symptom_ids)
     hint = f"; did you mean {best!r}?" if best else ""
-    raise UnknownChoice(f"{symptom!r} is not a symptom of these rules{hint} (choose one of: {', '.join(ruleset.symptom_ids)})")
+    raise UnknownSymptom(f"{symptom!r} is not a symptom of these rules{hint} (choose one of: {', '.join(ruleset.symptom_ids)})")
 
 
 # -- the source -------------------------------------------------------------------------------
@@ -163,21 +174,18 @@ def select(snapshot: Snapshot, user: str | None, all_users: bool, business_unit:
     if business_unit is not None and not business_unit.strip():
         raise NotFound("the business unit named is empty: name one by id or name, or none for every business unit")
     try:
-        bus = [snapshot.find_business_unit(business_unit)] if business_unit else list(range(len(snapshot.business_units)))
-        if not bus:
-            raise NotFound(f"{snapshot.file} lists no business units (business_units is absent or empty)")
-        if all_users:
-            return Selection(list(range(len(snapshot.users))), bus)
-        if not user:
-            raise NotFound("say which user: --user USERNAME|EMAIL|ID, or --all")
-        try:
-            return Selection([snapshot.find_user(user)], bus)
-        except LookupProblem as exc:
-            why = (snapshot.data.get("incomplete_reasons") or {}).get("salesforce.users")
-            hint = f"; the snapshot's user list may be incomplete: {why}" if why else ""
-            raise NotFound(f"{exc}{hint}") from None
+        users, bus = snapshot.select(user, all_users, business_unit)
+    except UserLookup as exc:
+        why = (snapshot.data.get("incomplete_reasons") or {}).get("salesforce.users")
+        hint = f"; the snapshot's user list may be incomplete: {why}" if why else ""
+        raise NotFound(f"{exc}{hint}") from None
     except LookupProblem as exc:
         raise NotFound(str(exc)) from None
+    if not bus:
+        raise NotFound(f"{snapshot.file} lists no business units (business_units is absent or empty)")
+    if users is None:
+        raise NotFound("say which user: --user USERNAME|EMAIL|ID, or --all")
+    return Selection(users, bus)
 
 
 def select_request(snapshot: Snapshot, request: Request) -> Selection:
@@ -211,26 +219,42 @@ def prepare(know: Knowledge, source: Source, request: Request, *, proofs: bool =
     head = header(ruleset, snapshot, request.symptom)
     if source.file_sha256 is not None:  # what `sha256sum FILE` prints, beside the content's hash
         head["snapshot"]["file_sha256"] = source.file_sha256
-    return Prepared(ruleset, source, snapshot, sel, head, words_for(ruleset, snapshot, debug) if proofs else None, know,
+    return Prepared(ruleset, source, snapshot, sel, head, words_for(know, snapshot, debug) if proofs else None, know,
                     request)
 
 
-def words_for(ruleset: Ruleset, snapshot: Snapshot, debug: bool = False) -> ProofWords:
+def words_for(know: Knowledge, snapshot: Snapshot, debug: bool = False) -> ProofWords:
     """The proofs' words, naming each business unit of `snapshot` by its name, else its id."""
-    return proof_words(ruleset, [bu.get("name") or bu["id"] for bu in snapshot.business_units], debug)
+    return know.words([bu.get("name") or bu["id"] for bu in snapshot.business_units], debug)
 
 
 # -- the stream of results ----------------------------------------------------------------------
 def diagnoses(know: Knowledge, snapshot: Snapshot, sel: Selection, symptom: str | None, *, jobs: int | None = None,
-              text: Callable[[dict[str, Any], ResultWords | None], Any] | None = None, words: ProofWords | None = None,
-              progress: Callable[[int], None] | None = None) -> Iterator[Row]:
-    """A row per (user, business unit), in the users' order: in this process, or with `jobs`
-    in worker processes (api/workers.py: a crash of the C core is EngineCrashed naming its
-    input). Each result's proofs are put in `words` (none without) and, with `text`, rendered
-    where it was computed (api/stream.py `Render`). A selection of many users runs the scan
-    engine, as the workers do. `progress` hears the number of users done. Nothing runs before
-    the first row is asked for."""
-    render = Render(text, words) if text is not None or words is not None else None
+              words: ProofWords | None = None, progress: Callable[[int], None] | None = None) -> Iterator[Row]:
+    """A row per (user, business unit), in the users' order: `batches`, one row at a time
+    (closing this ends the workers now)."""
+    every = batches(know, snapshot, sel, symptom, jobs=jobs, words=words, progress=progress)
+    try:
+        for batch in every:
+            yield from batch
+    finally:
+        close = getattr(every, "close", None)
+        if close is not None:
+            close()
+
+
+def batches(know: Knowledge, snapshot: Snapshot, sel: Selection, symptom: str | None, *, jobs: int | None = None,
+            text: Callable[..., Any] | None = None, words: ProofWords | None = None,
+            progress: Callable[[int], None] | None = None, shared: dict[str, Any] | None = None) -> Iterator[list[Row]]:
+    """The rows of every (user, business unit), in the users' order, in batches: a worker's chunk
+    of users with `jobs` (api/workers.py: a crash of the C core is EngineCrashed naming its
+    input), else a user's business units. Each result's proofs are put in `words` (none
+    without) and, with `text`, rendered where it was computed (api/stream.py `Render`). A
+    selection of many users runs the scan engine, as the workers do. `progress` hears the number
+    of users done. `shared`: the snapshot's header, each result compacted into JSON's shared
+    layout before `text` (engine/layout.py). Nothing runs before the first batch is asked for."""
+    compactor = Compactor(shared) if shared is not None else None
+    render = Render(text, words, compactor) if text is not None or words is not None else None
     if jobs:
         return workers.results(know.ruleset, snapshot, sel, symptom, jobs, render, progress)
     eng = know.scan_engine if len(sel.users) > 1 else know.engine
@@ -238,9 +262,9 @@ def diagnoses(know: Knowledge, snapshot: Snapshot, sel: Selection, symptom: str 
 
 
 def _in_process(eng: Engine, snapshot: Snapshot, sel: Selection, symptom: str | None,
-                render: Render | None, progress: Callable[[int], None] | None) -> Iterator[Row]:
+                render: Render | None, progress: Callable[[int], None] | None) -> Iterator[list[Row]]:
     for ui in sel.users:
-        yield from rows(diagnosed(eng, snapshot, Selection([ui], sel.business_units), symptom), render)
+        yield list(rows(eng, snapshot, Selection([ui], sel.business_units), symptom, render))
         if progress:
             progress(1)
 

@@ -8,8 +8,6 @@ import copy
 from dataclasses import dataclass
 from typing import Any, Collection
 
-from syncdoctor.engine.model import Ruleset
-
 from .proof import Line, ProofWords
 
 
@@ -28,20 +26,10 @@ def result_words(words: ProofWords, result: dict[str, Any], whole: Collection[st
                        tuple(tuple(words.missing(m) for m in u["missing"]) for u in result["undetermined"]))
 
 
-_WORDS: dict[tuple[int, bool], ProofWords] = {}  # one per ruleset and debug setting: its rules' words computed once
-
-
-def proof_words(ruleset: Ruleset, business_units: list[str], debug: bool = False) -> ProofWords:
-    """The proofs' words over `ruleset`, naming business units (by snapshot index) as
-    `business_units` says. The words of the rules (titles, citations, the lists behind a kind)
-    are kept per ruleset in the process: a second command, or a second call of the API, reuses
-    them."""
-    key = (id(ruleset), debug)
-    words = _WORDS.get(key)
-    if words is None or words.ruleset is not ruleset:
-        if len(_WORDS) >= 8:
-            _WORDS.clear()
-        words = _WORDS[key] = ProofWords(ruleset, debug=debug)
-    mine = copy.copy(words)  # the caches shared, the business units its own
+def proof_words(words: ProofWords, business_units: list[str]) -> ProofWords:
+    """`words` naming business units (by snapshot index) as `business_units` says: the rules'
+    words shared (titles, citations, the lists behind a kind, computed once per ruleset: api/
+    pipeline.py `Knowledge.words`), the business units its own."""
+    mine = copy.copy(words)
     mine.business_units = list(business_units)
     return mine

@@ -21,17 +21,21 @@ from .verdicts import needs_action, summary_pairs
 
 # JSON's shared layout (engine/layout.py), which the sinks that write results use
 __all__ = ["LAYOUT", "Compactor", "Diagnosis", "Render", "Row", "Selection", "add_shared", "collision", "diagnosed", "row",
-           "rows", "rules_table"]
+           "rows", "rules_table", "shared_document"]
 
 
 @dataclass(frozen=True)
 class Render:
     """What each result is made into where it is computed (in a worker process, for a scan):
     `words`, the proofs' plain words (None: no proofs, as in JSON); `text`, a format's rendering
-    of the result with its words: its text, or (text, shared refs, shared texts) in JSON's shared
-    layout (None: the row keeps the result dict, and its words)."""
-    text: Callable[[dict[str, Any], ResultWords | None], Any] | None = None
+    of the result with its words: its text, or, given the compact result and the shared values it
+    uses (`compactor`: JSON's shared layout), (text, shared refs, shared texts) (None: the row
+    keeps the result dict, and its words)."""
+    text: Callable[[dict[str, Any], Any], Any] | None = None
     words: ProofWords | None = None
+    # JSON's shared layout: each result compacted here (engine/layout.py) before `text` lays out
+    # the compact result and the shared values it uses
+    compactor: Compactor | None = None
 
 
 @dataclass
@@ -54,13 +58,19 @@ class Row(NamedTuple):
     words: ResultWords | None = None  # the result's proofs in words, when `rendered` is the result dict
 
 
-def row(result: dict[str, Any], render: Render | None, whole: Collection[str] = ()) -> Row:
+def row(result: dict[str, Any], render: Render | None, whole: Collection[str] = (),
+        shared: tuple[dict[str, Any], dict[str, Any]] | None = None) -> Row:
     """A result as a Row: its words (`whole`: the lists its diagnosis had whole), then its text,
-    or (text, refs, texts) in the shared layout, when `render` names a format."""
+    or (text, refs, texts) in the shared layout (`shared`: the compact result and the shared
+    values it uses, engine/layout.py), when `render` names a format."""
     words = result_words(render.words, result, whole) if render is not None and render.words is not None else None
     if render is None or render.text is None:
         return Row(result, needs_action(result), result["undetermined"], summary_pairs(result), words=words)
-    rendered, refs, texts = render.text(result, words), frozenset(), None
+    if shared is not None:
+        rendered = render.text(*shared)
+    else:
+        rendered = render.text(result, words)
+    refs, texts = frozenset(), None
     if isinstance(rendered, tuple):
         rendered, refs, texts = rendered
     return Row(rendered, needs_action(result), result["undetermined"], summary_pairs(result), refs, texts)
@@ -73,7 +83,26 @@ def diagnosed(eng: Engine, snapshot: Snapshot, sel: Selection, symptom: str | No
             yield eng.diagnose(snapshot.factset(ui, bi, symptom))
 
 
-def rows(diagnoses: Iterable[Diagnosis], render: Render | None) -> Iterator[Row]:
-    """Each diagnosis as the Row of its result document."""
-    for d in diagnoses:
-        yield row(d.to_json(), render, d.factset.known_lists)
+def rows(eng: Engine, snapshot: Snapshot, sel: Selection, symptom: str | None, render: Render | None) -> Iterator[Row]:
+    """Each (user, business unit) of `sel` as the Row of its result document, in the users'
+    order: per result one call into facts/ (its facts) and one into engine/ (its document)."""
+    for ui in sel.users:
+        for bi in sel.business_units:
+            facts = snapshot.factset(ui, bi, symptom)
+            result, shared = eng.document(facts, render.compactor if render is not None else None)
+            yield row(result, render, facts.known_lists, shared)
+
+
+def shared_document(doc: dict[str, Any], rules: dict[str, Any]) -> dict[str, Any]:
+    """A whole result document in JSON's shared layout (engine/layout.py): its results compacted,
+    the rules table in the header, the shared values they use after them."""
+    compactor = Compactor(doc.get("snapshot") or {})
+    results, shared = [], {"facts": {}, "rule_status": {}}
+    for r in doc["results"]:
+        compact, used = compactor.compact(r)
+        results.append(compact)
+        for table, values in used.items():
+            for key, value in values.items():
+                add_shared(shared, table, key, value)
+    return dict(doc, layout=LAYOUT, rules=rules, results=results,
+                shared={t: dict(sorted(v.items())) for t, v in shared.items()})

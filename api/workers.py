@@ -56,15 +56,21 @@ def _start_worker(job: Job) -> None:
 
 
 def _work(task: tuple[int, int]) -> list[Row]:
-    """In a worker: diagnose users [start, stop) in every selected business unit."""
-    start, stop = task
+    """In a worker: its chunk, on the engine it builds once."""
     job = _Worker.job
     assert job is not None
     if _Worker.engine is None:
         # derivations shared per class and statuses per signature (engine/classes.py): same results
         _Worker.engine = ClassEngine(job.ruleset)
+    return work(job, _Worker.engine, task)
+
+
+def work(job: Job, engine: Engine, task: tuple[int, int]) -> list[Row]:
+    """What a worker does with a task: users [start, stop) of the job diagnosed in every selected
+    business unit, each result rendered with the job's `render`."""
+    start, stop = task
     chunk = Selection(job.sel.users[start:stop], job.sel.business_units)
-    return list(rows(diagnosed(_Worker.engine, job.snapshot, chunk, job.symptom), job.render))
+    return list(rows(engine, job.snapshot, chunk, job.symptom, job.render))
 
 
 class WorkerCrashed(EngineCrashed):
@@ -72,9 +78,10 @@ class WorkerCrashed(EngineCrashed):
 
 
 def results(ruleset: Ruleset, snapshot: Snapshot, sel: Selection, symptom: str | None, jobs: int,
-            render: Render | None, progress: Callable[[int], None] | None = None) -> Iterator[Row]:
-    """Rows in user order, each result rendered by `render` in the worker (None: the result
-    dict itself), computed in `jobs`
+            render: Render | None, progress: Callable[[int], None] | None = None) -> Iterator[list[Row]]:
+    """Rows in user order, a worker's chunk at a time (as it comes back, so holding it costs
+    nothing more), each result rendered by `render` in the worker (None: the result dict
+    itself), computed in `jobs`
     worker processes so that a crash of the C core cannot take the whole scan with it
     unexplained: the chunk that broke a worker is re-run one (user, BU) per process to name
     the input that crashes (WorkerCrashed). Nothing starts before the first row is asked for."""
@@ -97,7 +104,7 @@ def results(ruleset: Ruleset, snapshot: Snapshot, sel: Selection, symptom: str |
                 executor.shutdown(wait=False, cancel_futures=True)
                 _isolate(job, task, context)
                 raise WorkerCrashed(-1, -1, "a worker died, but no single input crashes alone") from None
-            yield from rows
+            yield rows
             if progress:
                 progress(task[1] - task[0])
     except BaseException:

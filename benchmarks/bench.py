@@ -184,7 +184,7 @@ def breakdown(path: Path, limit: int) -> dict[str, float]:
     """Seconds per part for the first `limit` users in every business unit, as a scan worker runs them."""
     from syncdoctor.cli.formats.jsonfmt import JsonStream
     from syncdoctor.engine import classes, memo, run, status
-    from syncdoctor.engine.layout import rules_table
+    from syncdoctor.engine.layout import Compactor
     from syncdoctor.engine.ruleset import require_ruleset
     from syncdoctor.facts import snapshot as snapshot_mod
     parts = Parts()
@@ -196,18 +196,19 @@ def breakdown(path: Path, limit: int) -> dict[str, float]:
                         (run.Engine, "_complete_kinds"), (run.Engine, "_agree"), (memo.MemoEvaluator, "evaluate_branch")):
         parts.wrap(owner, attr, "status")
     parts.wrap(run.Diagnosis, "to_json", "output")
+    parts.wrap(Compactor, "compact", "output")
     parts.wrap(JsonStream, "result_shared", "output")
     parts.wrap(classes.ClassEngine, "diagnose", "other engine work")
     ruleset = require_ruleset()
     eng = classes.ClassEngine(ruleset)
     t0 = time.perf_counter()
     snap = snapshot_mod.load_snapshot(path)
-    stream = JsonStream(layout="shared", rules=rules_table(ruleset),
-                        snapshot={"file": snap.file, "collected_at": snap.data.get("collected_at")})
+    stream = JsonStream(layout="shared")
+    compactor = Compactor({"file": snap.file, "collected_at": snap.data.get("collected_at")})
     count = 0
     for u in range(min(limit, len(snap.users))):
         for b in range(len(snap.business_units)):
-            stream.result_shared(eng.diagnose(snap.factset(u, b, None)).to_json())
+            stream.result_shared(*compactor.compact(eng.diagnose(snap.factset(u, b, None)).to_json()))
             count += 1
     total = time.perf_counter() - t0
     out = dict(parts.seconds)

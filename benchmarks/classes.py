@@ -32,7 +32,8 @@ from syncdoctor.engine.compile import compile_ruleset
 from syncdoctor.engine.diagnosis import PLACEHOLDER
 from syncdoctor.engine.model import AnyOf
 from syncdoctor.engine.ruleset import require_ruleset
-from syncdoctor.engine.run import Engine, _Session
+from syncdoctor.engine.run import Engine
+from syncdoctor.engine.session import Session
 from syncdoctor.facts.snapshot import load_snapshot
 
 ORDER = {"less_than", "at_most", "greater_than", "at_least", "is_known", "is_unknown"}
@@ -116,7 +117,7 @@ def thresholds(compiled: Any) -> dict[tuple[str, str], list]:
 
 def renamed_key(engine: Engine, fs: Any, tests: dict) -> tuple:
     """The session's starting facts with identity values as placeholders (module docstring)."""
-    initial = engine._initial_facts(_Session("key", fs), fs)
+    initial = engine._initial_facts(Session("key", fs), fs)
     own = {f.fid for f in fs.facts}
     user = next(f for f in fs.facts if f.kind == "user")
     found = sorted((f for f in initial if f.fid not in own and f.kind in IDENTITY_POOLS),

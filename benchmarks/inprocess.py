@@ -18,7 +18,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 
 CODE = """
-import sys, time
+import inspect, sys, time
 from syncdoctor.cli.formats.jsonfmt import JsonStream
 from syncdoctor.engine.classes import ClassEngine
 from syncdoctor.engine.layout import rules_table
@@ -29,6 +29,12 @@ rules = require_ruleset()
 engine = ClassEngine(rules)
 snap = load_snapshot(sys.argv[1])
 stream = JsonStream(layout="shared", rules=rules_table(rules), snapshot={"file": snap.file, "collected_at": None})
+if "used" in inspect.signature(JsonStream.result_shared).parameters:  # compacted by the pipeline, then laid out
+    from syncdoctor.engine.layout import Compactor
+    compactor, lay_out = Compactor({"file": snap.file, "collected_at": None}), stream.result_shared
+    shared = lambda r: lay_out(*compactor.compact(r))
+else:  # an install from before: the stream compacts
+    shared = stream.result_shared
 units = range(len(snap.business_units))
 for u in range(50):
     for b in units:
@@ -36,7 +42,7 @@ for u in range(50):
 start = time.process_time()
 for u in range(50, 50 + users):
     for b in units:
-        stream.result_shared(engine.diagnose(snap.factset(u, b, None)).to_json())
+        shared(engine.diagnose(snap.factset(u, b, None)).to_json())
 print(users * len(units) / (time.process_time() - start))
 """
 

@@ -283,19 +283,31 @@ def main() -> int:
         shutil.rmtree(work, ignore_errors=True)  # the orgs (100k users: 106 MB) and their cache
         return 0
 
-    memory_rows: list[str] = []
-    if args.memory:  # in a fresh process: nothing else this benchmark loaded counts
-        proc = subprocess.run([sys.executable, __file__, "--memory-child", str(work / f"org-{args.sizes[0]}.json"),
-                               str(args.memory)], capture_output=True, text=True, check=True, cwd=ROOT)
-        early, late, rate = json.loads(proc.stdout)
-        memory_rows.append(f"| {args.memory // 10:,} | {early / 1024:,.0f} MB |")
-        memory_rows.append(f"| {args.memory:,} | {late / 1024:,.0f} MB ({rate:,.0f} diagnoses/s) |")
+    text = _tables_text(latency, format_rows, side_rows, _memory_rows(args.memory, work / f"org-{args.sizes[0]}.json"))
+    write_between_markers(args.out, text)
+    print(text)
+    return 0
 
+
+def _memory_rows(diagnoses: int, org: Path) -> list[str]:
+    """Peak RSS over `diagnoses` in a fresh process (nothing else this benchmark loaded counts)."""
+    memory_rows: list[str] = []
+    if diagnoses:
+        proc = subprocess.run([sys.executable, __file__, "--memory-child", str(org), str(diagnoses)],
+                              capture_output=True, text=True, check=True, cwd=ROOT)
+        early, late, rate = json.loads(proc.stdout)
+        memory_rows.append(f"| {diagnoses // 10:,} | {early / 1024:,.0f} MB |")
+        memory_rows.append(f"| {diagnoses:,} | {late / 1024:,.0f} MB ({rate:,.0f} diagnoses/s) |")
+    return memory_rows
+
+
+def _tables_text(latency: list[str], format_rows: list[str], side_rows: list[str], memory_rows: list[str]) -> str:
+    """The section benchmarks/run.py writes into docs/performance.md."""
     cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
                 if line.startswith("model name")), platform.processor() or "unknown CPU")
     mem = next((line.split()[1] for line in Path("/proc/meminfo").read_text().splitlines() if line.startswith("MemTotal")), "0")
     command = "benchmarks/run.py " + " ".join(sys.argv[1:])
-    text = "\n".join([
+    return "\n".join([
         "## Finer tables (`benchmarks/run.py`)",
         "",
         f"Measured {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC on {os.cpu_count()} CPUs ({cpu}), "
@@ -327,9 +339,6 @@ def main() -> int:
         *(["### Memory over many diagnoses in one process (peak RSS)", "",
            "| diagnoses | peak RSS |", "|---|---|", *memory_rows, ""] if memory_rows else []),
     ])
-    write_between_markers(args.out, text)
-    print(text)
-    return 0
 
 
 START, END = "<!-- benchmark tables: written by benchmarks/run.py -->", "<!-- end of benchmark tables -->"

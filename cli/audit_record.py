@@ -27,7 +27,6 @@ from syncdoctor.api.snapshots import BadId, key, Snapshot
 
 RECORD_VERSION = 3  # 3: ids as the snapshot declares them; what older versions lack: cli/audit_older.py
 UNSIGNED_FIELDS = ("record_sha256", "signature")
-VERDICT_FIELDS = ("code", "kind", "message", "remedies", "warnings", "citations", "evidence", "details")
 WHOLE = "the whole snapshot"
 
 
@@ -259,11 +258,6 @@ def load_public_key(path: Path) -> Ed25519PublicKey:
 def result_key(r: dict[str, Any]) -> tuple[str, str]:
     """A result's (user, business unit), by the identity of their ids (facts/ids.py)."""
     return (str(_ident(r["user"]["id"]) or r["user"]["id"]), str(_ident(r["business_unit"]["id"]) or r["business_unit"]["id"]))
-
-
-def verdict_view(verdict: dict[str, Any]) -> dict[str, Any]:
-    """A verdict as replay compares it: every field a reader relies on."""
-    return {f: verdict.get(f) for f in VERDICT_FIELDS}
 
 
 def result_map(results: list[dict[str, Any]]) -> dict[tuple[str, str], dict[str, Any]]:

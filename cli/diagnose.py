@@ -1,18 +1,18 @@
 """`syncdoctor diagnose`: the support engineer's main command."""
 from __future__ import annotations
 
+import functools
 from enum import Enum
 from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
 
-from syncdoctor.api.errors import NotFound, UnknownChoice
 from syncdoctor.api.pipeline import Knowledge, Request, Source
 from syncdoctor.api.knowledge import default_rules_dir
-from syncdoctor.api.run import start
+from syncdoctor.api.run import diagnose as diagnose_request
 
-from . import common, org, outputs, service
+from . import common, org, outputs
 from .common import EXIT_CODES_HELP, Format, RulesOption, SymptomOption, fail
 from .outputs import write_output
 from .report import Report, run
@@ -69,16 +69,10 @@ def diagnose(
 
         syncdoctor diagnose --org --target-org acme --user jdoe@acme.example --ask
     """
-    if user and all_users:
-        raise fail("give either --user or --all, not both")
-    if (facts is None) == (not from_org):
-        raise fail("give either --facts FILE or --org (with login options), not both" if facts else
-                   "say where the facts come from: --facts FILE, or --org with login options")
     # A whole-org scan runs in worker processes (a crash names its input); without an audit
     # record it is streamed in every format (memory flat in the number of users).
     scan = all_users and not ask
-    if jobs > 1 and not scan:
-        raise fail("--jobs works with --all (without --ask)")
+    _check_usage(user, all_users, facts, from_org, jobs, scan)
     outputs.check({"--out": out, "--audit": audit, "--save-facts": save_facts},  # before any work
                   {"--facts": facts, "--answers": answers, "--private-key-file": login.private_key_file, "--audit-key": audit_key,
                    "--rules": rules or default_rules_dir()})
@@ -87,19 +81,25 @@ def diagnose(
     if layout is not None and fmt is not Format.json:
         raise fail("--layout chooses how JSON results are written: give --format json too")
     shared = fmt is Format.json and (layout is Layout.shared or (layout is None and all_users))
-    report = Report(fmt, out, only_problems, audit, signing_key(audit_key), shared, all_verdicts, verify_remedies, rules)
+    report = Report(fmt, out, only_problems, audit, signing_key(audit_key), shared, all_verdicts, verify_remedies)
     if from_org and not (user or all_users):
         raise fail("say which user: --user USERNAME|EMAIL|ID, or --all")
     source = facts if facts is not None else (lambda know, req: _org_source(req, know, save_facts, login))
-    try:  # the rules, the symptom, the source, the answers, the selection: one call (api/run.py)
-        prepared = service.guarded(lambda: start(
-            rules, source, user=user, all_users=all_users, business_unit=business_unit, symptom=symptom, answers=answers,
-            jobs=jobs if scan else None, proofs=fmt is not Format.json, debug=common.DEBUG))
-    except UnknownChoice as exc:
-        raise fail(f"--symptom {exc}") from None
-    except NotFound as exc:
-        raise fail(str(exc)) from None
-    raise typer.Exit(run(prepared, report, ask))
+    call = functools.partial(diagnose_request, rules, source, user=user, all_users=all_users, business_unit=business_unit,
+                             symptom=symptom, answers=answers, jobs=jobs if scan else None, proofs=fmt is not Format.json,
+                             debug=common.DEBUG)
+    raise typer.Exit(run(report, ask, all_users, call))
+
+
+def _check_usage(user: str | None, all_users: bool, facts: Path | None, from_org: bool, jobs: int, scan: bool) -> None:
+    """The options that go together, before anything is read."""
+    if user and all_users:
+        raise fail("give either --user or --all, not both")
+    if (facts is None) == (not from_org):
+        raise fail("give either --facts FILE or --org (with login options), not both" if facts else
+                   "say where the facts come from: --facts FILE, or --org with login options")
+    if jobs > 1 and not scan:
+        raise fail("--jobs works with --all (without --ask)")
 
 
 def _org_source(request: Request, know: Knowledge, save_facts: Path | None, login: org.Login) -> Source:

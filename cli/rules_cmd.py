@@ -8,36 +8,21 @@ from typing import Annotated, Optional
 import typer
 import yaml
 
-from syncdoctor.api.knowledge import default_rules_dir, Engine, load_ruleset, require_ruleset
+from syncdoctor.api.knowledge import Engine, load_ruleset, require_ruleset
 from syncdoctor.reading.findings import Severity
-from syncdoctor.reading.words import plural, suggest
+from syncdoctor.reading.words import plural
 
 from . import scenarios
-from .common import EXIT_OK, EXIT_USAGE, did_you_mean, fail, report_findings
-from .formats.escape import json_text, visible
-from .knowledge_docs import catalogue, graph, plain_conditions
+from .common import EXIT_OK, EXIT_USAGE, fail, report_findings
 from .outputs import write_output
 from .rules_check import check_knowledge, default_docs
 from syncdoctor.api.knowledge import LOCK_HEADER, lock_document, lock_refusals
 from syncdoctor.reading.findings import FindingError
 from .rules_migrate import migrate
-from . import rules_diff
-from . import graph_picture
-
-
-def _echo(text: object = "", nl: bool = True) -> None:
-    """A line for the terminal: a rules folder (titles, messages, case names, its own path) may
-    come from anyone, so no control or bidi character in it reaches the terminal raw."""
-    typer.echo(visible(text, keep_newlines=True), nl=nl)
-
+from . import rules_read
+from .rules_read import DirArg, echo as _echo, rules_dir as _dir
 
 app = typer.Typer(help="Validate, test, document and compare the rules.", no_args_is_help=True)
-
-DirArg = Annotated[Optional[Path], typer.Argument(help="Rules directory (default: the shipped rules).")]
-
-
-def _dir(d: Optional[Path]) -> Path:
-    return d if d is not None else default_rules_dir()
 
 
 @app.command("validate")
@@ -184,126 +169,7 @@ def migrate_cmd(directory: Annotated[Path, typer.Argument(help="A rules folder w
         _echo(line)
 
 
-@app.command("docs")
-def docs(directory: DirArg = None,
-         out: Annotated[Optional[Path], typer.Option("--out", help="Write to this file.", dir_okay=False)] = None) -> None:
-    """Write the Markdown catalogue of every rule, in plain words, with citations.
-
-    Example:
-
-        syncdoctor rules docs --out docs/knowledge.md
-    """
-    # A rule's title or remedy is the knowledge author's text: shown, never sent as control
-    # sequences (OSC 52, OSC 8, a screen clear), to a terminal or to a file a terminal prints.
-    write_output(visible(knowledge_text(_dir(directory)), keep_newlines=True), out)
-
-
-def knowledge_text(root: Path) -> str:
-    """docs/knowledge.md for the rules in `root`, with the cases that cover each rule."""
-    ruleset = require_ruleset(root)
-    results, _ = scenarios.run_cases(Engine(ruleset), scenarios.case_files(ruleset.case_paths))
-    return catalogue(ruleset, scenarios.covering_cases(results))
-
-
-@app.command("list")
-def list_rules(directory: DirArg = None) -> None:
-    """List the rules: id, version, status, what each concludes or derives.
-
-    Example:
-
-        syncdoctor rules list
-    """
-    rs = require_ruleset(_dir(directory))
-    for r in rs.rules:
-        what = f"concludes {r.conclude.code}" if r.conclude else f"derives {r.derive.fact}"  # type: ignore[union-attr]
-        _echo(f"{r.id:45} v{r.version:<3} {r.status:10} {what}")
-
-
-@app.command("show")
-def show(rule_id: Annotated[str, typer.Argument(help="A rule id or conclusion code.")], directory: DirArg = None) -> None:
-    """Show one rule: where it is written, its conditions, citations and the cases that cover it.
-
-    Example:
-
-        syncdoctor rules show managed-not-assigned
-    """
-    root = _dir(directory)
-    rs = require_ruleset(root)
-    rule = rs.rule(rule_id) or rs.by_code(rule_id)
-    if rule is None:
-        known = [r.id for r in rs.rules] + [r.conclude.code for r in rs.rules if r.conclude]
-        raise fail(f"no rule {rule_id!r}{suggest(rule_id, known)}")
-    _echo(f"{rule.id} v{rule.version} ({rule.status}) — {rule.title}")
-    _echo(f"  written at {rule.span}")
-    _echo("  when:")
-    for c in plain_conditions(rule):
-        _echo(f"    - {c}")
-    if rule.conclude:
-        c = rule.conclude
-        _echo(f"  concludes {c.code} ({c.kind}): {' '.join(rs.expand(c.message).split())}")
-        for text in c.remedies:
-            _echo(f"    → {rs.expand(text)}")
-        for text in c.warnings:
-            _echo(f"    ! also changes: {rs.expand(text)}")
-    else:
-        _echo(f"  derives {rule.derive.fact}")  # type: ignore[union-attr]
-    for cite in rule.citations:
-        _echo(f"  cites {rs.citation_label(cite)} (basis: {cite.basis})" + (f": “{cite.quote}”" if cite.quote else ""))
-    eng = Engine(rs)
-    results, _ = scenarios.run_cases(eng, scenarios.case_files(rs.case_paths))
-    covering = [r for r in results if rule.id in r.fired_rules]
-    _echo(f"  covered by {plural(len(covering), 'case')}:")
-    for r in covering:
-        _echo(f"    - {r.name} ({Path(r.file).name}:{r.line})")
-
-
-@app.command("diff")
-def diff(old: Annotated[Path, typer.Argument(help="The rules directory before the change.", file_okay=False)],
-         new: Annotated[Path, typer.Argument(help="The rules directory after the change.", file_okay=False)],
-         fmt: Annotated[str, typer.Option("--format", help="text or json.")] = "text",
-         exit_code: Annotated[bool, typer.Option("--exit-code", help="Exit 1 when anything differs (like git diff).")] = False) -> None:
-    """Rules added, removed and changed (and whether each changed rule's version was bumped),
-    and the verdict changes this causes across the new rules' scenario cases.
-
-    Example:
-
-        syncdoctor rules diff ../rules-v1/ rules/
-    """
-    if fmt not in ("text", "json"):
-        raise fail(f"--format is text or json, not {fmt!r}")
-    rulesets = []
-    for root in (old, new):
-        ruleset, findings = load_ruleset(root, lock_is_advice=True)
-        if ruleset is None:
-            report_findings(findings)
-            raise typer.Exit(EXIT_USAGE)
-        rulesets.append(ruleset)
-    doc = rules_diff.diff_document(rulesets[0], rulesets[1], new)
-    if fmt == "json":  # C0 escaped by json, C1 and bidi by json_text (visible's \x is not JSON)
-        typer.echo(json_text(rules_diff.render_json(doc)), nl=False)
-    else:
-        _echo(rules_diff.render_text(doc), nl=False)
-    r = doc["rules"]
-    differs = bool(r["added"] or r["removed"] or r["changed"] or doc["verdict_changes"])
-    raise typer.Exit(1 if exit_code and differs else EXIT_OK)
-
-
-@app.command("graph")
-def graph_cmd(directory: DirArg = None,
-              fmt: Annotated[str, typer.Option("--format", help="html (a page any browser opens), svg (the picture "
-                                                            "alone), mermaid or dot (sources for those tools)")] = "mermaid") -> None:
-    """Which rules consume and produce which facts: a picture (html, svg) or Mermaid or Graphviz DOT source.
-
-    Example:
-
-        syncdoctor rules graph rules/ --format html > rules.html    # then open rules.html in a browser
-    """
-    choices = ("html", "svg", "mermaid", "dot")
-    if fmt not in choices:
-        raise fail(f"--format must be one of {', '.join(choices)}, not {fmt!r}{did_you_mean(fmt, choices)}")
-    ruleset = require_ruleset(_dir(directory))
-    if fmt in ("html", "svg"):
-        write_output(graph_picture.page(ruleset) if fmt == "html" else graph_picture.svg(ruleset), None)
-        return
-    write_output(graph(ruleset, fmt), None)
-
+# Reading the rules (nothing written to them): cli/rules_read.py, registered here in this order.
+for _name, _command in (("docs", rules_read.docs), ("list", rules_read.list_rules), ("show", rules_read.show),
+                        ("diff", rules_read.diff), ("graph", rules_read.graph_cmd)):
+    app.command(_name)(_command)

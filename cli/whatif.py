@@ -11,7 +11,8 @@ import typer
 
 from syncdoctor.api.errors import CannotApply, NotFound
 
-from syncdoctor.api.pipeline import Source
+from syncdoctor.api.pipeline import Knowledge, Source
+from syncdoctor.api.snapshots import Snapshot
 
 from . import org, outputs, service
 from .common import EXIT_USAGE, Format, RulesOption, SymptomOption, check_symptom, did_you_mean, fail
@@ -189,19 +190,24 @@ def what_if(
     specs = _specs(changes, given)
     know = service.knowledge(rules)
     sym = check_symptom(know.ruleset, symptom)
-    if from_org:
+    snap = _snapshot(facts, answers, know, login if from_org else None, business_unit)
+    doc = _run(snap, specs, user, business_unit, sym, know)
+    if audit is not None:
+        write_output(_audit_record(doc, snap, key, know, user, business_unit, sym), audit, private=True)
+    write_output(FORMATS[fmt.value](doc, list_all), out)
 
+
+def _snapshot(facts: Path | None, answers: Path | None, know: Knowledge, login: org.Login | None,
+              business_unit: str | None) -> Snapshot:
+    """The snapshot the changes apply to: the file's, or (with `login`) the org's, answers applied."""
+    if login is not None:
         source = _org_source(Request(all_users=True, business_unit=business_unit), know, None, login)
     else:
         assert facts is not None
         source = service.guarded(lambda: Source.file(facts))
     if answers is not None:
         source = service.guarded(lambda: source.with_answers_file(answers))
-    snap = service.guarded(source.build)
-    doc = _run(snap, specs, user, business_unit, sym, know)
-    if audit is not None:
-        write_output(_audit_record(doc, snap, key, know, user, business_unit, sym), audit, private=True)
-    write_output(FORMATS[fmt.value](doc, list_all), out)
+    return service.guarded(source.build)
 
 
 def _specs(changes: Path | None, given: dict[str, Many]) -> list[tuple[dict[str, Any], str]]:

@@ -27,7 +27,7 @@ from .facts import Fact, FactPool, FactSet
 from .memo import MemoEngine
 from .model import AnyOf, Condition, Ruleset
 from .diagnosis import PLACEHOLDER, Diagnosis, Firing
-from .run import EngineError, _Session, _SessionTooLarge
+from .session import EngineError, Session, SessionTooLarge
 
 _ABSENT = ("absent",)
 MAX_CLASSES = 10_000  # per business unit: classes remembered (memory stays bounded in a large org)
@@ -122,10 +122,10 @@ class ClassEngine(MemoEngine):
         registration, without the derive rules), in the one session loop (engine/run.py)."""
         try:
             return self._session(factset, self._conclusions, derivation)
-        except _SessionTooLarge:
+        except SessionTooLarge:
             return super().diagnose(factset)  # the whole diagnosis says why, as one user at a time does
 
-    def _seed(self, session: _Session, start: Any) -> list[Fact]:
+    def _seed(self, session: Session, start: Any) -> list[Fact]:
         """The class's derivations, in this session as if they had fired here: their firings
         open the trace, and the pool facts their values demand join them."""
         if start is None:
@@ -140,7 +140,7 @@ class ClassEngine(MemoEngine):
         session.new_facts = []
         return derived
 
-    def _check(self, session: _Session, start: Any) -> None:
+    def _check(self, session: Session, start: Any) -> None:
         super()._check(session, start)
         if start is not None and any(f.code is None for f in session.firings[len(start.firings):]):
             raise EngineError("a derivation fired after its class was derived")

@@ -51,6 +51,12 @@ class KindSource:
     def of(cls, facts: list[Fact]) -> KindSource:
         return cls(len(facts), facts.__getitem__, lambda name: [f.values.get(name, MISSING) for f in facts])
 
+    @classmethod
+    def each(cls, specs: dict[str, "SourceSpec"]) -> dict[str, "KindSource"]:
+        """Kind sources from their parts (count, the i-th fact's parts, a field's column): what
+        facts/factsets.py hands the engine in one call per pool, each Fact built here when used."""
+        return {kind: cls(count, _built(parts), column) for kind, (count, parts, column) in specs.items()}
+
     def fact(self, i: int) -> Fact:
         f = self._made.get(i)
         if f is None:
@@ -146,6 +152,14 @@ class _Kinds(Mapping[str, list[Fact]]):
         return len(self._sources)
 
 
+FactParts = tuple[str, str, dict[str, Any], dict[str, Any], dict[str, str]]  # id, kind, values, provenance, field paths
+SourceSpec = tuple[int, Callable[[int], FactParts], Callable[[str], "list[Any] | Coarse"]]
+
+
+def _built(parts: Callable[[int], FactParts]) -> Callable[[int], Fact]:
+    return lambda i: Fact(*parts(i))
+
+
 class FactPool:
     """Facts shared by many diagnoses (an org's roles and group members, a business unit's
     AE users and assignments), built once and indexed by field on first use. The engine
@@ -168,6 +182,12 @@ class FactPool:
         self.sources = {k: s for k, s in merged.items() if s.count}
         self.by_kind: Mapping[str, list[Fact]] = _Kinds(self.sources)
         self._ids: dict[str, Fact] | None = None
+
+    @classmethod
+    def lazy(cls, specs: dict[str, SourceSpec], shared: dict[str, KindSource]) -> "FactPool":
+        """A pool of kinds built when used: its own (from their parts, `KindSource.each`), then
+        the `shared` sources of every pool of the snapshot (the org's), in one call."""
+        return cls(sources={**KindSource.each(specs), **shared})
 
     @property
     def facts(self) -> list[Fact]:
@@ -218,3 +238,10 @@ class FactSet:
     user_ref: dict[str, Any] = field(default_factory=dict)
     business_unit_ref: dict[str, Any] = field(default_factory=dict)
     pool: FactPool | None = None
+
+    @classmethod
+    def of(cls, facts: list[tuple[str, str, dict[str, Any], dict[str, Any], dict[str, str]]], known_lists: set[str],
+           list_paths: dict[str, str], **rest: Any) -> "FactSet":
+        """A diagnosis's input from its facts' parts (id, kind, values, provenance, field paths):
+        what facts/factsets.py hands the engine in one call per diagnosis."""
+        return cls([Fact(*parts) for parts in facts], known_lists, list_paths, **rest)

@@ -4,16 +4,12 @@ The engine is compiled once per ruleset and reused for many diagnoses. durable-r
 not thread-safe, so every call into it holds one lock. Each diagnosis gets a fresh session id;
 its state is deleted afterwards (a start rule has always fired, so deletion is safe).
 
-durable-rules tells facts apart by a 32-bit hash of their message id (upstream
-jruizgit/rules#376): with tens of thousands of facts in one session, two distinct facts share a
-hash and the second is "already observed" — a rule silently misses it. So every fact gets an
-explicit id chosen so that its hash is new in its session (``_Session.mid``).
+A session's own state (its facts, firings and message ids, whose 32-bit hashes durable-rules
+needs pairwise distinct) is engine/session.py's; this module drives it.
 """
 from __future__ import annotations
 
-import functools
 import itertools
-import math
 import os
 import threading
 from typing import Any
@@ -23,30 +19,19 @@ from durable.engine import MessageNotHandledException, MessageObservedException
 from syncdoctor.reading.findings import Finding, FindingError, Span
 
 from . import durable_private
-from .compile import Branch, CompiledRuleset, compile_ruleset, engine_alias, engine_field, shadow_field
+from .compile import Branch, CompiledRuleset, compile_ruleset, engine_alias
 from .diagnosis import Diagnosis, Firing, derived_values, fid_order
 from .facts import MISSING, Fact, FactSet
 from .graph import kind_graph, producers, sccs
-from .model import Condition, Ruleset
+from .model import Ruleset
+from . import session as session_limits
+from .session import EngineError, Session, SessionTooLarge, demand_plan
 from .status import FIRED, UNDETERMINED, Evaluator, RuleStatus
 
 durable_private.install()  # durable-rules' JSON through orjson (measured: docs/performance.md)
 # durable-rules' C core is not thread-safe: every call into it, from any engine, holds this lock
 # (a forked worker starts with a fresh one: nothing the parent held can stay locked in the child).
 _HOST_LOCK = threading.RLock()
-# durable-rules keeps about 10 KB per fact in a session (fixed-size property tables) and does
-# not check every allocation: 160,000 facts under a 1.5 GB ceiling ended in a segmentation
-# fault. A diagnosis that would assert more facts than this stops with a message instead
-# (100,000 facts, a base group nested in 50,000 others, take 1.1 GB).
-SESSION_FACT_LIMIT = 110_000
-
-
-class EngineError(Exception):
-    """An internal failure: a rule's action raised, or the two evaluators disagree."""
-
-
-class _SessionTooLarge(Exception):
-    """More facts than SESSION_FACT_LIMIT would enter one session."""
 
 
 def _after_fork_in_child() -> None:
@@ -55,104 +40,6 @@ def _after_fork_in_child() -> None:
 
 
 os.register_at_fork(after_in_child=_after_fork_in_child)
-
-
-@functools.lru_cache(maxsize=1 << 16)  # fact ids recur in every session (f1, d3, a pool's o1234)
-def fnv1a32(text: str) -> int:
-    """durable-rules' message-id hash (fnv1Hash32 in its state.c): FNV-1a over the UTF-8 bytes,
-    each byte sign-extended as a C `char` is on x86 (so non-ASCII ids hash as the C core does)."""
-    h = 0x811C9DC5
-    for b in text.encode("utf-8"):
-        h ^= b if b < 0x80 else (b | 0xFFFFFF00)
-        h = (h * 16777619) & 0xFFFFFFFF
-    return h
-
-
-def _demand_plan(compiled: CompiledRuleset) -> tuple[list[str], dict[str, list[tuple[str, str, str, bool, bool]]]]:
-    """Which pool kinds every diagnosis needs whole (some pattern over them has no equality
-    join), and for the others, which arriving (kind, field) values demand which pool facts:
-    trigger kind -> [(pool kind, its field, trigger field, also facts lacking the field, casefolded)]."""
-    vocab = compiled.ruleset.vocabulary
-    eager: set[str] = set()
-    triggers: dict[str, set[tuple[str, str, str, bool, bool]]] = {}
-    for branch in compiled.branches:
-        kinds = {p.alias: p.fact for p in branch.patterns}
-        for p in branch.patterns:
-            # Only an equality join can be looked up by value (an `ignore_case` one by its
-            # casefolded value); a pattern without one (only inequalities) needs every pool fact of its kind.
-            joins = [c for c in p.conditions if isinstance(c, Condition) and c.indexed_join]
-            if not joins:
-                eager.add(p.fact)
-            for c in joins:
-                alias, other = c.value
-                known = vocab.facts[p.fact].fields[c.field].always_known
-                triggers.setdefault(kinds[alias], set()).add((p.fact, c.field, other, not known, c.ignore_case))
-    return sorted(eager), {k: sorted(v) for k, v in triggers.items()}
-
-
-class MessageIds:
-    """Message ids for one durable-rules session whose 32-bit hashes are pairwise distinct
-    (durable-rules tells facts apart by that hash: jruizgit/rules#376)."""
-
-    def __init__(self) -> None:
-        self._hashes: set[int] = set()
-
-    def new(self, name: str) -> str:
-        """`name`, or `name~n` when another message of the session already hashes like it."""
-        candidate, n = name, 0
-        while (h := fnv1a32(candidate)) in self._hashes:
-            n += 1
-            candidate = f"{name}~{n}"
-        self._hashes.add(h)
-        return candidate
-
-
-class _Session:
-    def __init__(self, sid: str, factset: FactSet, shadows: dict[str, tuple[str, ...]] | None = None):
-        self.sid = sid
-        self.shadows = shadows  # lower-cased copies of the text fields some rule compares with ignore_case
-        self.facts: dict[str, Fact] = {f.fid: f for f in factset.facts}
-        self.firings: list[Firing] = []
-        self.derived_keys: dict[tuple, str] = {}
-        self.derived_by: dict[str, str] = {}  # fact id -> firing id
-        self.errors: list[str] = []
-        self.new_facts: list[Fact] = []
-        self.pool = factset.pool
-        self.mid = MessageIds().new
-        self.asserted = 0
-        self.too_large = False
-
-    def engine_fact(self, fact: Fact) -> dict[str, Any]:
-        self.asserted += 1
-        if self.asserted > SESSION_FACT_LIMIT:
-            self.too_large = True
-            raise _SessionTooLarge
-        out = engine_fact(fact, self.sid, self.shadows)
-        out["id"] = self.mid(fact.fid)
-        return out
-
-    def marker(self, values: dict[str, Any]) -> dict[str, Any]:
-        return dict(values, sid=self.sid, id=self.mid(f"{values['t']}:{values.get('list', values.get('n'))}"))
-
-    def add_input(self, fact: Fact) -> None:
-        self.facts[fact.fid] = fact
-
-
-def engine_fact(fact: Fact, sid: str, shadows: dict[str, tuple[str, ...]] | None = None) -> dict[str, Any]:
-    """A fact as durable-rules takes it: reserved names renamed, numbers its C parser reads
-    (json.dumps writes 0.00001 as `1e-05`, which it rejects: floats must be whole), and a
-    lower-cased copy of each text field some rule compares with `ignore_case`."""
-    out: dict[str, Any] = {"sid": sid, "t": fact.kind, "_fid": fact.fid}
-    for k, v in fact.values.items():
-        if isinstance(v, float):
-            if not (math.isfinite(v) and v.is_integer()):
-                raise EngineError(f"fact {fact.fid} ({fact.kind}.{k}) holds {v!r}: only whole numbers reach the engine")
-            v = int(v)
-        out[engine_field(k)] = v
-    for k in (shadows or {}).get(fact.kind, ()):
-        if isinstance(fact.values.get(k), str):
-            out[shadow_field(k)] = fact.values[k].casefold()
-    return out
 
 
 def _few(matches: set[tuple], shown: int = 5) -> str:
@@ -170,7 +57,7 @@ class Engine:
     def __init__(self, ruleset: Ruleset, *, check_agreement: bool = True):
         self.ruleset = ruleset
         self.check_agreement = check_agreement
-        self._sessions: dict[str, _Session] = {}
+        self._sessions: dict[str, Session] = {}
         self.compiled = compile_ruleset(ruleset, self._action)
         self._producers = {k: [r.id for r in v] for k, v in producers(ruleset).items()}
         self._active_ids = [r.id for r in ruleset.active_rules]
@@ -178,7 +65,7 @@ class Engine:
         edges = kind_graph(ruleset)
         order = [k for comp in sccs(sorted(set(ruleset.vocabulary.facts) | set(edges)), edges) for k in comp]
         self._kind_order = [k for k in order if k in self._producers]
-        self._eager, self._triggers = _demand_plan(self.compiled)
+        self._eager, self._triggers = demand_plan(self.compiled)
         # The engine's own durable-rules host (no dispatcher threads), its rulesets driven
         # through durable's C functions (engine/durable_private.py: Driver).
         self._host = durable_private.SynchronousHost()
@@ -231,7 +118,7 @@ class Engine:
                         c.renew_action_lease()
                     c.assert_fact(session.engine_fact(extra))
                 c.assert_fact(session.engine_fact(fact))
-            except _SessionTooLarge:
+            except SessionTooLarge:
                 return  # diagnose() reports it once the engine is idle
             except Exception as exc:  # surfaced by diagnose(): never swallowed
                 session.errors.append(f"rule {rule.id} (branch {branch.index}): {type(exc).__name__}: {exc}")
@@ -246,12 +133,19 @@ class Engine:
     def diagnose(self, factset: FactSet) -> Diagnosis:
         try:
             return self._session(factset, self.compiled.name)
-        except _SessionTooLarge:
+        except SessionTooLarge:
             raise FindingError([Finding(
                 Span(f"{factset.user_label} · {factset.business_unit_label}"), "too-large",
-                f"this diagnosis needs more than {SESSION_FACT_LIMIT:,} facts in one session (public groups "
+                f"this diagnosis needs more than {session_limits.SESSION_FACT_LIMIT:,} facts in one session (public groups "
                 "or roles reach too many others); beyond that the rules engine runs out of memory "
                 "(docs/reliability.md, Limits)")]) from None
+
+    def document(self, factset: FactSet, compactor: Any = None) -> tuple[dict[str, Any], Any]:
+        """One diagnosis's result document (`Diagnosis.to_json`), and with a `compactor` (engine/
+        layout.py) its compact form and the shared values it uses (else None): a result down and
+        back in one call."""
+        doc = self.diagnose(factset).to_json()
+        return doc, compactor.compact(doc) if compactor is not None else None
 
     def _session(self, factset: FactSet, name: str, start: Any = None) -> Diagnosis:
         """The session loop, the one every engine runs: a durable-rules session of ruleset `name`
@@ -259,10 +153,10 @@ class Engine:
         stratum by stratum the markers of the derived kinds now complete; the status evaluator
         follows every derived fact; the two must agree. Hooks: `_evaluator` (engine/memo.py
         shares statuses), `_seed` and `_check` (engine/classes.py starts from a class's
-        derivations). Raises _SessionTooLarge past SESSION_FACT_LIMIT."""
+        derivations). Raises SessionTooLarge past SESSION_FACT_LIMIT."""
         with _HOST_LOCK:
             sid = f"s{next(self._sids)}"
-            session = _Session(sid, factset, self.compiled.shadows)
+            session = Session(sid, factset, self.compiled.shadows)
             self._sessions[sid] = session
             host = self._drivers[name]
             initial = self._initial_facts(session, factset)
@@ -279,7 +173,7 @@ class Engine:
                 self._assert_all(host, batch)
                 for stratum in range(1, self.compiled.max_stratum + 2):
                     if session.too_large:
-                        raise _SessionTooLarge
+                        raise SessionTooLarge
                     for f in session.new_facts:
                         evaluator.add_fact(f)
                     session.new_facts = []
@@ -296,16 +190,16 @@ class Engine:
             return Diagnosis(factset, session.firings, session.facts, statuses, self.compiled,
                              dict(evaluator.derived_missing))
 
-    def _seed(self, session: _Session, start: Any) -> list[Fact]:
+    def _seed(self, session: Session, start: Any) -> list[Fact]:
         """Facts already derived before the session starts (none here; engine/classes.py)."""
         return []
 
-    def _check(self, session: _Session, start: Any) -> None:
+    def _check(self, session: Session, start: Any) -> None:
         """What must hold once the strata are done: no rule's action failed."""
         if session.errors:
             raise EngineError("; ".join(session.errors))
 
-    def _initial_facts(self, session: _Session, factset: FactSet) -> list[Fact]:
+    def _initial_facts(self, session: Session, factset: FactSet) -> list[Fact]:
         """What a session starts with: the diagnosis's own facts, every pool fact of the kinds some
         rule reads without an equality join, and the pool facts those demand."""
         initial = list(factset.facts)
@@ -327,7 +221,7 @@ class Engine:
         finally:
             self._sessions.pop(sid, None)
 
-    def _demanded(self, session: _Session, arriving: list[Fact]) -> list[Fact]:
+    def _demanded(self, session: Session, arriving: list[Fact]) -> list[Fact]:
         """Pool facts that can join with the arriving facts (and, transitively, with those),
         not yet in the session. Added to the session before the arriving facts are asserted,
         so that a rule (negated patterns included) always sees every fact it could join with."""
@@ -388,7 +282,7 @@ class Engine:
                 markers.append({"t": "__known", "list": kind})
         return markers
 
-    def _agree(self, session: _Session, statuses: dict[str, RuleStatus]) -> None:
+    def _agree(self, session: Session, statuses: dict[str, RuleStatus]) -> None:
         """durable-rules' firings and the evaluator's matches, branch by branch: the same sets.
         Compared as two sets first; only a disagreement walks the rules to name the first."""
         got_all = {(f.rule, f.branch, frozenset(f.matched.items())) for f in session.firings if f.rule in statuses}
@@ -397,7 +291,7 @@ class Engine:
         if got_all != expected_all:
             self._disagreement(session, statuses)
 
-    def _disagreement(self, session: _Session, statuses: dict[str, RuleStatus]) -> None:
+    def _disagreement(self, session: Session, statuses: dict[str, RuleStatus]) -> None:
         fired: dict[str, set[tuple]] = {}
         for f in session.firings:
             fired.setdefault(f"{f.rule}#{f.branch}", set()).add(tuple(sorted(f.matched.items())))

@@ -39,17 +39,8 @@ def apply_answers(data: dict[str, Any], answers: dict[str, Any], via: str, *, fi
                   resolve_users: Resolver | None = None) -> dict[str, Any]:
     """A copy of the snapshot data with the answers set, each answered path recorded in `sources`
     as stated by the engineer. Unknown business units or names are located findings."""
-    out = copy.deepcopy(data)
-    findings: list[Finding] = []
-    at = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
-    sources = out.setdefault("sources", {})
-    reasons = out.get("unknown_reasons") or {}
-    bus = out.get("business_units") or []
-
-    def stated(path: str) -> None:
-        sources[path] = {"source": "engineer", "via": via, "at": at}
-        reasons.pop(path, None)
-
+    run = _Applying(copy.deepcopy(data), answers, via, file, resolve_users)
+    bus = run.out.get("business_units") or []
     answered_by: dict[int, str] = {}  # business unit index -> the key that answered for it
     for key, given in (answers.get("business_units") or {}).items():
         where = ["business_units", key]
@@ -57,99 +48,126 @@ def apply_answers(data: dict[str, Any], answers: dict[str, Any], via: str, *, fi
             idx = lookup.find_business_unit(bus, str(key), "the snapshot")
         except lookup.LookupProblem as exc:
             known = ", ".join(f"{bu['id']} ({bu.get('name')})" for bu in bus) or "none"
-            findings.append(Finding(locate(answers, where, Span(file)),
-                                    "ambiguous-business-unit" if isinstance(exc, lookup.Ambiguous) else "unknown-business-unit",
-                                    f"business_units.{key}: {exc}; it has: {known}"))
+            run.finding(where, "ambiguous-business-unit" if isinstance(exc, lookup.Ambiguous) else "unknown-business-unit",
+                        f"business_units.{key}: {exc}; it has: {known}")
             continue
         if idx in answered_by:  # its name and its id: two answers, one silently lost
-            findings.append(Finding(locate(answers, where, Span(file)), "duplicate-answer",
-                                    f"business_units.{key}: the same business unit as business_units.{answered_by[idx]} "
-                                    f"({bus[idx]['id']}): answer for it once"))
+            run.finding(where, "duplicate-answer", f"business_units.{key}: the same business unit as "
+                        f"business_units.{answered_by[idx]} ({bus[idx]['id']}): answer for it once")
             continue
         answered_by[idx] = str(key)
-        bu = bus[idx]
-        base = f"business_units[{idx}]"
+        run.business_unit(bus[idx], f"business_units[{idx}]", str(key), given, where)
+    if run.findings:
+        raise FindingError(run.findings)
+    if run.reasons:
+        run.out["unknown_reasons"] = run.reasons
+    else:
+        run.out.pop("unknown_reasons", None)
+    return run.out
+
+
+class _Applying:
+    """One application of answers to a copy of the snapshot data (`out`): what each answer sets,
+    each answered path recorded as stated by the engineer, and the findings on the way."""
+
+    def __init__(self, out: dict[str, Any], answers: dict[str, Any], via: str, file: str,
+                 resolve_users: Resolver | None) -> None:
+        self.out, self.answers, self.via, self.file, self.resolve_users = out, answers, via, file, resolve_users
+        self.findings: list[Finding] = []
+        self.at = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+        self.sources = out.setdefault("sources", {})
+        self.reasons = out.get("unknown_reasons") or {}
+
+    def stated(self, path: str) -> None:
+        self.sources[path] = {"source": "engineer", "via": self.via, "at": self.at}
+        self.reasons.pop(path, None)
+
+    def finding(self, where: list[Any], code: str, message: str) -> None:
+        self.findings.append(Finding(locate(self.answers, where, Span(self.file)), code, message))
+
+    def business_unit(self, bu: dict[str, Any], base: str, key: str, given: dict[str, Any], where: list[Any]) -> None:
+        """One business unit's answers, in the order an answers file lists them."""
         sync = bu.get("user_sync") or {}
         bu["user_sync"] = sync
         if "sync_enabled" in given:
             sync["enabled"] = bool(given["sync_enabled"])
-            stated(f"{base}.user_sync.enabled")
+            self.stated(f"{base}.user_sync.enabled")
         for name in ("mode", *LEGACY_SETTINGS):
             if name in given:
                 sync[name] = given[name]
-                stated(f"{base}.user_sync.{name}")
+                self.stated(f"{base}.user_sync.{name}")
         if "profile_roles" in given:
             sync["profile_roles"] = dict(given["profile_roles"])
-            stated(f"{base}.user_sync.profile_roles")
+            self.stated(f"{base}.user_sync.profile_roles")
         if "last_change_at" in given or "last_change_minutes_ago" in given:
-            if "last_change_at" in given:
-                sync["last_change_at"] = given["last_change_at"]
-            else:
-                now = _parse_ts(out.get("collected_at")) or datetime.now(timezone.utc)
-                minutes = int(given["last_change_minutes_ago"])
-                when = _minutes_before(now, minutes)
-                if when is None:
-                    findings.append(Finding(locate(answers, where + ["last_change_minutes_ago"], Span(file)), "schema",
-                                            f"business_units.{key}.last_change_minutes_ago: {minutes:,} minutes before "
-                                            f"{_iso(now)} is before year 1"))
-                    continue
-                sync["last_change_at"] = when
-            stated(f"{base}.user_sync.last_change_at")
+            if not self.last_change(sync, key, given, where):
+                return  # a time before year 1: the rest of this business unit's answers wait for a good one
+            self.stated(f"{base}.user_sync.last_change_at")
         if "user_groups" in given:
-            groups: dict[str, list[dict[str, str]]] = {}
-            for group in ("marketing", "sales"):
-                groups[group] = []
-                for j, entry in enumerate(given["user_groups"][group]):
-                    try:
-                        target = _resolve(out, entry, resolve_users)
-                    except lookup.LookupProblem as exc:  # a name several users share
-                        findings.append(Finding(locate(answers, where + ["user_groups", group, j], Span(file)), "ambiguous-name",
-                                                f"business_units.{key}.user_groups.{group}[{j}]: {exc}"))
-                        continue
-                    if target is None:
-                        findings.append(Finding(locate(answers, where + ["user_groups", group, j], Span(file)), "unknown-name",
-                                                f"business_units.{key}.user_groups.{group}[{j}]: no {entry['type'].replace('_', ' ')} "
-                                                f"named {entry.get('name') or entry.get('id')!r} in the snapshot"
-                                                + ("; give its id instead" if entry.get("name") else "")))
-                        continue
-                    groups[group].append({"type": entry["type"], "id": target})
-            bu["user_groups"] = groups
-            stated(f"{base}.user_groups")
+            bu["user_groups"] = self.user_groups(key, given["user_groups"], where)
+            self.stated(f"{base}.user_groups")
+        self.expected_access(bu, base, key, given.get("expected_access") or {}, where)
+
+    def last_change(self, sync: dict[str, Any], key: str, given: dict[str, Any], where: list[Any]) -> bool:
+        if "last_change_at" in given:
+            sync["last_change_at"] = given["last_change_at"]
+            return True
+        now = _parse_ts(self.out.get("collected_at")) or datetime.now(timezone.utc)
+        minutes = int(given["last_change_minutes_ago"])
+        when = _minutes_before(now, minutes)
+        if when is None:
+            self.finding(where + ["last_change_minutes_ago"], "schema", f"business_units.{key}.last_change_minutes_ago: "
+                         f"{minutes:,} minutes before {_iso(now)} is before year 1")
+            return False
+        sync["last_change_at"] = when
+        return True
+
+    def user_groups(self, key: str, given: dict[str, Any], where: list[Any]) -> dict[str, list[dict[str, str]]]:
+        groups: dict[str, list[dict[str, str]]] = {}
+        for group in ("marketing", "sales"):
+            groups[group] = []
+            for j, entry in enumerate(given[group]):
+                here = where + ["user_groups", group, j]
+                try:
+                    target = _resolve(self.out, entry, self.resolve_users)
+                except lookup.LookupProblem as exc:  # a name several users share
+                    self.finding(here, "ambiguous-name", f"business_units.{key}.user_groups.{group}[{j}]: {exc}")
+                    continue
+                if target is None:
+                    self.finding(here, "unknown-name",
+                                 f"business_units.{key}.user_groups.{group}[{j}]: no {entry['type'].replace('_', ' ')} "
+                                 f"named {entry.get('name') or entry.get('id')!r} in the snapshot"
+                                 + ("; give its id instead" if entry.get("name") else ""))
+                    continue
+                groups[group].append({"type": entry["type"], "id": target})
+        return groups
+
+    def expected_access(self, bu: dict[str, Any], base: str, key: str, given: dict[str, Any], where: list[Any]) -> None:
         user_by: dict[str, str] = {}  # user id -> the key that answered for them
-        for j, (name, should) in enumerate((given.get("expected_access") or {}).items()):
+        for name, should in given.items():
+            here, said = where + ["expected_access", name], f"business_units.{key}.expected_access.{name}"
             # An id is looked up like a name (its case restored by its suffix): an id that is
             # not in the snapshot is refused, never kept as an answer about nobody.
             try:
-                uid = _resolve(out, {"type": "user", "name": name}, resolve_users)
+                uid = _resolve(self.out, {"type": "user", "name": name}, self.resolve_users)
             except lookup.LookupProblem as exc:
-                findings.append(Finding(locate(answers, where + ["expected_access", name], Span(file)), "ambiguous-name",
-                                        f"business_units.{key}.expected_access.{name}: {exc}"))
+                self.finding(here, "ambiguous-name", f"{said}: {exc}")
                 continue
-            if uid is None and resolve_users is not None and ids.looks_like_id(name):
+            if uid is None and self.resolve_users is not None and ids.looks_like_id(name):
                 uid = name  # a live org: a user the snapshot did not collect may still exist
             if uid is None:
-                findings.append(Finding(locate(answers, where + ["expected_access", name], Span(file)), "unknown-name",
-                                        f"business_units.{key}.expected_access.{name}: no user named {name!r} "
-                                        "in the snapshot; give their username or id"))
+                self.finding(here, "unknown-name", f"{said}: no user named {name!r} in the snapshot; give their username or id")
                 continue
             if ids.key(uid) in user_by:
-                findings.append(Finding(locate(answers, where + ["expected_access", name], Span(file)), "duplicate-answer",
-                                        f"business_units.{key}.expected_access.{name}: the same user as "
-                                        f"{user_by[ids.key(uid)]!r} ({uid}): answer for them once"))
+                self.finding(here, "duplicate-answer", f"{said}: the same user as {user_by[ids.key(uid)]!r} ({uid}): "
+                             "answer for them once")
                 continue
             user_by[ids.key(uid)] = name
             given_access = bu.setdefault("expected_access", {})
             for written in [k for k in given_access if ids.looks_like_id(k) and ids.key(k) == ids.key(uid)]:
                 del given_access[written]  # the snapshot's answer in another spelling: this one replaces it
             given_access[uid] = bool(should)
-            stated(f"{base}.expected_access.{uid}")
-    if findings:
-        raise FindingError(findings)
-    if reasons:
-        out["unknown_reasons"] = reasons
-    else:
-        out.pop("unknown_reasons", None)
-    return out
+            self.stated(f"{base}.expected_access.{uid}")
 
 
 MAX_MINUTES = 52_560_000  # 100 years: the bound engine/schema/answers.schema.json puts on last_change_minutes_ago

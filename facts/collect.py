@@ -94,24 +94,7 @@ def collect(req: CollectRequest, secrets: Secrets, sleep: Callable[[float], None
         raise CollectError("no business unit to collect: " + (missing.get("business_units")
                                                               or "the Tooling API lists no usable PardotTenant (is Account Engagement enabled?)"))
     hidden = users_visibility(perms)
-    user_via = QUERIES["users"] if req.user is None else "SOQL: User WHERE Username/Email/Id = the --user value"
-    users = part("salesforce.users", user_via, lambda: sf.users(req.user))
-    excluded: list[dict[str, Any]] = []
-    if users is not None:
-        excluded = [u for u in users if integration_user(u)]
-        users = [u for u in users if not integration_user(u)]
-        notes += [f"excluded {u.get('username')}: the B2BMA integration user, never a user to diagnose" for u in excluded]
-        if hidden:
-            incomplete["salesforce.users"] = hidden
-            notes.append(f"the user list may be incomplete: {hidden}")
-        notes += kind_summary(users)
-    if req.user is not None and users == []:
-        if excluded:
-            raise NotInOrg(f"{req.user!r} is the B2BMA integration user, never a user to diagnose")
-        if hidden:
-            raise CollectError(f"no Salesforce user visible to the collecting user has the username, email or id "
-                               f"{req.user!r}, but the list may be incomplete: {hidden}")
-        raise NotInOrg(f"no Salesforce user has the username, email or id {req.user!r}")
+    users = _users(sf, part, req.user, hidden, notes, incomplete)
     profiles = part("salesforce.profiles", QUERIES["profiles"], sf.profiles)
     groups, roles = _groups_and_roles(sf, part, missing, sources, users, perms, hidden)
     notes += [secrets.redact(w) for w in sf.warnings]
@@ -133,6 +116,31 @@ def collect(req: CollectRequest, secrets: Secrets, sleep: Callable[[float], None
         except PartFailed:
             return []  # the name then stays unresolved and is reported as such
     return Collection(data, log, missing, conn.method, resolve_users, [secrets.redact(n) for n in notes])
+
+
+def _users(sf: SalesforceReader, part: Callable[..., Any], user: str | None, hidden: str | None, notes: list[str],
+           incomplete: dict[str, str]) -> list[dict[str, Any]] | None:
+    """The org's Salesforce users (or the one `user` names), without the B2BMA integration user;
+    `hidden`: why the list may be incomplete (the collecting user's permissions)."""
+    user_via = QUERIES["users"] if user is None else "SOQL: User WHERE Username/Email/Id = the --user value"
+    users = part("salesforce.users", user_via, lambda: sf.users(user))
+    excluded: list[dict[str, Any]] = []
+    if users is not None:
+        excluded = [u for u in users if integration_user(u)]
+        users = [u for u in users if not integration_user(u)]
+        notes += [f"excluded {u.get('username')}: the B2BMA integration user, never a user to diagnose" for u in excluded]
+        if hidden:
+            incomplete["salesforce.users"] = hidden
+            notes.append(f"the user list may be incomplete: {hidden}")
+        notes += kind_summary(users)
+    if user is not None and users == []:
+        if excluded:
+            raise NotInOrg(f"{user!r} is the B2BMA integration user, never a user to diagnose")
+        if hidden:
+            raise CollectError(f"no Salesforce user visible to the collecting user has the username, email or id "
+                               f"{user!r}, but the list may be incomplete: {hidden}")
+        raise NotInOrg(f"no Salesforce user has the username, email or id {user!r}")
+    return users
 
 
 def _groups_and_roles(sf: SalesforceReader, part: Callable[..., Any], missing: dict[str, str],

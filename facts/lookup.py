@@ -18,6 +18,11 @@ class LookupProblem(ValueError):
     """A name that matches nothing (with suggestions), several records, or is a malformed id."""
 
 
+class UserLookup(LookupProblem):
+    """The user a request names is not in the snapshot, or several users match it (the message
+    says which): raised by Snapshot.select, where the business unit's problem comes first."""
+
+
 class Ambiguous(LookupProblem):
     """A name (an email, a business unit's name) that several records share."""
 

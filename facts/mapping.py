@@ -173,11 +173,6 @@ def snapshot_map() -> dict[str, KindMap]:
     return kinds
 
 
-def input_fields() -> dict[str, frozenset[str]]:
-    """Fact kind -> the fields the snapshot provides for it."""
-    return {k: frozenset(f.name for f in m.fields) for k, m in snapshot_map().items()}
-
-
 def field_at(path: str) -> FieldMap | None:
     """The field of an input fact a snapshot path is read into, when the map reads it from the
     record itself: `business_units[1].user_sync.skip_matching_email` -> business_unit's

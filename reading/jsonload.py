@@ -14,7 +14,7 @@ from typing import Any
 
 from .findings import Finding, FindingError, Span
 from .located import bad_strings, line_col
-from .yamlload import MAX_DIGITS
+from .yamltypes import MAX_DIGITS
 
 
 class _Refused(Exception):

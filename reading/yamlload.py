@@ -15,7 +15,6 @@ the character and the place most precisely; libyaml and it agree on every valid 
 """
 from __future__ import annotations
 
-import math
 import re
 from typing import Any, Callable
 
@@ -25,86 +24,24 @@ from yaml.events import AliasEvent, MappingEndEvent, MappingStartEvent, ScalarEv
 from yaml.nodes import MappingNode, ScalarNode, SequenceNode
 from yaml.parser import Parser
 from yaml.reader import Reader
-from yaml.resolver import BaseResolver
 from yaml.scanner import Scanner
 
 from .findings import Finding, FindingError, Span
 from .located import LocatedDict, LocatedList, bad_strings, json_path, locate
+from .yamltypes import BOOL, FLOAT, INT, MAP, NULL, SEQ, STR, LoadProblem, StrictResolver, resolve, scalar
 
 # libyaml is optional in PyYAML (its wheels ship it); without it every file takes the located path
 CParser = getattr(yaml, "CBaseLoader", None) if yaml.__with_libyaml__ else None
 
-STR, INT, FLOAT, BOOL, NULL = (f"tag:yaml.org,2002:{t}" for t in ("str", "int", "float", "bool", "null"))
-MAP, SEQ = "tag:yaml.org,2002:map", "tag:yaml.org,2002:seq"
 # Characters of YAML the located (pure-Python) parser may re-read to explain a problem: it needs
 # about 140 bytes of memory per byte of YAML (benchmarks/input_limits.py).
 REREAD_LIMIT = 2_000_000
-MAX_DIGITS = 4300  # CPython's own limit for int(str); longer numbers are refused, not crashed on
-
-
-class StrictResolver(BaseResolver):
-    """Only the plain scalars JSON would also read as non-strings get another type."""
-
-
-_FORMS = {
-    BOOL: re.compile(r"^(?:true|True|TRUE|false|False|FALSE)\Z"),
-    NULL: re.compile(r"^(?:~|null|Null|NULL|)\Z"),
-    INT: re.compile(r"^-?(?:0|[1-9][0-9]*)\Z"),
-    FLOAT: re.compile(r"^-?(?:0|[1-9][0-9]*)(?:\.[0-9]+(?:[eE][-+]?[0-9]+)?|[eE][-+]?[0-9]+)\Z"),
-}
-_FIRST = {BOOL: "tTfF", NULL: "~nN", INT: "-0123456789", FLOAT: "-0123456789"}
-_CANDIDATES = {c: [(t, _FORMS[t]) for t in _FIRST if c in _FIRST[t]] for c in "tTfF~nN-0123456789"}
-
-
-def _resolve(self: BaseResolver, kind: Any, value: str, implicit: Any) -> str:
-    """BaseResolver.resolve for these four forms, without its path-resolver machinery: libyaml
-    calls it once per node, and the general one was half the time of reading a large file."""
-    if kind is ScalarNode:
-        if implicit[0]:
-            if not value:
-                return NULL
-            for tag, form in _CANDIDATES.get(value[0], ()):
-                if form.match(value):
-                    return tag
-        return STR
-    return SEQ if kind is SequenceNode else MAP
-
-
-StrictResolver.resolve = _resolve  # type: ignore[method-assign]
-
-
-class _LoadProblem(Exception):
-    def __init__(self, mark: Any, finding_id: str, message: str):
-        super().__init__(message)
-        self.mark, self.finding_id, self.message = mark, finding_id, message
-
-
-def scalar(tag: str, text: str, mark: Any = None) -> Any:
-    """The value of a plain-type scalar; numbers Python cannot hold exactly are problems."""
-    if tag == STR:
-        return text
-    if tag in _FORMS and not _FORMS[tag].match(text):  # an explicit `!!int abc`
-        raise _LoadProblem(mark, "yaml-tag", f"{text[:40]!r} is not a value of the YAML tag {tag!r}")
-    if tag == NULL:
-        return None
-    if tag == BOOL:
-        return text.lower() == "true"
-    if tag == INT:
-        if len(text) > MAX_DIGITS:
-            raise _LoadProblem(mark, "number-too-long", f"a number with {len(text):,} digits: at most {MAX_DIGITS:,} are accepted")
-        return int(text)
-    if tag == FLOAT:
-        value = float(text)
-        if not math.isfinite(value):
-            raise _LoadProblem(mark, "number-too-large", f"the number {text[:40]} is too large to hold")
-        return value
-    raise _LoadProblem(mark, "yaml-tag", f"the YAML tag {tag!r} is not allowed: only plain values, lists and mappings")
 
 
 class _Composer(Composer):
     def compose_node(self, parent: Any, index: Any) -> Any:  # type: ignore[override]
         if self.check_event(AliasEvent):
-            raise _LoadProblem(self.peek_event().start_mark, "yaml-alias",
+            raise LoadProblem(self.peek_event().start_mark, "yaml-alias",
                                "anchors and aliases (*name) are not allowed: write the value out in full")
         return super().compose_node(parent, index)
 
@@ -124,28 +61,28 @@ def _span(file: str, mark: Any) -> Span:
 
 def _key(node: Any) -> str:
     if not isinstance(node, ScalarNode):
-        raise _LoadProblem(node.start_mark, "yaml-key", "mapping keys must be plain text, not a list or mapping")
+        raise LoadProblem(node.start_mark, "yaml-key", "mapping keys must be plain text, not a list or mapping")
     if node.tag not in (STR, INT, FLOAT, BOOL, NULL):
-        raise _LoadProblem(node.start_mark, "yaml-tag", f"the YAML tag {node.tag!r} is not allowed on a key")
+        raise LoadProblem(node.start_mark, "yaml-tag", f"the YAML tag {node.tag!r} is not allowed on a key")
     return node.value  # the key as written: `On:` is "On", `010:` is "010"
 
 
 def _build_located(node: Any, file: str) -> Any:
     if isinstance(node, MappingNode):
         if node.tag != MAP:
-            raise _LoadProblem(node.start_mark, "yaml-tag", f"the YAML tag {node.tag!r} is not allowed: only plain values, lists and mappings")
+            raise LoadProblem(node.start_mark, "yaml-tag", f"the YAML tag {node.tag!r} is not allowed: only plain values, lists and mappings")
         out = LocatedDict()
         out.span, out.key_spans = _span(file, node.start_mark), {}
         for key_node, value_node in node.value:
             key = _key(key_node)
             if key in out:
-                raise _LoadProblem(key_node.start_mark, "duplicate-key", f"duplicate key {key!r} (first at line {out.key_spans[key].line})")
+                raise LoadProblem(key_node.start_mark, "duplicate-key", f"duplicate key {key!r} (first at line {out.key_spans[key].line})")
             out.key_spans[key] = _span(file, key_node.start_mark)
             out[key] = _build_located(value_node, file)
         return out
     if isinstance(node, SequenceNode):
         if node.tag != SEQ:
-            raise _LoadProblem(node.start_mark, "yaml-tag", f"the YAML tag {node.tag!r} is not allowed: only plain values, lists and mappings")
+            raise LoadProblem(node.start_mark, "yaml-tag", f"the YAML tag {node.tag!r} is not allowed: only plain values, lists and mappings")
         seq = LocatedList()
         seq.span, seq.item_spans = _span(file, node.start_mark), []
         for item in node.value:
@@ -160,25 +97,25 @@ def _build_plain(node: Any, seen: set[int]) -> Any:
     located). An alias arrives as the very node it names: a node met twice is an alias, refused
     before anything expands."""
     if id(node) in seen:
-        raise _LoadProblem(node.start_mark, "yaml-alias", "anchors and aliases (*name) are not allowed: write the value out in full")
+        raise LoadProblem(node.start_mark, "yaml-alias", "anchors and aliases (*name) are not allowed: write the value out in full")
     seen.add(id(node))
     if isinstance(node, ScalarNode):
         return scalar(node.tag, node.value, node.start_mark)
     if isinstance(node, MappingNode):
         if node.tag != MAP:
-            raise _LoadProblem(node.start_mark, "yaml-tag", f"the YAML tag {node.tag!r} is not allowed: only plain values, lists and mappings")
+            raise LoadProblem(node.start_mark, "yaml-tag", f"the YAML tag {node.tag!r} is not allowed: only plain values, lists and mappings")
         out: dict[str, Any] = {}
         first: dict[str, Any] = {}
         for key_node, value_node in node.value:
             key = _key(key_node)
             if key in out:
-                raise _LoadProblem(key_node.start_mark, "duplicate-key",
+                raise LoadProblem(key_node.start_mark, "duplicate-key",
                                    f"duplicate key {key!r} (first at line {first[key].line + 1})")
             first[key] = key_node.start_mark
             out[key] = _build_plain(value_node, seen)
         return out
     if node.tag != SEQ:
-        raise _LoadProblem(node.start_mark, "yaml-tag", f"the YAML tag {node.tag!r} is not allowed: only plain values, lists and mappings")
+        raise LoadProblem(node.start_mark, "yaml-tag", f"the YAML tag {node.tag!r} is not allowed: only plain values, lists and mappings")
     return [_build_plain(item, seen) for item in node.value]
 
 
@@ -202,7 +139,7 @@ def parse_yaml(text: str, file: str) -> Any:
     if CParser is not None:
         try:
             data = _build_events(_FastLoader(text), file)
-        except (yaml.YAMLError, _LoadProblem, RecursionError):
+        except (yaml.YAMLError, LoadProblem, RecursionError):
             pass
         else:
             _check_text(data, text, file)
@@ -211,7 +148,7 @@ def parse_yaml(text: str, file: str) -> Any:
     try:
         node = loader.get_single_node()
         data = None if node is None else _build_located(node, file)
-    except _LoadProblem as exc:
+    except LoadProblem as exc:
         raise FindingError([Finding(_span(file, exc.mark), exc.finding_id, exc.message)]) from None
     except yaml.MarkedYAMLError as exc:
         raise FindingError([syntax_finding(exc, file)]) from None
@@ -257,7 +194,7 @@ def _build_events(parser: Any, file: str | None = None) -> Any:
         event = parser.get_event()
         kind = type(event)
         if kind is AliasEvent:
-            raise _LoadProblem(event.start_mark, "yaml-alias", "anchors and aliases (*name) are not allowed: write the value out in full")
+            raise LoadProblem(event.start_mark, "yaml-alias", "anchors and aliases (*name) are not allowed: write the value out in full")
         if kind in (MappingEndEvent, SequenceEndEvent):
             value = stack.pop()[0]
         else:
@@ -272,13 +209,13 @@ def _build_events(parser: Any, file: str | None = None) -> Any:
             if file is not None and top is not None and not wants_key and isinstance(top[0], list):
                 top[0].item_spans.append(_span(file, event.start_mark))
             if kind is ScalarEvent:
-                tag = event.tag if event.tag not in (None, "!") else _resolve(None, ScalarNode, event.value, event.implicit)
+                tag = event.tag if event.tag not in (None, "!") else resolve(None, ScalarNode, event.value, event.implicit)
                 if wants_key:
                     if tag not in (STR, INT, FLOAT, BOOL, NULL):
-                        raise _LoadProblem(event.start_mark, "yaml-tag", f"the YAML tag {tag!r} is not allowed on a key")
+                        raise LoadProblem(event.start_mark, "yaml-tag", f"the YAML tag {tag!r} is not allowed on a key")
                     key = event.value  # the key as written: `On:` is "On", `010:` is "010"
                     if key in top[0]:
-                        raise _LoadProblem(event.start_mark, "duplicate-key", f"duplicate key {key!r} (first at line {top[2][key] + 1})")
+                        raise LoadProblem(event.start_mark, "duplicate-key", f"duplicate key {key!r} (first at line {top[2][key] + 1})")
                     top[1] = key
                     top[2][key] = event.start_mark.line
                     if file is not None:
@@ -287,10 +224,10 @@ def _build_events(parser: Any, file: str | None = None) -> Any:
                 value = scalar(tag, event.value, event.start_mark)
             else:  # a mapping or a sequence starts
                 if wants_key:
-                    raise _LoadProblem(event.start_mark, "yaml-key", "mapping keys must be plain text, not a list or mapping")
+                    raise LoadProblem(event.start_mark, "yaml-key", "mapping keys must be plain text, not a list or mapping")
                 mapping = kind is MappingStartEvent
                 if event.tag not in (None, "!", MAP if mapping else SEQ):
-                    raise _LoadProblem(event.start_mark, "yaml-tag",
+                    raise LoadProblem(event.start_mark, "yaml-tag",
                                        f"the YAML tag {event.tag!r} is not allowed: only plain values, lists and mappings")
                 if file is None:
                     stack.append([{}, _NO_KEY, {}] if mapping else [[], None, None])
@@ -326,10 +263,10 @@ def parse_yaml_fast(text: str, file: str) -> Any:
         return parse_yaml(text, file)
     try:
         data = _build_events(_FastLoader(text))
-    except (yaml.YAMLError, _LoadProblem, RecursionError) as exc:
+    except (yaml.YAMLError, LoadProblem, RecursionError) as exc:
         if len(text) <= REREAD_LIMIT:
             return parse_yaml(text, file)  # raises the located finding (or, should it accept, is right)
-        if isinstance(exc, _LoadProblem):
+        if isinstance(exc, LoadProblem):
             raise FindingError([Finding(_span(file, exc.mark), exc.finding_id, exc.message)]) from None
         if isinstance(exc, yaml.MarkedYAMLError):
             raise FindingError([syntax_finding(exc, file, text)]) from None

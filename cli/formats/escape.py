@@ -1,7 +1,7 @@
 """Org data is written by strangers (any admin or user can name themselves anything): every value
 is escaped for the place it lands in.
 
-- `visible`: for a terminal. Every C0 and C1 control character, DEL, and the Unicode bidi and
+- `visible` (reading/words.py's, the one there is): for a terminal. Every C0 and C1 control character, DEL, and the Unicode bidi and
   line/paragraph separators are shown as `\\xNN` / `\\uNNNN` text, so no escape sequence
   (clipboard writes, fake links, screen clears, cursor moves) reaches the terminal.
 - `html_text`: `visible`, then HTML's escape: every place of an HTML report.
@@ -20,16 +20,12 @@ import re
 
 from rich.markup import escape as _markup_escape
 
-from syncdoctor.reading.words import CONTROL as _CONTROL, CONTROL_KEEP_NEWLINE, shown_control
+from syncdoctor.reading.words import CONTROL as _CONTROL, visible
+
+__all__ = ["html_text", "json_text", "md", "md_code", "safe_url", "term", "visible"]
 
 _MD_INLINE = re.compile(r"([\\`*_\[\]<>|~&#!])")
 _MD_BLOCK_START = re.compile(r"^([-+=])|^(\d+)([.)])")
-
-
-def visible(text: object, *, keep_newlines: bool = False) -> str:
-    """`text` with every control character shown as an escape: reading/words.py's `visible`, by
-    its patterns, here so that the renderers' many calls stay in this package."""
-    return (CONTROL_KEEP_NEWLINE if keep_newlines else _CONTROL).sub(shown_control, str(text))
 
 
 _JSON_UNSAFE = re.compile("[\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\u2028\u2029\ufeff]")

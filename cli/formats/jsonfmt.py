@@ -4,7 +4,6 @@ import json
 from typing import Any
 
 from syncdoctor.api.verdicts import Tally
-from syncdoctor.api.stream import LAYOUT, Compactor, add_shared, collision
 
 from .escape import json_text
 
@@ -14,20 +13,9 @@ SharedRefs = frozenset[tuple[str, str]]
 SharedTexts = dict[tuple[str, str], str]
 
 
-def render_json(doc: dict[str, Any], *, layout: str = "full", rules: dict[str, Any] | None = None, **_: Any) -> str:
-    """Sorted keys and fixed separators: the same result gives the same bytes. In the shared
-    layout (engine/layout.py) the results are compacted and the shared tables added."""
-    if layout == "shared":
-        compactor = Compactor(doc.get("snapshot") or {})
-        results, shared = [], {"facts": {}, "rule_status": {}}
-        for r in doc["results"]:
-            compact, used = compactor.compact(r)
-            results.append(compact)
-            for table, values in used.items():
-                for key, value in values.items():
-                    add_shared(shared, table, key, value)
-        doc = dict(doc, layout=LAYOUT, rules=rules or {}, results=results,
-                   shared={t: dict(sorted(v.items())) for t, v in shared.items()})
+def render_json(doc: dict[str, Any], **_: Any) -> str:
+    """Sorted keys and fixed separators: the same result gives the same bytes. A document in
+    the shared layout comes from the pipeline already compacted (api/run.py `Collected`)."""
     return json_text(json.dumps(doc, sort_keys=True, indent=2, ensure_ascii=False)) + "\n"
 
 
@@ -43,21 +31,20 @@ class JsonStream:
     """The result document streamed: header keys (sorted), then `results`, one compact object
     per line, then the trailer keys (the shared tables and the questions, known only at the end).
 
-    With ``layout="shared"`` (a whole-org scan) each result is compacted (engine/layout.py):
-    ``result_shared`` gives its text, the shared values it refers to, and the texts of those
-    not handed over before by this process; `end` writes the shared tables the kept results use."""
+    With ``layout="shared"`` (a whole-org scan) each result comes compacted by the pipeline
+    (api/stream.py, engine/layout.py) with the shared values it uses, and the header with the
+    layout and the rules table: ``result_shared`` gives its text, the shared values it refers to,
+    and the texts of those not handed over before by this process; `end` writes the shared
+    tables the kept results use."""
 
-    def __init__(self, *, layout: str = "full", rules: dict[str, Any] | None = None,
-                 snapshot: dict[str, Any] | None = None, **_: Any) -> None:
-        self.layout, self.rules = layout, rules or {}
-        self._compactor = Compactor(snapshot or {}) if layout == "shared" else None
+    def __init__(self, *, layout: str = "full", **_: Any) -> None:
+        self.layout = layout
         # shared values this process has handed over, with a hash of their text (this process's
-        # seed: a stranger cannot aim at it) to catch two values under one key
+        # seed: a stranger cannot aim at it): a value under a key already handed over with
+        # another text is handed over again, and the pipeline refuses the collision (api/run.py)
         self._sent: dict[tuple[str, str], int] = {}
 
     def begin(self, header: dict[str, Any]) -> str:
-        if self.layout == "shared":
-            header = dict(header, layout=LAYOUT, rules=self.rules)
         return "{\n" + "".join(f"  {_dump(k)}: {_dump(header[k])},\n" for k in sorted(header)) + '  "results": ['
 
     def joiner(self, first: bool) -> str:
@@ -66,9 +53,8 @@ class JsonStream:
     def result(self, r: dict[str, Any], words: Any = None) -> str:
         return _compact_text(r)
 
-    def result_shared(self, r: dict[str, Any], words: Any = None) -> tuple[str, SharedRefs, SharedTexts]:
-        assert self._compactor is not None
-        compact, used = self._compactor.compact(r)
+    def result_shared(self, compact: dict[str, Any], used: dict[str, dict[str, Any]]) -> tuple[str, SharedRefs, SharedTexts]:
+        """A compact result's text, with the shared values `used` it refers to, as (table, key)."""
         refs, texts = set(), {}
         for table, values in used.items():
             for key, value in values.items():
@@ -79,7 +65,7 @@ class JsonStream:
                     self._sent[(table, key)] = hash(text)
                     texts[(table, key)] = text
                 elif seen != hash(text):
-                    raise collision(table, key)
+                    texts[(table, key)] = text  # two values, one key: the pipeline refuses it (api/run.py)
         return _compact_text(compact), frozenset(refs), texts
 
     def end(self, summary: Tally, trailer: dict[str, Any]) -> str:

@@ -102,7 +102,7 @@ def test_no_proof_claims_a_list_the_snapshot_does_not_hold(rules: str, data: dic
     ruleset = know.ruleset
     by_words = {lst.description: (name, lst.source) for name, lst in ruleset.vocabulary.lists.items()}
     sel = Selection(list(range(len(snap.users))), list(range(len(snap.business_units))))
-    words = pipeline.words_for(ruleset, snap)
+    words = pipeline.words_for(know, snap)
     for row in pipeline.diagnoses(know, snap, sel, None, words=words):
         bu = next(b for b in data["business_units"] if b["id"] == row.rendered["business_unit"]["id"])
         assert row.words is not None and len(row.words.proofs) == len(row.rendered["verdicts"])
@@ -122,7 +122,7 @@ def test_the_review_reproduction_names_no_role_hierarchy() -> None:
     know = KNOWLEDGE["fixture"]
     snap = pipeline.Source(data, "acme-no-roles.yaml").build()
     sel = pipeline.select(snap, "asmith@acme.example", False, "Acme North America")
-    [row] = pipeline.diagnoses(know, snap, sel, None, words=pipeline.words_for(know.ruleset, snap))
+    [row] = pipeline.diagnoses(know, snap, sel, None, words=pipeline.words_for(know, snap))
     codes = [v["code"] for v in row.rendered["verdicts"]]
     assert "MANAGED_NOT_ASSIGNED" in codes
     proof = row.words.proofs[codes.index("MANAGED_NOT_ASSIGNED")]

@@ -134,15 +134,15 @@ def test_explain_rule_shows_why_a_rule_did_not_fire(org_file, engine):
 
 def test_every_diagnose_path_runs_the_one_pipeline(monkeypatch, tmp_path):
     """One user, a whole org streamed, a whole org with an audit record, --ask: each runs
-    syncdoctor.api.pipeline.diagnoses (workers for a scan, this process otherwise)."""
+    syncdoctor.api.pipeline.batches (workers for a scan, this process otherwise)."""
     from syncdoctor.api import pipeline
     calls: list[int | None] = []
-    real = pipeline.diagnoses
+    real = pipeline.batches
 
     def watched(*args, **kwargs):
         calls.append(kwargs.get("jobs"))
         return real(*args, **kwargs)
-    monkeypatch.setattr(pipeline, "diagnoses", watched)
+    monkeypatch.setattr(pipeline, "batches", watched)
     base = ["diagnose", "--facts", str(EXAMPLE)]
     for extra in (["--user", "asmith@acme.example"], ["--all"], ["--all", "--audit", str(tmp_path / "a.json")],
                   ["--all", "--ask"]):
@@ -180,8 +180,8 @@ def test_a_wrong_argument_is_a_syncdoctor_error_that_says_what_is_expected(call)
 
 
 def test_a_diagnosis_too_large_for_the_engine_is_bad_input_in_every_call(monkeypatch):
-    import syncdoctor.engine.run as run
-    monkeypatch.setattr(run, "SESSION_FACT_LIMIT", 3)  # as an org whose groups reach 110,000 facts
+    import syncdoctor.engine.session as session
+    monkeypatch.setattr(session, "SESSION_FACT_LIMIT", 3)  # as an org whose groups reach 110,000 facts
     snap = api.load_snapshot("docs/examples/acme.yaml")
     for call in (lambda: api.diagnose(snap, "jdoe@acme.example"), lambda: list(api.scan(snap)),
                  lambda: list(api.scan(snap, jobs=2)),

@@ -26,17 +26,19 @@ def org(generated_org):
 
 @pytest.mark.parametrize("fmt", FORMATS)
 def test_results_reach_the_file_before_the_scan_ends(org, tmp_path, monkeypatch, fmt):
-    """The output file grows while rows are still being computed: nothing waits for the last user."""
+    """The output file grows while rows are still being computed: nothing waits for the last user
+    (rows come back a worker's chunk at a time: 60 users in chunks of 20)."""
     out = tmp_path / "report.out"
     real = workers.results
     sizes: list[int] = []
 
     def watched(*args, **kwargs):
-        for i, row in enumerate(real(*args, **kwargs)):
-            if i == 100:  # 120 results in all (60 users × 2 business units)
+        for i, batch in enumerate(real(*args, **kwargs)):
+            if i == 2:  # the third of three chunks: the first two are written
                 sizes.extend(p.stat().st_size for p in tmp_path.glob(".report.out.*"))
-            yield row
+            yield batch
     monkeypatch.setattr(workers, "results", watched)
+    monkeypatch.setattr(workers, "CHUNK", 20)
     r = runner.invoke(app, ["diagnose", "--facts", str(org), "--all", "--format", fmt, "--out", str(out)])
     assert r.exit_code in (0, 1), r.stderr
     assert sizes and sizes[0] > 0, "nothing was written before the scan ended"

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from syncdoctor.engine.facts import MISSING, Fact, FactPool
 from syncdoctor.engine.ruleset import require_ruleset
-from syncdoctor.engine.run import Engine, _demand_plan
+from syncdoctor.engine.run import Engine
+from syncdoctor.engine.session import demand_plan
 from tests.conftest import ROOT
 
 KNOWLEDGE = ROOT / "tests" / "fixtures" / "knowledge_v2"  # a frozen copy of the knowledge v2 rules
@@ -25,7 +26,7 @@ def test_folded_lookup_finds_every_case_and_keeps_missing_apart():
 
 def test_collision_joins_are_triggers_not_eager_loads():
     engine = Engine(require_ruleset(KNOWLEDGE))
-    eager, triggers = _demand_plan(engine.compiled)
+    eager, triggers = demand_plan(engine.compiled)
     assert "org_ae_user" not in eager and "ae_user" not in eager
     folded = {(kind, name, other) for kind, name, other, _, fold in triggers["user"] if fold}
     assert ("org_ae_user", "email", "email") in folded and ("org_ae_user", "email", "username") in folded

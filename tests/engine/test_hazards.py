@@ -10,7 +10,7 @@ import pytest
 from durable.engine import Host
 
 from syncdoctor.engine.facts import Fact
-from syncdoctor.engine.run import EngineError, engine_fact
+from syncdoctor.engine.session import EngineError, engine_fact
 
 pytestmark = pytest.mark.slow  # durable-rules hazards reproduced in processes
 

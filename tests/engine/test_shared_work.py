@@ -11,7 +11,7 @@ from hypothesis import given, settings, strategies as st
 
 from syncdoctor.engine.classes import ClassEngine
 from syncdoctor.engine.memo import MemoEngine
-from syncdoctor.engine.run import MessageIds, fnv1a32
+from syncdoctor.engine.session import MessageIds, fnv1a32
 from syncdoctor.facts.snapshot import parse_snapshot
 from syncdoctor.facts.synthetic import generate
 

@@ -276,8 +276,8 @@ def test_a_session_beyond_the_engine_memory_gets_a_message_not_a_crash(tmp_path)
 def test_message_ids_have_distinct_hashes_within_a_session():
     """The workaround itself: ids whose durable-rules hashes collide get another spelling."""
     from syncdoctor.engine.facts import FactSet
-    from syncdoctor.engine.run import _Session, fnv1a32
-    session = _Session("s1", FactSet([], set(), {}, user_label="", business_unit_label="", user_ref={},
+    from syncdoctor.engine.session import Session, fnv1a32
+    session = Session("s1", FactSet([], set(), {}, user_label="", business_unit_label="", user_ref={},
                                      business_unit_ref={}, pool=None))
     ids = [session.mid(f"d{i}") for i in range(200_000)]
     assert len({fnv1a32(i) for i in ids}) == len(ids) == len(set(ids))
