@@ -65,11 +65,12 @@ def derived_values(ruleset: Ruleset, rule: Rule, binding: dict[str, Fact]) -> tu
 
 
 def bounded(text: str, limit: int = DERIVED_TEXT_LIMIT) -> str:
-    """``text``, or its beginning and end around " … " when longer than ``limit``."""
+    """``text``, or its beginning and end around " … " when longer than ``limit``; whitespace at
+    either cut is dropped, so the ellipsis always stands between single spaces."""
     if len(text) <= limit:
         return text
     half = (limit - len(_ELLIPSIS)) // 2
-    return text[:half] + _ELLIPSIS + text[-half:]
+    return text[:half].rstrip() + _ELLIPSIS + text[-half:].lstrip()
 
 
 def render(template: str, binding: dict[str, Fact], shown: dict[tuple[str, str], dict[str, str]] | None = None) -> str:
