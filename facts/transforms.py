@@ -53,15 +53,24 @@ class OrgIndex:
     Salesforce users by id, the business units' labels by id."""
     data: dict[str, Any]
     now: datetime | None
+    _declared: dict[str, dict[str, Any]] | None = field(default=None, repr=False)
     _users: dict[str, dict[str, Any]] | None = field(default=None, repr=False)
     _bus: dict[str, str] | None = field(default=None, repr=False)
 
     def linked(self, sid: Any) -> dict[str, Any] | None:
-        """The Salesforce user an AE user is linked to, when the snapshot lists it."""
+        """The Salesforce user an AE user is linked to, when the snapshot lists it. A reference
+        is spelled as its record declares it once the snapshot is read (facts/references.py), so
+        the id as written finds it; only an id that finds nothing so is looked up by its identity
+        (`key`, computed for every user once: a second of a 100k-user org's single diagnosis)."""
         if not isinstance(sid, str):
             return None
+        users = (self.data.get("salesforce") or {}).get("users") or []
+        if self._declared is None:
+            self._declared = {u["id"]: u for u in users if isinstance(u, dict) and isinstance(u.get("id"), str)}
+        found = self._declared.get(sid)
+        if found is not None:
+            return found
         if self._users is None:
-            users = (self.data.get("salesforce") or {}).get("users") or []
             self._users = {key(u["id"]): u for u in users if isinstance(u, dict) and isinstance(u.get("id"), str)}
         return self._users.get(key(sid))
 
