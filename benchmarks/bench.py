@@ -89,6 +89,18 @@ class Log:
     def __init__(self, work: Path, out: Path, meta: dict[str, Any]):
         self.path, self.out, self.meta, self.records = work / "log.jsonl", out, meta, []
 
+    def keep(self, earlier: Path, remeasured: set[str]) -> None:
+        """The records of an earlier run (its log.jsonl) for the steps not measured again."""
+        kept = [json.loads(line) for line in earlier.read_text(encoding="utf-8").splitlines() if line.strip()]
+        kept = [r for r in kept if r["step"] not in remeasured]
+        labels = sorted({r["install"] for r in kept if "install" in r})
+        for r in kept:  # an install keeps its role (before, now) under this run's label
+            if "install" in r:
+                r["install"] = next(name for name in self.meta["installs"] if name.split()[0] == r["install"].split()[0])
+        self.records = kept + self.records
+        self.meta["kept"] = (f"every step but {', '.join(sorted(remeasured))} is from an earlier run ({earlier}; its installs: "
+                             f"{'; '.join(labels)}), shown under this run's labels")
+
     def add(self, **record: Any) -> None:
         record.setdefault("load", load())
         self.records.append(record)
@@ -297,7 +309,9 @@ def render(meta: dict[str, Any], records: list[dict[str, Any]]) -> str:
              f"{meta['machine']}. Command: `{meta['command']}`. Installs: " +
              "; ".join(f"*{name}*" for name in installs) + ". Synthetic orgs from `syncdoctor dev generate-org --seed 1` "
              "(two business units: every user is diagnosed twice). The installs run interleaved; *load*: the "
-             "machine's load average (1, 5, 15 min) when the row's last run ended.",
+             "machine's load average (1, 5, 15 min) when the row's last run ended." +
+             (f" Not all of this run: {meta['kept']}."
+              if meta.get("kept") else ""),
              ""]
     lines += _scan_tables(records, installs)
     lines += _single_table(records, installs)
@@ -475,6 +489,32 @@ def _targets_table(records: list[dict[str, Any]], installs: list[str]) -> list[s
     return [f"### Against issue 28's targets (*{now}*, this run)", "", "| target | measured | met? |", "|---|---|---|", *rows, ""]
 
 
+STEPS = ("depth", "fan_in", "breakdown", "agreement", "single", "scan")
+
+
+def measure(log: Log, installs: list[tuple[str, list[str]]], work: Path, args: argparse.Namespace, steps: set[str]) -> None:
+    """The steps, cheap ones first; each writes the tables again when it ends."""
+    small, large = (200, 400) if args.smoke else args.sizes
+    for n in (small, large):
+        if steps & {"breakdown", "agreement", "single", "scan"}:
+            generate(n, work / f"org-{n}.json")
+    if "depth" in steps:
+        sweep(log, installs, work, 100 if args.smoke else args.sweep_users, "depth", [5, 20] if args.smoke else [5, 10, 20, 40, 80])
+    if "fan_in" in steps:
+        sweep(log, installs, work, 100 if args.smoke else args.sweep_users, "fan_in", [0, 10] if args.smoke else [0, 10, 50, 200])
+    for n in (small, large) if "breakdown" in steps else ():
+        breakdown_step(log, work / f"org-{n}.json", 50 if args.smoke else args.breakdown_users, n)
+    if "agreement" in steps:
+        agreement(log, work / f"org-{small}.json", small, None)
+    if "single" in steps:
+        single_user(log, installs, work, large, 1 if args.smoke else 3, 1 if args.smoke else 5)
+    if "scan" in steps:
+        scans(log, installs, work, small, 1 if args.smoke else args.repeats, [1, 2])
+        scans(log, installs, work, large, 1, [1, 2])
+    if "agreement" in steps:
+        agreement(log, work / f"org-{large}.json", large, None if args.smoke else args.agree_users)
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--before-ref", help="a commit of this repository to measure side by side (installed under .bench/)")
@@ -485,15 +525,16 @@ def main() -> int:
     ap.add_argument("--agree-users", type=int, default=10_000, help="users compared at the large size (all at the small)")
     ap.add_argument("--breakdown-users", type=int, default=1000)
     ap.add_argument("--smoke", action="store_true", help="tiny sizes and one run of each: proves the run works")
+    ap.add_argument("--only", nargs="+", choices=STEPS, help="measure only these steps (with --keep: the rest from an earlier run)")
+    ap.add_argument("--keep", type=Path, metavar="LOG", help="an earlier run's log.jsonl: its figures of the steps not measured now are kept")
     ap.add_argument("--out", type=Path, default=ROOT / "docs" / "performance.md")
     args = ap.parse_args()
+    if args.keep and not args.keep.is_file():
+        ap.error(f"--keep {args.keep}: no such log")
     if not args.out.parent.is_dir():  # checked before measuring, not after
         ap.error(f"--out {args.out}: no folder {args.out.parent}")
     if args.before_ref and args.before_python:
         ap.error("--before-ref or --before-python, not both")
-    small, large = (200, 400) if args.smoke else args.sizes
-    reps, sweep_users = (1, 100) if args.smoke else (args.repeats, args.sweep_users)
-    depths, fans = ([5, 20], [0, 10]) if args.smoke else ([5, 10, 20, 40, 80], [0, 10, 50, 200])
     installs: list[tuple[str, list[str]]] = []
     if args.before_ref:
         py, label = install_before(args.before_ref)
@@ -510,17 +551,9 @@ def main() -> int:
                        f"Python {platform.python_version()}"}
     log = Log(work, args.out, meta)
     print(f"syncdoctor bench: work folder {work}; log {log.path}", flush=True)
-    for n in (small, large):
-        generate(n, work / f"org-{n}.json")
-    sweep(log, installs, work, sweep_users, "depth", depths)
-    sweep(log, installs, work, sweep_users, "fan_in", fans)
-    for n in (small, large):
-        breakdown_step(log, work / f"org-{n}.json", args.breakdown_users if not args.smoke else 50, n)
-    agreement(log, work / f"org-{small}.json", small, None)
-    single_user(log, installs, work, large, 1 if args.smoke else 3, 1 if args.smoke else 5)
-    scans(log, installs, work, small, reps, [1, 2])
-    scans(log, installs, work, large, 1, [1, 2])
-    agreement(log, work / f"org-{large}.json", large, args.agree_users if not args.smoke else None)
+    if args.keep:
+        log.keep(args.keep, set(args.only or STEPS))
+    measure(log, installs, work, args, set(args.only or STEPS))
     log.write()
     for org in [*work.glob("*.json"), *work.glob("*.yaml")]:
         org.unlink()  # the orgs (100k users: about 100 MB each); the log stays

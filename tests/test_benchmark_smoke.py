@@ -1,6 +1,7 @@
 """The benchmark is not a timed test: CI runs it at 1,000 users only to prove it works."""
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 
@@ -67,5 +68,11 @@ def test_make_bench_smoke_run_writes_every_table_and_keeps_the_rest(tmp_path):
     assert len(scans) == 8, scans  # two sizes, 1 and 2 jobs, two installs: every output the same bytes
     assert "| 0 differ of" in text and "≥ 5,000 users/s |" in text  # the agreement held; the targets are judged
     # a second run replaces the tables, it does not append them
-    subprocess.run(cmd, capture_output=True, text=True, timeout=900, cwd=ROOT, check=True)
+    second = subprocess.run(cmd, capture_output=True, text=True, timeout=900, cwd=ROOT, check=True)
     assert out.read_text().count("### Whole-org scans") == 1
+    # one step measured again, the rest kept from the second run's log: every table still there, and said so
+    log = re.search(r"log (\S+log\.jsonl)", second.stdout).group(1)
+    subprocess.run(cmd + ["--only", "single", "--keep", log], capture_output=True, text=True, timeout=900, cwd=ROOT, check=True)
+    text = out.read_text()
+    assert "Not all of this run: every step but single is from an earlier run" in text
+    assert len([line for line in text.splitlines() if line.startswith(("| 200 | ", "| 400 | ")) and "| yes |" in line]) == 8
