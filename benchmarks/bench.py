@@ -543,6 +543,8 @@ def main() -> int:
         installs.append(("before", [args.before_python, "-m", "syncdoctor.cli.main"]))
     installs.append((now_label(), CLI))
     work = Path(tempfile.mkdtemp(prefix="syncdoctor-bench-"))
+    os.environ["SYNCDOCTOR_CACHE_DIR"] = str(work / "cache")  # the runs' own snapshot cache, never the user's
+    os.environ.pop("SYNCDOCTOR_NO_CACHE", None)
     cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
                 if line.startswith("model name")), platform.processor() or "unknown CPU")
     meta = {"started": f"{datetime.now(timezone.utc):%Y-%m-%d %H:%M}", "installs": [name for name, _ in installs],
