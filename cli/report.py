@@ -124,5 +124,13 @@ def _progress() -> Iterator[Callable[[int], Callable[[int], None] | None]]:
                 return None
             progress = stack.enter_context(Progress(console=err_console(), transient=True))
             task = progress.add_task("diagnosing", total=users)
-            return lambda n: progress.advance(task, n)
+            done = 0
+
+            def advance(n: int) -> None:
+                nonlocal done
+                done += n
+                progress.advance(task, n)
+                if done >= users:  # the round is over: no bar left redrawing over --ask's next prompt
+                    stack.close()
+            return advance
         yield start
