@@ -21,14 +21,14 @@ from syncdoctor.reading.findings import FindingError
 
 from . import pipeline
 from .errors import (BadArgument, BadInput, CannotApply, EngineCrashed, InternalError, LayoutError, NotFound, SyncdoctorError, UnknownChoice,
-                     contained)
+                     UnknownSymptom, contained)
 from .explain import Explanation, explain_diagnosis, find_rule
 from .pipeline import Knowledge, Request
 from .stream import Row
 from . import changes as ch
 
 __all__ = ["BadArgument", "BadInput", "EngineCrashed", "InternalError", "Explanation", "NotFound", "Snapshot", "SyncdoctorError", "UnknownChoice",
-           "load_snapshot", "diagnose", "scan", "explain", "document", "expand", "LayoutError", "what_if", "CannotApply"]
+           "UnknownSymptom", "load_snapshot", "diagnose", "scan", "explain", "document", "expand", "LayoutError", "what_if", "CannotApply"]
 
 MAX_JOBS = 64  # as `diagnose --jobs`
 SnapshotLike = Snapshot | str | os.PathLike | Mapping[str, Any]
@@ -52,7 +52,7 @@ def diagnose(snapshot: SnapshotLike, user: str, *, business_unit: str | None = N
              rules: RulesDir = None) -> list[dict[str, Any]]:
     """The results for one user (username, email or id): one per business unit, or for the one
     named (id or name). NotFound names the closest users (or every candidate, when ambiguous);
-    UnknownChoice names the closest symptom."""
+    UnknownSymptom (an UnknownChoice) names the closest symptom."""
     _text("user", user)
     if not user:
         raise NotFound("say which user: a username, an email or an id")
