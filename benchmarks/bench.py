@@ -44,7 +44,7 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from run import CLI, ROOT, bytecode_env, generate, timed  # noqa: E402  (benchmarks/ is not a package)
+from run import CLI, ROOT, bytecode_env, generate, timed, warm  # noqa: E402  (benchmarks/ is not a package)
 
 START, END = "<!-- bench: written by benchmarks/bench.py -->", "<!-- end of bench -->"
 USER = "user1@synthetic.example"
@@ -265,7 +265,7 @@ def single_user(log: Log, installs: list[tuple[str, list[str]]], work: Path, n: 
         generate(n, orgs["YAML"])
     for name, cli in installs:
         env = bytecode_env(work / name.split()[0])
-        subprocess.run(cli + ["--help"], env=env, capture_output=True, check=True)  # this install's bytecode
+        warm(cli, env)  # this install's bytecode, of every module a diagnosis imports
         for fmt, org in orgs.items():
             cache = work / f"cache-{name.split()[0]}"
             env_c = dict(env, SYNCDOCTOR_CACHE_DIR=str(cache))
