@@ -20,11 +20,13 @@ def _load_bench():
     finally:
         sys.path[:] = path
         for name in set(sys.modules) - modules:
-            if name in ("run",):
-                del sys.modules[name]
+            if name in ("run", "bench_tables"):
+                tables[name] = sys.modules.pop(name)
 
 
+tables: dict = {}
 bench = _load_bench()
+bench_tables = tables["bench_tables"]
 
 
 def _scan(n: int, jobs: int, wall: float, load: str) -> dict:
@@ -34,7 +36,7 @@ def _scan(n: int, jobs: int, wall: float, load: str) -> dict:
 
 def test_a_target_judged_on_one_run_says_so_with_its_load():
     records = [_scan(200, 2, 1.0, "0.1 0.1 0.1"), _scan(200, 2, 1.2, "0.2 0.1 0.1"), _scan(300, 2, 2.5, "2.9 2.5 2.1")]
-    text = "\n".join(bench._targets_table(records, ["now"]))
+    text = "\n".join(bench_tables._targets_table(records, ["now"]))
     rate = next(line for line in text.splitlines() if line.startswith("| `--all` at 300 users, 2 jobs"))
     assert "1 run, load 2.9 2.5 2.1" in rate
     linear = next(line for line in text.splitlines() if line.startswith("| linear: 200 → 300 users"))
