@@ -1,25 +1,17 @@
 """`syncdoctor audit keygen|verify` and `syncdoctor replay`: the auditor's commands. What a record
-holds and how it is checked: cli/records.py."""
+holds and how it is checked: api/audit_record.py; replay's one call: api/replay.py."""
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Annotated, Any, Optional
 
 import typer
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from syncdoctor.api import pipeline
-from syncdoctor.api.errors import NotFound
-from syncdoctor.api.stream import Selection
-from syncdoctor.api.snapshots import build_snapshot, LookupProblem, Snapshot
-from syncdoctor.reading import schemas
-from syncdoctor.reading.findings import FindingError
-from syncdoctor.reading.loader import SNAPSHOT_LIMIT, parse_json, read_text
+from syncdoctor.api import audit_record as records
+from syncdoctor.api import replay as replaying
+from syncdoctor.api.snapshots import Snapshot
 
-from . import audit_record as records
-from .audit_diff import differences
-from .audit_older import declared_ids, like_with_like
 from . import outputs, service
 from .common import EXIT_CAUSE, EXIT_OK, EXIT_USAGE, RulesOption, fail
 from .formats.escape import visible
@@ -49,13 +41,7 @@ def signing_key(path: Path | None) -> Ed25519PrivateKey | None:
 def load_record(path: Path) -> dict[str, Any]:
     """A parsed, structurally valid record (engine/schema/audit.schema.json), or exit 2 with
     located findings. Duplicate keys are refused by the JSON loader."""
-    def load() -> dict[str, Any]:
-        data = parse_json(read_text(path, SNAPSHOT_LIMIT), str(path))
-        findings = schemas.check("audit", data, str(path))
-        if findings:
-            raise FindingError(findings)
-        return data
-    return service.guarded(load)
+    return service.guarded(lambda: records.read(path))
 
 
 @app.command("keygen")
@@ -148,61 +134,12 @@ def replay(record: Annotated[Path, typer.Argument(help="An audit record.", dir_o
 
         syncdoctor replay audit.json --rules ./rules
     """
-    data = load_record(record)
-    problems = records.integrity_problems(data)
-    if problems:
-        raise fail(f"{record}: {problems[0]}; refusing to replay an altered record", EXIT_USAGE)
-    snap = data["snapshot"]
-    snapshot = service.guarded(lambda: build_snapshot(json.loads(json.dumps(snap["content"])), f"{record} (snapshot.content)"))
-    snapshot.file = snap["file"]  # provenance names the file the diagnosis read, as the recorded facts do
-    eng = service.engine(rules)
-    old = data["ruleset"]
-    new = pipeline.ruleset_info(eng.ruleset)
-    if old["sha256"] == new["sha256"]:
-        typer.echo(visible(f"rules: identical to the recorded ruleset ({new['name']} {new['version']})"))
-    else:
-        changed = sorted(set(old["files"].items()) ^ set(new["files"].items()))
-        typer.echo(visible(f"rules: differ from the recorded ruleset ({old['version']} -> {new['version']}); files changed: "
-                           + ", ".join(sorted({name for name, _ in changed}))))
-    labels = {}
-    for r in data["results"]:
-        labels[records.result_key(r)] = (f"user {r['user'].get('username') or r['user']['id']} · "
-                     f"business unit {r['business_unit'].get('name') or r['business_unit']['id']}")
-    after = [d.to_json() for ui, bi in _pairs(data, snapshot)
-             for d in pipeline.diagnosed(eng, snapshot, Selection([ui], [bi]), data.get("symptom"))]
-    after = records.original_paths(after, snap.get("user_indexes"))
-    before, after, notes = like_with_like(data, declared_ids(snapshot.data), after)
-    for note in notes:
-        typer.echo(visible(f"compared like with like: {note}"))
-    diffs = differences(before, after, labels)
-    if diffs:
-        typer.echo("verdicts differ:")
-        for d in diffs:
-            typer.echo(visible("  " + d))
-        raise typer.Exit(EXIT_DIFFERS)
-    if data["record_version"] == 1:  # no selection: what the command line asked for is not recorded
-        typer.echo(f"same results for the {len(data['results'])} result(s) the record holds; NOT PROVEN: a version-1 record "
-                   "does not say what the command line selected, so a result removed from it cannot be seen. "
-                   "Only a record of version 2 or later, signed (audit verify --public-key), proves its results complete.")
-        raise typer.Exit(EXIT_DIFFERS)
-    typer.echo(f"same verdicts: {len(data['results'])} result(s), every field of each (who, verdicts, undetermined rules, "
-               "rule statuses, proofs and the facts they used)")
-
-
-def _pairs(data: dict[str, Any], snapshot: Snapshot) -> list[tuple[int, int]]:
-    """The (user, business unit) pairs to diagnose again: what the recorded command line selects
-    in the embedded snapshot (a record before version 2: the recorded results' pairs)."""
-    sel = data.get("selection")
-    if isinstance(sel, dict):
-        try:
-            chosen = pipeline.select(snapshot, sel.get("user"), bool(sel.get("all_users")), sel.get("business_unit"))
-        except NotFound:
-            return []  # nobody to diagnose: every recorded result shows as missing
-        return [(u, b) for u in chosen.users for b in chosen.business_units]
-    pairs = []
-    for r in data["results"]:
-        try:
-            pairs.append((snapshot.find_user(r["user"]["id"]), snapshot.find_business_unit(r["business_unit"]["id"])))
-        except LookupProblem:
-            continue  # reported as missing
-    return pairs
+    try:
+        done = service.guarded(lambda: replaying.replay(record, rules))
+    except replaying.AlteredRecord as exc:
+        raise fail(str(exc), EXIT_USAGE) from None
+    for line in done.lines:
+        typer.echo(visible(line))  # a record's names, a rules folder's file names: shown, never sent raw
+    if done.stopped is not None:
+        raise done.stopped
+    raise typer.Exit(EXIT_DIFFERS if done.differs else EXIT_OK)

@@ -14,7 +14,7 @@ from pathlib import Path
 from syncdoctor.api.knowledge import LOCK_CODES, Engine, load_ruleset, Ruleset
 from syncdoctor.reading.findings import Finding, FindingError
 
-from . import scenarios
+from syncdoctor.api import cases
 from .knowledge_docs import catalogue
 from .rules_traps import stray_files, unread_input_fields
 import tomllib
@@ -49,8 +49,8 @@ def check_knowledge(root: Path, docs: Path | None) -> CheckReport:
     findings = [f for f in findings if f.id not in LOCK_CODES]
     eng = Engine(ruleset)
     report.ran_cases = True
-    files = scenarios.case_files(ruleset.case_paths)
-    results, case_findings = scenarios.run_cases(eng, files)
+    files = cases.case_files(ruleset.case_paths)
+    results, case_findings = cases.run_cases(eng, files)
     report.findings.extend(case_findings)
     # the rules' findings keep their order (causes first, lock consequences last), then the cases'
     report.problems += [str(f) for f in findings + sorted(case_findings, key=Finding.sort_key)]
@@ -68,7 +68,7 @@ def check_knowledge(root: Path, docs: Path | None) -> CheckReport:
         # dropped or a case failing they would only repeat that failure, rule by rule.
         report.notes.append("coverage, pins and docs/knowledge.md are judged once every case file loads and every case passes")
         return report
-    rules_gap, sections_gap = scenarios.coverage(eng, results)
+    rules_gap, sections_gap = cases.coverage(eng, results)
     report.problems += [f"{ruleset.rule(rid).span}  uncovered-rule  no case makes rule {rid} fire: write a case for it"
                         for rid in rules_gap]
     report.problems += [f"{root / 'sources.yaml'}  uncovered-section  no rule cites {s}" for s in sections_gap]
@@ -82,7 +82,7 @@ def check_knowledge(root: Path, docs: Path | None) -> CheckReport:
     return report
 
 
-def unproven_remedy_changes(ruleset: Ruleset, results: list[scenarios.CaseResult]) -> list[str]:
+def unproven_remedy_changes(ruleset: Ruleset, results: list[cases.CaseResult]) -> list[str]:
     """A remedy change no case applies is unproven: each declared change must be shown, in at
     least one of the rule's own cases, to remove the verdict (a case that applies it and keeps
     the verdict fails by itself)."""
@@ -117,7 +117,7 @@ def unpackaged_folders(root: Path) -> list[str]:
     return out
 
 
-def unpinned(ruleset: Ruleset, results: list[scenarios.CaseResult]) -> list[str]:
+def unpinned(ruleset: Ruleset, results: list[cases.CaseResult]) -> list[str]:
     """Conclusion rules whose message, or one of whose remedies, no passing case pins with a phrase,
     so that an inverted instruction would still pass every case. A remedy's pin must start where
     the remedy starts: its first words say what to do ("Disable…", "Unassign…"), and a pin found
@@ -159,12 +159,12 @@ def unpinned(ruleset: Ruleset, results: list[scenarios.CaseResult]) -> list[str]
     return out
 
 
-def stale_docs(ruleset: Ruleset, results: list[scenarios.CaseResult], docs: Path) -> list[str]:
+def stale_docs(ruleset: Ruleset, results: list[cases.CaseResult], docs: Path) -> list[str]:
     try:
         current = docs.read_text("utf-8")
     except OSError as exc:
         return [f"{docs}  docs-unreadable  {exc.strerror}"]
-    if current != catalogue(ruleset, scenarios.covering_cases(results)):
+    if current != catalogue(ruleset, cases.covering_cases(results)):
         return [f"{docs}  docs-stale  docs/knowledge.md does not match the rules: "
                 f"run `syncdoctor rules docs {ruleset.root} --out {docs}`"]
     return []

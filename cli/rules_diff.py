@@ -8,7 +8,7 @@ from typing import Any
 
 from syncdoctor.api.knowledge import Engine, Rule, Ruleset
 
-from . import scenarios
+from syncdoctor.api import cases
 
 
 def _wording(rule: Rule) -> Any:
@@ -47,11 +47,11 @@ def rule_changes(old: Ruleset, new: Ruleset) -> dict[str, Any]:
 def verdict_changes(old: Ruleset, new: Ruleset, new_root: Path) -> tuple[list[dict[str, Any]], int]:
     """Every scenario case of the new rules, run by both versions: the cases whose concluded or
     undetermined codes differ. Returns (differences, cases compared)."""
-    files = scenarios.case_files(new.case_paths)
+    files = cases.case_files(new.case_paths)
     runs = []
     for ruleset in (old, new):
         # The new cases may name codes the old rules lack (or the reverse): run them all the same.
-        results, _ = scenarios.run_cases(Engine(ruleset), files, strict=False)
+        results, _ = cases.run_cases(Engine(ruleset), files, strict=False)
         runs.append({(Path(r.file).name, r.name): r for r in results})
     out = []
     for key in sorted(set(runs[0]) & set(runs[1])):

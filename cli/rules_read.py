@@ -11,7 +11,9 @@ import typer
 from syncdoctor.api.knowledge import Engine, default_rules_dir, load_ruleset, require_ruleset
 from syncdoctor.reading.words import plural, suggest
 
-from . import graph_picture, rules_diff, scenarios
+from syncdoctor.api import cases
+
+from . import graph_picture, rules_diff
 from .common import EXIT_OK, EXIT_USAGE, did_you_mean, fail, report_findings
 from .formats.escape import json_text, visible
 from .knowledge_docs import catalogue, graph, plain_conditions
@@ -46,8 +48,8 @@ def docs(directory: DirArg = None,
 def knowledge_text(root: Path) -> str:
     """docs/knowledge.md for the rules in `root`, with the cases that cover each rule."""
     ruleset = require_ruleset(root)
-    results, _ = scenarios.run_cases(Engine(ruleset), scenarios.case_files(ruleset.case_paths))
-    return catalogue(ruleset, scenarios.covering_cases(results))
+    results, _ = cases.run_cases(Engine(ruleset), cases.case_files(ruleset.case_paths))
+    return catalogue(ruleset, cases.covering_cases(results))
 
 
 def list_rules(directory: DirArg = None) -> None:
@@ -93,7 +95,7 @@ def show(rule_id: Annotated[str, typer.Argument(help="A rule id or conclusion co
     for cite in rule.citations:
         echo(f"  cites {rs.citation_label(cite)} (basis: {cite.basis})" + (f": “{cite.quote}”" if cite.quote else ""))
     eng = Engine(rs)
-    results, _ = scenarios.run_cases(eng, scenarios.case_files(rs.case_paths))
+    results, _ = cases.run_cases(eng, cases.case_files(rs.case_paths))
     covering = [r for r in results if rule.id in r.fired_rules]
     echo(f"  covered by {plural(len(covering), 'case')}:")
     for r in covering:

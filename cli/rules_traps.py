@@ -12,7 +12,7 @@ from syncdoctor.reading.findings import FindingError, Severity
 from syncdoctor.reading.loader import load_file
 from syncdoctor.api.knowledge import MAP_FILE, map_findings, packaged_rules_dir, Ruleset
 
-from .scenarios import ORGS, case_files
+from syncdoctor.api.cases import ORGS, case_files
 import tomllib
 
 _LEFTOVERS = (".DS_Store", "Thumbs.db", "desktop.ini")

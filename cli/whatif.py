@@ -24,7 +24,9 @@ from .formats.whatif import FORMATS
 from syncdoctor.api.changes import load_changes
 from syncdoctor.api.changes import check_specs
 from syncdoctor.api import pipeline
-from . import audit_record, formats
+from syncdoctor.api import audit_record
+
+from . import formats
 
 ARROW = " -> "
 TYPES = {"user": "user", "public-group": "public_group", "group": "public_group", "role": "role",

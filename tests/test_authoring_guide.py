@@ -17,7 +17,7 @@ REPORTED = re.compile(r"  ([a-z]+(?:-[a-z0-9]+)+)  ")  # `file:line  id  message
 
 def finding_ids() -> set[str]:
     ids = {"schema", "format", "unreadable"}
-    for path in list((ROOT / "engine").rglob("*.py")) + [ROOT / "cli" / "scenarios.py"]:
+    for path in list((ROOT / "engine").rglob("*.py")) + [ROOT / "api" / "cases.py"]:
         ids |= set(FINDING_ID.findall(path.read_text())) - NOT_FINDINGS
     ids |= set(REPORTED.findall((ROOT / "cli" / "rules_check.py").read_text()))
     return ids

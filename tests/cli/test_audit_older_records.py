@@ -1,4 +1,4 @@
-"""Records written by older versions replay like with like (cli/audit_older.py): a field the
+"""Records written by older versions replay like with like (api/audit_older.py): a field the
 record's version never wrote is not a difference, an id in the spelling the older version wrote
 is the same record; and any real change of such a record is still caught.
 
@@ -25,7 +25,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from syncdoctor.cli.audit_record import load_private_key, seal
+from syncdoctor.api.audit_record import load_private_key, seal
 from syncdoctor.facts.ids import looks_like_id, to18
 from syncdoctor.facts.synthetic import generate
 from tests.cli.test_audit_replay_property import edit, key, leaves  # noqa: F401 (key: the signing-key fixture)

@@ -1,4 +1,4 @@
-"""Audit records as a property (cli/audit_record.py, cli/audit.py): for random orgs and every
+"""Audit records as a property (api/audit_record.py, api/replay.py): for random orgs and every
 selection (one user, --business-unit, --all, --jobs, --answers), an untouched record verifies
 and replays with exit 0, and any single-field edit of a result is caught: by replay (the edit
 rehashed, as anyone can) and by audit verify --public-key (the signature kept)."""
@@ -13,7 +13,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from syncdoctor.cli.audit_record import sha256
+from syncdoctor.api.audit_record import sha256
 from syncdoctor.facts.synthetic import generate
 from tests.conftest import cli
 

@@ -11,7 +11,7 @@ from typing import Any, Callable
 
 import pytest
 
-from syncdoctor.cli.audit_record import sha256
+from syncdoctor.api.audit_record import sha256
 from tests.conftest import EXAMPLE, cli
 
 

@@ -158,7 +158,7 @@ def test_a_record_re_signed_with_another_key_cannot_borrow_the_real_key_id(tmp_p
     from cryptography.hazmat.primitives import serialization
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-    from syncdoctor.cli import audit_record
+    from syncdoctor.api import audit_record
 
     key, record = tmp_path / "key", tmp_path / "rec.json"
     assert cli_process("audit", "keygen", "--out", str(key)).returncode == 0

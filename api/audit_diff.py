@@ -2,7 +2,7 @@
 unit), each verdict only on one side, each field of a verdict with its recorded and its new
 value (list fields item by item), the rule firings and facts one proof lacks, and any other
 field with both values. Whether two results differ is the record's own comparison (canonical
-JSON of the whole result, cli/audit_record.py)."""
+JSON of the whole result, api/audit_record.py)."""
 from __future__ import annotations
 
 import json

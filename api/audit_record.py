@@ -24,8 +24,11 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
 from syncdoctor.api.snapshots import BadId, key, Snapshot
+from syncdoctor.reading import schemas
+from syncdoctor.reading.findings import FindingError
+from syncdoctor.reading.loader import SNAPSHOT_LIMIT, parse_json, read_text
 
-RECORD_VERSION = 3  # 3: ids as the snapshot declares them; what older versions lack: cli/audit_older.py
+RECORD_VERSION = 3  # 3: ids as the snapshot declares them; what older versions lack: api/audit_older.py
 UNSIGNED_FIELDS = ("record_sha256", "signature")
 WHOLE = "the whole snapshot"
 
@@ -155,6 +158,16 @@ def seal(record: dict[str, Any], private_key: Ed25519PrivateKey | None = None) -
 
 
 # -- checking ----------------------------------------------------------------------------------------
+def read(path: Path) -> dict[str, Any]:
+    """A parsed, structurally valid record (engine/schema/audit.schema.json), or FindingError with
+    located findings. Duplicate keys are refused by the JSON loader."""
+    data = parse_json(read_text(path, SNAPSHOT_LIMIT), str(path))
+    findings = schemas.check("audit", data, str(path))
+    if findings:
+        raise FindingError(findings)
+    return data
+
+
 def integrity_problems(record: dict[str, Any]) -> list[str]:
     """What the hashes say was altered (anyone can recompute them: integrity, not authorship)."""
     problems = []

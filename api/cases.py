@@ -1,4 +1,6 @@
-"""Scenario cases: tests that knowledge-base authors write as data next to the rules."""
+"""Scenario cases: tests that knowledge-base authors write as data next to the rules, run through
+the pipeline (`pipeline.diagnosed`, each declared remedy change verified: api/remedies.py).
+`run_folder` is `rules test`'s one call: every case of a rules folder run, with its coverage."""
 from __future__ import annotations
 
 import json
@@ -6,10 +8,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from syncdoctor.api import pipeline
-from syncdoctor.api.errors import NotFound
-from syncdoctor.api.knowledge import Engine, format_finding, Ruleset
-from syncdoctor.api.snapshots import Snapshot, load_snapshot, parse_snapshot
+from . import pipeline
+from .errors import NotFound
+from .knowledge import default_rules_dir, Engine, format_finding, require_ruleset, Ruleset
+from .snapshots import Snapshot, load_snapshot, parse_snapshot
 from syncdoctor.reading import schemas
 from syncdoctor.reading.findings import Finding, FindingError, Span
 from syncdoctor.reading.loader import load_file, locate
@@ -179,7 +181,7 @@ def _remedy_changes(eng: Engine, snap: Snapshot, ui: int, bi: int, out: dict[str
     """Each change a concluded verdict's remedy declares (docs/authoring.md) must remove that
     verdict when applied to the case's org; one that does not apply here (a name unknown in this
     case: a user without a role) is checked in the cases where it does."""
-    from syncdoctor.api.remedies import check  # local: api/remedies.py loads the what-if machinery (about 25 ms, python -X importtime); only --verify-remedies and remedy checks pay it
+    from .remedies import check  # local: api/remedies.py loads the what-if machinery (about 25 ms, python -X importtime); only --verify-remedies and remedy checks pay it
     problems = []
     for v in out["verdicts"]:
         for declared in v.get("remedy_changes", []):
@@ -225,7 +227,7 @@ def coverage(eng: Engine, results: list[CaseResult]) -> tuple[list[str], list[st
     return uncovered_rules, uncovered_sections
 
 
-def covering_cases(results: list[scenarios.CaseResult]) -> dict[str, list[str]]:
+def covering_cases(results: list[CaseResult]) -> dict[str, list[str]]:
     """rule id -> the cases (file: name) in which it fires."""
     covering: dict[str, list[str]] = {}
     for r in results:
@@ -234,15 +236,25 @@ def covering_cases(results: list[scenarios.CaseResult]) -> dict[str, list[str]]:
     return covering
 
 
-def junit(results: list[CaseResult]) -> str:
-    from xml.sax.saxutils import escape, quoteattr  # local: about 40 ms to import (python -X importtime), for `rules test --junit` only
-    failures = sum(not r.passed for r in results)
-    lines = ['<?xml version="1.0" encoding="utf-8"?>',
-             f'<testsuite name="syncdoctor-rules" tests="{len(results)}" failures="{failures}">']
-    for r in results:
-        lines.append(f'  <testcase classname={quoteattr(Path(r.file).name)} name={quoteattr(r.name)}>')
-        if not r.passed:
-            lines.append(f'    <failure message={quoteattr(r.problems[0])}>{escape(chr(10).join(r.problems))}</failure>')
-        lines.append("  </testcase>")
-    lines.append("</testsuite>")
-    return "\n".join(lines) + "\n"
+@dataclass
+class FolderRun:
+    """`rules test`'s finished values: each case's result, the findings of the case files, the
+    rules no case fires and the cited sections no rule cites, how many rules are active, and
+    whether all is well (every case passed, no finding, nothing uncovered)."""
+    results: list[CaseResult]
+    findings: list[Finding]
+    uncovered_rules: list[str]
+    uncovered_sections: list[str]
+    active_rules: int
+    ok: bool
+
+
+def run_folder(directory: Path | None) -> FolderRun:
+    """Every case of the rules folder `directory` (None: the default rules), run through the
+    pipeline, and its coverage. FindingError when the rules do not load."""
+    ruleset = require_ruleset(directory if directory is not None else default_rules_dir())
+    eng = Engine(ruleset)
+    results, findings = run_cases(eng, case_files(ruleset.case_paths))
+    rules_gap, sections_gap = coverage(eng, results)
+    ok = bool(all(r.passed for r in results) and not findings and not rules_gap and not sections_gap and results)
+    return FolderRun(results, findings, rules_gap, sections_gap, len(ruleset.active_rules), ok)

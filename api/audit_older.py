@@ -2,7 +2,7 @@
 
 What each older record format lacks, and how replay compares it:
 
-- version 1 (before signatures): no `selection` (cli/audit.py says NOT PROVEN), and the same two
+- version 1 (before signatures): no `selection` (api/replay.py says NOT PROVEN), and the same two
   differences as version 2;
 - version 2, written before verdicts carried `absent` (the negated conditions a verdict rests
   on) or `remedy_changes` (a remedy's declared change): those fields are in none of its verdicts;
