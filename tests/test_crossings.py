@@ -175,6 +175,55 @@ def test_explain_hands_its_request_down_in_one_call():
     assert not measured[("api", "cli")]
 
 
+# replay and rules test: one call down each (api/replay.py `replay`: the record read, its snapshot
+# and the rules loaded, its pairs diagnosed again through `pipeline.diagnosed`, compared;
+# api/cases.py `run_folder`: every case diagnosed through the same `diagnosed`, its remedies
+# verified, the coverage), a plain dataclass back whose fields the CLI reads without a call, and
+# cli→reading `visible` per line printed. Before, the CLI did that work itself: replay crossed
+# cli→api 10 times for one user (28 for a scan's record: per result its diagnosis), cli→engine and
+# cli→facts too; rules test crossed cli→api 141 times and cli→engine 79 (per case).
+COMMANDS = {
+    # 26 calls (34 before): below the CLI as for one user's diagnosis, + the record read (api→reading)
+    "replay, a one-user record": {
+        ("api", "engine"): 5, ("api", "facts"): 4, ("api", "reading"): 3, ("cli", "api"): 1, ("cli", "reading"): 2,
+        ("engine", "facts"): 5, ("facts", "engine"): 5, ("facts", "reading"): 1},
+    # 61 calls (87 before): per result api→engine twice (its diagnosis, its JSON: Diagnosis.to_json),
+    # api→facts and facts→engine its facts
+    "replay, a scan's record": {
+        ("api", "engine"): 17, ("api", "facts"): 10, ("api", "reading"): 3, ("cli", "api"): 1, ("cli", "reading"): 2,
+        ("engine", "facts"): 16, ("facts", "engine"): 11, ("facts", "reading"): 1},
+    # 1393 calls (1534 before), most of them engine→reading: the rules folder loaded and checked
+    # (each run of `rules test` reads it anew); per case api→engine, api→facts, api→reading
+    "rules test": {
+        ("api", "engine"): 125, ("api", "facts"): 98, ("api", "reading"): 100, ("cli", "api"): 1, ("cli", "reading"): 2,
+        ("engine", "facts"): 59, ("engine", "reading"): 932, ("facts", "engine"): 62, ("facts", "reading"): 14},
+}
+
+
+@pytest.mark.parametrize("name", list(COMMANDS))
+def test_replay_and_rules_test_hand_their_request_down_in_one_call(name, tmp_path):
+    if name.startswith("replay"):
+        record = tmp_path / "record.json"
+        who = ["--user", "asmith@acme.example"] if "one-user" in name else ["--all"]
+        made = runner.invoke(app, ["diagnose", "--facts", str(EXAMPLE), "--rules", str(FIXTURE_RULES), *who,
+                                   "--audit", str(record)])
+        assert made.exit_code in (0, 1), made.output
+        argv = ["replay", str(record), "--rules", str(FIXTURE_RULES)]
+    else:
+        argv = ["rules", "test", str(FIXTURE_RULES)]
+
+    def run() -> None:
+        r = runner.invoke(app, argv)
+        assert r.exit_code == 0, r.output
+    run()  # warm
+    measured = crossings(run)
+    print(name, sum(measured.values()), dict(sorted(measured.items())))
+    BUDGETS[name] = ((), COMMANDS[name])
+    _check(name, measured)
+    assert not {pair for pair in measured if pair[0] == "cli" and pair[1] not in ("api", "reading")}, dict(measured)
+    assert not measured[("api", "cli")]
+
+
 def test_the_trace_sees_crossings_and_the_budget_bites():
     measured = crossings(_diagnose("--user", "asmith@acme.example"))
     assert measured[("cli", "api")] > 0 and measured[("api", "engine")] > 0

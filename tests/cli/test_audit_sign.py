@@ -208,3 +208,18 @@ def test_every_one_user_record_replays_the_same(tmp_path, org):
         assert r.exit_code in (0, 1), r.stderr
         r = cli("replay", str(path))
         assert r.exit_code == 0 and "same verdicts" in r.stdout, (user, r.stdout)
+
+
+def test_a_replay_that_stops_midway_has_printed_the_rules_line_first(tmp_path, signed, monkeypatch):
+    """api/replay.py hands back what it had to say when the diagnosis stopped (`stopped`): the
+    CLI prints it, then raises what stopped the run (an engine crash: exit 4 in cli/main.py), as
+    when the CLI printed the rules' line itself before diagnosing."""
+    from syncdoctor.api import pipeline
+    from syncdoctor.api.knowledge import EngineError
+
+    def crash(*args: Any, **kwargs: Any):
+        raise EngineError("the engine stopped")
+        yield
+    monkeypatch.setattr(pipeline, "diagnosed", crash)
+    r = cli("replay", str(write(tmp_path, signed, rehash=False)), catch_exceptions=True)
+    assert r.stdout.startswith("rules: identical to the recorded ruleset") and isinstance(r.exception, EngineError)
