@@ -9,9 +9,12 @@ status memo) before the clock starts, so no run sees a user its engine has alrea
 from __future__ import annotations
 
 import argparse
-import statistics
+import sys
 import time
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from run import print_rates  # noqa: E402  (benchmarks/ is not a package)
 
 
 def main() -> int:
@@ -40,9 +43,7 @@ def main() -> int:
             for u, b in timed:
                 engine.diagnose(snap.factset(u, b, None))
             rates[name].append(len(timed) / (time.process_time() - start))
-    for name, got in rates.items():
-        print(f"{name}: median {statistics.median(got):,.0f} diagnoses per CPU second (runs: {', '.join(f'{r:,.0f}' for r in got)})")
-    print(f"without / with: {statistics.median(rates['without']) / statistics.median(rates['with the check']):.2f}")
+    print_rates(rates, "diagnoses per CPU second", "without", "with the check")
     return 0
 
 

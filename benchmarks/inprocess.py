@@ -10,10 +10,12 @@ first 50 users are diagnosed before the clock starts (pools and indexes built, m
 from __future__ import annotations
 
 import argparse
-import statistics
 import subprocess
 import sys
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from run import print_rates  # noqa: E402  (benchmarks/ is not a package)
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -65,9 +67,7 @@ def main() -> int:
     for _ in range(args.repeats):
         for name, python in installs.items():
             rates[name].append(rate(python, args.org.resolve(), args.users))
-    for name, got in rates.items():
-        print(f"{name}: median {statistics.median(got):,.0f} diagnoses/s (runs: {', '.join(f'{r:,.0f}' for r in got)})")
-    print(f"now/before: {statistics.median(rates['now']) / statistics.median(rates['before']):.2f}")
+    print_rates(rates, "diagnoses/s", "now", "before")
     return 0
 
 

@@ -36,6 +36,13 @@ ROOT = Path(__file__).resolve().parent.parent
 CLI = [sys.executable, "-m", "syncdoctor.cli.main"]
 
 
+def print_rates(rates: dict[str, list[float]], unit: str, top: str, bottom: str) -> None:
+    """Each series' median and runs, then the ratio of two medians (`top` / `bottom`)."""
+    for name, got in rates.items():
+        print(f"{name}: median {statistics.median(got):,.0f} {unit} (runs: {', '.join(f'{r:,.0f}' for r in got)})")
+    print(f"{top} / {bottom}: {statistics.median(rates[top]) / statistics.median(rates[bottom]):.2f}")
+
+
 def tree_rss_kb(pid: int, field: str = "VmRSS:", file: str = "status") -> int:
     """Resident memory of a process and all its descendants, from /proc. Summed RSS counts twice
     the pages a forked worker still shares with its parent; `tree_pss_kb` splits them instead."""
