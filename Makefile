@@ -50,8 +50,10 @@ test: $(STAMP) browser
 
 # The benchmark (docs/performance.md, "make bench"): every figure of issue 28, this code side by side
 # with the release BEFORE_REF (exported with git archive and installed once under .bench/), at 10k
-# and 100k users, 1 and 2 jobs, plus one user at 100k, role depth and group fan-in. About two hours
-# on 2 CPUs; the tables are rewritten after each step, so a run stopped half way keeps its figures.
+# and 100k users, 1 and 2 jobs, plus one user at 100k, role depth and group fan-in: 50 minutes on
+# 2 CPUs on 2026-12-07. The tables are rewritten after each step, so a run stopped half way keeps
+# its figures. BEFORE_REF is the release docs/performance.md's run was measured against; give the
+# last release (make bench BEFORE_REF=<commit>) to measure a change.
 BEFORE_REF ?= caac8da
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench.py --before-ref $(BEFORE_REF)

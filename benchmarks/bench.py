@@ -1,7 +1,7 @@
 """`make bench`: every figure issue 28 asks for, this code side by side with an older release,
 from one run, written to docs/performance.md between the bench markers.
 
-    make bench                                   # before = BEFORE_REF in the Makefile (about 100 minutes)
+    make bench                                   # before = BEFORE_REF in the Makefile (about 50 minutes on 2 CPUs)
     make bench BEFORE_REF=<commit>               # another release
     .venv/bin/python benchmarks/bench.py --before-ref caac8da --out /tmp/perf.md
     .venv/bin/python benchmarks/bench.py --smoke --before-python .venv/bin/python --out /tmp/perf.md   # the test's
