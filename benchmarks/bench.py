@@ -131,8 +131,7 @@ def scan(cli: list[str], org: Path, jobs: int, out: Path, env: dict[str, str] | 
     results = b"\n".join(b'  "ruleset": (set aside)' if line.startswith(b'  "ruleset": ') else line
                           for line in data.split(b"\n"))
     return {"wall": wall, "peak_kb": peak, "pss_kb": memory["pss"], "cpu": cpu["total"], "parent_cpu": cpu["main"], "sha": hashlib.sha256(data).hexdigest(),
-            "results_sha": hashlib.sha256(results).hexdigest(), "bytes": len(data),
-            "ruleset": next((line.decode()[-40:] for line in data.split(b"\n", 8) if line.startswith(b'  "ruleset": ')), "")}
+            "results_sha": hashlib.sha256(results).hexdigest(), "bytes": len(data)}
 
 
 def fan_in(src: Path, dst: Path, groups: int) -> None:

@@ -64,15 +64,18 @@ class OrgIndex:
         (`key`, computed for every user once: a second of a 100k-user org's single diagnosis)."""
         if not isinstance(sid, str):
             return None
-        users = (self.data.get("salesforce") or {}).get("users") or []
         if self._declared is None:
-            self._declared = {u["id"]: u for u in users if isinstance(u, dict) and isinstance(u.get("id"), str)}
+            self._declared = {u["id"]: u for u in self._salesforce_users()}
         found = self._declared.get(sid)
         if found is not None:
             return found
         if self._users is None:
-            self._users = {key(u["id"]): u for u in users if isinstance(u, dict) and isinstance(u.get("id"), str)}
+            self._users = {key(u["id"]): u for u in self._salesforce_users()}
         return self._users.get(key(sid))
+
+    def _salesforce_users(self) -> list[dict[str, Any]]:
+        users = (self.data.get("salesforce") or {}).get("users") or []
+        return [u for u in users if isinstance(u, dict) and isinstance(u.get("id"), str)]
 
     def bu_label(self, bid: Any) -> str | None:
         """A business unit as the report's headers name it: name and id as the snapshot writes it."""

@@ -23,7 +23,9 @@ def test_a_long_text_is_cut_around_one_ellipsis_between_single_spaces(text, limi
     assert not head.endswith((" ", "\t")) and not tail.startswith((" ", "\t"))
 
 
-def test_the_shipped_limit_cuts_a_deep_role_chain_once():
-    chain = ", which is below ".join(f"Role {i}" for i in range(80, 0, -1))
-    out = bounded(chain)
+def test_a_cut_that_falls_on_a_space_leaves_one_space_before_the_ellipsis():
+    """At the shipped limit the head keeps 298 characters: a space there was written twice."""
+    half = (DERIVED_TEXT_LIMIT - len(" … ")) // 2
+    text = "a" * (half - 1) + " " + "b" * DERIVED_TEXT_LIMIT
+    out = bounded(text)
     assert len(out) <= DERIVED_TEXT_LIMIT and out.count(" … ") == 1 and "  " not in out
